@@ -1,0 +1,48 @@
+// Collector: runs one dispatch (fetch + parse + normalize a board) and returns its items
+// or a typed error. LocalCollector runs in-process; a gRPC client will implement the same
+// interface for remote collectors. Implementations are safe for concurrent use.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "core/types.h"
+
+namespace mu {
+
+// One planned fetch of a board for one nominal time slot.
+struct Dispatch {
+  std::string board;
+  int64_t slot = 0;  // unix seconds of the nominal slot
+  int64_t epoch = 0;
+  int attempt = 1;
+
+  std::string id() const { return board + "@" + std::to_string(slot); }
+};
+
+struct CollectOutcome {
+  std::vector<Item> items;  // normalized and deduplicated, in rank order
+  int http_status = 0;
+  int64_t bytes = 0;
+  int64_t started_ms = 0;
+  int64_t finished_ms = 0;
+  int dropped = 0;  // items removed by normalization (bad URL, empty title, duplicate)
+  std::string collector;
+};
+
+struct CollectFailure {
+  Status error;
+  int http_status = 0;
+  int64_t started_ms = 0;
+  int64_t finished_ms = 0;
+};
+
+class Collector {
+ public:
+  virtual ~Collector() = default;
+  virtual Result<CollectOutcome> collect(const Dispatch& dispatch) = 0;
+};
+
+}  // namespace mu

@@ -1,0 +1,41 @@
+// Coordinator: what Mu's processes share besides the store — the leader lease with its
+// fencing epoch and board-updated events. coord/local is the in-process implementation
+// for `mu serve`; coord/redis will implement it for the distributed roles.
+// Implementations are safe for concurrent use; event callbacks run on the publisher's
+// thread (local) and must be quick.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/status.h"
+
+namespace mu {
+
+struct BoardUpdated {
+  std::string board;
+  int64_t version = 0;  // snapshot id, or 0 for a state-only change (failed run)
+};
+
+// Unsubscribes when destroyed.
+class Subscription {
+ public:
+  virtual ~Subscription() = default;
+};
+
+class Coordinator {
+ public:
+  virtual ~Coordinator() = default;
+
+  // Leadership: the fencing epoch of this process's current term, or nullopt-like 0 when
+  // it is not the leader. The local coordinator is always leader.
+  virtual int64_t leader_epoch() const = 0;
+
+  virtual Status publish(const BoardUpdated& event) = 0;
+  virtual std::unique_ptr<Subscription> subscribe(
+      std::function<void(const BoardUpdated&)> callback) = 0;
+};
+
+}  // namespace mu

@@ -1,0 +1,46 @@
+#include "core/status.h"
+
+namespace mu {
+
+std::string_view error_code_name(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kOk: return "ok";
+    case ErrorCode::kNetwork: return "network";
+    case ErrorCode::kHttp: return "http";
+    case ErrorCode::kBlocked: return "blocked";
+    case ErrorCode::kParse: return "parse";
+    case ErrorCode::kTimeout: return "timeout";
+    case ErrorCode::kTooLarge: return "too-large";
+    case ErrorCode::kConfig: return "config";
+    case ErrorCode::kInvalid: return "invalid";
+    case ErrorCode::kNotFound: return "not-found";
+    case ErrorCode::kConflict: return "conflict";
+    case ErrorCode::kFenced: return "fenced";
+    case ErrorCode::kUnavailable: return "unavailable";
+    case ErrorCode::kInternal: return "internal";
+  }
+  return "internal";
+}
+
+bool is_retryable(ErrorCode code) {
+  return code == ErrorCode::kNetwork || code == ErrorCode::kTimeout ||
+         code == ErrorCode::kUnavailable || code == ErrorCode::kHttp;
+}
+
+std::string Status::to_string() const {
+  if (ok()) return "ok";
+  std::string out(error_code_name(code_));
+  out += ": ";
+  out += message_;
+  return out;
+}
+
+Status Status::with_context(std::string_view context) const {
+  if (ok()) return *this;
+  std::string msg(context);
+  msg += ": ";
+  msg += message_;
+  return Status(code_, std::move(msg));
+}
+
+}  // namespace mu

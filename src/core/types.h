@@ -1,0 +1,92 @@
+// Mu's domain types: sites, boards, items and snapshots. Plain values; safe to copy
+// between threads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace mu {
+
+// A website, e.g. "weibo".
+struct Site {
+  std::string id;       // "weibo"
+  std::string name_zh;  // "微博"
+  std::string name_en;  // "Weibo"
+  std::string home;     // "https://weibo.com"
+  std::string icon;     // URL or path of a small icon
+  std::string color;    // brand colour "#e6162d"
+  std::string region;   // "cn" | "global"
+};
+
+// rank: each fetch replaces an ordered snapshot. stream: new items are appended.
+enum class BoardKind { kRank, kStream };
+std::string_view board_kind_name(BoardKind kind);
+std::optional<BoardKind> parse_board_kind(std::string_view name);
+
+// When a board is fetched.
+struct Schedule {
+  std::chrono::seconds every{std::chrono::minutes(10)};
+  std::chrono::seconds jitter{std::chrono::seconds(30)};  // bound of the per-board offset
+  std::chrono::seconds timeout{std::chrono::seconds(20)};
+  int retries = 1;
+};
+
+// Metadata of one list on a site. Drives the scheduler, the API catalogue and the docs.
+struct BoardMeta {
+  std::string id;       // "<site>.<board>", e.g. "weibo.hot-search"
+  std::string site;     // "weibo"
+  std::string name_zh;  // "热搜榜"
+  std::string name_en;  // "Hot search"
+  BoardKind kind = BoardKind::kRank;
+  Schedule schedule;
+  std::string group;     // collector group: "cn" | "global"
+  std::string homepage;  // where a person reads this board on the site
+  std::string notes;     // maintainer notes (limits, quirks)
+  bool needs_cookie = false;
+  bool needs_token = false;
+};
+
+// One entry of a board. `key` is stable and unique within its board.
+struct Item {
+  std::string key;
+  std::string title;
+  std::string url;
+  std::string mobile_url;
+  std::string summary;
+  std::string image;
+  std::optional<double> hot;  // numeric popularity when the site gives one
+  std::string hot_text;       // as the site shows it: "2123万", "532 points"
+  std::string label;          // 新 / 热 / 爆 / ...
+  std::string author;
+  std::optional<int64_t> published_at_ms;
+  std::vector<std::pair<std::string, std::string>> extra;  // small site-specific facts
+
+  bool operator==(const Item&) const = default;
+};
+
+// An item as served: its position and what changed since the previous snapshot.
+struct RankedItem {
+  int rank = 0;  // 1-based
+  Item item;
+  std::optional<int> prev_rank;  // rank in the previous snapshot, if it was there
+  bool is_new = false;           // absent from the previous snapshot
+  int64_t first_seen_ms = 0;     // when the board first listed this key
+  int best_rank = 0;             // best (lowest) rank ever held on this board
+};
+
+// The items of one successful fetch of a board.
+struct Snapshot {
+  int64_t id = 0;  // store-assigned, increasing per store: the board "version"
+  std::string board;
+  int64_t fetched_at_ms = 0;
+  int64_t epoch = 0;
+  std::string dispatch_id;
+  std::vector<Item> items;
+};
+
+}  // namespace mu

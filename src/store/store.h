@@ -1,0 +1,126 @@
+// Store: Mu's durable state (sites, boards, snapshots, per-item history, runs, fence).
+// Implementations: store/sqlite (embedded) and, later, store/postgres. Every method is
+// safe for concurrent use. Errors: kUnavailable when the database cannot be reached,
+// kFenced / kConflict from commit_snapshot, kNotFound for unknown boards.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/status.h"
+#include "core/types.h"
+
+namespace mu {
+
+// Outcome facts about one fetch, recorded for every run (success or not).
+struct RunStats {
+  int64_t started_ms = 0;
+  int64_t finished_ms = 0;
+  int http_status = 0;
+  int64_t bytes = 0;
+  int item_count = 0;
+  int attempt = 1;
+  std::string collector;  // who fetched it ("local" when embedded)
+};
+
+struct CommitRequest {
+  std::string board;
+  int64_t epoch = 0;
+  std::string dispatch_id;  // "<board>@<slot unix seconds>"
+  int64_t slot = 0;         // unix seconds of the nominal slot
+  std::vector<Item> items;  // normalized, deduplicated, in rank order
+  RunStats stats;
+};
+
+struct FailureRecord {
+  std::string board;
+  int64_t epoch = 0;
+  std::string dispatch_id;
+  int64_t slot = 0;
+  Status error;  // the typed error of the failed run
+  RunStats stats;
+};
+
+// A row of the runs table.
+struct RunRecord {
+  std::string dispatch_id;
+  std::string board;
+  int64_t slot = 0;
+  int64_t epoch = 0;
+  std::string status;  // "ok" or an error code name
+  std::string error_message;
+  RunStats stats;
+};
+
+// Freshness of a board as the catalogue shows it.
+struct BoardState {
+  std::string board;
+  bool enabled = true;
+  int64_t fetched_at_ms = 0;       // last good snapshot (0: never)
+  int64_t last_run_at_ms = 0;      // last run, good or bad
+  int64_t version = 0;             // id of the last good snapshot
+  int item_count = 0;
+  bool stale = false;              // the last run failed (the last good data is still served)
+  std::string last_error_code;     // empty when the last run succeeded
+  std::string last_error;          // message of the last failure
+};
+
+// Per-item history on a board.
+struct ItemHistory {
+  int64_t first_seen_ms = 0;  // when the board first listed this key
+  int best_rank = 0;          // best (lowest) rank ever held
+};
+
+// What the API renders for one board: the latest snapshot, the keys of the snapshot
+// before it (for rank changes and "new" marks) and per-item history.
+struct BoardView {
+  Snapshot snapshot;
+  bool has_previous = false;
+  std::vector<std::string> previous_keys;  // in rank order
+  std::unordered_map<std::string, ItemHistory> history;  // for the snapshot's keys
+  BoardState state;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Applies pending numbered migrations. Idempotent.
+  virtual Status migrate() = 0;
+
+  // Makes the sites and boards tables match the catalogue (insert or update metadata;
+  // keeps runtime fields such as enabled flags and history).
+  virtual Status sync_catalogue(const std::vector<Site>& sites,
+                                const std::vector<BoardMeta>& boards) = 0;
+
+  // In one transaction: rejects with kFenced when `epoch` is below the highest epoch the
+  // store has seen, with kConflict when `dispatch_id` was already committed; otherwise
+  // stores the snapshot, updates per-item history, records the run as ok and clears the
+  // board's error. Returns the new snapshot id (the board's version).
+  virtual Result<int64_t> commit_snapshot(const CommitRequest& request) = 0;
+
+  // Records a failed run and marks the board stale with the error. The last good snapshot
+  // is untouched. Fenced like commit_snapshot.
+  virtual Status record_failure(const FailureRecord& failure) = 0;
+
+  // The latest snapshot of `board` with ranks compared to the previous one; nullopt when
+  // the board has never been fetched.
+  virtual Result<std::optional<BoardView>> board_view(const std::string& board) = 0;
+
+  virtual Result<std::vector<BoardState>> board_states() = 0;
+  virtual Result<BoardState> board_state(const std::string& board) = 0;
+
+  // Most recent runs of a board, newest first.
+  virtual Result<std::vector<RunRecord>> runs(const std::string& board, int limit) = 0;
+
+  // Deletes snapshots beyond the newest `keep_per_board` of each board.
+  virtual Result<int64_t> prune_snapshots(int keep_per_board) = 0;
+
+  // The highest epoch seen by the store.
+  virtual Result<int64_t> fence_epoch() = 0;
+};
+
+}  // namespace mu
