@@ -1,0 +1,187 @@
+#include "pipeline/render.h"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <cstdio>
+
+#include "core/compress.h"
+
+namespace mu {
+namespace json = boost::json;
+
+namespace {
+
+json::object site_object(const Site& site) {
+  json::object o;
+  o["id"] = site.id;
+  o["name"] = site.name_zh;
+  o["name_en"] = site.name_en;
+  o["home"] = site.home;
+  o["icon"] = site.icon;
+  o["color"] = site.color;
+  o["region"] = site.region;
+  return o;
+}
+
+void put_if(json::object& o, std::string_view key, const std::string& value) {
+  if (!value.empty()) o[key] = value;
+}
+
+json::value time_or_null(int64_t ms) {
+  if (ms <= 0) return nullptr;
+  return json::value(iso8601_utc(ms));
+}
+
+json::value error_or_null(const BoardState& st) {
+  if (st.last_error_code.empty()) return nullptr;
+  json::object e;
+  e["code"] = st.last_error_code;
+  e["message"] = st.last_error;
+  e["at"] = time_or_null(st.last_run_at_ms);
+  return e;
+}
+
+json::object board_header(const BoardMeta& meta) {
+  json::object o;
+  o["id"] = meta.id;
+  o["name"] = meta.name_zh;
+  o["name_en"] = meta.name_en;
+  o["kind"] = std::string(board_kind_name(meta.kind));
+  o["group"] = meta.group;
+  o["homepage"] = meta.homepage;
+  o["every_seconds"] = meta.schedule.every.count();
+  return o;
+}
+
+}  // namespace
+
+uint64_t fnv1a64(std::string_view data) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : data) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+std::string iso8601_utc(int64_t unix_ms) {
+  using namespace std::chrono;
+  sys_time<milliseconds> tp{milliseconds(unix_ms)};
+  auto day = floor<days>(tp);
+  year_month_day ymd{day};
+  hh_mm_ss hms{tp - day};
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                static_cast<int>(hms.seconds().count()),
+                static_cast<int>(hms.subseconds().count()));
+  return buf;
+}
+
+RenderedBody make_rendered(std::string json_text) {
+  RenderedBody r;
+  char etag[24];
+  std::snprintf(etag, sizeof etag, "\"%016llx\"",
+                static_cast<unsigned long long>(fnv1a64(json_text)));
+  r.etag = etag;
+  r.gzip = std::make_shared<const std::string>(gzip_compress(json_text, 6));
+  r.json = std::make_shared<const std::string>(std::move(json_text));
+  return r;
+}
+
+RenderedBody render_board(const Site& site, const BoardMeta& meta, const BoardState& state,
+                          const std::vector<RankedItem>& items) {
+  json::object root = board_header(meta);
+  root["site"] = site_object(site);
+  root["version"] = state.version;
+  root["fetched_at"] = time_or_null(state.fetched_at_ms);
+  root["last_run_at"] = time_or_null(state.last_run_at_ms);
+  root["stale"] = state.stale;
+  root["error"] = error_or_null(state);
+  json::array arr;
+  arr.reserve(items.size());
+  for (const auto& r : items) {
+    const Item& it = r.item;
+    json::object o;
+    o["rank"] = r.rank;
+    o["key"] = it.key;
+    o["title"] = it.title;
+    o["url"] = it.url;
+    put_if(o, "mobile_url", it.mobile_url);
+    put_if(o, "summary", it.summary);
+    put_if(o, "image", it.image);
+    if (it.hot) o["hot"] = *it.hot;
+    put_if(o, "hot_text", it.hot_text);
+    put_if(o, "label", it.label);
+    put_if(o, "author", it.author);
+    if (it.published_at_ms) o["published_at"] = iso8601_utc(*it.published_at_ms);
+    if (!it.extra.empty()) {
+      json::object extra;
+      for (const auto& [k, v] : it.extra) extra[k] = v;
+      o["extra"] = std::move(extra);
+    }
+    if (r.prev_rank) {
+      o["rank_change"] = *r.prev_rank - r.rank;
+    } else {
+      o["rank_change"] = nullptr;
+    }
+    o["new"] = r.is_new;
+    o["first_seen_at"] = time_or_null(r.first_seen_ms);
+    o["best_rank"] = r.best_rank;
+    arr.push_back(std::move(o));
+  }
+  root["items"] = std::move(arr);
+  return make_rendered(json::serialize(root));
+}
+
+RenderedBody render_catalogue(const std::vector<BoardMeta>& boards,
+                              const std::vector<BoardState>& states, int64_t now_ms) {
+  std::unordered_map<std::string_view, const BoardState*> by_id;
+  for (const auto& s : states) by_id.emplace(s.board, &s);
+  json::array arr;
+  arr.reserve(boards.size());
+  for (const auto& meta : boards) {
+    json::object o = board_header(meta);
+    o["site"] = meta.site;
+    BoardState empty;
+    const BoardState& st = by_id.count(meta.id) ? *by_id[meta.id] : empty;
+    o["enabled"] = st.enabled;
+    o["version"] = st.version;
+    o["item_count"] = st.item_count;
+    o["fetched_at"] = time_or_null(st.fetched_at_ms);
+    o["last_run_at"] = time_or_null(st.last_run_at_ms);
+    if (st.fetched_at_ms > 0) {
+      o["age_seconds"] = (now_ms - st.fetched_at_ms) / 1000;
+    } else {
+      o["age_seconds"] = nullptr;
+    }
+    o["stale"] = st.stale;
+    o["error"] = error_or_null(st);
+    arr.push_back(std::move(o));
+  }
+  json::object root;
+  root["boards"] = std::move(arr);
+  root["generated_at"] = iso8601_utc(now_ms);
+  return make_rendered(json::serialize(root));
+}
+
+RenderedBody render_sites(const std::vector<Site>& sites, const std::vector<BoardMeta>& boards) {
+  json::array arr;
+  for (const auto& s : sites) {
+    json::object o = site_object(s);
+    json::array ids;
+    for (const auto& b : boards) {
+      if (b.site == s.id) ids.push_back(json::value(b.id));
+    }
+    o["boards"] = std::move(ids);
+    arr.push_back(std::move(o));
+  }
+  json::object root;
+  root["sites"] = std::move(arr);
+  return make_rendered(json::serialize(root));
+}
+
+}  // namespace mu

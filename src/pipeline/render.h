@@ -1,0 +1,43 @@
+// Rendering of API bodies that are built once per board update and served many times:
+// the board JSON (+ gzip + ETag) and the catalogue. Pure functions; safe for concurrent
+// use. The JSON shapes are documented in docs/api.md and api/openapi.json.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/types.h"
+
+namespace mu {
+
+// A response body built once: identity bytes, gzip bytes and a strong ETag over the
+// identity bytes. Immutable; share it freely.
+struct RenderedBody {
+  std::shared_ptr<const std::string> json;
+  std::shared_ptr<const std::string> gzip;
+  std::string etag;  // quoted, e.g. "\"9f2c01ab33de4410\""
+};
+
+// Builds a RenderedBody from a JSON text (gzips it and computes the ETag).
+RenderedBody make_rendered(std::string json);
+
+// Stable 64-bit FNV-1a hash, used for ETags (identical across processes and restarts).
+uint64_t fnv1a64(std::string_view data);
+
+// GET /api/v1/boards/{id}
+RenderedBody render_board(const Site& site, const BoardMeta& meta, const BoardState& state,
+                          const std::vector<RankedItem>& items);
+
+// GET /api/v1/boards: every board with its freshness.
+RenderedBody render_catalogue(const std::vector<BoardMeta>& boards,
+                              const std::vector<BoardState>& states, int64_t now_ms);
+
+// GET /api/v1/sites
+RenderedBody render_sites(const std::vector<Site>& sites, const std::vector<BoardMeta>& boards);
+
+// ISO 8601 UTC text with milliseconds ("2026-11-26T08:30:00.000Z").
+std::string iso8601_utc(int64_t unix_ms);
+
+}  // namespace mu

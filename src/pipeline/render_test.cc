@@ -1,0 +1,91 @@
+#include "pipeline/render.h"
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+#include "core/compress.h"
+
+namespace mu {
+namespace {
+namespace json = boost::json;
+
+TEST(Iso8601, FormatsUtcWithMillis) {
+  EXPECT_EQ(iso8601_utc(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(iso8601_utc(1709164800123), "2024-02-29T00:00:00.123Z");
+}
+
+TEST(RenderBoard, ProducesJsonGzipAndStableEtag) {
+  Site site{"weibo", "微博", "Weibo", "https://weibo.com", "", "#e6162d", "cn"};
+  BoardMeta meta;
+  meta.id = "weibo.hot-search";
+  meta.site = "weibo";
+  meta.name_zh = "热搜榜";
+  meta.name_en = "Hot search";
+  BoardState st;
+  st.board = meta.id;
+  st.version = 7;
+  st.fetched_at_ms = 1764000000000;
+  RankedItem a;
+  a.rank = 1;
+  a.item.key = "k1";
+  a.item.title = "标题 \"quoted\" <b>";
+  a.item.url = "https://s.weibo.com/weibo?q=%23k1%23";
+  a.item.hot = 2123000;
+  a.item.label = "热";
+  a.prev_rank = 3;
+  RankedItem b = a;
+  b.rank = 2;
+  b.item.key = "k2";
+  b.prev_rank.reset();
+  b.is_new = true;
+
+  RenderedBody r1 = render_board(site, meta, st, {a, b});
+  RenderedBody r2 = render_board(site, meta, st, {a, b});
+  EXPECT_EQ(r1.etag, r2.etag);
+  EXPECT_EQ(*r1.json, *r2.json);
+  auto unzipped = gzip_decompress(*r1.gzip);
+  ASSERT_TRUE(unzipped.ok());
+  EXPECT_EQ(*unzipped, *r1.json);
+
+  json::value v = json::parse(*r1.json);
+  EXPECT_EQ(v.at("id").as_string(), "weibo.hot-search");
+  EXPECT_EQ(v.at("version").as_int64(), 7);
+  EXPECT_EQ(v.at("site").at("name").as_string(), "微博");
+  const auto& items = v.at("items").as_array();
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].at("title").as_string(), "标题 \"quoted\" <b>");
+  EXPECT_EQ(items[0].at("rank_change").as_int64(), 2);
+  EXPECT_TRUE(items[1].at("rank_change").is_null());
+  EXPECT_TRUE(items[1].at("new").as_bool());
+  EXPECT_EQ(v.at("fetched_at").as_string(), "2025-11-24T16:00:00.000Z");
+
+  st.version = 8;
+  EXPECT_NE(render_board(site, meta, st, {a, b}).etag, r1.etag);
+}
+
+TEST(RenderCatalogue, ShowsFreshnessAndErrors) {
+  BoardMeta m1;
+  m1.id = "a.one";
+  m1.site = "a";
+  BoardMeta m2;
+  m2.id = "a.two";
+  m2.site = "a";
+  BoardState s1;
+  s1.board = "a.one";
+  s1.fetched_at_ms = 1000000;
+  s1.stale = true;
+  s1.last_error_code = "parse";
+  s1.last_error = "missing data.realtime";
+  auto r = render_catalogue({m1, m2}, {s1}, 1060000);
+  json::value v = json::parse(*r.json);
+  const auto& boards = v.at("boards").as_array();
+  ASSERT_EQ(boards.size(), 2u);
+  EXPECT_EQ(boards[0].at("age_seconds").as_int64(), 60);
+  EXPECT_TRUE(boards[0].at("stale").as_bool());
+  EXPECT_EQ(boards[0].at("error").at("code").as_string(), "parse");
+  EXPECT_TRUE(boards[1].at("fetched_at").is_null());
+  EXPECT_TRUE(boards[1].at("error").is_null());
+}
+
+}  // namespace
+}  // namespace mu
