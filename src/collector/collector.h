@@ -32,13 +32,6 @@ struct CollectOutcome {
   std::string collector;
 };
 
-struct CollectFailure {
-  Status error;
-  int http_status = 0;
-  int64_t started_ms = 0;
-  int64_t finished_ms = 0;
-};
-
 class Collector {
  public:
   virtual ~Collector() = default;

@@ -29,7 +29,7 @@ class Coordinator {
  public:
   virtual ~Coordinator() = default;
 
-  // Leadership: the fencing epoch of this process's current term, or nullopt-like 0 when
+  // Leadership: the fencing epoch of this process's current term, or 0 when
   // it is not the leader. The local coordinator is always leader.
   virtual int64_t leader_epoch() const = 0;
 

@@ -1,0 +1,401 @@
+#include "core/config.h"
+
+#include <toml++/toml.h>
+
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <limits>
+
+extern char** environ;  // NOLINT: POSIX
+
+namespace mu {
+namespace {
+
+using std::chrono::milliseconds;
+
+// A setting in both forms it can arrive in: a TOML node or an environment string.
+struct Input {
+  const toml::node* node = nullptr;
+  const std::string* text = nullptr;
+  std::string where;  // "mu.toml: server.threads" or "MU_SERVER_THREADS"
+};
+
+Status bad(const Input& in, const std::string& what) {
+  return error(ErrorCode::kConfig, in.where + ": " + what);
+}
+
+Result<std::string> as_string(const Input& in) {
+  if (in.text != nullptr) return *in.text;
+  if (auto v = in.node->value<std::string>()) return *v;
+  return bad(in, "expected a string");
+}
+
+Result<int64_t> as_int(const Input& in, int64_t lo, int64_t hi) {
+  int64_t v = 0;
+  if (in.text != nullptr) {
+    char* end = nullptr;
+    errno = 0;
+    long long parsed = std::strtoll(in.text->c_str(), &end, 10);
+    if (in.text->empty() || *end != '\0' || errno != 0) return bad(in, "expected an integer");
+    v = parsed;
+  } else if (auto n = in.node->value<int64_t>(); n && in.node->is_integer()) {
+    v = *n;
+  } else {
+    return bad(in, "expected an integer");
+  }
+  if (v < lo || v > hi) {
+    return bad(in, "must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
+                       ", got " + std::to_string(v));
+  }
+  return v;
+}
+
+Result<bool> as_bool(const Input& in) {
+  if (in.text != nullptr) {
+    if (*in.text == "true" || *in.text == "1") return true;
+    if (*in.text == "false" || *in.text == "0") return false;
+    return bad(in, "expected true or false, got \"" + *in.text + "\"");
+  }
+  if (auto b = in.node->value<bool>(); b && in.node->is_boolean()) return *b;
+  return bad(in, "expected true or false");
+}
+
+Result<std::vector<std::string>> as_list(const Input& in) {
+  std::vector<std::string> out;
+  if (in.text != nullptr) {  // comma-separated in the environment
+    std::string cur;
+    for (char c : *in.text + ",") {
+      if (c == ',') {
+        if (!cur.empty()) out.push_back(cur);
+        cur.clear();
+      } else if (c != ' ') {
+        cur.push_back(c);
+      }
+    }
+    return out;
+  }
+  const toml::array* arr = in.node->as_array();
+  if (arr == nullptr) return bad(in, "expected an array of strings");
+  for (const auto& el : *arr) {
+    auto s = el.value<std::string>();
+    if (!s) return bad(in, "expected an array of strings");
+    out.push_back(*s);
+  }
+  return out;
+}
+
+Result<milliseconds> as_duration(const Input& in, milliseconds lo, milliseconds hi) {
+  MU_ASSIGN_OR_RETURN(std::string s, as_string(in));
+  auto d = parse_duration(s);
+  if (!d.ok()) return bad(in, d.error_message());
+  if (*d < lo || *d > hi) return bad(in, "duration \"" + s + "\" is out of range");
+  return *d;
+}
+
+using Setter = std::function<Status(const Input&, Config&)>;
+
+struct KeySpec {
+  const char* key;
+  Setter set;
+};
+
+template <typename F>
+Setter make(F f) {
+  return Setter(std::move(f));
+}
+
+std::vector<KeySpec> key_specs() {
+  std::vector<KeySpec> k;
+  k.push_back({"server.listen", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.server.listen, as_string(in));
+                 if (c.server.listen.find(':') == std::string::npos) {
+                   return bad(in, "expected HOST:PORT such as 127.0.0.1:8080");
+                 }
+                 return ok_status();
+               })});
+  k.push_back({"server.threads", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(int64_t v, as_int(in, 1, 64));
+                 c.server.threads = static_cast<int>(v);
+                 return ok_status();
+               })});
+  k.push_back({"server.static_dir", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.server.static_dir, as_string(in));
+                 return ok_status();
+               })});
+  k.push_back({"server.cors_origins", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.server.cors_origins, as_list(in));
+                 for (const auto& o : c.server.cors_origins) {
+                   if (o.rfind("http://", 0) != 0 && o.rfind("https://", 0) != 0) {
+                     return bad(in, "origin \"" + o + "\" must start with http:// or https://");
+                   }
+                 }
+                 return ok_status();
+               })});
+  k.push_back({"server.max_body", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(std::string s, as_string(in));
+                 auto v = parse_size(s);
+                 if (!v.ok()) return bad(in, v.error_message());
+                 c.server.max_body_bytes = *v;
+                 return ok_status();
+               })});
+  k.push_back({"storage.url", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.storage.url, as_string(in));
+                 if (c.storage.url.rfind("sqlite://", 0) != 0 &&
+                     c.storage.url.rfind("postgres://", 0) != 0 &&
+                     c.storage.url.rfind("postgresql://", 0) != 0) {
+                   return bad(in, "expected sqlite://PATH or postgres://...");
+                 }
+                 return ok_status();
+               })});
+  k.push_back({"storage.keep_snapshots", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(int64_t v, as_int(in, 2, 1'000'000));
+                 c.storage.keep_snapshots = static_cast<int>(v);
+                 return ok_status();
+               })});
+  k.push_back({"coordination.url", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.coordination.url, as_string(in));
+                 if (c.coordination.url != "local" && c.coordination.url.rfind("redis://", 0) != 0) {
+                   return bad(in, "expected \"local\" or redis://HOST:PORT");
+                 }
+                 return ok_status();
+               })});
+  k.push_back({"scheduler.enabled", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.scheduler.enabled, as_bool(in));
+                 return ok_status();
+               })});
+  k.push_back({"scheduler.workers", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(int64_t v, as_int(in, 1, 256));
+                 c.scheduler.workers = static_cast<int>(v);
+                 return ok_status();
+               })});
+  k.push_back({"scheduler.retry_base", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.scheduler.retry_base,
+                                     as_duration(in, milliseconds(10), milliseconds(3'600'000)));
+                 return ok_status();
+               })});
+  k.push_back({"fetch.user_agent", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.fetch.user_agent, as_string(in));
+                 return ok_status();
+               })});
+  k.push_back({"fetch.max_host_connections", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(int64_t v, as_int(in, 1, 64));
+                 c.fetch.max_host_connections = static_cast<int>(v);
+                 return ok_status();
+               })});
+  k.push_back({"fetch.proxy", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.fetch.proxy, as_string(in));
+                 return ok_status();
+               })});
+  k.push_back({"fetch.allow_private_networks", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.fetch.allow_private_networks, as_bool(in));
+                 return ok_status();
+               })});
+  k.push_back({"fetch.max_body", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(std::string s, as_string(in));
+                 auto v = parse_size(s);
+                 if (!v.ok()) return bad(in, v.error_message());
+                 c.fetch.max_body_bytes = *v;
+                 return ok_status();
+               })});
+  k.push_back({"fetch.replay_dir", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.fetch.replay_dir, as_string(in));
+                 return ok_status();
+               })});
+  k.push_back({"log.level", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.log.level, as_string(in));
+                 static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
+                 for (const char* l : kLevels) {
+                   if (c.log.level == l) return ok_status();
+                 }
+                 return bad(in, "expected one of trace, debug, info, warn, error, off");
+               })});
+  return k;
+}
+
+std::string env_name(const std::string& key) {
+  std::string out = "MU_";
+  for (char c : key) out.push_back(c == '.' ? '_' : static_cast<char>(std::toupper(c)));
+  return out;
+}
+
+Status apply_board(const std::string& file, const std::string& id, const toml::table& t,
+                   Config& cfg) {
+  BoardOverride o;
+  for (const auto& [k, node] : t) {
+    std::string key(k.str());
+    Input in{&node, nullptr, file + ": boards.\"" + id + "\"." + key};
+    if (key == "enabled") {
+      MU_ASSIGN_OR_RETURN(bool v, as_bool(in));
+      o.enabled = v;
+    } else if (key == "every") {
+      MU_ASSIGN_OR_RETURN(auto d, as_duration(in, std::chrono::seconds(10), std::chrono::hours(24 * 7)));
+      o.every = std::chrono::duration_cast<std::chrono::seconds>(d);
+    } else if (key == "timeout") {
+      MU_ASSIGN_OR_RETURN(auto d, as_duration(in, std::chrono::seconds(1), std::chrono::minutes(10)));
+      o.timeout = std::chrono::duration_cast<std::chrono::seconds>(d);
+    } else if (key == "retries") {
+      MU_ASSIGN_OR_RETURN(int64_t v, as_int(in, 0, 10));
+      o.retries = static_cast<int>(v);
+    } else if (key == "group") {
+      MU_ASSIGN_OR_RETURN(std::string v, as_string(in));
+      o.group = v;
+    } else {
+      return error(ErrorCode::kConfig,
+                   in.where + ": unknown key (expected enabled, every, timeout, retries, group)");
+    }
+  }
+  cfg.boards[id] = o;
+  return ok_status();
+}
+
+}  // namespace
+
+Result<milliseconds> parse_duration(const std::string& text) {
+  if (text.empty()) return error(ErrorCode::kConfig, "empty duration");
+  milliseconds total{0};
+  std::size_t i = 0;
+  while (i < text.size()) {
+    std::size_t start = i;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) != 0)) ++i;
+    if (start == i) break;
+    if (i - start > 9) return error(ErrorCode::kConfig, "duration \"" + text + "\" is too large");
+    int64_t n = std::stoll(text.substr(start, i - start));
+    std::size_t us = i;
+    while (i < text.size() && (std::isalpha(static_cast<unsigned char>(text[i])) != 0)) ++i;
+    std::string unit = text.substr(us, i - us);
+    if (unit == "ms") {
+      total += milliseconds(n);
+    } else if (unit == "s") {
+      total += std::chrono::seconds(n);
+    } else if (unit == "m") {
+      total += std::chrono::minutes(n);
+    } else if (unit == "h") {
+      total += std::chrono::hours(n);
+    } else if (unit == "d") {
+      total += std::chrono::hours(24 * n);
+    } else {
+      return error(ErrorCode::kConfig, "duration \"" + text +
+                                           "\": expected a number with a unit ms, s, m, h or d");
+    }
+  }
+  if (i != text.size()) {
+    return error(ErrorCode::kConfig,
+                 "duration \"" + text + "\": expected forms like 30s, 10m, 1h30m, 500ms");
+  }
+  return total;
+}
+
+Result<std::size_t> parse_size(const std::string& text) {
+  std::size_t i = 0;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) != 0)) ++i;
+  if (i == 0 || i > 12) return error(ErrorCode::kConfig, "size \"" + text + "\": expected 8MiB, 512KiB, 1048576");
+  std::size_t n = std::stoull(text.substr(0, i));
+  std::string unit = text.substr(i);
+  std::size_t mult = 0;
+  if (unit.empty() || unit == "B") mult = 1;
+  else if (unit == "KiB") mult = 1024;
+  else if (unit == "MiB") mult = 1024 * 1024;
+  else if (unit == "GiB") mult = 1024ull * 1024 * 1024;
+  else if (unit == "KB" || unit == "kB") mult = 1000;
+  else if (unit == "MB") mult = 1000 * 1000;
+  else if (unit == "GB") mult = 1000ull * 1000 * 1000;
+  else return error(ErrorCode::kConfig, "size \"" + text + "\": unknown unit \"" + unit + "\"");
+  return n * mult;
+}
+
+std::map<std::string, std::string> mu_environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string kv(*e);
+    if (kv.rfind("MU_", 0) != 0) continue;
+    auto eq = kv.find('=');
+    if (eq == std::string::npos) continue;
+    env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return env;
+}
+
+Result<Config> load_config(const std::string& path, const std::map<std::string, std::string>& env) {
+  Config cfg;
+  const auto specs = key_specs();
+  if (!path.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) {
+      return error(ErrorCode::kConfig, path + ": no such config file");
+    }
+    toml::table root;
+    try {
+      root = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+      const auto& where = e.source().begin;
+      return error(ErrorCode::kConfig, path + ":" + std::to_string(where.line) + ":" +
+                                           std::to_string(where.column) + ": " +
+                                           std::string(e.description()));
+    }
+    cfg.source = path;
+    for (const auto& [sk, snode] : root) {
+      std::string section(sk.str());
+      const toml::table* st = snode.as_table();
+      if (st == nullptr) {
+        return error(ErrorCode::kConfig, path + ": " + section + ": expected a [" + section + "] table");
+      }
+      if (section == "boards") {
+        for (const auto& [bk, bnode] : *st) {
+          const toml::table* bt = bnode.as_table();
+          std::string id(bk.str());
+          if (bt == nullptr) {
+            return error(ErrorCode::kConfig, path + ": boards.\"" + id + "\": expected a table");
+          }
+          MU_RETURN_IF_ERROR(apply_board(path, id, *bt, cfg));
+        }
+        continue;
+      }
+      if (section == "secrets") {
+        for (const auto& [k, node] : *st) {
+          auto v = node.value<std::string>();
+          if (!v) {
+            return error(ErrorCode::kConfig,
+                         path + ": secrets." + std::string(k.str()) + ": expected a string");
+          }
+          cfg.secrets[std::string(k.str())] = *v;
+        }
+        continue;
+      }
+      for (const auto& [k, node] : *st) {
+        std::string key = section + "." + std::string(k.str());
+        const KeySpec* spec = nullptr;
+        for (const auto& s : specs) {
+          if (key == s.key) spec = &s;
+        }
+        if (spec == nullptr) {
+          return error(ErrorCode::kConfig, path + ": unknown key \"" + key + "\"");
+        }
+        MU_RETURN_IF_ERROR(spec->set(Input{&node, nullptr, path + ": " + key}, cfg));
+      }
+    }
+  }
+  for (const auto& s : specs) {
+    auto it = env.find(env_name(s.key));
+    if (it == env.end()) continue;
+    MU_RETURN_IF_ERROR(s.set(Input{nullptr, &it->second, it->first}, cfg));
+  }
+  for (const auto& [name, value] : env) {
+    static constexpr std::string_view kSecret = "MU_SECRETS_";
+    if (name.rfind(kSecret, 0) != 0) continue;
+    std::string key;
+    for (std::size_t i = kSecret.size(); i < name.size(); ++i) {
+      if (name[i] == '_' && i + 1 < name.size() && name[i + 1] == '_') {
+        key.push_back('.');
+        ++i;
+      } else {
+        key.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(name[i]))));
+      }
+    }
+    cfg.secrets[key] = value;
+  }
+  return cfg;
+}
+
+}  // namespace mu

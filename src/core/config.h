@@ -1,0 +1,85 @@
+// Config: Mu's configuration model, read from one TOML file (mu.toml) with every key
+// overridable from the environment (`server.listen` <- MU_SERVER_LISTEN). Validated on
+// load: unknown keys and bad values are rejected with a message naming the key. A loaded
+// Config is a plain value; safe to copy between threads.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace mu {
+
+// Per-board overrides: [boards."weibo.hot-search"].
+struct BoardOverride {
+  std::optional<bool> enabled;
+  std::optional<std::chrono::seconds> every;
+  std::optional<std::chrono::seconds> timeout;
+  std::optional<int> retries;
+  std::optional<std::string> group;
+};
+
+struct Config {
+  struct Server {
+    std::string listen = "127.0.0.1:8080";
+    int threads = 2;
+    std::string static_dir = "web/dist";
+    std::vector<std::string> cors_origins;
+    std::size_t max_body_bytes = 1u << 20;
+  } server;
+
+  struct Storage {
+    std::string url = "sqlite://var/mu.db";
+    int keep_snapshots = 500;  // per board
+  } storage;
+
+  struct Coordination {
+    std::string url = "local";
+  } coordination;
+
+  struct Scheduler {
+    bool enabled = true;
+    int workers = 4;
+    std::chrono::milliseconds retry_base{2000};
+  } scheduler;
+
+  struct Fetch {
+    std::string user_agent;  // empty: Mu's default
+    int max_host_connections = 4;
+    std::string proxy;
+    bool allow_private_networks = false;
+    std::size_t max_body_bytes = 8u << 20;
+    std::string replay_dir;  // non-empty: answer every fetch from fixtures (demo, tests)
+  } fetch;
+
+  struct Log {
+    std::string level = "info";
+  } log;
+
+  std::map<std::string, std::string> secrets;  // [secrets] "zhihu.cookie" = "..."
+  std::map<std::string, BoardOverride> boards;
+
+  // Where the config came from, for `mu config check`.
+  std::string source = "defaults";
+};
+
+// Loads `path` (may be empty: defaults only; a missing explicit file is an error), then
+// applies MU_* variables from `env` (pass the process environment). kConfig errors name
+// the file, key and problem.
+Result<Config> load_config(const std::string& path, const std::map<std::string, std::string>& env);
+
+// The process environment as a map (only MU_* variables).
+std::map<std::string, std::string> mu_environment();
+
+// "90s", "10m", "1h30m", "500ms", "2d" -> duration. kConfig on anything else.
+Result<std::chrono::milliseconds> parse_duration(const std::string& text);
+// "8MiB", "512KiB", "1GB", "1048576" -> bytes.
+Result<std::size_t> parse_size(const std::string& text);
+
+}  // namespace mu

@@ -1,0 +1,104 @@
+#include "core/config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
+
+namespace mu {
+namespace {
+
+class ConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("mu-config-test-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string write(const std::string& text) {
+    auto p = dir_ / "mu.toml";
+    std::ofstream(p) << text;
+    return p.string();
+  }
+  std::filesystem::path dir_;
+};
+
+TEST_F(ConfigTest, DefaultsAreTheEmbeddedMode) {
+  auto c = load_config("", {});
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_EQ(c->storage.url, "sqlite://var/mu.db");
+  EXPECT_EQ(c->coordination.url, "local");
+  EXPECT_EQ(c->server.listen, "127.0.0.1:8080");
+  EXPECT_EQ(c->fetch.max_body_bytes, 8u << 20);
+}
+
+TEST_F(ConfigTest, FileThenEnvironmentOverrides) {
+  auto path = write(R"(
+[server]
+listen = "0.0.0.0:9000"
+threads = 3
+cors_origins = ["https://mu.example"]
+[fetch]
+max_body = "4MiB"
+[boards."weibo.hot-search"]
+every = "2m"
+enabled = false
+[secrets]
+"zhihu.cookie" = "z_c0=abc"
+)");
+  auto c = load_config(path, {{"MU_SERVER_THREADS", "5"}, {"MU_SECRETS_PRODUCTHUNT__TOKEN", "t"}});
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_EQ(c->server.listen, "0.0.0.0:9000");
+  EXPECT_EQ(c->server.threads, 5);
+  EXPECT_EQ(c->server.cors_origins, std::vector<std::string>{"https://mu.example"});
+  EXPECT_EQ(c->fetch.max_body_bytes, 4u << 20);
+  ASSERT_EQ(c->boards.count("weibo.hot-search"), 1u);
+  EXPECT_EQ(*c->boards["weibo.hot-search"].every, std::chrono::seconds(120));
+  EXPECT_FALSE(*c->boards["weibo.hot-search"].enabled);
+  EXPECT_EQ(c->secrets["zhihu.cookie"], "z_c0=abc");
+  EXPECT_EQ(c->secrets["producthunt.token"], "t");
+}
+
+TEST_F(ConfigTest, UnknownKeyIsRejectedByName) {
+  auto c = load_config(write("[server]\nlisen = \"x:1\"\n"), {});
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.code(), ErrorCode::kConfig);
+  EXPECT_NE(c.error_message().find("unknown key \"server.lisen\""), std::string::npos)
+      << c.error_message();
+}
+
+TEST_F(ConfigTest, BadValuesNameTheKey) {
+  auto c = load_config(write("[server]\nthreads = 0\n"), {});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error_message().find("server.threads: must be between 1 and 64, got 0"),
+            std::string::npos)
+      << c.error_message();
+  auto e = load_config("", {{"MU_STORAGE_URL", "mysql://x"}});
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.error_message().find("MU_STORAGE_URL"), std::string::npos);
+  auto b = load_config(write("[boards.\"a.b\"]\nevery = \"soon\"\n"), {});
+  ASSERT_FALSE(b.ok());
+  EXPECT_NE(b.error_message().find("boards.\"a.b\".every"), std::string::npos) << b.error_message();
+  auto syntax = load_config(write("[server\n"), {});
+  ASSERT_FALSE(syntax.ok());
+  EXPECT_NE(syntax.error_message().find("mu.toml:1:"), std::string::npos) << syntax.error_message();
+  EXPECT_EQ(load_config((dir_ / "missing.toml").string(), {}).code(), ErrorCode::kConfig);
+}
+
+TEST(ParseDuration, AcceptsCompoundUnits) {
+  EXPECT_EQ(*parse_duration("1h30m"), std::chrono::minutes(90));
+  EXPECT_EQ(*parse_duration("500ms"), std::chrono::milliseconds(500));
+  EXPECT_EQ(*parse_duration("2d"), std::chrono::hours(48));
+  EXPECT_FALSE(parse_duration("10").ok());
+  EXPECT_FALSE(parse_duration("m").ok());
+  EXPECT_FALSE(parse_duration("5 minutes").ok());
+  EXPECT_EQ(*parse_size("8MiB"), 8u << 20);
+  EXPECT_FALSE(parse_size("8 potatoes").ok());
+}
+
+}  // namespace
+}  // namespace mu
