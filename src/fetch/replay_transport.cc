@@ -1,6 +1,7 @@
 #include "fetch/replay_transport.h"
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -59,10 +60,12 @@ Status ReplayTransport::parse_map(const std::filesystem::path& map_file, std::ve
     }
     e.file = map_file.parent_path() / fields[2];
     if (fields.size() >= 4) {
-      try {
-        e.status = std::stoi(fields[3]);
-      } catch (const std::exception&) {
-        return error(ErrorCode::kConfig, where + ": STATUS must be a number, got " + fields[3]);
+      const std::string& text = fields[3];
+      auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), e.status);
+      if (ec != std::errc() || ptr != text.data() + text.size() || e.status < 100 ||
+          e.status > 599) {
+        return error(ErrorCode::kConfig,
+                     where + ": STATUS must be a number in 100..599, got " + text);
       }
     }
     if (fields.size() == 5) e.content_type = fields[4];
@@ -85,9 +88,15 @@ Result<std::unique_ptr<ReplayTransport>> ReplayTransport::load(
     }
     std::vector<std::filesystem::path> maps;
     for (auto it = std::filesystem::recursive_directory_iterator(root, ec);
-         it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-      if (ec) break;
-      if (it->is_regular_file() && it->path().filename() == "replay.tsv") maps.push_back(*it);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+      std::error_code type_ec;
+      if (it->path().filename() == "replay.tsv" && it->is_regular_file(type_ec)) {
+        maps.push_back(it->path());
+      }
+    }
+    if (ec) {
+      return error(ErrorCode::kConfig,
+                   "replay: cannot read directory " + root.string() + ": " + ec.message());
     }
     std::sort(maps.begin(), maps.end());
     for (const auto& m : maps) MU_RETURN_IF_ERROR(parse_map(m, t->entries_));
@@ -109,8 +118,8 @@ Result<HttpResponse> ReplayTransport::fetch(const HttpRequest& request) {
     }
   }
   if (best == nullptr) {
-    return error(ErrorCode::kNotFound, "replay: no fixture for " + request.method + " " +
-                                           request.url);
+    return error(ErrorCode::kNotFound,
+                 "replay: no fixture for " + request.method + " " + request.url);
   }
   MU_ASSIGN_OR_RETURN(std::string body, read_file(best->file, request.max_body_bytes));
   HttpResponse resp;

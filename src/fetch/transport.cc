@@ -4,11 +4,25 @@
 #include <cctype>
 
 namespace mu {
+namespace {
+
+// `url` without user info, query or fragment: error messages must not leak secrets.
+std::string url_for_message(std::string_view url) {
+  url = url.substr(0, url.find_first_of("?#"));
+  const std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(url);
+  const std::size_t auth_start = scheme_end + 3;
+  const std::size_t auth_end = std::min(url.find('/', auth_start), url.size());
+  const std::size_t at = url.substr(auth_start, auth_end - auth_start).rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  return std::string(url.substr(0, auth_start)) + std::string(url.substr(auth_start + at + 1));
+}
+
+}  // namespace
 
 std::string_view find_header(const Headers& headers, std::string_view name) {
   for (const auto& [k, v] : headers) {
-    if (k.size() == name.size() &&
-        std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
+    if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
           return std::tolower(static_cast<unsigned char>(a)) ==
                  std::tolower(static_cast<unsigned char>(b));
         })) {
@@ -22,7 +36,7 @@ Status check_http_status(const HttpResponse& response) {
   const int s = response.status;
   if (s >= 200 && s < 300) return ok_status();
   std::string msg = "HTTP " + std::to_string(s);
-  if (!response.effective_url.empty()) msg += " from " + response.effective_url;
+  if (!response.effective_url.empty()) msg += " from " + url_for_message(response.effective_url);
   if (s == 403 || s == 412 || s == 418) {
     return error(ErrorCode::kBlocked, msg);
   }

@@ -23,7 +23,7 @@ std::string_view find_header(const Headers& headers, std::string_view name);
 struct HttpRequest {
   std::string method = "GET";
   std::string url;
-  Headers headers;  // per-source headers: User-Agent, Referer, Cookie, ...
+  Headers headers;   // per-source headers: User-Agent, Referer, Cookie, ...
   std::string body;  // POST body
   std::chrono::milliseconds timeout{std::chrono::seconds(20)};
   std::size_t max_body_bytes = 8u << 20;  // bodies over the cap fail with kTooLarge
