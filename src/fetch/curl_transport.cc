@@ -105,32 +105,6 @@ bool has_line_break_or_nul(std::string_view s) {
   return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
 }
 
-// The URL for messages: no user info, query or fragment (they may carry secrets), bounded.
-std::string redact_url(std::string_view url) {
-  url = url.substr(0, url.find_first_of("?#"));
-  std::string out;
-  const std::size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) {
-    out = std::string(url);
-  } else {
-    const std::size_t auth_start = scheme_end + 3;
-    const std::size_t auth_end = std::min(url.find('/', auth_start), url.size());
-    const std::size_t at = url.substr(auth_start, auth_end - auth_start).rfind('@');
-    if (at == std::string_view::npos) {
-      out = std::string(url);
-    } else {
-      out = std::string(url.substr(0, auth_start));
-      out += url.substr(auth_start + at + 1);
-    }
-  }
-  constexpr std::size_t kMax = 256;
-  if (out.size() > kMax) {
-    out.resize(kMax);
-    out += "...";
-  }
-  return out;
-}
-
 // --- the SSRF guard's address classification -------------------------------------------
 
 // A short description of why `b` (an IPv4 address, network order) is not public, or nullptr.

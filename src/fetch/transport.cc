@@ -4,21 +4,6 @@
 #include <cctype>
 
 namespace mu {
-namespace {
-
-// `url` without user info, query or fragment: error messages must not leak secrets.
-std::string url_for_message(std::string_view url) {
-  url = url.substr(0, url.find_first_of("?#"));
-  const std::size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return std::string(url);
-  const std::size_t auth_start = scheme_end + 3;
-  const std::size_t auth_end = std::min(url.find('/', auth_start), url.size());
-  const std::size_t at = url.substr(auth_start, auth_end - auth_start).rfind('@');
-  if (at == std::string_view::npos) return std::string(url);
-  return std::string(url.substr(0, auth_start)) + std::string(url.substr(auth_start + at + 1));
-}
-
-}  // namespace
 
 std::string_view find_header(const Headers& headers, std::string_view name) {
   for (const auto& [k, v] : headers) {
@@ -32,11 +17,33 @@ std::string_view find_header(const Headers& headers, std::string_view name) {
   return {};
 }
 
+std::string redact_url(std::string_view url) {
+  url = url.substr(0, url.find_first_of("?#"));
+  std::string out;
+  const std::size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) {
+    out = std::string(url);
+  } else {
+    const std::size_t auth_start = scheme_end + 3;
+    const std::size_t auth_end = std::min(url.find('/', auth_start), url.size());
+    const std::size_t at = url.substr(auth_start, auth_end - auth_start).rfind('@');
+    out = at == std::string_view::npos ? std::string(url)
+                                       : std::string(url.substr(0, auth_start)) +
+                                             std::string(url.substr(auth_start + at + 1));
+  }
+  constexpr std::size_t kMax = 256;
+  if (out.size() > kMax) {
+    out.resize(kMax);
+    out += "...";
+  }
+  return out;
+}
+
 Status check_http_status(const HttpResponse& response) {
   const int s = response.status;
   if (s >= 200 && s < 300) return ok_status();
   std::string msg = "HTTP " + std::to_string(s);
-  if (!response.effective_url.empty()) msg += " from " + url_for_message(response.effective_url);
+  if (!response.effective_url.empty()) msg += " from " + redact_url(response.effective_url);
   if (s == 403 || s == 412 || s == 418) {
     return error(ErrorCode::kBlocked, msg);
   }

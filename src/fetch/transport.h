@@ -48,6 +48,10 @@ class Transport {
   virtual Result<HttpResponse> fetch(const HttpRequest& request) = 0;
 };
 
+// `url` for logs and error messages: no user info, query or fragment (they may carry
+// secrets), at most 256 characters.
+std::string redact_url(std::string_view url);
+
 // Maps a response to a typed error unless its status is 2xx:
 // 403/412/418 (anti-bot walls) -> kBlocked, other statuses (429, 5xx, ...) -> kHttp.
 Status check_http_status(const HttpResponse& response);
