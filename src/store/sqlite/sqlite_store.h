@@ -1,0 +1,129 @@
+// SqliteStore: the embedded Store on one SQLite file (or ":memory:" for tests), used by
+// `mu serve`. Schema: the shared numbered migrations (store/migrations.h), applied by
+// migrate().
+//
+// Thread safety: every method is safe for concurrent use. Writes (migrate, sync_catalogue,
+// commit_snapshot, record_failure, prune_snapshots) go through one writer connection
+// behind a mutex and run in BEGIN IMMEDIATE transactions, which also serializes them with
+// other processes on the same file. Reads use a small pool of query-only connections, each
+// in a read transaction, so readers see a consistent snapshot and neither block nor are
+// blocked by the writer (WAL). A ":memory:" database has a single connection, so there
+// reads share the writer's mutex.
+//
+// Catalogue: boards and sites that disappear from the catalogue are *retired*, not
+// deleted: their snapshots, runs and history stay, and they come back as they were if the
+// catalogue lists them again. A retired board behaves as an unknown board (kNotFound) for
+// every per-board method and is left out of board_states().
+//
+// Errors: kUnavailable when the file cannot be opened, created, read or written (busy past
+// the timeout, I/O error, disk full, corrupt, read-only); kConfig for a schema that is
+// newer than this binary or not migrated; kInvalid for malformed requests; kInternal for
+// unexpected library failures. Nothing throws.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "store/store.h"
+
+namespace mu {
+
+namespace sqlite {
+class SqliteConnection;
+}
+
+struct SqliteStoreOptions {
+  // Pool size for readers (file databases only); at least 1.
+  int max_readers = 4;
+  // How long a statement waits for another process's lock before giving kUnavailable.
+  int busy_timeout_ms = 5000;
+  // Stamps schema_migrations.applied_at_ms; the system clock when null. Borrowed: must
+  // outlive the store.
+  const Clock* clock = nullptr;
+};
+
+// Opens (creating it and its parent directories if needed) the database at `path`;
+// ":memory:" gives a private in-memory database. Does not migrate: call migrate().
+// kUnavailable with the path and the reason when the file cannot be opened or created.
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path);
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
+                                                 const SqliteStoreOptions& options);
+
+class SqliteStore final : public Store {
+ public:
+  ~SqliteStore() override;
+
+  // Applies pending migrations, each in its own transaction. kConfig when the database
+  // has a schema version newer than latest_schema_version().
+  Status migrate() override;
+
+  // Upserts sites and boards (metadata and schedule; config_version is bumped when they
+  // change), retires the ones no longer listed. Keeps enabled flags and runtime state.
+  // kInvalid for empty or duplicate ids and for boards naming a site not in `sites`.
+  Status sync_catalogue(const std::vector<Site>& sites,
+                        const std::vector<BoardMeta>& boards) override;
+
+  // The snapshot's time is request.stats.finished_ms; items get ranks 1..n in the given
+  // order. Checks, in this order: kInvalid (empty board or dispatch id, empty or
+  // duplicate item keys), kFenced, kConflict (dispatch already has a snapshot), kNotFound
+  // (unknown or retired board). Nothing is written when any check fails; a fence raised
+  // by a rejected request is rolled back with it.
+  Result<int64_t> commit_snapshot(const CommitRequest& request) override;
+
+  // Like commit_snapshot's checks; also kInvalid for an ok `error` and kConflict when the
+  // dispatch already has a snapshot (its slot succeeded: a late failure must not mark the
+  // board stale).
+  Status record_failure(const FailureRecord& failure) override;
+
+  // Two queries in one read transaction. kNotFound for an unknown board.
+  Result<std::optional<BoardView>> board_view(const std::string& board) override;
+
+  // Non-retired boards ordered by id.
+  Result<std::vector<BoardState>> board_states() override;
+  Result<BoardState> board_state(const std::string& board) override;
+
+  // Newest first (by insertion order); at most `limit` (kInvalid when negative).
+  Result<std::vector<RunRecord>> runs(const std::string& board, int limit) override;
+
+  // Keeps the newest max(keep_per_board, 1) snapshots of each board (the latest is never
+  // deleted) and returns how many snapshots were deleted; their item rows go with them.
+  Result<int64_t> prune_snapshots(int keep_per_board) override;
+
+  Result<int64_t> fence_epoch() override;
+
+  const std::string& path() const { return path_; }
+
+  // Use open_sqlite_store(); public only for std::make_unique.
+  SqliteStore(std::string path, std::unique_ptr<sqlite::SqliteConnection> writer,
+              const SqliteStoreOptions& options);
+
+ private:
+  class ReadLease;
+
+  Result<ReadLease> acquire_reader();
+  void release_reader(std::unique_ptr<sqlite::SqliteConnection> conn);
+  int64_t now_ms() const;
+
+  const std::string path_;
+  const SqliteStoreOptions options_;
+  const bool in_memory_;
+  std::unique_ptr<Clock> own_clock_;  // when options_.clock is null
+  const Clock* clock_;
+
+  std::mutex write_mu_;
+  std::unique_ptr<sqlite::SqliteConnection> writer_;  // guarded by write_mu_
+
+  std::mutex pool_mu_;
+  std::condition_variable pool_cv_;
+  std::vector<std::unique_ptr<sqlite::SqliteConnection>> idle_readers_;  // by pool_mu_
+  int open_readers_ = 0;                                                 // by pool_mu_
+};
+
+}  // namespace mu
