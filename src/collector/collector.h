@@ -3,6 +3,7 @@
 // interface for remote collectors. Implementations are safe for concurrent use.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@ struct Dispatch {
   int64_t slot = 0;  // unix seconds of the nominal slot
   int64_t epoch = 0;
   int attempt = 1;
+  std::chrono::milliseconds timeout{0};  // whole-dispatch deadline; 0: the source's default
 
   std::string id() const { return board + "@" + std::to_string(slot); }
 };

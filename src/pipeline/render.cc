@@ -138,7 +138,7 @@ RenderedBody render_board(const Site& site, const BoardMeta& meta, const BoardSt
 }
 
 RenderedBody render_catalogue(const std::vector<BoardMeta>& boards,
-                              const std::vector<BoardState>& states, int64_t now_ms) {
+                              const std::vector<BoardState>& states) {
   std::unordered_map<std::string_view, const BoardState*> by_id;
   for (const auto& s : states) by_id.emplace(s.board, &s);
   json::array arr;
@@ -153,18 +153,12 @@ RenderedBody render_catalogue(const std::vector<BoardMeta>& boards,
     o["item_count"] = st.item_count;
     o["fetched_at"] = time_or_null(st.fetched_at_ms);
     o["last_run_at"] = time_or_null(st.last_run_at_ms);
-    if (st.fetched_at_ms > 0) {
-      o["age_seconds"] = (now_ms - st.fetched_at_ms) / 1000;
-    } else {
-      o["age_seconds"] = nullptr;
-    }
     o["stale"] = st.stale;
     o["error"] = error_or_null(st);
     arr.push_back(std::move(o));
   }
   json::object root;
   root["boards"] = std::move(arr);
-  root["generated_at"] = iso8601_utc(now_ms);
   return make_rendered(json::serialize(root));
 }
 

@@ -30,9 +30,10 @@ uint64_t fnv1a64(std::string_view data);
 RenderedBody render_board(const Site& site, const BoardMeta& meta, const BoardState& state,
                           const std::vector<RankedItem>& items);
 
-// GET /api/v1/boards: every board with its freshness.
+// GET /api/v1/boards: every board with its freshness (fetched_at, stale, error). Ages are
+// left to clients so the cached body stays valid until the next update.
 RenderedBody render_catalogue(const std::vector<BoardMeta>& boards,
-                              const std::vector<BoardState>& states, int64_t now_ms);
+                              const std::vector<BoardState>& states);
 
 // GET /api/v1/sites
 RenderedBody render_sites(const std::vector<Site>& sites, const std::vector<BoardMeta>& boards);

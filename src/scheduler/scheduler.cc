@@ -29,7 +29,6 @@ Status Scheduler::load_state() {
     auto it = boards_.find(st.board);
     if (it == boards_.end()) continue;
     const auto& sched = it->second.schedule;
-    planner_.upsert({st.board, sched.every, sched.jitter, st.enabled});
     if (st.last_run_at_ms > 0) {
       // The slot that contains the last run is done: keep phase, do not refetch early.
       int64_t offset = jitter_offset(st.board, sched.every, sched.jitter);
@@ -64,7 +63,10 @@ std::vector<Dispatch> Scheduler::plan_locked() {
       ++counters_.skipped_overlap;  // overlap policy "skip": the running fetch is fresh enough
       continue;
     }
-    out.push_back(Dispatch{p.board, p.slot, epoch, 1});
+    const BoardMeta* meta = meta_locked(p.board);
+    out.push_back(Dispatch{p.board, p.slot, epoch, 1,
+                           meta != nullptr ? std::chrono::milliseconds(meta->schedule.timeout)
+                                           : std::chrono::milliseconds(0)});
   }
   for (const auto& d : out) in_flight_.insert(d.board);
   counters_.dispatched += static_cast<int64_t>(out.size());

@@ -54,7 +54,10 @@ Result<CollectOutcome> LocalCollector::collect(const Dispatch& dispatch) {
   CollectOutcome out;
   out.collector = options_.name;
   out.started_ms = clock_.now_ms();
-  MeteredTransport metered(transport_, clock_, clock_.mono() + source->meta().schedule.timeout);
+  const std::chrono::milliseconds budget =
+      dispatch.timeout.count() > 0 ? dispatch.timeout
+                                   : std::chrono::milliseconds(source->meta().schedule.timeout);
+  MeteredTransport metered(transport_, clock_, clock_.mono() + budget);
   SourceContext ctx{metered, clock_, &options_.secrets};
   auto items = source->collect(ctx);
   out.finished_ms = clock_.now_ms();
