@@ -1,0 +1,139 @@
+// HTTP types shared by the router, the server and the API handlers. Nothing here depends on
+// a networking library. It has a parsed Request, a Response whose body can be shared with a
+// cache, and helpers that build JSON, text and error responses.
+//
+// Thread-safety: these are plain values. The server hands a handler a Request that is
+// read-only while the handler runs. One thread builds a Response and then gives it to the
+// server. A shared body is immutable (`shared_ptr<const std::string>`), so any number of
+// responses on any threads may point at the same pre-rendered body and never copy it.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "core/status.h"
+
+namespace mu {
+
+enum class HttpMethod { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther };
+
+// "GET", "HEAD", ...; "" for kOther.
+std::string_view http_method_name(HttpMethod method);
+// Exact, case-sensitive match of a request-method token (RFC 9110 method names are
+// case-sensitive); kOther for anything else.
+HttpMethod parse_http_method(std::string_view token);
+
+// Standard reason phrase for a status code ("Not Found"); "Unknown" for unlisted codes.
+std::string_view http_reason(int status);
+
+// An ordered list of header fields. Name lookups ignore case. Values are stored as given.
+class HeaderMap {
+ public:
+  using Field = std::pair<std::string, std::string>;
+
+  // Value of the first field called `name`, or "" when there is none.
+  std::string_view get(std::string_view name) const;
+  bool contains(std::string_view name) const;
+  // Replaces every field called `name` with a single field.
+  void set(std::string_view name, std::string_view value);
+  // Appends a field. Use this for headers that may repeat.
+  void add(std::string_view name, std::string_view value);
+  void remove(std::string_view name);
+  void clear() { fields_.clear(); }
+
+  bool empty() const { return fields_.empty(); }
+  std::size_t size() const { return fields_.size(); }
+  std::vector<Field>::const_iterator begin() const { return fields_.begin(); }
+  std::vector<Field>::const_iterator end() const { return fields_.end(); }
+
+ private:
+  std::vector<Field> fields_;
+};
+
+// One parsed request. The server builds it. The router fills `path_params` before it calls
+// the handler.
+struct Request {
+  HttpMethod method = HttpMethod::kGet;
+  std::string method_token = "GET";  // as received, e.g. "PROPFIND" when method is kOther
+  int version = 11;                  // 10 for HTTP/1.0, 11 for HTTP/1.1
+  std::string target = "/";          // raw request-target: "/api/v1/search?q=%E5%BE%AE"
+  std::string raw_path = "/";        // target without the query, still percent-encoded
+  std::string path = "/";            // raw_path percent-decoded ("+" stays "+")
+  std::string query_string;          // raw text after '?', "" when there is none
+  std::vector<std::pair<std::string, std::string>> query_params;  // decoded, in order
+  std::vector<std::pair<std::string, std::string>> path_params;   // {name} -> decoded value
+  HeaderMap headers;
+  std::string body;
+  std::string remote_address;  // IP address of the peer: "127.0.0.1", "::1"
+
+  // Sets target, raw_path, path, query_string and query_params from a request-target.
+  // Accepts origin-form ("/p?q") and absolute-form ("http://h/p?q"). Returns kInvalid for
+  // other forms, bad percent-encoding, or an encoded NUL byte.
+  Status set_target(std::string_view request_target);
+
+  // Value of the first header called `name` (case-insensitive), or "" when there is none.
+  std::string_view header(std::string_view name) const { return headers.get(name); }
+  // Decoded value of the first query parameter called `name`. nullopt when it is absent.
+  // "?a" and "?a=" both give "".
+  std::optional<std::string_view> query(std::string_view name) const;
+  // Value of the path parameter `name` ("id" for "/boards/{id}"), or "" when there is none.
+  std::string_view param(std::string_view name) const;
+};
+
+// The kinds of response body. When Server-Sent Events arrive, a streaming alternative will
+// go here: a handle that the server keeps writing events to after the headers. The server
+// and the middleware handle each alternative in a std::visit with no default case, so a
+// new kind fails to compile until every place that sends a body handles it.
+using ResponseBody = std::variant<std::string, std::shared_ptr<const std::string>>;
+
+struct Response {
+  int status = 200;
+  // Content-Type, Cache-Control, ... The server sets Content-Length, Connection, Date,
+  // Server, ETag (from `etag`) and Vary (merged with any given here), and drops those
+  // fields when a handler sets them. A handler sets Content-Encoding only for a body that
+  // is already encoded; the server then leaves the body alone.
+  HeaderMap headers;
+  ResponseBody body;  // owned, or shared with a cache and never copied
+  // The same body, already gzip-compressed (for example a pre-rendered board). When the
+  // client accepts gzip, the server sends this instead of compressing on the fly.
+  std::shared_ptr<const std::string> gzip_body;
+  // Entity tag: `"v42"` or `W/"v42"`. A bare `v42` is quoted. When it is set, the server
+  // sends an ETag header and answers 304 to a matching If-None-Match.
+  std::string etag;
+
+  // The body bytes, whichever kind holds them.
+  std::string_view body_view() const;
+  std::string_view header(std::string_view name) const { return headers.get(name); }
+  Response& set_header(std::string_view name, std::string_view value) {
+    headers.set(name, value);
+    return *this;
+  }
+};
+
+inline constexpr std::string_view kJsonContentType = "application/json";
+inline constexpr std::string_view kTextContentType = "text/plain; charset=utf-8";
+
+Response json_response(int status, std::string body);
+Response json_response(int status, std::shared_ptr<const std::string> body);
+Response text_response(int status, std::string body,
+                       std::string_view content_type = kTextContentType);
+// {"error":{"code":"<code>","message":"<message>"}}. Both strings are escaped as JSON, and
+// invalid UTF-8 becomes U+FFFD.
+Response json_error(int status, std::string_view code, std::string_view message);
+// json_error with the HTTP status for `status.code()` (see http_status_for) and the code
+// name from error_code_name(). Pass a non-ok Status.
+Response error_response(const Status& status);
+// kInvalid/kConfig 400, kNotFound 404, kConflict/kFenced 409, kTooLarge 413,
+// kUnavailable 503, kTimeout 504, kNetwork/kHttp/kBlocked/kParse 502, others 500.
+int http_status_for(ErrorCode code);
+
+// Appends `text` to `out` as a quoted JSON string (control characters escaped; invalid
+// UTF-8 replaced by U+FFFD).
+void append_json_string(std::string& out, std::string_view text);
+
+}  // namespace mu

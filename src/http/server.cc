@@ -1,0 +1,594 @@
+#include "http/server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <exception>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+
+#include "http/static_files.h"
+#include "http/util.h"
+
+// GCC 12 (seen at -O1 with the sanitizers) flags the coroutine frames of Asio's awaitable
+// as -Wmismatched-new-delete, although it allocates and frees them with a matching
+// class-specific operator new/delete pair. This is a false positive, silenced for this
+// file only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+namespace mu {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+constexpr auto kTuple = net::as_tuple(net::use_awaitable);
+constexpr std::size_t kReadChunk = 16u << 10;
+// After an error answer (400/413/431) the rest of the request is read and discarded for a
+// moment before closing, so the client sees the answer rather than a reset.
+constexpr std::size_t kLingerMaxBytes = 1u << 20;
+constexpr Millis kLingerTime{2'000};
+
+struct WorkerCounters {
+  std::atomic<uint64_t> accepted{0};
+  std::atomic<uint64_t> active{0};
+  std::atomic<uint64_t> requests{0};
+  std::array<std::atomic<uint64_t>, 6> by_class{};
+  std::atomic<uint64_t> handler_exceptions{0};
+  std::atomic<uint64_t> timeouts{0};
+};
+
+void bump(std::atomic<uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
+
+struct Conn;
+
+// One io thread with its own io_context. Everything in here except the counters is touched
+// only from that thread.
+struct Worker {
+  std::list<Conn*> conns;
+  bool stopping = false;
+  bool destroying = false;
+  int64_t date_second = -1;
+  std::string date;
+  WorkerCounters counters;
+  net::io_context ctx{1};
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> guard;
+  std::optional<net::steady_timer> drain_timer;  // stop(): cuts connections still open
+  std::thread thread;
+
+  // Connection coroutine frames still queued when the io_context goes away are destroyed
+  // by its destructor; they must then leave drain_timer alone.
+  ~Worker() { destroying = true; }
+};
+
+// One connection. Shared by its serving coroutine and its watchdog.
+struct Conn {
+  Conn(tcp::socket s, Worker& w) : socket(std::move(s)), timer(socket.get_executor()), worker(w) {}
+
+  tcp::socket socket;
+  net::steady_timer timer;  // the watchdog's
+  Worker& worker;
+  MonoTime deadline{};
+  MonoTime armed_until = MonoTime::max();  // when the watchdog will next look
+  bool idle = true;                        // waiting for the first byte of a request
+  bool done = false;
+
+  void close() {
+    beast::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+  }
+};
+
+// Registers a connection with its worker for the lifetime of the serving coroutine.
+class Registration {
+ public:
+  Registration(Worker& w, Conn* c) : w_(w), it_(w.conns.insert(w.conns.end(), c)) {
+    bump(w_.counters.active);
+  }
+  ~Registration() {
+    w_.conns.erase(it_);
+    w_.counters.active.fetch_sub(1, std::memory_order_relaxed);
+    if (w_.stopping && w_.conns.empty() && !w_.destroying && w_.drain_timer) {
+      try {
+        w_.drain_timer->cancel();
+      } catch (...) {
+        // The drain timer then fires with no connections left; harmless.
+      }
+    }
+  }
+  Registration(const Registration&) = delete;
+  Registration& operator=(const Registration&) = delete;
+
+ private:
+  Worker& w_;
+  std::list<Conn*>::iterator it_;
+};
+
+HttpMethod method_of(bhttp::verb v) {
+  switch (v) {
+    case bhttp::verb::get:
+      return HttpMethod::kGet;
+    case bhttp::verb::head:
+      return HttpMethod::kHead;
+    case bhttp::verb::post:
+      return HttpMethod::kPost;
+    case bhttp::verb::put:
+      return HttpMethod::kPut;
+    case bhttp::verb::patch:
+      return HttpMethod::kPatch;
+    case bhttp::verb::delete_:
+      return HttpMethod::kDelete;
+    case bhttp::verb::options:
+      return HttpMethod::kOptions;
+    default:
+      return HttpMethod::kOther;
+  }
+}
+
+// Clears what one request leaves in the reused Request (the peer address stays).
+void reset_request(Request& req) {
+  req.method = HttpMethod::kGet;
+  req.method_token = "GET";
+  req.version = 11;
+  req.target = "/";
+  req.raw_path = "/";
+  req.path = "/";
+  req.query_string.clear();
+  req.query_params.clear();
+  req.path_params.clear();
+  req.headers.clear();
+  req.body.clear();
+}
+
+struct ListenAddress {
+  bool any = false;  // ":8080": every interface
+  net::ip::address address;
+  uint16_t port = 0;
+};
+
+Result<ListenAddress> parse_listen(std::string_view text) {
+  auto bad = [&](std::string_view why) {
+    return error(ErrorCode::kConfig,
+                 "listen address '" + std::string(text) + "': " + std::string(why));
+  };
+  std::string_view host;
+  std::string_view port;
+  if (text.starts_with("[")) {
+    const std::size_t close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return bad("expected [address]:port");
+    }
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    const std::size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) return bad("expected host:port");
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+    if (host.find(':') != std::string_view::npos) return bad("put IPv6 addresses in brackets");
+  }
+  ListenAddress out;
+  const auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), out.port);
+  if (port.empty() || ec != std::errc() || ptr != port.data() + port.size()) {
+    return bad("bad port");
+  }
+  if (host.empty()) {
+    out.any = true;
+    return out;
+  }
+  if (host == "localhost") host = "127.0.0.1";
+  beast::error_code aec;
+  out.address = net::ip::make_address(std::string(host), aec);
+  if (aec) return bad("not an IP address");
+  return out;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Options options;
+  Router router;
+  SystemClock system_clock;
+  const Clock* clock;
+  std::unique_ptr<StaticFiles> static_files;
+
+  std::mutex lifecycle_mu;
+  bool started = false;
+  bool stopped = false;
+  std::atomic<uint16_t> bound_port{0};
+  // Set by stop() before it posts anything, so that a response finishing on a thread that
+  // has not yet run its stop task still goes out with Connection: close.
+  std::atomic<bool> stop_requested{false};
+  // How many entries of `workers` counters() may read. Set once start() has built them,
+  // so counters() needs no lock (a metrics handler may call it while stop() waits).
+  std::atomic<std::size_t> live_workers{0};
+
+  // Declared last, destroyed first: the acceptor before the io_contexts it runs on.
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::optional<tcp::acceptor> acceptor;
+
+  Impl(Options o, Router r)
+      : options(std::move(o)),
+        router(std::move(r)),
+        clock(options.clock != nullptr ? options.clock : &system_clock) {}
+
+  ~Impl() {
+    try {
+      stop();
+    } catch (...) {
+      // Only std::system_error from locking or joining; nothing left to do about it.
+    }
+    live_workers.store(0);
+    acceptor.reset();
+    workers.clear();
+  }
+
+  Status start();
+  void stop();
+  Status bind(const ListenAddress& listen);
+  net::awaitable<void> accept_loop();
+  net::awaitable<void> serve(std::shared_ptr<Conn> c);
+  net::awaitable<void> watchdog(std::shared_ptr<Conn> c);
+  Response dispatch(Request& req, Worker& w);
+
+  // Moves the connection's deadline; wakes the watchdog when it is sleeping past it.
+  void set_deadline(Conn& c, Millis timeout) {
+    c.deadline = clock->mono() + timeout;
+    if (c.deadline < c.armed_until) c.timer.cancel();
+  }
+
+  std::string_view date(Worker& w) {
+    const int64_t second = clock->now_ms() / 1000;
+    if (second != w.date_second) {
+      w.date = http_date(second);
+      w.date_second = second;
+    }
+    return w.date;
+  }
+};
+
+Status Server::Impl::bind(const ListenAddress& listen) {
+  beast::error_code ec;
+  tcp::endpoint endpoint(listen.address, listen.port);
+  if (listen.any) {
+    // Dual-stack "::" when the host has IPv6, plain IPv4 otherwise.
+    endpoint = tcp::endpoint(tcp::v6(), listen.port);
+    acceptor->open(tcp::v6(), ec);
+    if (!ec) acceptor->set_option(net::ip::v6_only(false), ec);
+    if (ec) {
+      beast::error_code ignored;
+      acceptor->close(ignored);
+      endpoint = tcp::endpoint(tcp::v4(), listen.port);
+      ec = {};
+    }
+  }
+  if (!acceptor->is_open()) acceptor->open(endpoint.protocol(), ec);
+  if (!ec) acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  const std::string where = "listen " + options.listen;
+  if (ec) return error(ErrorCode::kUnavailable, where + ": " + ec.message());
+  acceptor->bind(endpoint, ec);
+  if (ec == net::error::address_in_use) {
+    return error(ErrorCode::kUnavailable, where + ": address already in use");
+  }
+  if (ec) return error(ErrorCode::kUnavailable, where + ": " + ec.message());
+  acceptor->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return error(ErrorCode::kUnavailable, where + ": " + ec.message());
+  const tcp::endpoint local = acceptor->local_endpoint(ec);
+  if (ec) return error(ErrorCode::kUnavailable, where + ": " + ec.message());
+  bound_port.store(local.port());
+  return ok_status();
+}
+
+Status Server::Impl::start() {
+  std::lock_guard lock(lifecycle_mu);
+  if (started || stopped) return error(ErrorCode::kInvalid, "server already started");
+  MU_RETURN_IF_ERROR(router.status());
+  if (options.threads < 1) return error(ErrorCode::kConfig, "server threads must be >= 1");
+  MU_ASSIGN_OR_RETURN(const ListenAddress listen, parse_listen(options.listen));
+  if (!options.static_dir.empty() && !static_files) {
+    StaticFilesOptions so;
+    so.root = options.static_dir;
+    so.gzip_min_size = options.middleware.gzip_min_size;
+    MU_ASSIGN_OR_RETURN(static_files, StaticFiles::create(std::move(so)));
+  }
+
+  workers.clear();
+  for (int i = 0; i < options.threads; ++i) workers.push_back(std::make_unique<Worker>());
+  acceptor.emplace(workers[0]->ctx);
+  if (Status s = bind(listen); !s.ok()) {
+    acceptor.reset();
+    workers.clear();
+    return s;
+  }
+  started = true;
+  live_workers.store(workers.size(), std::memory_order_release);
+  net::co_spawn(workers[0]->ctx, accept_loop(), net::detached);
+  for (auto& wp : workers) {
+    Worker& w = *wp;
+    w.guard.emplace(net::make_work_guard(w.ctx));
+    w.thread = std::thread([&w] {
+      while (true) {
+        try {
+          w.ctx.run();
+          return;
+        } catch (...) {
+          // Handlers catch their own exceptions; keep the thread serving regardless.
+        }
+      }
+    });
+  }
+  return ok_status();
+}
+
+void Server::Impl::stop() {
+  std::lock_guard lock(lifecycle_mu);
+  if (!started || stopped) return;
+  stopped = true;
+  stop_requested.store(true, std::memory_order_relaxed);
+  net::post(workers[0]->ctx, [this] {
+    beast::error_code ignored;
+    acceptor->close(ignored);
+  });
+  for (auto& wp : workers) {
+    Worker& w = *wp;
+    net::post(w.ctx, [this, &w] {
+      w.stopping = true;
+      for (Conn* c : w.conns) {
+        if (c->idle) c->close();  // in-flight requests finish; idle ones go now
+      }
+      if (w.conns.empty()) return;
+      w.drain_timer.emplace(w.ctx);
+      w.drain_timer->expires_after(options.shutdown_timeout);
+      w.drain_timer->async_wait([&w](beast::error_code ec) {
+        if (ec) return;
+        for (Conn* c : w.conns) c->close();
+      });
+    });
+    w.guard.reset();
+  }
+  for (auto& wp : workers) {
+    if (wp->thread.joinable()) wp->thread.join();
+  }
+}
+
+net::awaitable<void> Server::Impl::accept_loop() {
+  std::size_t next = 0;
+  while (true) {
+    Worker& w = *workers[next++ % workers.size()];
+    auto [ec, socket] = co_await acceptor->async_accept(w.ctx, kTuple);
+    if (ec) {
+      if (ec == net::error::operation_aborted || !acceptor->is_open()) co_return;
+      // Out of file descriptors and the like: back off instead of spinning.
+      net::steady_timer pause(co_await net::this_coro::executor);
+      pause.expires_after(std::chrono::milliseconds(50));
+      co_await pause.async_wait(kTuple);
+      continue;
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    bump(w.counters.accepted);
+    net::co_spawn(w.ctx, serve(std::make_shared<Conn>(std::move(socket), w)), net::detached);
+  }
+}
+
+net::awaitable<void> Server::Impl::watchdog(std::shared_ptr<Conn> c) {
+  while (!c->done) {
+    const MonoTime now = clock->mono();
+    if (now >= c->deadline) {
+      bump(c->worker.counters.timeouts);
+      c->close();
+      co_return;
+    }
+    c->armed_until = c->deadline;
+    c->timer.expires_after(c->deadline - now);
+    co_await c->timer.async_wait(kTuple);
+  }
+}
+
+Response Server::Impl::dispatch(Request& req, Worker& w) {
+  try {
+    if (auto preflight = cors_preflight(req, options.middleware)) return std::move(*preflight);
+    if (auto routed = router.try_handle(req)) return std::move(*routed);
+    if (static_files) {
+      if (auto file = static_files->serve(req)) return std::move(*file);
+    }
+    return json_error(404, "not-found", "no route for " + req.path);
+  } catch (...) {
+    bump(w.counters.handler_exceptions);
+    return json_error(500, "internal", "internal error");
+  }
+}
+
+net::awaitable<void> Server::Impl::serve(std::shared_ptr<Conn> c) {
+  Worker& w = c->worker;
+  Registration registration(w, c.get());
+  if (w.stopping) co_return;
+
+  Request req;
+  {
+    beast::error_code ec;
+    const tcp::endpoint peer = c->socket.remote_endpoint(ec);
+    if (!ec) req.remote_address = peer.address().to_string();
+  }
+  set_deadline(*c, options.idle_timeout);
+  net::co_spawn(c->socket.get_executor(), watchdog(c), net::detached);
+
+  beast::flat_buffer buffer;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser;
+  Response resp;
+  std::string head;
+  head.reserve(1024);
+  bool linger = false;
+
+  while (true) {
+    // Wait (up to idle_timeout) for the first byte of the next request.
+    if (buffer.size() == 0) {
+      c->idle = true;
+      if (w.stopping || stop_requested.load(std::memory_order_relaxed)) break;
+      set_deadline(*c, options.idle_timeout);
+      auto [ec, n] = co_await c->socket.async_read_some(buffer.prepare(kReadChunk), kTuple);
+      if (ec) break;
+      buffer.commit(n);
+    }
+    c->idle = false;
+    set_deadline(*c, options.request_timeout);
+
+    // Read the whole request (up to request_timeout).
+    parser.emplace();
+    parser->eager(true);
+    parser->header_limit(
+        static_cast<std::uint32_t>(std::min<std::size_t>(options.header_limit, UINT32_MAX)));
+    parser->body_limit(options.body_limit);
+    int error_status = 0;
+    bool closed = false;
+    bool continue_sent = false;
+    while (true) {
+      if (buffer.size() > 0) {
+        beast::error_code ec;
+        const std::size_t used = parser->put(buffer.data(), ec);
+        buffer.consume(used);
+        if (ec && ec != bhttp::error::need_more) {
+          error_status = ec == bhttp::error::header_limit ? 431
+                         : ec == bhttp::error::body_limit ? 413
+                                                          : 400;
+          break;
+        }
+        if (parser->is_done()) break;
+        if (!ec && used > 0 && buffer.size() > 0) continue;
+      }
+      if (!continue_sent && parser->is_header_done()) {
+        continue_sent = true;
+        const auto& msg = parser->get();
+        if (msg.version() >= 11 && http_iequals(msg[bhttp::field::expect], "100-continue")) {
+          static constexpr std::string_view k100 = "HTTP/1.1 100 Continue\r\n\r\n";
+          auto [wec, wn] =
+              co_await net::async_write(c->socket, net::buffer(k100.data(), k100.size()), kTuple);
+          if (wec) {
+            closed = true;
+            break;
+          }
+        }
+      }
+      auto [ec, n] = co_await c->socket.async_read_some(buffer.prepare(kReadChunk), kTuple);
+      if (ec) {
+        closed = true;
+        break;
+      }
+      buffer.commit(n);
+    }
+    if (closed) break;
+
+    bool keep_alive = false;
+    reset_request(req);
+    if (error_status != 0) {
+      linger = true;
+      resp = error_status == 431   ? json_error(431, "too-large", "request header too large")
+             : error_status == 413 ? json_error(413, "too-large", "request body too large")
+                                   : json_error(400, "invalid", "malformed request");
+    } else {
+      auto& msg = parser->get();
+      req.method = method_of(msg.method());
+      req.method_token.assign(msg.method_string());
+      req.version = static_cast<int>(msg.version());
+      for (const auto& field : msg) req.headers.add(field.name_string(), field.value());
+      req.body = std::move(msg.body());
+      keep_alive = msg.keep_alive();
+      const Status target = req.set_target(msg.target());
+      if (!target.ok()) {
+        keep_alive = false;
+        resp = json_error(400, "invalid", target.message());
+      } else if (http_unsafe_path(req.path)) {
+        keep_alive = false;
+        resp = json_error(400, "invalid", "path has a '.' or '..' segment");
+      } else {
+        resp = dispatch(req, w);
+      }
+    }
+    if (w.stopping || stop_requested.load(std::memory_order_relaxed)) keep_alive = false;
+
+    const std::string_view body =
+        finish_response(req, resp, options.middleware, date(w), keep_alive, head);
+    bump(w.counters.requests);
+    bump(w.counters.by_class[std::clamp(resp.status / 100, 0, 5)]);
+    set_deadline(*c, options.request_timeout);
+    const std::array<net::const_buffer, 2> buffers = {net::buffer(head),
+                                                      net::buffer(body.data(), body.size())};
+    auto [ec, n] = co_await net::async_write(c->socket, buffers, kTuple);
+    // Let go of shared bodies now rather than when the next request comes, so an idle
+    // connection does not pin an old version of a cached board.
+    resp.body = std::string();
+    resp.gzip_body.reset();
+    if (ec || !keep_alive) break;
+  }
+
+  if (linger && c->socket.is_open()) {
+    beast::error_code ignored;
+    c->socket.shutdown(tcp::socket::shutdown_send, ignored);
+    set_deadline(*c, std::min(options.request_timeout, kLingerTime));
+    std::size_t drained = 0;
+    buffer.clear();
+    while (drained < kLingerMaxBytes) {
+      auto [ec, n] = co_await c->socket.async_read_some(buffer.prepare(kReadChunk), kTuple);
+      if (ec) break;
+      drained += n;
+    }
+  }
+  c->done = true;
+  c->timer.cancel();
+  c->close();
+}
+
+Server::Server(Options options, Router router)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(router))) {}
+
+Server::~Server() = default;
+
+Status Server::start() { return impl_->start(); }
+
+uint16_t Server::port() const { return impl_->bound_port.load(); }
+
+void Server::stop() { impl_->stop(); }
+
+ServerCounters Server::counters() const {
+  ServerCounters out;
+  const std::size_t n = impl_->live_workers.load(std::memory_order_acquire);
+  for (std::size_t w = 0; w < n; ++w) {
+    const WorkerCounters& c = impl_->workers[w]->counters;
+    out.connections_accepted += c.accepted.load(std::memory_order_relaxed);
+    out.active_connections += c.active.load(std::memory_order_relaxed);
+    out.requests += c.requests.load(std::memory_order_relaxed);
+    for (std::size_t i = 0; i < out.responses_by_class.size(); ++i) {
+      out.responses_by_class[i] += c.by_class[i].load(std::memory_order_relaxed);
+    }
+    out.handler_exceptions += c.handler_exceptions.load(std::memory_order_relaxed);
+    out.timeouts += c.timeouts.load(std::memory_order_relaxed);
+  }
+  return out;
+}
+
+}  // namespace mu

@@ -1,0 +1,99 @@
+// Server: the HTTP/1.1 server that `mu api` and `mu serve` put in front of a Router.
+// It runs on Boost.Beast and Asio, which stay inside server.cc.
+//
+// Per request, in order:
+//   1. Limits. A header block over header_limit gets 431, a body over body_limit gets 413,
+//      and a malformed request or unsafe path ("..") gets 400. Each of these closes the
+//      connection.
+//   2. CORS preflight (OPTIONS with Origin and Access-Control-Request-Method) when
+//      cors_origins is set.
+//   3. The router. When no route matches the path and static_dir is set, static files
+//      (see static_files.h). Otherwise 404 JSON.
+//   4. Middleware on every response (middleware.h): ETag/If-None-Match -> 304, gzip (a
+//      pre-computed variant or on the fly), Vary, CORS headers for allowed origins,
+//      security headers (nosniff, Referrer-Policy, X-Frame-Options; a CSP on HTML),
+//      Date, "Server: mu", Content-Length.
+// Connections follow HTTP/1.1 keep-alive rules. A connection that sits idle for
+// idle_timeout, or takes longer than request_timeout to send a request or read a
+// response, is closed. Expect: 100-continue is honoured.
+//
+// Threads: `threads` io threads. Each has its own io_context, and accepted connections are
+// dealt out to them in turn. A connection stays on one thread, and its handlers run on that
+// thread (see router.h: handlers must be quick).
+//
+// Thread-safety: start(), stop() and the destructor may be called from any thread except
+// an io thread (never from a handler). port() and counters() are safe at any time.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "http/middleware.h"
+#include "http/router.h"
+
+namespace mu {
+
+struct ServerOptions {
+  // "127.0.0.1:8080", "[::1]:0", ":8080" (every interface, IPv6 and IPv4), "localhost:8080".
+  // Port 0 picks a free port (see Server::port()).
+  std::string listen = "127.0.0.1:8080";
+  int threads = 2;
+  Millis idle_timeout{60'000};           // keep-alive connection with no request in progress
+  Millis request_timeout{30'000};        // to receive one whole request, or to send one response
+  Millis shutdown_timeout{10'000};       // stop(): how long in-flight requests get to finish
+  std::size_t header_limit = 16u << 10;  // request line + header fields; over -> 431
+  std::size_t body_limit = 1u << 20;     // request body; over -> 413
+  std::string static_dir;                // empty: no static files
+  // CORS, the CSP for HTML and gzip settings.
+  MiddlewareOptions middleware;
+  // Date header and timeouts. nullptr: the system clock. Must outlive the Server.
+  const Clock* clock = nullptr;
+};
+
+// Running totals since start(), for the metrics endpoint.
+struct ServerCounters {
+  uint64_t connections_accepted = 0;
+  uint64_t active_connections = 0;
+  uint64_t requests = 0;                         // responses written, errors included
+  std::array<uint64_t, 6> responses_by_class{};  // [1] 1xx ... [5] 5xx; [0] unused
+  uint64_t handler_exceptions = 0;               // handlers that threw (answered 500)
+  uint64_t timeouts = 0;                         // connections closed by idle/request timeout
+};
+
+class Server {
+ public:
+  using Options = ServerOptions;
+
+  Server(Options options, Router router);
+  ~Server();  // stop()
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds, listens, and starts the io threads. kConfig for a bad listen address, an
+  // invalid router (see Router::status()) or a missing static_dir. kUnavailable when the
+  // address cannot be bound (the port is in use). kInvalid when already started. A Server
+  // starts at most once.
+  Status start();
+
+  // The bound port (useful with port 0); 0 before start().
+  uint16_t port() const;
+
+  // Graceful stop. Stops accepting, closes idle keep-alive connections, lets requests in
+  // flight finish (answering them with Connection: close) for up to shutdown_timeout, then
+  // closes what is left and joins the io threads. Safe to call twice, and before start().
+  void stop();
+
+  ServerCounters counters() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mu
