@@ -1,0 +1,59 @@
+# Mu — the two commands: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+PRESET ?= release
+BUILD := build/$(PRESET)
+MU := $(BUILD)/mu
+LISTEN ?= 127.0.0.1:8080
+JOBS ?= $(shell nproc)
+
+.PHONY: all bootstrap configure build run demo test test-release test-asan bench format lint clean web
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap
+
+$(BUILD)/build.ninja: CMakeLists.txt CMakePresets.json | bootstrap
+	cmake --preset $(PRESET) >/dev/null
+
+configure: bootstrap $(BUILD)/build.ninja
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+web:
+	@scripts/build-web
+
+# Build and run Mu with embedded SQLite (var/mu.db), fetching the real sites.
+run: build web
+	@mkdir -p var
+	$(MU) serve --listen $(LISTEN)
+
+# The same app, every fetch answered from the recorded fixtures (no internet needed).
+demo: build web
+	@mkdir -p var
+	MU_STORAGE_URL=sqlite://var/demo.db $(MU) serve --listen $(LISTEN) --replay src/sources
+
+# Build and pass every test: release build + all tests, then unit tests under ASan+UBSan.
+test: test-release test-asan
+
+test-release: build web
+	ctest --preset release -j $(JOBS)
+
+test-asan: bootstrap
+	cmake --preset asan >/dev/null
+	cmake --build build/asan -j $(JOBS)
+	ctest --preset asan -j $(JOBS)
+
+bench: build
+	bench/api.sh
+
+format:
+	git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+lint:
+	git ls-files '*.cc' '*.h' | xargs clang-format --dry-run --Werror
+	git ls-files 'src/*.cc' | grep -v _test.cc | xargs clang-tidy -p $(BUILD) --quiet
+
+clean:
+	rm -rf build

@@ -1,0 +1,27 @@
+// Building the catalogue Mu runs with: the built-in sources plus the per-board overrides
+// of the config (schedule, enabled, group). Used by every command in app/. Not
+// thread-safe; called once at start-up.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/status.h"
+#include "core/types.h"
+#include "sources/source.h"
+
+namespace mu {
+
+struct Catalogue {
+  SourceRegistry registry;
+  std::vector<Site> sites;
+  std::vector<BoardMeta> boards;     // with config overrides applied
+  std::set<std::string> disabled;    // boards switched off in the config
+};
+
+// kConfig when the config names a board that does not exist.
+Status build_catalogue(const Config& config, Catalogue& out);
+
+}  // namespace mu

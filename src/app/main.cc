@@ -1,0 +1,204 @@
+// mu: the single binary of Mu. Subcommands: serve, fetch, sources, migrate, config check.
+#include <CLI/CLI.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "app/catalogue.h"
+#include "app/wiring.h"
+#include "collector/local/local_collector.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/version.h"
+
+namespace mu {
+namespace {
+
+namespace json = boost::json;
+
+struct CommonFlags {
+  std::string config_path;
+  std::string listen;
+  std::string replay;
+};
+
+}  // namespace
+
+Result<Config> load(const CommonFlags& flags) {
+  MU_ASSIGN_OR_RETURN(Config cfg, load_config(flags.config_path, mu_environment()));
+  if (!flags.listen.empty()) cfg.server.listen = flags.listen;
+  if (!flags.replay.empty()) cfg.fetch.replay_dir = flags.replay;
+  return cfg;
+}
+
+namespace {
+
+int fail(const Status& s) {
+  std::fprintf(stderr, "mu: %s\n", s.to_string().c_str());
+  return s.code() == ErrorCode::kConfig || s.code() == ErrorCode::kInvalid ? 2 : 1;
+}
+
+json::value item_json(int rank, const Item& it) {
+  json::object o;
+  o["rank"] = rank;
+  o["key"] = it.key;
+  o["title"] = it.title;
+  o["url"] = it.url;
+  if (!it.hot_text.empty()) o["hot_text"] = it.hot_text;
+  if (it.hot) o["hot"] = *it.hot;
+  if (!it.label.empty()) o["label"] = it.label;
+  if (!it.summary.empty()) o["summary"] = it.summary;
+  if (!it.author.empty()) o["author"] = it.author;
+  return o;
+}
+
+int cmd_fetch(const CommonFlags& flags, const std::string& board, bool as_json) {
+  auto cfg = load(flags);
+  if (!cfg.ok()) return fail(cfg.status());
+  Catalogue cat;
+  if (Status s = build_catalogue(*cfg, cat); !s.ok()) return fail(s);
+  if (cat.registry.find(board) == nullptr) {
+    return fail(error(ErrorCode::kNotFound, "no board \"" + board + "\" (see `mu sources`)"));
+  }
+  auto transport = make_transport(*cfg);
+  if (!transport.ok()) return fail(transport.status());
+  SystemClock clock;
+  LocalCollector::Options opts;
+  opts.secrets = cfg->secrets;
+  LocalCollector collector(cat.registry, **transport, clock, opts);
+  auto out = collector.collect(Dispatch{board, clock.now_ms() / 1000, 0, 1});
+  if (!out.ok()) return fail(out.status());
+  if (as_json) {
+    json::array arr;
+    for (std::size_t i = 0; i < out->items.size(); ++i) {
+      arr.push_back(item_json(static_cast<int>(i) + 1, out->items[i]));
+    }
+    std::cout << json::serialize(arr) << "\n";
+    return 0;
+  }
+  for (std::size_t i = 0; i < out->items.size(); ++i) {
+    const Item& it = out->items[i];
+    std::cout << (i + 1) << ". " << it.title;
+    if (!it.hot_text.empty()) std::cout << "  [" << it.hot_text << "]";
+    std::cout << "\n    " << it.url << "\n";
+  }
+  std::cerr << out->items.size() << " items, " << out->bytes << " bytes, "
+            << (out->finished_ms - out->started_ms) << " ms"
+            << (out->dropped > 0 ? ", " + std::to_string(out->dropped) + " dropped" : "") << "\n";
+  return 0;
+}
+
+int cmd_sources(const CommonFlags& flags, bool as_json) {
+  auto cfg = load(flags);
+  if (!cfg.ok()) return fail(cfg.status());
+  Catalogue cat;
+  if (Status s = build_catalogue(*cfg, cat); !s.ok()) return fail(s);
+  if (as_json) {
+    json::array arr;
+    for (const auto& b : cat.boards) {
+      json::object o;
+      o["id"] = b.id;
+      o["site"] = b.site;
+      o["kind"] = std::string(board_kind_name(b.kind));
+      o["name"] = b.name_zh;
+      o["name_en"] = b.name_en;
+      o["group"] = b.group;
+      o["homepage"] = b.homepage;
+      o["every_seconds"] = b.schedule.every.count();
+      o["enabled"] = cat.disabled.count(b.id) == 0;
+      arr.push_back(std::move(o));
+    }
+    std::cout << json::serialize(arr) << "\n";
+    return 0;
+  }
+  for (const auto& b : cat.boards) {
+    std::printf("%-28s %-6s %-7s %6llds  %s / %s\n", b.id.c_str(),
+                std::string(board_kind_name(b.kind)).c_str(), b.group.c_str(),
+                static_cast<long long>(b.schedule.every.count()), b.name_zh.c_str(),
+                b.name_en.c_str());
+  }
+  std::printf("%zu boards on %zu sites\n", cat.boards.size(), cat.sites.size());
+  return 0;
+}
+
+int cmd_migrate(const CommonFlags& flags) {
+  auto cfg = load(flags);
+  if (!cfg.ok()) return fail(cfg.status());
+  auto store = open_store(*cfg);
+  if (!store.ok()) return fail(store.status());
+  if (Status s = (*store)->migrate(); !s.ok()) return fail(s);
+  std::printf("migrated %s\n", cfg->storage.url.c_str());
+  return 0;
+}
+
+int cmd_config_check(const CommonFlags& flags) {
+  auto cfg = load(flags);
+  if (!cfg.ok()) return fail(cfg.status());
+  Catalogue cat;
+  if (Status s = build_catalogue(*cfg, cat); !s.ok()) return fail(s);
+  std::printf("config ok (%s): listen %s, storage %s, coordination %s, %zu board overrides\n",
+              cfg->source.c_str(), cfg->server.listen.c_str(), cfg->storage.url.c_str(),
+              cfg->coordination.url.c_str(), cfg->boards.size());
+  return 0;
+}
+
+}  // namespace
+}  // namespace mu
+
+int main(int argc, char** argv) {
+  using namespace mu;
+  CLI::App app{"Mu: hot lists from many sites, fresh, in one place"};
+  app.set_version_flag("--version", std::string("mu ") + kVersion);
+  app.require_subcommand(1);
+  CommonFlags flags;
+  auto add_config = [&](CLI::App* sub) {
+    sub->add_option("-c,--config", flags.config_path, "TOML config file (default: none)");
+  };
+
+  auto* serve = app.add_subcommand("serve", "Run every role in this process (embedded mode)");
+  add_config(serve);
+  serve->add_option("--listen", flags.listen, "Address to listen on, e.g. 127.0.0.1:8080");
+  serve->add_option("--replay", flags.replay, "Answer every fetch from fixtures under DIR");
+
+  std::string board;
+  bool as_json = false;
+  auto* fetch = app.add_subcommand("fetch", "Fetch one board now and print its items");
+  add_config(fetch);
+  fetch->add_option("board", board, "Board id, e.g. weibo.hot-search")->required();
+  fetch->add_option("--replay", flags.replay, "Answer requests from fixtures under DIR");
+  fetch->add_flag("--json", as_json, "Print JSON");
+
+  auto* sources = app.add_subcommand("sources", "List every site and board Mu knows");
+  add_config(sources);
+  sources->add_flag("--json", as_json, "Print JSON");
+
+  auto* migrate = app.add_subcommand("migrate", "Apply database migrations");
+  add_config(migrate);
+
+  auto* config = app.add_subcommand("config", "Configuration tools");
+  auto* check = config->add_subcommand("check", "Validate the configuration and exit");
+  add_config(check);
+  config->require_subcommand(1);
+
+  CLI11_PARSE(app, argc, argv);
+
+  std::string level = "info";
+  if (auto cfg = load_config(flags.config_path, mu_environment()); cfg.ok()) {
+    level = cfg->log.level;
+  }
+  setup_logging(level);
+
+  if (*serve) {
+    auto cfg = load(flags);
+    if (!cfg.ok()) return fail(cfg.status());
+    return run_serve(*cfg);
+  }
+  if (*fetch) return cmd_fetch(flags, board, as_json);
+  if (*sources) return cmd_sources(flags, as_json);
+  if (*migrate) return cmd_migrate(flags);
+  if (*check) return cmd_config_check(flags);
+  return 0;
+}

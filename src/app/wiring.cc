@@ -1,0 +1,156 @@
+#include "app/wiring.h"
+
+#include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "api/api.h"
+#include "app/catalogue.h"
+#include "collector/local/local_collector.h"
+#include "coord/local/local_coordinator.h"
+#include "core/clock.h"
+#include "core/version.h"
+#include "fetch/curl_transport.h"
+#include "fetch/replay_transport.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "scheduler/scheduler.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace mu {
+
+void setup_logging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("mu");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+}
+
+Result<std::unique_ptr<Store>> open_store(const Config& config) {
+  const std::string& url = config.storage.url;
+  static constexpr std::string_view kSqlite = "sqlite://";
+  if (url.rfind(kSqlite, 0) == 0) {
+    std::string path = url.substr(kSqlite.size());
+    if (path.empty()) return error(ErrorCode::kConfig, "storage.url: sqlite:// needs a path");
+    return open_sqlite_store(path);
+  }
+  return error(ErrorCode::kConfig,
+               "storage.url: \"" + url + "\" is not supported by this build (use sqlite://PATH)");
+}
+
+Result<std::unique_ptr<Transport>> make_transport(const Config& config) {
+  if (!config.fetch.replay_dir.empty()) {
+    MU_ASSIGN_OR_RETURN(auto replay, ReplayTransport::load({config.fetch.replay_dir}));
+    spdlog::info("replaying fixtures from {} ({} responses); no request leaves this machine",
+                 config.fetch.replay_dir, replay->size());
+    return std::unique_ptr<Transport>(std::move(replay));
+  }
+  CurlTransport::Options opts;
+  if (!config.fetch.user_agent.empty()) opts.user_agent = config.fetch.user_agent;
+  opts.max_host_connections = config.fetch.max_host_connections;
+  opts.proxy = config.fetch.proxy;
+  opts.allow_private_networks = config.fetch.allow_private_networks;
+  MU_ASSIGN_OR_RETURN(auto curl, CurlTransport::create(opts));
+  return std::unique_ptr<Transport>(std::move(curl));
+}
+
+namespace {
+
+// Blocks the shutdown signals in every thread started after this call, so that the main
+// thread can wait for them with sigwait().
+sigset_t block_shutdown_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+}  // namespace
+
+int run_serve(const Config& config) {
+  sigset_t signals = block_shutdown_signals();
+  SystemClock clock;
+
+  Catalogue catalogue;
+  if (Status s = build_catalogue(config, catalogue); !s.ok()) {
+    spdlog::error("{}", s.to_string());
+    return 2;
+  }
+  auto store = open_store(config);
+  if (!store.ok()) {
+    spdlog::error("storage: {}", store.status().to_string());
+    return 1;
+  }
+  if (Status s = (*store)->migrate(); !s.ok()) {
+    spdlog::error("storage: migrate: {}", s.to_string());
+    return 1;
+  }
+  if (Status s = (*store)->sync_catalogue(catalogue.sites, catalogue.boards); !s.ok()) {
+    spdlog::error("storage: {}", s.to_string());
+    return 1;
+  }
+  auto transport = make_transport(config);
+  if (!transport.ok()) {
+    spdlog::error("fetch: {}", transport.status().to_string());
+    return 2;
+  }
+
+  LocalCoordinator coordinator;
+  LocalCollector::Options collector_opts;
+  collector_opts.secrets = config.secrets;
+  LocalCollector collector(catalogue.registry, **transport, clock, collector_opts);
+
+  ApiService api(catalogue.sites, catalogue.boards, **store, coordinator);
+  if (Status s = api.start(); !s.ok()) spdlog::warn("api: {}", s.to_string());
+  Router router;
+  api.register_routes(router);
+  if (!router.status().ok()) {
+    spdlog::error("routes: {}", router.status().to_string());
+    return 1;
+  }
+
+  Server::Options server_opts;
+  server_opts.listen = config.server.listen;
+  server_opts.threads = config.server.threads;
+  server_opts.static_dir = config.server.static_dir;
+  server_opts.middleware.cors_origins = config.server.cors_origins;
+  server_opts.body_limit = config.server.max_body_bytes;
+  Server server(server_opts, std::move(router));
+  if (Status s = server.start(); !s.ok()) {
+    spdlog::error("server: {}", s.to_string());
+    return 1;
+  }
+
+  Scheduler::Options sched_opts;
+  sched_opts.workers = config.scheduler.workers;
+  sched_opts.retry_base = config.scheduler.retry_base;
+  sched_opts.keep_snapshots = config.storage.keep_snapshots;
+  Scheduler scheduler(catalogue.boards, collector, **store, coordinator, clock, sched_opts);
+  for (const auto& id : catalogue.disabled) {
+    for (const auto& b : catalogue.boards) {
+      if (b.id == id) scheduler.update_board(b, false);
+    }
+  }
+  if (Status s = scheduler.load_state(); !s.ok()) spdlog::warn("scheduler: {}", s.to_string());
+  if (config.scheduler.enabled) scheduler.start();
+
+  std::string host = config.server.listen.substr(0, config.server.listen.rfind(':'));
+  if (host.empty() || host == "0.0.0.0") host = "localhost";
+  spdlog::info("Mu {} serving {} boards on {} sites at http://{}:{}/ (storage {})", kVersion,
+               catalogue.boards.size(), catalogue.sites.size(), host, server.port(),
+               config.storage.url);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  // Reverse order of start: stop taking requests, finish running fetches, then release.
+  server.stop();
+  scheduler.stop();
+  api.stop();
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+}  // namespace mu

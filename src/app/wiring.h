@@ -1,0 +1,24 @@
+// The one place that knows which implementation sits behind each interface: opens the
+// store named by storage.url, builds the transport (libcurl, or replayed fixtures), and
+// runs the roles. Called from main.cc; not thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/config.h"
+#include "core/status.h"
+#include "fetch/transport.h"
+#include "store/store.h"
+
+namespace mu {
+
+Result<std::unique_ptr<Store>> open_store(const Config& config);
+Result<std::unique_ptr<Transport>> make_transport(const Config& config);
+
+// `mu serve`: every role in this process until SIGINT/SIGTERM. Returns the exit code.
+int run_serve(const Config& config);
+
+void setup_logging(const std::string& level);
+
+}  // namespace mu
