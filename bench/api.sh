@@ -10,6 +10,7 @@ MU=${MU:-build/release/mu}
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-64}
 work=$(mktemp -d /tmp/mu-bench.XXXXXX)
+chmod 755 "$work"  # nginx workers run as an unprivileged user
 cleanup() {
   [ -n "${mu_pid:-}" ] && kill "$mu_pid" 2>/dev/null || true
   [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
