@@ -9,7 +9,9 @@ constexpr std::string_view kBoardCacheControl = "public, max-age=15, stale-while
 
 ApiService::ApiService(std::vector<Site> sites, std::vector<BoardMeta> boards, Store& store,
                        Coordinator& coordinator)
-    : store_(store), coordinator_(coordinator), cache_(std::move(sites), std::move(boards), store) {}
+    : store_(store),
+      coordinator_(coordinator),
+      cache_(std::move(sites), std::move(boards), store) {}
 
 ApiService::~ApiService() { stop(); }
 

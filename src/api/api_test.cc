@@ -1,7 +1,7 @@
 #include "api/api.h"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 #include "coord/local/local_coordinator.h"
 #include "store/sqlite/sqlite_store.h"

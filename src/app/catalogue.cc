@@ -12,8 +12,8 @@ Status build_catalogue(const Config& config, Catalogue& out) {
     auto it = std::find_if(out.boards.begin(), out.boards.end(),
                            [&](const BoardMeta& m) { return m.id == id; });
     if (it == out.boards.end()) {
-      return error(ErrorCode::kConfig, config.source + ": boards.\"" + id +
-                                           "\": no such board (see `mu sources`)");
+      return error(ErrorCode::kConfig,
+                   config.source + ": boards.\"" + id + "\": no such board (see `mu sources`)");
     }
     if (o.every) it->schedule.every = *o.every;
     if (o.timeout) it->schedule.timeout = *o.timeout;

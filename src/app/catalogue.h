@@ -17,8 +17,8 @@ namespace mu {
 struct Catalogue {
   SourceRegistry registry;
   std::vector<Site> sites;
-  std::vector<BoardMeta> boards;     // with config overrides applied
-  std::set<std::string> disabled;    // boards switched off in the config
+  std::vector<BoardMeta> boards;   // with config overrides applied
+  std::set<std::string> disabled;  // boards switched off in the config
 };
 
 // kConfig when the config names a board that does not exist.

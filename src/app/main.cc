@@ -1,8 +1,8 @@
 // mu: the single binary of Mu. Subcommands: serve, fetch, sources, migrate, config check.
+#include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <spdlog/spdlog.h>
 
 #include <cstdio>
 #include <iostream>

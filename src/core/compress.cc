@@ -53,8 +53,8 @@ Result<std::string> gzip_decompress(std::string_view data, std::size_t max_outpu
     int rc = inflate(guard.get(), Z_NO_FLUSH);
     out.append(buf, sizeof buf - guard->avail_out);
     if (out.size() > max_output) {
-      return error(ErrorCode::kTooLarge, "decompressed body exceeds " +
-                                             std::to_string(max_output) + " bytes");
+      return error(ErrorCode::kTooLarge,
+                   "decompressed body exceeds " + std::to_string(max_output) + " bytes");
     }
     if (rc == Z_STREAM_END) return out;
     if (rc != Z_OK) return error(ErrorCode::kParse, "corrupt compressed data");

@@ -156,7 +156,8 @@ std::vector<KeySpec> key_specs() {
                })});
   k.push_back({"coordination.url", make([](const Input& in, Config& c) -> Status {
                  MU_ASSIGN_OR_RETURN(c.coordination.url, as_string(in));
-                 if (c.coordination.url != "local" && c.coordination.url.rfind("redis://", 0) != 0) {
+                 if (c.coordination.url != "local" &&
+                     c.coordination.url.rfind("redis://", 0) != 0) {
                    return bad(in, "expected \"local\" or redis://HOST:PORT");
                  }
                  return ok_status();
@@ -230,10 +231,12 @@ Status apply_board(const std::string& file, const std::string& id, const toml::t
       MU_ASSIGN_OR_RETURN(bool v, as_bool(in));
       o.enabled = v;
     } else if (key == "every") {
-      MU_ASSIGN_OR_RETURN(auto d, as_duration(in, std::chrono::seconds(10), std::chrono::hours(24 * 7)));
+      MU_ASSIGN_OR_RETURN(auto d,
+                          as_duration(in, std::chrono::seconds(10), std::chrono::hours(24 * 7)));
       o.every = std::chrono::duration_cast<std::chrono::seconds>(d);
     } else if (key == "timeout") {
-      MU_ASSIGN_OR_RETURN(auto d, as_duration(in, std::chrono::seconds(1), std::chrono::minutes(10)));
+      MU_ASSIGN_OR_RETURN(auto d,
+                          as_duration(in, std::chrono::seconds(1), std::chrono::minutes(10)));
       o.timeout = std::chrono::duration_cast<std::chrono::seconds>(d);
     } else if (key == "retries") {
       MU_ASSIGN_OR_RETURN(int64_t v, as_int(in, 0, 10));
@@ -276,8 +279,8 @@ Result<milliseconds> parse_duration(const std::string& text) {
     } else if (unit == "d") {
       total += std::chrono::hours(24 * n);
     } else {
-      return error(ErrorCode::kConfig, "duration \"" + text +
-                                           "\": expected a number with a unit ms, s, m, h or d");
+      return error(ErrorCode::kConfig,
+                   "duration \"" + text + "\": expected a number with a unit ms, s, m, h or d");
     }
   }
   if (i != text.size()) {
@@ -290,18 +293,27 @@ Result<milliseconds> parse_duration(const std::string& text) {
 Result<std::size_t> parse_size(const std::string& text) {
   std::size_t i = 0;
   while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) != 0)) ++i;
-  if (i == 0 || i > 12) return error(ErrorCode::kConfig, "size \"" + text + "\": expected 8MiB, 512KiB, 1048576");
+  if (i == 0 || i > 12)
+    return error(ErrorCode::kConfig, "size \"" + text + "\": expected 8MiB, 512KiB, 1048576");
   std::size_t n = std::stoull(text.substr(0, i));
   std::string unit = text.substr(i);
   std::size_t mult = 0;
-  if (unit.empty() || unit == "B") mult = 1;
-  else if (unit == "KiB") mult = 1024;
-  else if (unit == "MiB") mult = 1024 * 1024;
-  else if (unit == "GiB") mult = 1024ull * 1024 * 1024;
-  else if (unit == "KB" || unit == "kB") mult = 1000;
-  else if (unit == "MB") mult = 1000 * 1000;
-  else if (unit == "GB") mult = 1000ull * 1000 * 1000;
-  else return error(ErrorCode::kConfig, "size \"" + text + "\": unknown unit \"" + unit + "\"");
+  if (unit.empty() || unit == "B")
+    mult = 1;
+  else if (unit == "KiB")
+    mult = 1024;
+  else if (unit == "MiB")
+    mult = 1024 * 1024;
+  else if (unit == "GiB")
+    mult = 1024ull * 1024 * 1024;
+  else if (unit == "KB" || unit == "kB")
+    mult = 1000;
+  else if (unit == "MB")
+    mult = 1000 * 1000;
+  else if (unit == "GB")
+    mult = 1000ull * 1000 * 1000;
+  else
+    return error(ErrorCode::kConfig, "size \"" + text + "\": unknown unit \"" + unit + "\"");
   return n * mult;
 }
 
@@ -339,7 +351,8 @@ Result<Config> load_config(const std::string& path, const std::map<std::string, 
       std::string section(sk.str());
       const toml::table* st = snode.as_table();
       if (st == nullptr) {
-        return error(ErrorCode::kConfig, path + ": " + section + ": expected a [" + section + "] table");
+        return error(ErrorCode::kConfig,
+                     path + ": " + section + ": expected a [" + section + "] table");
       }
       if (section == "boards") {
         for (const auto& [bk, bnode] : *st) {

@@ -4,20 +4,34 @@ namespace mu {
 
 std::string_view error_code_name(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kOk: return "ok";
-    case ErrorCode::kNetwork: return "network";
-    case ErrorCode::kHttp: return "http";
-    case ErrorCode::kBlocked: return "blocked";
-    case ErrorCode::kParse: return "parse";
-    case ErrorCode::kTimeout: return "timeout";
-    case ErrorCode::kTooLarge: return "too-large";
-    case ErrorCode::kConfig: return "config";
-    case ErrorCode::kInvalid: return "invalid";
-    case ErrorCode::kNotFound: return "not-found";
-    case ErrorCode::kConflict: return "conflict";
-    case ErrorCode::kFenced: return "fenced";
-    case ErrorCode::kUnavailable: return "unavailable";
-    case ErrorCode::kInternal: return "internal";
+    case ErrorCode::kOk:
+      return "ok";
+    case ErrorCode::kNetwork:
+      return "network";
+    case ErrorCode::kHttp:
+      return "http";
+    case ErrorCode::kBlocked:
+      return "blocked";
+    case ErrorCode::kParse:
+      return "parse";
+    case ErrorCode::kTimeout:
+      return "timeout";
+    case ErrorCode::kTooLarge:
+      return "too-large";
+    case ErrorCode::kConfig:
+      return "config";
+    case ErrorCode::kInvalid:
+      return "invalid";
+    case ErrorCode::kNotFound:
+      return "not-found";
+    case ErrorCode::kConflict:
+      return "conflict";
+    case ErrorCode::kFenced:
+      return "fenced";
+    case ErrorCode::kUnavailable:
+      return "unavailable";
+    case ErrorCode::kInternal:
+      return "internal";
   }
   return "internal";
 }

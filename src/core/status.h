@@ -64,7 +64,7 @@ inline Status error(ErrorCode code, std::string message) { return {code, std::mo
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).ok() && "Result needs a value or an error");
   }
@@ -94,9 +94,9 @@ class [[nodiscard]] Result {
 }  // namespace mu
 
 // Propagate a non-ok Status / Result from the current function.
-#define MU_RETURN_IF_ERROR(expr)            \
-  do {                                      \
-    ::mu::Status mu_status_ = (expr);       \
+#define MU_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::mu::Status mu_status_ = (expr);        \
     if (!mu_status_.ok()) return mu_status_; \
   } while (0)
 

@@ -93,13 +93,13 @@ struct Snapshot {
 struct BoardState {
   std::string board;
   bool enabled = true;
-  int64_t fetched_at_ms = 0;       // last good snapshot (0: never)
-  int64_t last_run_at_ms = 0;      // last run, good or bad
-  int64_t version = 0;             // id of the last good snapshot
+  int64_t fetched_at_ms = 0;   // last good snapshot (0: never)
+  int64_t last_run_at_ms = 0;  // last run, good or bad
+  int64_t version = 0;         // id of the last good snapshot
   int item_count = 0;
-  bool stale = false;              // the last run failed (the last good data is still served)
-  std::string last_error_code;     // empty when the last run succeeded
-  std::string last_error;          // message of the last failure
+  bool stale = false;           // the last run failed (the last good data is still served)
+  std::string last_error_code;  // empty when the last run succeeded
+  std::string last_error;       // message of the last failure
 };
 
 // Per-item history on a board.

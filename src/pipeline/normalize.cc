@@ -108,8 +108,8 @@ std::optional<std::string> sanitize_url(std::string_view raw) {
     if (c < 0x20 || c == 0x7F) return std::nullopt;  // control characters: refuse outright
     const bool extra_hash = c == '#' && in_fragment;
     if (c == '#') in_fragment = true;
-    if (extra_hash || c == ' ' || c >= 0x80 || c == '"' || c == '<' || c == '>' || c == '`' || c == '{' ||
-        c == '}' || c == '|' || c == '\\' || c == '^') {
+    if (extra_hash || c == ' ' || c >= 0x80 || c == '"' || c == '<' || c == '>' || c == '`' ||
+        c == '{' || c == '}' || c == '|' || c == '\\' || c == '^') {
       s.push_back('%');
       s.push_back(kHex[c >> 4]);
       s.push_back(kHex[c & 0xF]);

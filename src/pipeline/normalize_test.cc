@@ -15,7 +15,9 @@ Item make(std::string key, std::string title, std::string url) {
 
 TEST(CleanText, CollapsesAsciiAndCjkWhitespace) {
   EXPECT_EQ(clean_text("  \t 央视 \u3000 新闻\n\n联播\u00a0 "), "央视 新闻 联播");
-  EXPECT_EQ(clean_text("a\x01\x02" "b"), "ab");
+  EXPECT_EQ(clean_text("a\x01\x02"
+                       "b"),
+            "ab");
   EXPECT_EQ(clean_text(""), "");
 }
 
@@ -76,7 +78,8 @@ TEST(Normalize, DropsBadItemsAndDuplicatesAndDerivesKeys) {
 TEST(Normalize, CapsTheNumberOfItems) {
   std::vector<Item> in;
   for (int i = 0; i < 10; ++i) {
-    in.push_back(make(std::to_string(i), "t" + std::to_string(i), "https://a.com/" + std::to_string(i)));
+    in.push_back(
+        make(std::to_string(i), "t" + std::to_string(i), "https://a.com/" + std::to_string(i)));
   }
   NormalizeReport report;
   NormalizeOptions opts;

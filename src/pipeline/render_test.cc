@@ -1,7 +1,7 @@
 #include "pipeline/render.h"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 #include "core/compress.h"
 

@@ -106,8 +106,12 @@ void Scheduler::run_dispatch(const Dispatch& d) {
     req.dispatch_id = d.id();
     req.slot = d.slot;
     req.items = std::move(outcome->items);
-    req.stats = RunStats{outcome->started_ms, outcome->finished_ms, outcome->http_status,
-                         outcome->bytes,      static_cast<int>(req.items.size()), d.attempt,
+    req.stats = RunStats{outcome->started_ms,
+                         outcome->finished_ms,
+                         outcome->http_status,
+                         outcome->bytes,
+                         static_cast<int>(req.items.size()),
+                         d.attempt,
                          outcome->collector};
     auto committed = store_.commit_snapshot(req);
     if (committed.ok()) {

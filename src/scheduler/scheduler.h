@@ -34,7 +34,7 @@ class Scheduler {
     int workers = 4;
     std::chrono::milliseconds retry_base{2000};  // backoff: full jitter in [0, base * 2^n]
     std::chrono::milliseconds retry_cap{60000};
-    int keep_snapshots = 500;                     // per board; older ones are pruned
+    int keep_snapshots = 500;  // per board; older ones are pruned
     std::chrono::seconds prune_every{std::chrono::hours(1)};
     uint64_t seed = 0;  // 0: random; tests pass a fixed seed
   };

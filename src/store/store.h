@@ -60,7 +60,7 @@ struct RunRecord {
 struct BoardView {
   Snapshot snapshot;
   bool has_previous = false;
-  std::vector<std::string> previous_keys;  // in rank order
+  std::vector<std::string> previous_keys;                // in rank order
   std::unordered_map<std::string, ItemHistory> history;  // for the snapshot's keys
   BoardState state;
 };

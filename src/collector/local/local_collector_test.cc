@@ -9,7 +9,8 @@ namespace {
 // clock by `cost` to simulate a slow site.
 class ScriptedTransport final : public Transport {
  public:
-  ScriptedTransport(FakeClock& clock, std::chrono::milliseconds cost) : clock_(clock), cost_(cost) {}
+  ScriptedTransport(FakeClock& clock, std::chrono::milliseconds cost)
+      : clock_(clock), cost_(cost) {}
   Result<HttpResponse> fetch(const HttpRequest& request) override {
     last_timeout = request.timeout;
     ++calls;
@@ -62,8 +63,9 @@ Item item(std::string key, std::string title, std::string url) {
 class LocalCollectorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(registry_.add_site({"ex", "例子", "Example", "https://example.com", "", "#000",
-                                    "global"}).ok());
+    ASSERT_TRUE(
+        registry_.add_site({"ex", "例子", "Example", "https://example.com", "", "#000", "global"})
+            .ok());
     BoardMeta meta;
     meta.id = "ex.hot";
     meta.site = "ex";
