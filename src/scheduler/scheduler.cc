@@ -99,6 +99,7 @@ void Scheduler::run_dispatch(const Dispatch& d) {
   }
   const int64_t started = clock_.now_ms();
   auto outcome = collector_.collect(d);
+  Status err;
   if (outcome.ok()) {
     CommitRequest req;
     req.board = d.board;
@@ -121,18 +122,26 @@ void Scheduler::run_dispatch(const Dispatch& d) {
       }
       spdlog::debug("{}: committed version {} ({} items)", d.id(), *committed, req.items.size());
       (void)coordinator_.publish({d.board, *committed});
-    } else if (committed.code() == ErrorCode::kFenced || committed.code() == ErrorCode::kConflict) {
-      std::lock_guard lock(mu_);
-      ++counters_.fenced;
-      spdlog::warn("{}: commit rejected: {}", d.id(), committed.status().to_string());
-    } else {
-      spdlog::error("{}: commit failed: {}", d.id(), committed.status().to_string());
+      finish(d);
+      return;
     }
-    finish(d);
-    return;
+    if (committed.code() == ErrorCode::kFenced || committed.code() == ErrorCode::kConflict) {
+      // Another leader (newer epoch) or an earlier attempt owns this slot: nothing to do.
+      {
+        std::lock_guard lock(mu_);
+        ++counters_.fenced;
+      }
+      spdlog::warn("{}: commit rejected: {}", d.id(), committed.status().to_string());
+      finish(d);
+      return;
+    }
+    // The store could not take the result (busy, disk full, down): a failed run like any
+    // other, retried when the error is retryable.
+    err = committed.status().with_context("commit");
+  } else {
+    err = outcome.status();
   }
 
-  Status err = outcome.status();
   FailureRecord rec;
   rec.board = d.board;
   rec.epoch = d.epoch;

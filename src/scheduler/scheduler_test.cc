@@ -22,6 +22,10 @@ class FakeStore final : public Store {
   }
   Result<int64_t> commit_snapshot(const CommitRequest& r) override {
     std::lock_guard lock(mu);
+    if (commit_failures > 0) {
+      --commit_failures;
+      return error(ErrorCode::kUnavailable, "database is locked");
+    }
     if (r.epoch < fence) return error(ErrorCode::kFenced, "old epoch");
     fence = r.epoch;
     if (!committed.insert(r.dispatch_id).second) return error(ErrorCode::kConflict, "dup");
@@ -72,6 +76,7 @@ class FakeStore final : public Store {
   int64_t fence = 0;
   int64_t next_version = 0;
   int prunes = 0;
+  int commit_failures = 0;
   std::set<std::string> committed;
   std::map<std::string, int> commits_per_board;
   std::map<std::string, BoardState> states;
@@ -169,6 +174,19 @@ TEST_F(SchedulerTest, RetryableErrorIsRetriedAfterBackoffThenCommitted) {
   EXPECT_EQ(store_.commits_per_board["a.x"], 1);
   EXPECT_FALSE(store_.states["a.x"].stale);
   EXPECT_EQ(s.counters().retried, 2);
+}
+
+TEST_F(SchedulerTest, StoreOutageDuringCommitIsRecordedAndRetried) {
+  Scheduler s({board("a.x", minutes(10), 2)}, collector_, store_, coord_, clock_, opts());
+  store_.commit_failures = 1;
+  EXPECT_EQ(s.tick(), 1);
+  ASSERT_EQ(store_.failures.size(), 1u);
+  EXPECT_EQ(store_.failures[0].error.code(), ErrorCode::kUnavailable);
+  EXPECT_NE(store_.failures[0].error.message().find("commit"), std::string::npos);
+  clock_.advance(seconds(1));  // attempt 1 backs off at most retry_base = 1 s
+  EXPECT_EQ(s.tick(), 1);
+  EXPECT_EQ(store_.commits_per_board["a.x"], 1);
+  EXPECT_EQ(collector_.calls[1].id(), collector_.calls[0].id());
 }
 
 TEST_F(SchedulerTest, ParseErrorIsNotRetriedAndKeepsLastGood) {

@@ -63,7 +63,12 @@ Result<CollectOutcome> LocalCollector::collect(const Dispatch& dispatch) {
   out.finished_ms = clock_.now_ms();
   out.http_status = metered.last_status();
   out.bytes = metered.bytes();
-  if (!items.ok()) return items.status().with_context(dispatch.board);
+  if (!items.ok()) {
+    // Sources usually name their board already; never say it twice.
+    const Status& st = items.status();
+    if (st.message().rfind(dispatch.board + ": ", 0) == 0) return st;
+    return st.with_context(dispatch.board);
+  }
   NormalizeReport report;
   out.items = normalize_items(std::move(items).value(), &report);
   out.dropped = report.dropped();

@@ -115,6 +115,31 @@ TEST_F(LocalCollectorTest, HttpErrorIsTypedAndNamesTheBoard) {
   EXPECT_NE(out.error_message().find("500"), std::string::npos);
 }
 
+// Regression: errors that already named the board got it prefixed a second time
+// ("ex.hot: ex.hot: HTTP 500 ...") in the API and the runs table.
+TEST_F(LocalCollectorTest, BoardIsNamedOnceInErrors) {
+  class NamingSource final : public Source {
+   public:
+    explicit NamingSource(BoardMeta m) : meta_(std::move(m)) {}
+    const BoardMeta& meta() const override { return meta_; }
+    Result<std::vector<Item>> collect(const SourceContext&) const override {
+      return error(ErrorCode::kParse, meta_.id + ": data.list: missing");
+    }
+
+   private:
+    BoardMeta meta_;
+  };
+  BoardMeta meta;
+  meta.id = "ex.named";
+  meta.site = "ex";
+  ASSERT_TRUE(registry_.add(std::make_unique<NamingSource>(meta)).ok());
+  ScriptedTransport transport(clock_, std::chrono::milliseconds(1));
+  LocalCollector collector(registry_, transport, clock_, {});
+  auto out = collector.collect({"ex.named", 1000, 1, 1});
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error_message(), "ex.named: data.list: missing");
+}
+
 TEST_F(LocalCollectorTest, UnknownBoardIsNotFound) {
   ScriptedTransport transport(clock_, std::chrono::milliseconds(1));
   LocalCollector collector(registry_, transport, clock_, {});
