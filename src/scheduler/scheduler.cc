@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "pipeline/stream.h"
+
 namespace mu {
 
 Scheduler::Scheduler(std::vector<BoardMeta> boards, Collector& collector, Store& store,
@@ -80,6 +82,14 @@ std::chrono::milliseconds Scheduler::backoff_locked(int attempt) {
   return std::chrono::milliseconds(dist(rng_));
 }
 
+Status Scheduler::merge_into_stream(const BoardMeta& meta, std::vector<Item>& items) {
+  if (meta.kind != BoardKind::kStream) return ok_status();
+  // A stream keeps the entries of earlier fetches: merge them into this snapshot.
+  MU_ASSIGN_OR_RETURN(std::optional<BoardView> view, store_.board_view(meta.id));
+  if (view) items = merge_stream(items, view->snapshot.items, options_.stream_cap);
+  return ok_status();
+}
+
 void Scheduler::finish(const Dispatch& d) {
   std::lock_guard lock(mu_);
   in_flight_.erase(d.board);
@@ -107,6 +117,7 @@ void Scheduler::run_dispatch(const Dispatch& d) {
     req.dispatch_id = d.id();
     req.slot = d.slot;
     req.items = std::move(outcome->items);
+    Status merged = merge_into_stream(meta, req.items);
     req.stats = RunStats{outcome->started_ms,
                          outcome->finished_ms,
                          outcome->http_status,
@@ -114,7 +125,7 @@ void Scheduler::run_dispatch(const Dispatch& d) {
                          static_cast<int>(req.items.size()),
                          d.attempt,
                          outcome->collector};
-    auto committed = store_.commit_snapshot(req);
+    auto committed = merged.ok() ? store_.commit_snapshot(req) : Result<int64_t>(merged);
     if (committed.ok()) {
       {
         std::lock_guard lock(mu_);

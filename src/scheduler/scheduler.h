@@ -36,7 +36,8 @@ class Scheduler {
     std::chrono::milliseconds retry_cap{60000};
     int keep_snapshots = 500;  // per board; older ones are pruned
     std::chrono::seconds prune_every{std::chrono::hours(1)};
-    uint64_t seed = 0;  // 0: random; tests pass a fixed seed
+    uint64_t seed = 0;             // 0: random; tests pass a fixed seed
+    std::size_t stream_cap = 200;  // entries a stream board keeps across fetches
   };
 
   Scheduler(std::vector<BoardMeta> boards, Collector& collector, Store& store,
@@ -80,6 +81,7 @@ class Scheduler {
   std::vector<Dispatch> plan_locked();
   void run_dispatch(const Dispatch& d);
   void finish(const Dispatch& d);
+  Status merge_into_stream(const BoardMeta& meta, std::vector<Item>& items);
   std::chrono::milliseconds backoff_locked(int attempt);
   void planning_loop();
   void worker_loop();

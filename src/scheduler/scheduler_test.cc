@@ -37,6 +37,7 @@ class FakeStore final : public Store {
     st.stale = false;
     st.last_error_code.clear();
     commits_per_board[r.board]++;
+    last_items[r.board] = r.items;
     return st.version;
   }
   Status record_failure(const FailureRecord& f) override {
@@ -49,8 +50,14 @@ class FakeStore final : public Store {
     st.last_error_code = std::string(error_code_name(f.error.code()));
     return ok_status();
   }
-  Result<std::optional<BoardView>> board_view(const std::string&) override {
-    return std::optional<BoardView>();
+  Result<std::optional<BoardView>> board_view(const std::string& b) override {
+    std::lock_guard lock(mu);
+    auto it = last_items.find(b);
+    if (it == last_items.end()) return std::optional<BoardView>();
+    BoardView v;
+    v.snapshot.board = b;
+    v.snapshot.items = it->second;
+    return std::optional<BoardView>(std::move(v));
   }
   Result<std::vector<BoardState>> board_states() override {
     std::lock_guard lock(mu);
@@ -79,6 +86,7 @@ class FakeStore final : public Store {
   int commit_failures = 0;
   std::set<std::string> committed;
   std::map<std::string, int> commits_per_board;
+  std::map<std::string, std::vector<Item>> last_items;
   std::map<std::string, BoardState> states;
   std::vector<FailureRecord> failures;
 };
@@ -96,15 +104,22 @@ class ScriptedCollector final : public Collector {
       return s;
     }
     CollectOutcome out;
-    Item it;
-    it.key = "k";
-    it.title = "t";
-    it.url = "https://example.com/";
-    out.items = {it};
+    auto& scripted = items[d.board];
+    if (!scripted.empty()) {
+      out.items = scripted.front();
+      scripted.erase(scripted.begin());
+    } else {
+      Item it;
+      it.key = "k";
+      it.title = "t";
+      it.url = "https://example.com/";
+      out.items = {it};
+    }
     out.started_ms = out.finished_ms = clock_.now_ms();
     return out;
   }
   std::map<std::string, std::vector<Status>> errors;
+  std::map<std::string, std::vector<std::vector<Item>>> items;  // per call, then a default
   std::vector<Dispatch> calls;
 
  private:
@@ -187,6 +202,28 @@ TEST_F(SchedulerTest, StoreOutageDuringCommitIsRecordedAndRetried) {
   EXPECT_EQ(s.tick(), 1);
   EXPECT_EQ(store_.commits_per_board["a.x"], 1);
   EXPECT_EQ(collector_.calls[1].id(), collector_.calls[0].id());
+}
+
+TEST_F(SchedulerTest, StreamBoardKeepsEarlierEntriesNewestFirst) {
+  BoardMeta m = board("a.flash", minutes(5));
+  m.kind = BoardKind::kStream;
+  auto entry = [](const std::string& key, int64_t at) {
+    Item it;
+    it.key = key;
+    it.title = key;
+    it.url = "https://example.com/" + key;
+    it.published_at_ms = at;
+    return it;
+  };
+  collector_.items["a.flash"] = {{entry("2", 20), entry("1", 10)},
+                                 {entry("4", 40), entry("3", 30), entry("2", 20)}};
+  Scheduler s({m}, collector_, store_, coord_, clock_, opts());
+  s.tick();
+  clock_.advance(minutes(5));
+  s.tick();
+  std::vector<std::string> keys;
+  for (const auto& it : store_.last_items["a.flash"]) keys.push_back(it.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"4", "3", "2", "1"}));
 }
 
 TEST_F(SchedulerTest, ParseErrorIsNotRetriedAndKeepsLastGood) {
