@@ -6,7 +6,7 @@ MU := $(BUILD)/mu
 LISTEN ?= 127.0.0.1:8080
 JOBS ?= $(shell nproc)
 
-.PHONY: all bootstrap configure build run demo test test-release test-asan bench format lint clean web
+.PHONY: all bootstrap configure build run demo test test-release test-asan bench format lint clean web docs
 
 all: build
 
@@ -47,6 +47,10 @@ test-asan: bootstrap
 
 bench: build
 	bench/api.sh
+
+# Regenerate the files generated from code (docs/sources.md).
+docs: build
+	$(MU) sources --markdown > docs/sources.md
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

@@ -25,3 +25,11 @@ struct Catalogue {
 Status build_catalogue(const Config& config, Catalogue& out);
 
 }  // namespace mu
+
+namespace mu {
+
+// docs/sources.md: every site and board of the built-in catalogue as Markdown, generated
+// from the source metadata (deterministic: same catalogue, same bytes).
+std::string catalogue_markdown(const Catalogue& catalogue);
+
+}  // namespace mu

@@ -1,4 +1,5 @@
-// mu: the single binary of Mu. Subcommands: serve, fetch, sources, migrate, config check.
+// mu: the single binary of Mu. Subcommands: serve, fetch, sources, check-sources, migrate,
+// config check.
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <boost/json/serialize.hpp>
@@ -8,6 +9,7 @@
 #include <iostream>
 
 #include "app/catalogue.h"
+#include "app/check_sources.h"
 #include "app/wiring.h"
 #include "collector/local/local_collector.h"
 #include "core/clock.h"
@@ -91,11 +93,15 @@ int cmd_fetch(const CommonFlags& flags, const std::string& board, bool as_json) 
   return 0;
 }
 
-int cmd_sources(const CommonFlags& flags, bool as_json) {
+int cmd_sources(const CommonFlags& flags, bool as_json, bool as_markdown) {
   auto cfg = load(flags);
   if (!cfg.ok()) return fail(cfg.status());
   Catalogue cat;
   if (Status s = build_catalogue(*cfg, cat); !s.ok()) return fail(s);
+  if (as_markdown) {
+    std::cout << catalogue_markdown(cat);
+    return 0;
+  }
   if (as_json) {
     json::array arr;
     for (const auto& b : cat.boards) {
@@ -122,6 +128,32 @@ int cmd_sources(const CommonFlags& flags, bool as_json) {
   }
   std::printf("%zu boards on %zu sites\n", cat.boards.size(), cat.sites.size());
   return 0;
+}
+
+int cmd_check_sources(const CommonFlags& flags, bool live, const std::vector<std::string>& only,
+                      int workers) {
+  if (live == !flags.replay.empty()) {
+    return fail(error(ErrorCode::kInvalid,
+                      "check-sources needs exactly one of --live (fetch the real sites) or "
+                      "--replay DIR (check the fixtures)"));
+  }
+  auto cfg = load(flags);
+  if (!cfg.ok()) return fail(cfg.status());
+  Catalogue cat;
+  if (Status s = build_catalogue(*cfg, cat); !s.ok()) return fail(s);
+  for (const auto& id : only) {
+    if (cat.registry.find(id) == nullptr) {
+      return fail(error(ErrorCode::kNotFound, "no board \"" + id + "\" (see `mu sources`)"));
+    }
+  }
+  auto transport = make_transport(*cfg);
+  if (!transport.ok()) return fail(transport.status());
+  SystemClock clock;
+  auto checks = check_boards(cat, **transport, clock, cfg->secrets, only, workers);
+  std::cout << format_checks(checks);
+  bool all_ok =
+      std::all_of(checks.begin(), checks.end(), [](const BoardCheck& c) { return c.status.ok(); });
+  return all_ok ? 0 : 1;
 }
 
 int cmd_migrate(const CommonFlags& flags) {
@@ -171,9 +203,23 @@ int main(int argc, char** argv) {
   fetch->add_option("--replay", flags.replay, "Answer requests from fixtures under DIR");
   fetch->add_flag("--json", as_json, "Print JSON");
 
+  bool as_markdown = false;
   auto* sources = app.add_subcommand("sources", "List every site and board Mu knows");
   add_config(sources);
   sources->add_flag("--json", as_json, "Print JSON");
+  sources->add_flag("--markdown", as_markdown, "Print the catalogue as Markdown (docs/sources.md)");
+
+  bool live = false;
+  std::vector<std::string> only;
+  int workers = 8;
+  auto* check_sources = app.add_subcommand(
+      "check-sources", "Fetch every board and check its items (exit 1 on failures)");
+  add_config(check_sources);
+  check_sources->add_flag("--live", live, "Fetch the real sites (needs internet)");
+  check_sources->add_option("--replay", flags.replay, "Check the fixtures under DIR instead");
+  check_sources->add_option("--board", only, "Only these boards (repeatable)");
+  check_sources->add_option("--workers", workers, "Boards fetched at once")
+      ->check(CLI::Range(1, 64));
 
   auto* migrate = app.add_subcommand("migrate", "Apply database migrations");
   add_config(migrate);
@@ -197,7 +243,8 @@ int main(int argc, char** argv) {
     return run_serve(*cfg);
   }
   if (*fetch) return cmd_fetch(flags, board, as_json);
-  if (*sources) return cmd_sources(flags, as_json);
+  if (*sources) return cmd_sources(flags, as_json, as_markdown);
+  if (*check_sources) return cmd_check_sources(flags, live, only, workers);
   if (*migrate) return cmd_migrate(flags);
   if (*check) return cmd_config_check(flags);
   return 0;
