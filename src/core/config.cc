@@ -204,6 +204,10 @@ std::vector<KeySpec> key_specs() {
                  MU_ASSIGN_OR_RETURN(c.fetch.replay_dir, as_string(in));
                  return ok_status();
                })});
+  k.push_back({"sources.dir", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.sources.dir, as_string(in));
+                 return ok_status();
+               })});
   k.push_back({"log.level", make([](const Input& in, Config& c) -> Status {
                  MU_ASSIGN_OR_RETURN(c.log.level, as_string(in));
                  static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "off"};

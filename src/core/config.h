@@ -62,6 +62,10 @@ struct Config {
     std::string level = "info";
   } log;
 
+  struct Sources {
+    std::string dir = "sources.d";  // user-written declarative sources (*.toml); may be absent
+  } sources;
+
   std::map<std::string, std::string> secrets;  // [secrets] "zhihu.cookie" = "..."
   std::map<std::string, BoardOverride> boards;
 
