@@ -1,13 +1,19 @@
-// Hacker News: the front page, https://news.ycombinator.com/ (30 stories, plain HTML).
-// Each story is a <tr class="athing submission" id="<item id>"> holding
+// Hacker News: story lists as plain HTML, one board per page: the front page
+// https://news.ycombinator.com/ (30 stories), /show (Show HN), /newest (every new
+// submission, a stream), /ask (Ask HN) and /best (highest-voted recent stories).
+// All pages share one structure: each story is a <tr class="athing submission" id="<item id>">
+// holding
 //   <span class="titleline"><a href="URL">title</a><span class="sitebit">...</span></span>
 // followed by a row with <td class="subtext"> holding <span class="score">N points</span>,
 // <a class="hnuser">, <span class="age" title="2026-01-01T08:00:00 1767254400"> and the
-// comments link <a href="item?id=N">42&nbsp;comments</a>. Ask HN / Launch HN stories link
-// to the relative "item?id=N"; job ads have no score and no user.
+// comments link <a href="item?id=N">42&nbsp;comments</a> ("discuss" when there are none).
+// Ask HN / Launch HN and other text posts link to the relative "item?id=N"; job ads have no
+// score and no user.
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sources/common/html.h"
@@ -21,14 +27,16 @@ namespace {
 
 constexpr char kFrontUrl[] = "https://news.ycombinator.com/";
 
-HttpRequest front_request(const SourceContext& /*ctx*/) {
-  HttpRequest request;
-  request.url = kFrontUrl;
-  request.headers = {
-      {"User-Agent", std::string(kMuUserAgent)},
-      {"Accept", "text/html"},
+SimpleSource::RequestFn page_request(std::string url) {
+  return [url = std::move(url)](const SourceContext& /*ctx*/) {
+    HttpRequest request;
+    request.url = url;
+    request.headers = {
+        {"User-Agent", std::string(kMuUserAgent)},
+        {"Accept", "text/html"},
+    };
+    return request;
   };
-  return request;
 }
 
 bool all_digits(std::string_view s) {
@@ -53,9 +61,9 @@ std::optional<int64_t> parse_age_title(const std::string& title) {
   return parse_iso8601_ms(t);
 }
 
-Result<std::vector<Item>> parse_front(const HttpResponse& response, const BoardMeta& /*meta*/) {
-  const std::string base =
-      response.effective_url.empty() ? std::string(kFrontUrl) : response.effective_url;
+// Parses any story list page (front, show, newest, ask, best).
+Result<std::vector<Item>> parse_stories(const HttpResponse& response, const BoardMeta& meta) {
+  const std::string base = response.effective_url.empty() ? meta.homepage : response.effective_url;
   MU_ASSIGN_OR_RETURN(HtmlDoc doc,
                       HtmlDoc::parse(response.body, base,
                                      charset_from_content_type(response.header("Content-Type"))));
@@ -116,6 +124,34 @@ Result<std::vector<Item>> parse_front(const HttpResponse& response, const BoardM
   return items;
 }
 
+struct StoryPage {
+  const char* board;    // "show"
+  const char* name_zh;  // "Show HN"
+  const char* name_en;  // "Show HN"
+  const char* url;      // fetched page, also the homepage
+  BoardKind kind;
+  std::chrono::minutes every;
+  const char* notes;
+};
+
+Status add_page(SourceRegistry& registry, const StoryPage& p) {
+  BoardMeta meta;
+  meta.id = std::string("hackernews.") + p.board;
+  meta.site = "hackernews";
+  meta.name_zh = p.name_zh;
+  meta.name_en = p.name_en;
+  meta.kind = p.kind;
+  meta.schedule.every = p.every;
+  meta.schedule.jitter = std::chrono::seconds(60);
+  meta.schedule.timeout = std::chrono::seconds(20);
+  meta.schedule.retries = 1;
+  meta.group = "global";
+  meta.homepage = p.url;
+  meta.notes = p.notes;
+  return registry.add(
+      std::make_unique<SimpleSource>(std::move(meta), page_request(p.url), parse_stories));
+}
+
 }  // namespace
 
 Status register_hackernews_sources(SourceRegistry& registry) {
@@ -129,23 +165,33 @@ Status register_hackernews_sources(SourceRegistry& registry) {
       .region = "global",
   }));
 
-  BoardMeta front;
-  front.id = "hackernews.front";
-  front.site = "hackernews";
-  front.name_zh = "首页";
-  front.name_en = "Front page";
-  front.kind = BoardKind::kRank;
-  front.schedule.every = std::chrono::minutes(10);
-  front.schedule.jitter = std::chrono::seconds(60);
-  front.schedule.timeout = std::chrono::seconds(20);
-  front.schedule.retries = 1;
-  front.group = "global";
-  front.homepage = "https://news.ycombinator.com/";
-  front.notes =
-      "HTML of the front page (30 stories, hot = points). Ask/Launch HN stories link to "
-      "item?id=N, made absolute. Job ads carry no points. HN asks crawlers to keep a modest "
-      "rate and answers \"Sorry.\" pages when pushed; one request per 10 minutes is fine.";
-  return registry.add(std::make_unique<SimpleSource>(std::move(front), front_request, parse_front));
+  using std::chrono::minutes;
+  // HN asks crawlers to keep a modest rate and answers "Sorry." pages when pushed. All five
+  // boards together make 6 + 4 + 12 + 4 + 2 = 28 requests an hour.
+  const StoryPage pages[] = {
+      {"front", "首页", "Front page", kFrontUrl, BoardKind::kRank, minutes(10),
+       "HTML of the front page (30 stories, hot = points). Ask/Launch HN stories link to "
+       "item?id=N, made absolute. Job ads carry no points. HN asks crawlers to keep a modest "
+       "rate and answers \"Sorry.\" pages when pushed; one request per 10 minutes is fine."},
+      {"show", "Show HN", "Show HN", "https://news.ycombinator.com/show", BoardKind::kRank,
+       minutes(15),
+       "HTML of /show (30 Show HN posts ranked like the front page, hot = points); same "
+       "markup and parser as the front page. Text-only posts link to item?id=N, made "
+       "absolute. Fetched every 15 minutes to stay polite."},
+      {"newest", "最新", "Newest", "https://news.ycombinator.com/newest", BoardKind::kStream,
+       minutes(5),
+       "HTML of /newest (the 30 latest submissions, newest first; hot = points, mostly 1-5). "
+       "A stream: each fetch adds what is new. HN gets a few submissions a minute, so every "
+       "5 minutes sees them all without paging (the page links ?next=<id> for more)."},
+      {"ask", "Ask HN", "Ask HN", "https://news.ycombinator.com/ask", BoardKind::kRank, minutes(15),
+       "HTML of /ask (30 Ask HN / Tell HN text posts, hot = points, extra.comments = "
+       "comments). Every item links to its own discussion item?id=N, made absolute."},
+      {"best", "最佳", "Best", "https://news.ycombinator.com/best", BoardKind::kRank, minutes(30),
+       "HTML of /best (the highest-voted stories of the last few days, hot = points). It "
+       "changes slowly, so every 30 minutes is enough."},
+  };
+  for (const StoryPage& p : pages) MU_RETURN_IF_ERROR(add_page(registry, p));
+  return ok_status();
 }
 
 }  // namespace mu

@@ -102,5 +102,128 @@ TEST_F(HackerNewsFront, JavascriptUrlIsDropped) {
   EXPECT_EQ(extra(r->front(), "comments"), "0");
 }
 
+// The other story lists share the front page's parser; each has its own URL and fixture.
+struct PageCase {
+  const char* board;
+  const char* url;
+  BoardKind kind;
+  std::size_t count;
+  const char* first_key;
+  const char* first_title;
+  const char* first_url;
+  double first_hot;
+  int64_t first_published_ms;
+  const char* first_comments;
+};
+
+class HackerNewsPages : public ::testing::TestWithParam<PageCase> {
+ protected:
+  const Source& board() {
+    const Source* s = registry_.find(GetParam().board);
+    EXPECT_NE(s, nullptr) << GetParam().board;
+    return *s;
+  }
+  SourceRegistry registry_ = make_registry(register_hackernews_sources);
+};
+
+TEST_P(HackerNewsPages, ParsesFixture) {
+  const PageCase& c = GetParam();
+  auto items = collect_fixture(board());
+  ASSERT_TRUE(items.ok()) << items.status().to_string();
+  ASSERT_EQ(items->size(), c.count);
+  const Item& first = items->front();
+  EXPECT_EQ(first.key, c.first_key);
+  EXPECT_EQ(first.title, c.first_title);
+  EXPECT_EQ(first.url, c.first_url);
+  EXPECT_EQ(first.hot, c.first_hot);
+  EXPECT_EQ(first.published_at_ms, c.first_published_ms);
+  EXPECT_EQ(extra(first, "comments"), c.first_comments);
+  EXPECT_EQ(extra(first, "comments_url"),
+            std::string("https://news.ycombinator.com/item?id=") + c.first_key);
+  expect_sane_items(*items, 5);
+}
+
+TEST_P(HackerNewsPages, MetadataAndRequest) {
+  const PageCase& c = GetParam();
+  const BoardMeta& m = board().meta();
+  EXPECT_EQ(m.kind, c.kind);
+  EXPECT_EQ(m.homepage, c.url);
+  CannedTransport transport(200, "<html><body>Sorry.</body></html>");
+  FakeClock clock;
+  SourceContext ctx{transport, clock};
+  EXPECT_EQ(board().collect(ctx).code(), ErrorCode::kParse);
+  ASSERT_EQ(transport.requests().size(), 1u);
+  EXPECT_EQ(transport.requests()[0].url, c.url);
+}
+
+// Fixture times are relative to 2026-01-01T12:00:00Z (1767268800).
+INSTANTIATE_TEST_SUITE_P(
+    Lists, HackerNewsPages,
+    ::testing::Values(
+        PageCase{"hackernews.show", "https://news.ycombinator.com/show", BoardKind::kRank, 10,
+                 "46475120",
+                 "Show HN: Pgdiff \u2013 schema diffs for Postgres that read like a code review",
+                 "https://github.com/lindqvist/pgdiff", 214, (1767268800 - 292 * 60) * 1000LL,
+                 "58"},
+        PageCase{"hackernews.newest", "https://news.ycombinator.com/newest", BoardKind::kStream, 10,
+                 "46477342", "Why our Kubernetes bill doubled after moving to ARM nodes",
+                 "https://blog.stackwise.io/arm-nodes-cost", 1, (1767268800 - 60) * 1000LL, "0"},
+        PageCase{"hackernews.ask", "https://news.ycombinator.com/ask", BoardKind::kRank, 8,
+                 "46474120",
+                 "Ask HN: What's a tool you started using in 2025 that you can't do without?",
+                 "https://news.ycombinator.com/item?id=46474120", 412,
+                 (1767268800 - 402 * 60) * 1000LL, "689"},
+        PageCase{"hackernews.best", "https://news.ycombinator.com/best", BoardKind::kRank, 8,
+                 "46452210", "I quit my FAANG job to repair pianos",
+                 "https://www.newyorker.com/culture/the-weekend-essay/piano-repair", 1843,
+                 (1767268800 - 3650 * 60) * 1000LL, "612"}),
+    [](const ::testing::TestParamInfo<PageCase>& info) {
+      return std::string(info.param.board).substr(11);
+    });
+
+TEST(HackerNewsNewest, IsNewestFirstWithLowScores) {
+  SourceRegistry registry = make_registry(register_hackernews_sources);
+  auto items = collect_fixture(*registry.find("hackernews.newest"));
+  ASSERT_TRUE(items.ok()) << items.status().to_string();
+  for (std::size_t i = 1; i < items->size(); ++i) {
+    ASSERT_TRUE((*items)[i].published_at_ms.has_value());
+    EXPECT_LE(*(*items)[i].published_at_ms, *(*items)[i - 1].published_at_ms) << i;
+  }
+  EXPECT_EQ((*items)[0].hot_text, "1 point");
+  // A text post on /newest links to its own discussion.
+  EXPECT_EQ((*items)[2].url, "https://news.ycombinator.com/item?id=46477331");
+}
+
+TEST(HackerNewsShow, TextPostsLinkToTheirDiscussion) {
+  SourceRegistry registry = make_registry(register_hackernews_sources);
+  auto items = collect_fixture(*registry.find("hackernews.show"));
+  ASSERT_TRUE(items.ok()) << items.status().to_string();
+  const Item& text_post = (*items)[6];
+  EXPECT_EQ(text_post.title, "Show HN: My side project, a small Lisp that compiles to Lua");
+  EXPECT_EQ(text_post.url, "https://news.ycombinator.com/item?id=46474902");
+  EXPECT_EQ(extra(text_post, "site"), "");
+  EXPECT_EQ(extra((*items)[8], "comments"), "0");  // "discuss"
+}
+
+TEST(HackerNewsAsk, TruncatedPageIsParseError) {
+  SourceRegistry registry = make_registry(register_hackernews_sources);
+  auto r = collect_canned(*registry.find("hackernews.ask"), 200,
+                          "<html lang=\"en\" op=\"ask\"><head><title>Ask | Hacker News</title>"
+                          "</head><body><center><table id=\"hnmain\"><tr><td>");
+  EXPECT_EQ(r.code(), ErrorCode::kParse);
+  EXPECT_EQ(r.error_message(),
+            "hackernews.ask: no story rows (tr.athing) in the page titled \"Ask | Hacker News\"");
+}
+
+TEST(HackerNewsBoards, StayWithinAPoliteRequestRate) {
+  SourceRegistry registry = make_registry(register_hackernews_sources);
+  ASSERT_EQ(registry.boards().size(), 5u);
+  int per_hour = 0;
+  for (const Source* s : registry.boards()) {
+    per_hour += static_cast<int>(std::chrono::hours(1) / s->meta().schedule.every);
+  }
+  EXPECT_EQ(per_hour, 28);
+}
+
 }  // namespace
 }  // namespace mu

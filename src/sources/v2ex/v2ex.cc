@@ -1,10 +1,15 @@
-// V2EX: today's hot topics from the public API v1, https://www.v2ex.com/api/topics/hot.json.
-// The answer is a JSON array of topics: id, title, url, content, content_rendered, replies,
+// V2EX: topic lists from the public API v1 (https://www.v2ex.com/api/...):
+//   api/topics/hot.json                     today's hot topics (about 10)
+//   api/topics/latest.json                  the newest topics of the whole site
+//   api/topics/show.json?node_name=<node>   the newest topics of one node
+// Each answers a JSON array of topics: id, title, url, content, content_rendered, replies,
 // created, last_touched, member{username,...}, node{name,title,...}. The API allows 120
-// requests per hour per IP; when exceeded (or on other errors) it answers an object with a
-// "message" instead of the array.
+// requests per hour per IP for everything together; when exceeded (or on other errors, e.g.
+// an unknown node) it answers an object with a "message" instead of the array.
+#include <chrono>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sources/common/http_util.h"
@@ -16,19 +21,22 @@
 namespace mu {
 namespace {
 
-constexpr char kHotUrl[] = "https://www.v2ex.com/api/topics/hot.json";
+constexpr char kApi[] = "https://www.v2ex.com/api/topics/";
 
-HttpRequest hot_request(const SourceContext& /*ctx*/) {
-  HttpRequest request;
-  request.url = kHotUrl;
-  request.headers = {
-      {"User-Agent", std::string(kMuUserAgent)},
-      {"Accept", "application/json"},
+SimpleSource::RequestFn api_request(std::string url) {
+  return [url = std::move(url)](const SourceContext& /*ctx*/) {
+    HttpRequest request;
+    request.url = url;
+    request.headers = {
+        {"User-Agent", std::string(kMuUserAgent)},
+        {"Accept", "application/json"},
+    };
+    return request;
   };
-  return request;
 }
 
-Result<std::vector<Item>> parse_hot(const HttpResponse& response, const BoardMeta& meta) {
+// Parses any topic list of the API (hot, latest, a node's topics).
+Result<std::vector<Item>> parse_topics(const HttpResponse& response, const BoardMeta& meta) {
   MU_ASSIGN_OR_RETURN(JsonDoc doc, JsonDoc::parse(response.body, meta.id));
   const JsonView root = doc.root();
   if (!root.is_array()) {
@@ -68,6 +76,37 @@ Result<std::vector<Item>> parse_hot(const HttpResponse& response, const BoardMet
   return items;
 }
 
+// The V2EX API budget: 120 requests per hour per IP for all boards. Mu's boards use
+// 4 (hot) + 6 (latest) + 6 x 6 (nodes) = 46 first attempts an hour, 92 if every one retried.
+constexpr char kBudgetNote[] =
+    " V2EX allows 120 API requests per hour per IP for all boards together; Mu's V2EX boards "
+    "use 46 an hour (hot 4, latest 6, six node boards 6 each), at most 92 with every retry. "
+    "Over the limit it answers an object with a message instead of the array.";
+
+BoardMeta v2ex_board(std::string board, std::string name_zh, std::string name_en, BoardKind kind,
+                     std::chrono::minutes every, std::string homepage, std::string notes) {
+  BoardMeta meta;
+  meta.id = "v2ex." + board;
+  meta.site = "v2ex";
+  meta.name_zh = std::move(name_zh);
+  meta.name_en = std::move(name_en);
+  meta.kind = kind;
+  meta.schedule.every = every;
+  meta.schedule.jitter = std::chrono::seconds(60);
+  meta.schedule.timeout = std::chrono::seconds(20);
+  meta.schedule.retries = 1;
+  meta.group = "cn";
+  meta.homepage = std::move(homepage);
+  meta.notes = std::move(notes) + kBudgetNote;
+  return meta;
+}
+
+struct NodeBoard {
+  const char* node;     // V2EX node name, also the board suffix
+  const char* name_zh;  // the node's title
+  const char* name_en;
+};
+
 }  // namespace
 
 Status register_v2ex_sources(SourceRegistry& registry) {
@@ -81,23 +120,42 @@ Status register_v2ex_sources(SourceRegistry& registry) {
       .region = "cn",
   }));
 
-  BoardMeta hot;
-  hot.id = "v2ex.hot";
-  hot.site = "v2ex";
-  hot.name_zh = "最热主题";
-  hot.name_en = "Hot topics";
-  hot.kind = BoardKind::kRank;
-  hot.schedule.every = std::chrono::minutes(15);
-  hot.schedule.jitter = std::chrono::seconds(60);
-  hot.schedule.timeout = std::chrono::seconds(20);
-  hot.schedule.retries = 1;
-  hot.group = "cn";
-  hot.homepage = "https://www.v2ex.com/?tab=hot";
-  hot.notes =
-      "JSON of the public API v1 api/topics/hot.json (about 10 topics, hot = replies). "
-      "V2EX allows 120 API requests per hour per IP for all boards together; this board "
-      "uses 4. Over the limit it answers an object with a message instead of the array.";
-  return registry.add(std::make_unique<SimpleSource>(std::move(hot), hot_request, parse_hot));
+  using std::chrono::minutes;
+  const std::string api = kApi;
+  MU_RETURN_IF_ERROR(registry.add(std::make_unique<SimpleSource>(
+      v2ex_board("hot", "最热主题", "Hot topics", BoardKind::kRank, minutes(15),
+                 "https://www.v2ex.com/?tab=hot",
+                 "JSON of the public API v1 api/topics/hot.json (about 10 topics, hot = "
+                 "replies), every 15 minutes."),
+      api_request(api + "hot.json"), parse_topics)));
+
+  MU_RETURN_IF_ERROR(registry.add(std::make_unique<SimpleSource>(
+      v2ex_board("latest", "最新主题", "Latest topics", BoardKind::kStream, minutes(10),
+                 "https://www.v2ex.com/recent",
+                 "JSON of the public API v1 api/topics/latest.json (the newest topics of the "
+                 "whole site, newest first; hot = replies so far). A stream, every 10 minutes."),
+      api_request(api + "latest.json"), parse_topics)));
+
+  const NodeBoard nodes[] = {
+      {"programmer", "程序员", "Programmer"},
+      {"create", "分享创造", "Create"},
+      {"share", "分享发现", "Share"},
+      {"jobs", "酷工作", "Jobs"},
+      {"apple", "Apple", "Apple"},
+      {"qna", "问与答", "Q&A"},
+  };
+  for (const NodeBoard& n : nodes) {
+    const std::string node = n.node;
+    MU_RETURN_IF_ERROR(registry.add(std::make_unique<SimpleSource>(
+        v2ex_board("node-" + node, n.name_zh, n.name_en, BoardKind::kStream, minutes(10),
+                   "https://www.v2ex.com/go/" + node,
+                   "JSON of the public API v1 api/topics/show.json?node_name=" + node +
+                       " (the node's newest topics, newest first; hot = replies). A stream, "
+                       "every 10 minutes. An unknown node answers an error object or an empty "
+                       "array (both are parse errors)."),
+        api_request(api + "show.json?node_name=" + node), parse_topics)));
+  }
+  return ok_status();
 }
 
 }  // namespace mu
