@@ -56,12 +56,6 @@ TEST(BilibiliWbi, EncodesValuesAndStripsReservedCharacters) {
   EXPECT_EQ(wbi_signed_query({}, "too-short", 1).code(), ErrorCode::kInvalid);
 }
 
-TEST(BilibiliWbi, Md5Hex) {
-  EXPECT_EQ(*wbi_md5_hex(""), "d41d8cd98f00b204e9800998ecf8427e");
-  EXPECT_EQ(*wbi_md5_hex("The quick brown fox jumps over the lazy dog"),
-            "9e107d9d372bb6826bd81d3542a419d6");
-}
-
 TEST(BilibiliWbi, ReadsKeysFromNav) {
   auto keys = parse_wbi_keys(
       R"({"code":-101,"message":"账号未登录","ttl":1,"data":{"isLogin":false,"wbi_img":{)"

@@ -1,11 +1,10 @@
 #include "sources/bilibili/wbi.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
 
+#include "sources/common/digest.h"
 #include "sources/common/http_util.h"
 #include "sources/common/json_util.h"
 #include "sources/common/text.h"
@@ -52,25 +51,6 @@ std::string wbi_mixin_key(std::string_view img_key, std::string_view sub_key) {
   return mixed;
 }
 
-Result<std::string> wbi_md5_hex(std::string_view data) {
-  const EVP_MD* md5 = EVP_md5();
-  if (md5 == nullptr) return error(ErrorCode::kInternal, "MD5 is not available in this OpenSSL");
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), digest.data(), &length, md5, nullptr) != 1 ||
-      length != 16) {
-    return error(ErrorCode::kInternal, "MD5 digest failed");
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2 * length);
-  for (unsigned int i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0xF]);
-  }
-  return hex;
-}
-
 Result<std::string> wbi_signed_query(std::vector<std::pair<std::string, std::string>> params,
                                      std::string_view mixin_key, int64_t wts) {
   if (mixin_key.size() != kMixinKeyLength) {
@@ -88,7 +68,8 @@ Result<std::string> wbi_signed_query(std::vector<std::pair<std::string, std::str
     query.push_back('=');
     query += percent_encode(strip_reserved(value));
   }
-  MU_ASSIGN_OR_RETURN(std::string w_rid, wbi_md5_hex(query + std::string(mixin_key)));
+  std::string w_rid = md5_hex(query + std::string(mixin_key));
+  if (w_rid.empty()) return error(ErrorCode::kInternal, "MD5 is not available in this OpenSSL");
   return query + "&w_rid=" + w_rid;
 }
 

@@ -35,10 +35,6 @@ struct WbiKeys {
 // the two keys together are shorter than 64 characters (the table indexes up to 63).
 std::string wbi_mixin_key(std::string_view img_key, std::string_view sub_key);
 
-// Lower-case hex MD5 of `data` (OpenSSL EVP). kInternal when the digest is unavailable (e.g.
-// a FIPS-only OpenSSL configuration).
-Result<std::string> wbi_md5_hex(std::string_view data);
-
 // The signed query string: `params` plus wts=<wts>, sorted by key, each value stripped of the
 // characters !'()* and percent-encoded per RFC 3986 (upper-case hex, space as %20), joined
 // with '&', then "&w_rid=" + md5(query + mixin_key). An existing wts or w_rid in `params`

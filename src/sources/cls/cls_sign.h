@@ -15,10 +15,6 @@ namespace mu {
 
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
-// Lower-case hex digests of `data` (OpenSSL EVP).
-std::string sha1_hex(std::string_view data);
-std::string md5_hex(std::string_view data);
-
 // `params` sorted by name (stable: equal names keep their order), each name and value
 // percent-encoded (RFC 3986 unreserved characters kept), joined with '&'.
 std::string cls_sorted_query(QueryParams params);

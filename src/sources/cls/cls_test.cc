@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "sources/cls/cls_sign.h"
+#include "sources/common/digest.h"
 #include "sources/source.h"
 #include "sources/testing/source_testing.h"
 

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "sources/common/digest.h"
 #include "sources/coolapk/coolapk_token.h"
 #include "sources/source.h"
 #include "sources/testing/source_testing.h"
@@ -19,9 +20,9 @@ using namespace source_testing;  // NOLINT(google-build-using-namespace)
 //   m=$(printf '%s' "$inner" | base64 -w0 | md5sum | cut -d' ' -f1)
 //   printf '%s%s0x%x\n' $m $dev $t
 TEST(CoolapkToken, MatchesIndependentlyComputedVector) {
-  EXPECT_EQ(coolapk_md5_hex("1767225600"), "155af3ed10de3103cf02ae87a36582dd");
-  EXPECT_EQ(coolapk_base64("ab"), "YWI=");
-  EXPECT_EQ(coolapk_base64(""), "");
+  EXPECT_EQ(md5_hex("1767225600"), "155af3ed10de3103cf02ae87a36582dd");
+  EXPECT_EQ(base64_encode("ab"), "YWI=");
+  EXPECT_EQ(base64_encode(""), "");
   EXPECT_EQ(coolapk_app_token(1767225600, "0b6f1a52-7c3e-4d19-a8e2-5f94c0d3b721"),
             "d7932311ec7ea5e764dca6390f090dc1"
             "0b6f1a52-7c3e-4d19-a8e2-5f94c0d3b721"

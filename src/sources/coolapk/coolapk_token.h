@@ -15,10 +15,6 @@
 
 namespace mu {
 
-// Lower-case hex MD5 and standard padded Base64 (OpenSSL EVP).
-std::string coolapk_md5_hex(std::string_view data);
-std::string coolapk_base64(std::string_view data);
-
 // The token for `unix_seconds` and `device_id` as above.
 std::string coolapk_app_token(int64_t unix_seconds, std::string_view device_id);
 
