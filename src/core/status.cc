@@ -41,6 +41,13 @@ bool is_retryable(ErrorCode code) {
          code == ErrorCode::kUnavailable || code == ErrorCode::kHttp;
 }
 
+bool is_retryable(const Status& status) {
+  if (!is_retryable(status.code())) return false;
+  if (status.code() != ErrorCode::kHttp) return true;
+  const int http = status.http_status();
+  return http == 0 || http == 408 || http == 429 || http >= 500;
+}
+
 std::string Status::to_string() const {
   if (ok()) return "ok";
   std::string out(error_code_name(code_));
@@ -54,7 +61,10 @@ Status Status::with_context(std::string_view context) const {
   std::string msg(context);
   msg += ": ";
   msg += message_;
-  return Status(code_, std::move(msg));
+  Status s(code_, std::move(msg));
+  s.http_status_ = http_status_;
+  s.retry_after_ = retry_after_;
+  return s;
 }
 
 }  // namespace mu

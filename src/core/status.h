@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cassert>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,7 +33,8 @@ enum class ErrorCode {
 // Stable lower-case name used in logs, JSON and metrics ("network", "not-found", ...).
 std::string_view error_code_name(ErrorCode code);
 
-// True for categories where trying again later may succeed.
+// True for categories where trying again later may succeed (network, timeout, http,
+// unavailable). See also is_retryable(const Status&), which also looks at the HTTP status.
 bool is_retryable(ErrorCode code);
 
 class [[nodiscard]] Status {
@@ -52,10 +54,28 @@ class [[nodiscard]] Status {
   // Returns a copy with `context` prepended to the message ("context: message").
   Status with_context(std::string_view context) const;
 
+  // HTTP facts of a failed fetch, kept so retry policy can tell a 503 from a 404 and honour
+  // Retry-After: the response status (0: none) and the server's Retry-After (0: none).
+  int http_status() const { return http_status_; }
+  std::chrono::milliseconds retry_after() const { return retry_after_; }
+  Status with_http(int http_status, std::chrono::milliseconds retry_after = {}) const {
+    Status s = *this;
+    s.http_status_ = http_status;
+    s.retry_after_ = retry_after;
+    return s;
+  }
+
  private:
   ErrorCode code_ = ErrorCode::kOk;
   std::string message_;
+  int http_status_ = 0;
+  std::chrono::milliseconds retry_after_{0};
 };
+
+// Whether a failed attempt is worth retrying: network, timeout and unavailable errors; HTTP
+// errors only for 408, 429 and 5xx (a 404 or 410 will not get better); never parse, blocked,
+// config, invalid, too-large, fenced, conflict.
+bool is_retryable(const Status& status);
 
 inline Status ok_status() { return Status(); }
 inline Status error(ErrorCode code, std::string message) { return {code, std::move(message)}; }

@@ -48,6 +48,20 @@ TEST(ErrorCode, EveryCodeHasADistinctName) {
   EXPECT_FALSE(is_retryable(ErrorCode::kParse));
 }
 
+TEST(Status, RetryPolicyLooksAtTheHttpStatus) {
+  Status http = error(ErrorCode::kHttp, "HTTP x");
+  EXPECT_TRUE(is_retryable(http.with_http(503)));
+  EXPECT_TRUE(is_retryable(http.with_http(429, std::chrono::seconds(30))));
+  EXPECT_TRUE(is_retryable(http.with_http(408)));
+  EXPECT_FALSE(is_retryable(http.with_http(404)));
+  EXPECT_FALSE(is_retryable(http.with_http(410)));
+  EXPECT_TRUE(is_retryable(error(ErrorCode::kNetwork, "reset")));
+  EXPECT_FALSE(is_retryable(error(ErrorCode::kBlocked, "captcha").with_http(403)));
+  Status ctx = http.with_http(429, std::chrono::seconds(30)).with_context("weibo.hot-search");
+  EXPECT_EQ(ctx.http_status(), 429);
+  EXPECT_EQ(ctx.retry_after(), std::chrono::seconds(30));
+}
+
 TEST(FakeClock, AdvancesWallAndMonotonicTogether) {
   FakeClock clock;
   auto w = clock.now();

@@ -45,9 +45,24 @@ Status check_http_status(const HttpResponse& response) {
   std::string msg = "HTTP " + std::to_string(s);
   if (!response.effective_url.empty()) msg += " from " + redact_url(response.effective_url);
   if (s == 403 || s == 412 || s == 418) {
-    return error(ErrorCode::kBlocked, msg);
+    return error(ErrorCode::kBlocked, msg).with_http(s);
   }
-  return error(ErrorCode::kHttp, msg);
+  return error(ErrorCode::kHttp, msg)
+      .with_http(s, parse_retry_after(response.header("Retry-After")));
+}
+
+std::chrono::milliseconds parse_retry_after(std::string_view value) {
+  // Only the delay-seconds form; an HTTP-date is rare from the sites Mu reads and is
+  // treated as absent (the scheduler's own backoff applies).
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  if (value.empty() || value.size() > 9) return std::chrono::milliseconds(0);
+  int64_t seconds = 0;
+  for (char c : value) {
+    if (c < '0' || c > '9') return std::chrono::milliseconds(0);
+    seconds = seconds * 10 + (c - '0');
+  }
+  return std::chrono::seconds(seconds);
 }
 
 }  // namespace mu

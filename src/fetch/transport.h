@@ -52,7 +52,11 @@ class Transport {
 // secrets), at most 256 characters.
 std::string redact_url(std::string_view url);
 
-// Maps a response to a typed error unless its status is 2xx:
+// Retry-After as a delay ("120" -> 120 s); 0 when absent or not in the delay-seconds form.
+std::chrono::milliseconds parse_retry_after(std::string_view value);
+
+// Maps a response to a typed error unless its status is 2xx (the error carries the HTTP
+// status and Retry-After, see Status::with_http):
 // 403/412/418 (anti-bot walls) -> kBlocked, other statuses (429, 5xx, ...) -> kHttp.
 Status check_http_status(const HttpResponse& response);
 

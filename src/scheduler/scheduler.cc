@@ -170,10 +170,13 @@ void Scheduler::run_dispatch(const Dispatch& d) {
 
   std::lock_guard lock(mu_);
   ++counters_.failed;
-  if (is_retryable(err.code()) && d.attempt <= meta.schedule.retries && !stopping_) {
+  if (is_retryable(err) && d.attempt <= meta.schedule.retries && !stopping_) {
     Dispatch next = d;
     ++next.attempt;
-    retries_.push_back({next, clock_.mono() + backoff_locked(d.attempt)});
+    // Exponential backoff with full jitter, but never sooner than the site's Retry-After.
+    const auto wait =
+        std::max(backoff_locked(d.attempt), std::min(err.retry_after(), options_.retry_cap));
+    retries_.push_back({next, clock_.mono() + wait});
     ++counters_.retried;
     plan_cv_.notify_all();
     return;  // the board stays in flight until the retry finishes

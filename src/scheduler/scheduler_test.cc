@@ -226,6 +226,22 @@ TEST_F(SchedulerTest, StreamBoardKeepsEarlierEntriesNewestFirst) {
   EXPECT_EQ(keys, (std::vector<std::string>{"4", "3", "2", "1"}));
 }
 
+TEST_F(SchedulerTest, RetryWaitsForRetryAfterAndSkips404) {
+  Scheduler s({board("a.x", minutes(10), 3), board("b.y", minutes(10), 3)}, collector_, store_,
+              coord_, clock_, opts());
+  collector_.errors["a.x"] = {error(ErrorCode::kHttp, "HTTP 429").with_http(429, seconds(45))};
+  collector_.errors["b.y"] = {error(ErrorCode::kHttp, "HTTP 404").with_http(404)};
+  EXPECT_EQ(s.tick(), 2);
+  clock_.advance(seconds(44));
+  EXPECT_EQ(s.tick(), 0);  // backoff alone would be at most 1 s; Retry-After says 45
+  clock_.advance(seconds(1));
+  EXPECT_EQ(s.tick(), 1);
+  EXPECT_EQ(collector_.calls.back().board, "a.x");
+  EXPECT_EQ(store_.commits_per_board["a.x"], 1);
+  EXPECT_EQ(store_.commits_per_board["b.y"], 0);  // a 404 is not retried
+  EXPECT_EQ(s.counters().retried, 1);
+}
+
 TEST_F(SchedulerTest, ParseErrorIsNotRetriedAndKeepsLastGood) {
   Scheduler s({board("a.x", minutes(10), 3)}, collector_, store_, coord_, clock_, opts());
   s.tick();  // good
