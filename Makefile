@@ -6,7 +6,7 @@ MU := $(BUILD)/mu
 LISTEN ?= 127.0.0.1:8080
 JOBS ?= $(shell nproc)
 
-.PHONY: all bootstrap configure build run demo test test-release test-asan bench format lint clean web docs
+.PHONY: all bootstrap configure build run demo test test-release test-asan test-fuzz bench format lint clean web docs
 
 all: build
 
@@ -34,8 +34,10 @@ demo: build web
 	@mkdir -p var
 	MU_STORAGE_URL=sqlite://var/demo.db $(MU) serve --listen $(LISTEN) --replay src/sources
 
-# Build and pass every test: release build + all tests, then unit tests under ASan+UBSan.
-test: test-release test-asan
+# Build and pass every test: release build + all tests, unit tests under ASan+UBSan, then
+# each libFuzzer target for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 30
+test: test-release test-asan test-fuzz
 
 test-release: build web
 	ctest --preset release -j $(JOBS)
@@ -44,6 +46,9 @@ test-asan: bootstrap
 	cmake --preset asan >/dev/null
 	cmake --build build/asan -j $(JOBS)
 	ctest --preset asan -j $(JOBS)
+
+test-fuzz: bootstrap
+	scripts/fuzz $(FUZZ_SECONDS)
 
 bench: build
 	bench/api.sh

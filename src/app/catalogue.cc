@@ -1,16 +1,37 @@
 #include "app/catalogue.h"
 
+#include "sources/spec/spec_loader.h"
+
 #include <algorithm>
 
 namespace mu {
 
+namespace {
+
+void collect_metadata(Catalogue& out) {
+  out.sites = out.registry.sites();
+  out.boards.clear();
+  for (const Source* s : out.registry.boards()) out.boards.push_back(s->meta());
+}
+
+}  // namespace
+
+Status build_builtin_catalogue(Catalogue& out) {
+  MU_RETURN_IF_ERROR(register_builtin_sources(out.registry));
+  collect_metadata(out);
+  return ok_status();
+}
+
 Status build_catalogue(const Config& config, Catalogue& out) {
   MU_RETURN_IF_ERROR(register_builtin_sources(out.registry));
-  out.sites = out.registry.sites();
-  for (const Source* s : out.registry.boards()) out.boards.push_back(s->meta());
+  if (!config.sources.dir.empty()) {
+    MU_RETURN_IF_ERROR(load_spec_dir(config.sources.dir, out.registry, out.spec_errors));
+  }
+  collect_metadata(out);
   for (const auto& [id, o] : config.boards) {
+    const std::string& board_id = id;  // clang 14 cannot capture structured bindings
     auto it = std::find_if(out.boards.begin(), out.boards.end(),
-                           [&](const BoardMeta& m) { return m.id == id; });
+                           [&](const BoardMeta& m) { return m.id == board_id; });
     if (it == out.boards.end()) {
       return error(ErrorCode::kConfig,
                    config.source + ": boards.\"" + id + "\": no such board (see `mu sources`)");

@@ -17,12 +17,18 @@ namespace mu {
 struct Catalogue {
   SourceRegistry registry;
   std::vector<Site> sites;
-  std::vector<BoardMeta> boards;   // with config overrides applied
-  std::set<std::string> disabled;  // boards switched off in the config
+  std::vector<BoardMeta> boards;    // with config overrides applied
+  std::set<std::string> disabled;   // boards switched off in the config
+  std::vector<Status> spec_errors;  // user specs in sources.dir that failed to load
 };
 
-// kConfig when the config names a board that does not exist.
+// The built-in sources, then the user specs in `config.sources.dir` (a broken spec file is
+// reported in `spec_errors` and skipped; the other boards load), then the config's board
+// overrides. kConfig when the config names a board that does not exist.
 Status build_catalogue(const Config& config, Catalogue& out);
+
+// Only the built-in sources (for docs/sources.md): no user specs, no overrides.
+Status build_builtin_catalogue(Catalogue& out);
 
 }  // namespace mu
 

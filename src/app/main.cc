@@ -10,11 +10,13 @@
 
 #include "app/catalogue.h"
 #include "app/check_sources.h"
+#include "app/time_text.h"
 #include "app/wiring.h"
 #include "collector/local/local_collector.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/version.h"
+#include "scheduler/cron.h"
 
 namespace mu {
 namespace {
@@ -99,9 +101,13 @@ int cmd_sources(const CommonFlags& flags, bool as_json, bool as_markdown) {
   Catalogue cat;
   if (Status s = build_catalogue(*cfg, cat); !s.ok()) return fail(s);
   if (as_markdown) {
-    std::cout << catalogue_markdown(cat);
+    Catalogue builtin;  // docs/sources.md documents the built-in sources only
+    if (Status s = build_builtin_catalogue(builtin); !s.ok()) return fail(s);
+    std::cout << catalogue_markdown(builtin);
     return 0;
   }
+  for (const auto& e : cat.spec_errors)
+    std::fprintf(stderr, "mu: skipped: %s\n", e.to_string().c_str());
   if (as_json) {
     json::array arr;
     for (const auto& b : cat.boards) {
@@ -154,6 +160,31 @@ int cmd_check_sources(const CommonFlags& flags, bool live, const std::vector<std
   bool all_ok =
       std::all_of(checks.begin(), checks.end(), [](const BoardCheck& c) { return c.status.ok(); });
   return all_ok ? 0 : 1;
+}
+
+int cmd_cron_next(const std::string& expr, const std::string& tz, const std::string& from,
+                  int count) {
+  auto cron = CronExpr::parse(expr);
+  if (!cron.ok()) return fail(cron.status());
+  auto zone = find_time_zone(tz);
+  if (!zone.ok()) return fail(zone.status());
+  WallTime start = SystemClock().now();
+  if (!from.empty()) {
+    auto parsed = parse_cli_time(from, *zone);
+    if (!parsed.ok()) return fail(parsed.status());
+    start = *parsed;
+  }
+  WallTime t = start;
+  for (int i = 0; i < count; ++i) {
+    auto next = cron->next(t, *zone);
+    if (!next) {
+      std::printf("(no further fire time within 8 years)\n");
+      break;
+    }
+    std::printf("%s  %s\n", format_utc(*next).c_str(), format_local(*next, *zone).c_str());
+    t = *next;
+  }
+  return 0;
 }
 
 int cmd_migrate(const CommonFlags& flags) {
@@ -229,6 +260,20 @@ int main(int argc, char** argv) {
   add_config(check);
   config->require_subcommand(1);
 
+  std::string cron_expr;
+  std::string cron_tz = "Asia/Shanghai";
+  std::string cron_from;
+  int cron_count = 5;
+  auto* cron = app.add_subcommand("cron", "Cron tools");
+  auto* cron_next = cron->add_subcommand("next", "Print the next fire times of a cron expression");
+  cron_next->add_option("expr", cron_expr, "e.g. \"*/5 * * * *\" or @hourly")->required();
+  cron_next->add_option("--tz", cron_tz, "IANA time zone (default Asia/Shanghai)");
+  cron_next->add_option("--from", cron_from,
+                        "Start time, ISO 8601 (2026-03-08T01:00:00Z, ...+08:00, or local "
+                        "time in --tz); default now");
+  cron_next->add_option("--count", cron_count, "How many (default 5)")->check(CLI::Range(1, 1000));
+  cron->require_subcommand(1);
+
   CLI11_PARSE(app, argc, argv);
 
   std::string level = "info";
@@ -247,5 +292,6 @@ int main(int argc, char** argv) {
   if (*check_sources) return cmd_check_sources(flags, live, only, workers);
   if (*migrate) return cmd_migrate(flags);
   if (*check) return cmd_config_check(flags);
+  if (*cron_next) return cmd_cron_next(cron_expr, cron_tz, cron_from, cron_count);
   return 0;
 }

@@ -40,7 +40,16 @@ Result<std::unique_ptr<Store>> open_store(const Config& config) {
 
 Result<std::unique_ptr<Transport>> make_transport(const Config& config) {
   if (!config.fetch.replay_dir.empty()) {
-    MU_ASSIGN_OR_RETURN(auto replay, ReplayTransport::load({config.fetch.replay_dir}));
+    // Several fixture trees may be given, separated by ':' (e.g. built-ins and a user's).
+    std::vector<std::filesystem::path> roots;
+    std::string_view dirs = config.fetch.replay_dir;
+    while (!dirs.empty()) {
+      auto colon = dirs.find(':');
+      std::string_view one = dirs.substr(0, colon);
+      if (!one.empty()) roots.emplace_back(one);
+      dirs = colon == std::string_view::npos ? std::string_view() : dirs.substr(colon + 1);
+    }
+    MU_ASSIGN_OR_RETURN(auto replay, ReplayTransport::load(roots));
     spdlog::info("replaying fixtures from {} ({} responses); no request leaves this machine",
                  config.fetch.replay_dir, replay->size());
     return std::unique_ptr<Transport>(std::move(replay));
@@ -77,6 +86,9 @@ int run_serve(const Config& config) {
   if (Status s = build_catalogue(config, catalogue); !s.ok()) {
     spdlog::error("{}", s.to_string());
     return 2;
+  }
+  for (const auto& e : catalogue.spec_errors) {
+    spdlog::error("sources: skipped a broken spec: {}", e.to_string());
   }
   auto store = open_store(config);
   if (!store.ok()) {
