@@ -53,6 +53,7 @@ check() {
     echo "FAIL  $name"
     sed -e 's/^/      /' "$TMP/check.out" | head -n 30
     FAILED=$((FAILED + 1))
+    return 1
   fi
 }
 
@@ -110,7 +111,15 @@ import json, sys
 boards = json.load(sys.stdin)["boards"]
 sys.exit(0 if boards and all(b["fetched_at"] for b in boards) else 1)'
 }
-check "every board fetched (60 s bound)" wait_until 60 all_boards_fetched
+if ! check "every board fetched (60 s bound)" wait_until 60 all_boards_fetched; then
+  # Say which boards are missing and why, with the end of the server log.
+  curl -fsS "$API/boards" | python3 -c '
+import json, sys
+for b in json.load(sys.stdin)["boards"]:
+    if not b["fetched_at"]:
+        print("      not fetched:", b["id"], "last_run_at:", b["last_run_at"], "error:", b["error"])'
+  tail -n 40 "$LOG" | sed -e 's/^/      log: /'
+fi
 
 # --- one board -------------------------------------------------------------------------
 
