@@ -1,10 +1,90 @@
 #include "api/api.h"
 
 #include <spdlog/spdlog.h>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <algorithm>
+#include <optional>
+
+#include "pipeline/render.h"
 
 namespace mu {
 namespace {
+namespace json = boost::json;
+
 constexpr std::string_view kBoardCacheControl = "public, max-age=15, stale-while-revalidate=60";
+
+// A plain decimal in [1, kMaxRunsLimit]; nullopt for anything else ("", "-1", "5x", "1e3").
+std::optional<int> parse_runs_limit(std::string_view text) {
+  if (text.empty() || text.size() > 4) {
+    return std::nullopt;
+  }
+  int value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    value = value * 10 + (c - '0');
+  }
+  if (value < 1 || value > ApiService::kMaxRunsLimit) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+json::value iso_or_null(int64_t unix_ms) {
+  if (unix_ms <= 0) {
+    return nullptr;
+  }
+  return json::value(iso8601_utc(unix_ms));
+}
+
+// {"board": ..., "runs": [...], "success_rate": ...}; see docs/api.md.
+std::string render_runs(const std::string& board, const std::vector<RunRecord>& runs) {
+  json::array list;
+  list.reserve(runs.size());
+  int ok = 0;
+  for (const RunRecord& run : runs) {
+    const bool succeeded = run.status == "ok";
+    if (succeeded) {
+      ++ok;
+    }
+    json::object o;
+    o["dispatch_id"] = run.dispatch_id;
+    o["slot"] = iso_or_null(run.slot * 1000);
+    o["epoch"] = run.epoch;
+    o["attempt"] = run.stats.attempt;
+    o["status"] = succeeded ? "ok" : "error";
+    if (!succeeded) {
+      o["error_code"] = run.status;
+      if (!run.error_message.empty()) {
+        o["error"] = run.error_message;
+      }
+    }
+    o["started_at"] = iso_or_null(run.stats.started_ms);
+    o["finished_at"] = iso_or_null(run.stats.finished_ms);
+    o["duration_ms"] = std::max<int64_t>(run.stats.finished_ms - run.stats.started_ms, 0);
+    o["http_status"] = run.stats.http_status;
+    o["bytes"] = run.stats.bytes;
+    o["item_count"] = run.stats.item_count;
+    o["collector"] = run.stats.collector;
+    list.push_back(std::move(o));
+  }
+  json::object root;
+  root["board"] = board;
+  root["runs"] = std::move(list);
+  BoardState window;
+  window.recent_runs = static_cast<int>(runs.size());
+  window.recent_ok = ok;
+  if (auto rate = success_rate(window)) {
+    root["success_rate"] = *rate;
+  } else {
+    root["success_rate"] = nullptr;
+  }
+  return json::serialize(root);
+}
+
 }  // namespace
 
 ApiService::ApiService(std::vector<Site> sites, std::vector<BoardMeta> boards, Store& store,
@@ -59,6 +139,35 @@ void ApiService::register_routes(Router& router) {
     if (!cache_.known(id)) return json_error(404, "not-found", "no board \"" + id + "\"");
     return serve_rendered(cache_.board(id), kBoardCacheControl);
   });
+  router.add(HttpMethod::kGet, "/api/v1/boards/{id}/runs",
+             [this](const Request& req) { return runs(req); });
+}
+
+Response ApiService::runs(const Request& req) const {
+  std::string id(req.param("id"));
+  if (!cache_.known(id)) {
+    return json_error(404, "not-found", "no board \"" + id + "\"");
+  }
+  int limit = kDefaultRunsLimit;
+  if (std::optional<std::string_view> text = req.query("limit")) {
+    std::optional<int> parsed = parse_runs_limit(*text);
+    if (!parsed) {
+      return json_error(400, "invalid",
+                        "limit must be a whole number from 1 to " + std::to_string(kMaxRunsLimit));
+    }
+    limit = *parsed;
+  }
+  auto records = store_.runs(id, limit);
+  if (!records.ok()) {
+    if (records.code() == ErrorCode::kNotFound) {
+      return json_error(404, "not-found", "no board \"" + id + "\"");
+    }
+    spdlog::warn("api: runs of {}: {}", id, records.status().to_string());
+    return error_response(records.status());
+  }
+  Response r = json_response(200, render_runs(id, *records));
+  r.set_header("Cache-Control", "no-store");
+  return r;
 }
 
 }  // namespace mu

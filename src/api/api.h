@@ -1,7 +1,9 @@
 // ApiService: Mu's public HTTP API (v1) on top of the Router — sites, boards, one board,
-// health and readiness. Board bodies come from the BoardCache, which it keeps current by
-// subscribing to board-updated events. Handlers are quick (no store access on the board
-// path) and safe to call from any io thread.
+// a board's run history, health and readiness. Board bodies come from the BoardCache, which
+// it keeps current by subscribing to board-updated events. Handlers are quick and safe to
+// call from any io thread: the board paths never touch the store; the run history
+// (GET /api/v1/boards/{id}/runs, an admin/diagnostic endpoint answered with
+// `Cache-Control: no-store`) reads at most kMaxRunsLimit indexed rows per request.
 #pragma once
 
 #include <atomic>
@@ -18,6 +20,10 @@ namespace mu {
 
 class ApiService {
  public:
+  // ?limit= of GET /api/v1/boards/{id}/runs: default and largest accepted value.
+  static constexpr int kDefaultRunsLimit = 20;
+  static constexpr int kMaxRunsLimit = 200;
+
   ApiService(std::vector<Site> sites, std::vector<BoardMeta> boards, Store& store,
              Coordinator& coordinator);
   ~ApiService();
@@ -37,6 +43,7 @@ class ApiService {
   Response serve_rendered(const std::shared_ptr<const RenderedBody>& body,
                           std::string_view cache_control) const;
   Response readyz() const;
+  Response runs(const Request& req) const;
 
   Store& store_;
   Coordinator& coordinator_;

@@ -28,12 +28,33 @@ enum class BoardKind { kRank, kStream };
 std::string_view board_kind_name(BoardKind kind);
 std::optional<BoardKind> parse_board_kind(std::string_view name);
 
-// When a board is fetched.
+// What happens to slots missed while the process was down or the clock jumped.
+// kFireOnce: the latest missed slot runs at once, older ones are dropped (default).
+// kSkip: the latest missed slot runs only if it can still start within `catch_up` of its
+// time; otherwise the board waits for its next slot.
+// kCatchUp: every missed slot of the last `catch_up` runs, oldest first, one at a time.
+enum class MisfirePolicy { kFireOnce, kSkip, kCatchUp };
+
+// What happens when a slot comes due while the board's previous run is still going.
+// kSkip: the slot is dropped (default). kQueueOne: one run waits and starts when the
+// current one ends; more slots due meanwhile merge into that one.
+enum class OverlapPolicy { kSkip, kQueueOne };
+
+// When a board is fetched: every `every` or, when `cron` is set, at the cron expression's
+// times in the IANA zone `tz`. Either way a deterministic per-board offset within
+// [0, jitter] is added.
 struct Schedule {
   std::chrono::seconds every{std::chrono::minutes(10)};
   std::chrono::seconds jitter{std::chrono::seconds(30)};  // bound of the per-board offset
   std::chrono::seconds timeout{std::chrono::seconds(20)};
   int retries = 1;
+  std::string cron;                  // empty: an interval schedule (`every`)
+  std::string tz = "Asia/Shanghai";  // zone of the cron expression
+  MisfirePolicy misfire = MisfirePolicy::kFireOnce;
+  // The window of kSkip and kCatchUp. 0 means the default: min(every / 2, 5 min) for
+  // interval boards, 5 min for cron boards.
+  std::chrono::seconds catch_up{0};
+  OverlapPolicy overlap = OverlapPolicy::kSkip;
 };
 
 // Metadata of one list on a site. Drives the scheduler, the API catalogue and the docs.
@@ -100,6 +121,10 @@ struct BoardState {
   bool stale = false;           // the last run failed (the last good data is still served)
   std::string last_error_code;  // empty when the last run succeeded
   std::string last_error;       // message of the last failure
+  // Run history over the board's newest runs (at most kRecentRunsWindow = 20, see
+  // store/store.h). Every attempt is a run, so a retried slot counts once per attempt.
+  int recent_runs = 0;  // how many runs the window holds (0: never run)
+  int recent_ok = 0;    // how many of them succeeded
 };
 
 // Per-item history on a board.

@@ -3,7 +3,9 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 
 #include "core/compress.h"
@@ -41,6 +43,18 @@ json::value error_or_null(const BoardState& st) {
   e["message"] = st.last_error;
   e["at"] = time_or_null(st.last_run_at_ms);
   return e;
+}
+
+// Run history and the overdue point, shared by the catalogue entry and the board body.
+void put_run_health(json::object& o, const BoardMeta& meta, const BoardState& st) {
+  o["recent_runs"] = st.recent_runs;
+  o["recent_ok"] = st.recent_ok;
+  if (auto rate = success_rate(st)) {
+    o["success_rate"] = *rate;
+  } else {
+    o["success_rate"] = nullptr;
+  }
+  o["due_by"] = time_or_null(due_by_ms(meta, st));
 }
 
 json::object board_header(const BoardMeta& meta) {
@@ -81,6 +95,24 @@ std::string iso8601_utc(int64_t unix_ms) {
   return buf;
 }
 
+std::optional<double> success_rate(const BoardState& state) {
+  if (state.recent_runs <= 0) {
+    return std::nullopt;
+  }
+  const double ok = std::clamp(state.recent_ok, 0, state.recent_runs);
+  return std::round(ok * 1000.0 / state.recent_runs) / 1000.0;
+}
+
+int64_t due_by_ms(const BoardMeta& meta, const BoardState& state) {
+  if (state.fetched_at_ms <= 0 || !state.enabled || !meta.schedule.cron.empty()) {
+    return 0;
+  }
+  const auto grace =
+      2 * std::chrono::duration_cast<std::chrono::milliseconds>(meta.schedule.every) +
+      std::chrono::duration_cast<std::chrono::milliseconds>(meta.schedule.timeout);
+  return state.fetched_at_ms + grace.count();
+}
+
 RenderedBody make_rendered(std::string json_text) {
   RenderedBody r;
   char etag[24];
@@ -101,6 +133,7 @@ RenderedBody render_board(const Site& site, const BoardMeta& meta, const BoardSt
   root["last_run_at"] = time_or_null(state.last_run_at_ms);
   root["stale"] = state.stale;
   root["error"] = error_or_null(state);
+  put_run_health(root, meta, state);
   json::array arr;
   arr.reserve(items.size());
   for (const auto& r : items) {
@@ -155,6 +188,7 @@ RenderedBody render_catalogue(const std::vector<BoardMeta>& boards,
     o["last_run_at"] = time_or_null(st.last_run_at_ms);
     o["stale"] = st.stale;
     o["error"] = error_or_null(st);
+    put_run_health(o, meta, st);
     arr.push_back(std::move(o));
   }
   json::object root;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,12 +27,23 @@ RenderedBody make_rendered(std::string json);
 // Stable 64-bit FNV-1a hash, used for ETags (identical across processes and restarts).
 uint64_t fnv1a64(std::string_view data);
 
+// Share of successful runs among the board's recent runs (BoardState::recent_ok /
+// recent_runs), rounded to 3 decimals; nullopt when the board has no runs.
+std::optional<double> success_rate(const BoardState& state);
+
+// When the board is overdue if it has not been fetched again: fetched_at + 2 x every +
+// timeout, in unix ms. A fixed point in time (not "is it late now?"), so a cached body that
+// carries it stays correct as time passes. 0 (rendered as null) when the board was never
+// fetched, is disabled, or runs on a cron schedule (whose gaps vary; see docs/api.md).
+int64_t due_by_ms(const BoardMeta& meta, const BoardState& state);
+
 // GET /api/v1/boards/{id}
 RenderedBody render_board(const Site& site, const BoardMeta& meta, const BoardState& state,
                           const std::vector<RankedItem>& items);
 
-// GET /api/v1/boards: every board with its freshness (fetched_at, stale, error). Ages are
-// left to clients so the cached body stays valid until the next update.
+// GET /api/v1/boards: every board with its freshness (fetched_at, stale, error, run
+// history, due_by). Ages and "overdue" are left to clients so the cached body stays valid
+// until the next update.
 RenderedBody render_catalogue(const std::vector<BoardMeta>& boards,
                               const std::vector<BoardState>& states);
 

@@ -15,6 +15,9 @@
 
 namespace mu {
 
+// How many of a board's newest runs BoardState::recent_runs / recent_ok look at.
+inline constexpr int kRecentRunsWindow = 20;
+
 // Outcome facts about one fetch, recorded for every run (success or not).
 struct RunStats {
   int64_t started_ms = 0;
@@ -91,10 +94,12 @@ class Store {
   // the board has never been fetched.
   virtual Result<std::optional<BoardView>> board_view(const std::string& board) = 0;
 
+  // Freshness and run history (recent_runs / recent_ok over the newest kRecentRunsWindow
+  // runs) of every board, in one round trip; board_view() fills BoardView::state alike.
   virtual Result<std::vector<BoardState>> board_states() = 0;
   virtual Result<BoardState> board_state(const std::string& board) = 0;
 
-  // Most recent runs of a board, newest first.
+  // Most recent runs of a board, newest first; at most `limit`.
   virtual Result<std::vector<RunRecord>> runs(const std::string& board, int limit) = 0;
 
   // Deletes snapshots beyond the newest `keep_per_board` of each board.

@@ -101,10 +101,21 @@ WHERE id = ?1)sql";
 constexpr char kBoardFailed[] = R"sql(
 UPDATE boards SET last_run_ms = ?2, last_error_code = ?3, last_error = ?4 WHERE id = ?1)sql";
 
+// Run history: two correlated subqueries over the newest kRecentRunsWindow runs of the
+// board. Each walks the runs_board_id index backwards and stops after that many rows, so
+// the cost per board is bounded however long the runs table grows (no scan, no N+1
+// queries).
+#define MU_RECENT_RUNS_OF_B \
+  "(SELECT status FROM runs WHERE board = b.id ORDER BY id DESC LIMIT 20) recent"
+static_assert(kRecentRunsWindow == 20, "keep the LIMIT of MU_RECENT_RUNS_OF_B in step");
+#define MU_RECENT_RUN_COUNT "(SELECT COUNT(*) FROM " MU_RECENT_RUNS_OF_B ")"
+#define MU_RECENT_OK_COUNT \
+  "(SELECT COUNT(*) FROM " MU_RECENT_RUNS_OF_B " WHERE recent.status = 'ok')"
+
 #define MU_BOARD_STATE_COLUMNS                                              \
   "b.id, b.enabled, b.last_ok_ms, b.last_run_ms, b.version, b.item_count, " \
-  "b.last_error_code, b.last_error"
-constexpr int kBoardStateColumnCount = 8;
+  "b.last_error_code, b.last_error, " MU_RECENT_RUN_COUNT ", " MU_RECENT_OK_COUNT
+constexpr int kBoardStateColumnCount = 10;
 
 constexpr char kSelectBoardStates[] =
     "SELECT " MU_BOARD_STATE_COLUMNS " FROM boards b WHERE b.retired = 0 ORDER BY b.id";
@@ -244,6 +255,8 @@ BoardState read_board_state(const Statement& stmt) {
   state.last_error_code = stmt.column_text(6);
   state.last_error = stmt.column_text(7);
   state.stale = !state.last_error_code.empty();
+  state.recent_runs = static_cast<int>(stmt.column_int(8));
+  state.recent_ok = static_cast<int>(stmt.column_int(9));
   return state;
 }
 

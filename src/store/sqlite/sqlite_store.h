@@ -85,7 +85,8 @@ class SqliteStore final : public Store {
   // Two queries in one read transaction. kNotFound for an unknown board.
   Result<std::optional<BoardView>> board_view(const std::string& board) override;
 
-  // Non-retired boards ordered by id.
+  // Non-retired boards ordered by id. One statement: the run history of each board comes
+  // from correlated subqueries bounded by kRecentRunsWindow on the runs_board_id index.
   Result<std::vector<BoardState>> board_states() override;
   Result<BoardState> board_state(const std::string& board) override;
 

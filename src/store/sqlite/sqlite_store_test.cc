@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <latch>
+#include <map>
 #include <memory>
 #include <ostream>
 #include <random>
@@ -506,6 +507,84 @@ TEST_P(StoreTest, RunsAreNewestFirstWithLimit) {
   EXPECT_EQ(store_->runs("hn.top", -1).code(), ErrorCode::kInvalid);
 }
 
+// The run history of a board covers its newest kRecentRunsWindow runs, counts every
+// attempt, and reads the same through board_states(), board_state() and board_view().
+TEST_P(StoreTest, RunHistoryCountsTheNewestRunsOfEachBoard) {
+  ASSERT_EQ(kRecentRunsWindow, 20);
+  // hn.top: 25 runs. The oldest 5 fail (they fall out of the window); of the newest 20,
+  // every fourth fails: 5 failures, 15 successes.
+  for (int i = 0; i < 25; ++i) {
+    const int64_t slot = kSlot0 + i * kTenMinutes;
+    if (i < 5 || i % 4 == 0) {
+      ASSERT_TRUE(is_ok(store_->record_failure(
+          make_failure("hn.top", slot, error(ErrorCode::kNetwork, "reset")))));
+    } else {
+      commit(make_commit("hn.top", slot, make_items({"k" + std::to_string(i)})));
+    }
+    // Runs of another board in between must not shift hn.top's window.
+    if (i % 3 == 0) {
+      commit(make_commit("weibo.hot-search", slot, make_items({"w" + std::to_string(i)})));
+    }
+  }
+  // hn.new: a failed first attempt, then the retry of the same slot succeeds: two runs.
+  FailureRecord first = make_failure("hn.new", kSlot0, error(ErrorCode::kTimeout, "slow"));
+  ASSERT_TRUE(is_ok(store_->record_failure(first)));
+  CommitRequest retry = make_commit("hn.new", kSlot0, make_items({"n"}));
+  retry.stats.attempt = 2;
+  commit(retry);
+
+  auto states = store_->board_states();
+  ASSERT_TRUE(is_ok(states));
+  ASSERT_EQ(states->size(), 3u);
+  std::map<std::string, BoardState> by_board;
+  for (const BoardState& state : *states) {
+    by_board[state.board] = state;
+  }
+  EXPECT_EQ(by_board["hn.top"].recent_runs, 20);
+  EXPECT_EQ(by_board["hn.top"].recent_ok, 15);
+  EXPECT_EQ(by_board["hn.new"].recent_runs, 2);
+  EXPECT_EQ(by_board["hn.new"].recent_ok, 1);
+  EXPECT_EQ(by_board["weibo.hot-search"].recent_runs, 9);
+  EXPECT_EQ(by_board["weibo.hot-search"].recent_ok, 9);
+
+  for (const auto& [board, expected] : by_board) {
+    auto state = store_->board_state(board);
+    ASSERT_TRUE(is_ok(state));
+    EXPECT_EQ(state->recent_runs, expected.recent_runs) << board;
+    EXPECT_EQ(state->recent_ok, expected.recent_ok) << board;
+    const BoardView v = view(board);
+    EXPECT_EQ(v.state.recent_runs, expected.recent_runs) << board;
+    EXPECT_EQ(v.state.recent_ok, expected.recent_ok) << board;
+  }
+
+  // The next success pushes the oldest run of the window (i = 5, ok) out: still 20 runs.
+  commit(make_commit("hn.top", kSlot0 + 25 * kTenMinutes, make_items({"k25"})));
+  auto top = store_->board_state("hn.top");
+  ASSERT_TRUE(is_ok(top));
+  EXPECT_EQ(top->recent_runs, 20);
+  EXPECT_EQ(top->recent_ok, 15);
+  // A failure pushes out i = 6 (ok): one success fewer.
+  ASSERT_TRUE(is_ok(store_->record_failure(make_failure(
+      "hn.top", kSlot0 + 26 * kTenMinutes, error(ErrorCode::kParse, "missing data")))));
+  top = store_->board_state("hn.top");
+  ASSERT_TRUE(is_ok(top));
+  EXPECT_EQ(top->recent_runs, 20);
+  EXPECT_EQ(top->recent_ok, 14);
+}
+
+TEST_P(StoreTest, BoardWithoutRunsHasNoRunHistory) {
+  auto state = store_->board_state("hn.new");
+  ASSERT_TRUE(is_ok(state));
+  EXPECT_EQ(state->recent_runs, 0);
+  EXPECT_EQ(state->recent_ok, 0);
+  auto states = store_->board_states();
+  ASSERT_TRUE(is_ok(states));
+  for (const BoardState& s : *states) {
+    EXPECT_EQ(s.recent_runs, 0) << s.board;
+    EXPECT_EQ(s.recent_ok, 0) << s.board;
+  }
+}
+
 TEST_P(StoreTest, PruneKeepsNewestPerBoardAndNeverTheLatest) {
   std::vector<int64_t> top_ids;
   top_ids.reserve(5);
@@ -849,6 +928,43 @@ TEST_F(FileStoreTest, PruneDeletesItemRows) {
   EXPECT_EQ(raw.query_int("SELECT COUNT(*) FROM snapshot_items"), 2);
   EXPECT_EQ(raw.query_int("SELECT COUNT(*) FROM runs"), 3);
   EXPECT_EQ(raw.query_int("SELECT times_seen FROM items WHERE item_key = 'a'"), 3);
+}
+
+// A long history (tens of thousands of interleaved runs) still gives each board the
+// counts of its own newest kRecentRunsWindow runs.
+TEST_F(FileStoreTest, RunHistoryOverALongInterleavedHistory) {
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(is_ok(store->migrate()));
+  ASSERT_TRUE(is_ok(store->sync_catalogue(catalogue_sites(), catalogue_boards())));
+  const std::vector<std::string> boards = {"hn.new", "hn.top", "weibo.hot-search"};
+  constexpr int kRuns = 30'000;
+  std::map<std::string, std::vector<bool>> outcomes;  // per board, oldest first
+  {
+    RawDb raw(db_path());
+    raw.exec("BEGIN");
+    for (int i = 1; i <= kRuns; ++i) {
+      const std::string& board = boards[static_cast<size_t>(i * 7 % 3)];
+      const bool ok = i % 5 != 0 && i % 11 != 0;
+      outcomes[board].push_back(ok);
+      raw.exec(
+          "INSERT INTO runs (id, dispatch_id, attempt, board, slot, epoch, status, "
+          "started_ms, finished_ms) VALUES (" +
+          std::to_string(i) + ", '" + board + "@" + std::to_string(i) + "', 1, '" + board + "', " +
+          std::to_string(i) + ", 1, '" + (ok ? "ok" : "network") + "', 0, 0)");
+    }
+    raw.exec("COMMIT");
+  }
+  auto states = store->board_states();
+  ASSERT_TRUE(is_ok(states));
+  ASSERT_EQ(states->size(), boards.size());
+  for (const BoardState& state : *states) {
+    const std::vector<bool>& all = outcomes[state.board];
+    ASSERT_GE(all.size(), static_cast<size_t>(kRecentRunsWindow));
+    const auto newest = all.end() - kRecentRunsWindow;
+    EXPECT_EQ(state.recent_runs, kRecentRunsWindow) << state.board;
+    EXPECT_EQ(state.recent_ok, std::count(newest, all.end(), true)) << state.board;
+  }
 }
 
 TEST_F(FileStoreTest, CreatesParentDirectoriesAndUsesWal) {
