@@ -36,7 +36,15 @@ Status build_catalogue(const Config& config, Catalogue& out) {
       return error(ErrorCode::kConfig,
                    config.source + ": boards.\"" + id + "\": no such board (see `mu sources`)");
     }
-    if (o.every) it->schedule.every = *o.every;
+    if (o.every) {
+      it->schedule.every = *o.every;
+      it->schedule.cron.clear();
+    }
+    if (o.cron) it->schedule.cron = *o.cron;
+    if (o.tz) it->schedule.tz = *o.tz;
+    if (o.misfire) it->schedule.misfire = *o.misfire;
+    if (o.catch_up) it->schedule.catch_up = *o.catch_up;
+    if (o.overlap) it->schedule.overlap = *o.overlap;
     if (o.timeout) it->schedule.timeout = *o.timeout;
     if (o.retries) it->schedule.retries = *o.retries;
     if (o.group) it->group = *o.group;

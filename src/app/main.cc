@@ -32,7 +32,8 @@ struct CommonFlags {
 }  // namespace
 
 Result<Config> load(const CommonFlags& flags) {
-  MU_ASSIGN_OR_RETURN(Config cfg, load_config(flags.config_path, mu_environment()));
+  MU_ASSIGN_OR_RETURN(Config cfg,
+                      load_config(flags.config_path, mu_environment(), schedule_validator()));
   if (!flags.listen.empty()) cfg.server.listen = flags.listen;
   if (!flags.replay.empty()) cfg.fetch.replay_dir = flags.replay;
   return cfg;
@@ -277,7 +278,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   std::string level = "info";
-  if (auto cfg = load_config(flags.config_path, mu_environment()); cfg.ok()) {
+  if (auto cfg = load_config(flags.config_path, mu_environment(), schedule_validator()); cfg.ok()) {
     level = cfg->log.level;
   }
   setup_logging(level);

@@ -1,8 +1,10 @@
 #include "app/wiring.h"
 
 #include <signal.h>
+
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <optional>
 
 #include "api/api.h"
 #include "app/catalogue.h"
@@ -11,6 +13,7 @@
 #include "core/clock.h"
 #include "core/version.h"
 #include "fetch/curl_transport.h"
+#include "fetch/polite_transport.h"
 #include "fetch/replay_transport.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -109,10 +112,22 @@ int run_serve(const Config& config) {
     return 2;
   }
 
+  // Real fetches keep a minimum gap between requests to one host, shared by all its boards;
+  // replayed fixtures need no politeness.
+  SystemSleeper sleeper;
+  PolitenessOptions politeness;
+  politeness.default_gap = config.fetch.host_gap;
+  std::optional<PoliteTransport> polite;
+  Transport* fetcher = transport->get();
+  if (config.fetch.replay_dir.empty()) {
+    polite.emplace(**transport, clock, sleeper, politeness);
+    fetcher = &*polite;
+  }
+
   LocalCoordinator coordinator;
   LocalCollector::Options collector_opts;
   collector_opts.secrets = config.secrets;
-  LocalCollector collector(catalogue.registry, **transport, clock, collector_opts);
+  LocalCollector collector(catalogue.registry, *fetcher, clock, collector_opts);
 
   ApiService api(catalogue.sites, catalogue.boards, **store, coordinator);
   if (Status s = api.start(); !s.ok()) spdlog::warn("api: {}", s.to_string());

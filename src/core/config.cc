@@ -200,6 +200,11 @@ std::vector<KeySpec> key_specs() {
                  c.fetch.max_body_bytes = *v;
                  return ok_status();
                })});
+  k.push_back({"fetch.host_gap", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.fetch.host_gap,
+                                     as_duration(in, milliseconds(0), milliseconds(60'000)));
+                 return ok_status();
+               })});
   k.push_back({"fetch.replay_dir", make([](const Input& in, Config& c) -> Status {
                  MU_ASSIGN_OR_RETURN(c.fetch.replay_dir, as_string(in));
                  return ok_status();
@@ -226,11 +231,12 @@ std::string env_name(const std::string& key) {
 }
 
 Status apply_board(const std::string& file, const std::string& id, const toml::table& t,
-                   Config& cfg) {
+                   const ScheduleValidator& validator, Config& cfg) {
   BoardOverride o;
+  const std::string prefix = file + ": boards.\"" + id + "\".";
   for (const auto& [k, node] : t) {
     std::string key(k.str());
-    Input in{&node, nullptr, file + ": boards.\"" + id + "\"." + key};
+    Input in{&node, nullptr, prefix + key};
     if (key == "enabled") {
       MU_ASSIGN_OR_RETURN(bool v, as_bool(in));
       o.enabled = v;
@@ -248,10 +254,44 @@ Status apply_board(const std::string& file, const std::string& id, const toml::t
     } else if (key == "group") {
       MU_ASSIGN_OR_RETURN(std::string v, as_string(in));
       o.group = v;
+    } else if (key == "cron") {
+      MU_ASSIGN_OR_RETURN(std::string v, as_string(in));
+      if (v.find_first_not_of(' ') == std::string::npos) {
+        return bad(in, "empty cron expression (remove the key to use `every`)");
+      }
+      if (validator.cron) {
+        if (Status s = validator.cron(v); !s.ok()) return bad(in, s.message());
+      }
+      o.cron = v;
+    } else if (key == "tz") {
+      MU_ASSIGN_OR_RETURN(std::string v, as_string(in));
+      if (v.empty()) return bad(in, "empty time zone (use an IANA name such as Asia/Shanghai)");
+      if (validator.tz) {
+        if (Status s = validator.tz(v); !s.ok()) return bad(in, s.message());
+      }
+      o.tz = v;
+    } else if (key == "misfire") {
+      MU_ASSIGN_OR_RETURN(std::string v, as_string(in));
+      o.misfire = parse_misfire_policy(v);
+      if (!o.misfire) {
+        return bad(in, "expected \"fire-once\", \"skip\" or \"catch-up\", got \"" + v + "\"");
+      }
+    } else if (key == "catch_up") {
+      MU_ASSIGN_OR_RETURN(auto d, as_duration(in, std::chrono::seconds(1), std::chrono::hours(24)));
+      o.catch_up = std::chrono::duration_cast<std::chrono::seconds>(d);
+    } else if (key == "overlap") {
+      MU_ASSIGN_OR_RETURN(std::string v, as_string(in));
+      o.overlap = parse_overlap_policy(v);
+      if (!o.overlap) return bad(in, "expected \"skip\" or \"queue-one\", got \"" + v + "\"");
     } else {
-      return error(ErrorCode::kConfig,
-                   in.where + ": unknown key (expected enabled, every, timeout, retries, group)");
+      return error(ErrorCode::kConfig, in.where +
+                                           ": unknown key (expected enabled, every, cron, tz, "
+                                           "misfire, catch_up, overlap, timeout, retries, group)");
     }
+  }
+  if (o.every && o.cron) {
+    return error(ErrorCode::kConfig,
+                 file + ": boards.\"" + id + "\": every and cron exclude each other; set only one");
   }
   cfg.boards[id] = o;
   return ok_status();
@@ -333,7 +373,43 @@ std::map<std::string, std::string> mu_environment() {
   return env;
 }
 
+std::string_view misfire_policy_name(MisfirePolicy policy) {
+  switch (policy) {
+    case MisfirePolicy::kFireOnce:
+      return "fire-once";
+    case MisfirePolicy::kSkip:
+      return "skip";
+    case MisfirePolicy::kCatchUp:
+      return "catch-up";
+  }
+  return "fire-once";
+}
+
+std::optional<MisfirePolicy> parse_misfire_policy(std::string_view name) {
+  for (MisfirePolicy p :
+       {MisfirePolicy::kFireOnce, MisfirePolicy::kSkip, MisfirePolicy::kCatchUp}) {
+    if (name == misfire_policy_name(p)) return p;
+  }
+  return std::nullopt;
+}
+
+std::string_view overlap_policy_name(OverlapPolicy policy) {
+  return policy == OverlapPolicy::kQueueOne ? "queue-one" : "skip";
+}
+
+std::optional<OverlapPolicy> parse_overlap_policy(std::string_view name) {
+  for (OverlapPolicy p : {OverlapPolicy::kSkip, OverlapPolicy::kQueueOne}) {
+    if (name == overlap_policy_name(p)) return p;
+  }
+  return std::nullopt;
+}
+
 Result<Config> load_config(const std::string& path, const std::map<std::string, std::string>& env) {
+  return load_config(path, env, ScheduleValidator{});
+}
+
+Result<Config> load_config(const std::string& path, const std::map<std::string, std::string>& env,
+                           const ScheduleValidator& validator) {
   Config cfg;
   const auto specs = key_specs();
   if (!path.empty()) {
@@ -365,7 +441,7 @@ Result<Config> load_config(const std::string& path, const std::map<std::string, 
           if (bt == nullptr) {
             return error(ErrorCode::kConfig, path + ": boards.\"" + id + "\": expected a table");
           }
-          MU_RETURN_IF_ERROR(apply_board(path, id, *bt, cfg));
+          MU_RETURN_IF_ERROR(apply_board(path, id, *bt, validator, cfg));
         }
         continue;
       }

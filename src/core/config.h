@@ -7,23 +7,48 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/status.h"
+#include "core/types.h"
 
 namespace mu {
 
-// Per-board overrides: [boards."weibo.hot-search"].
+// Per-board overrides: [boards."weibo.hot-search"]. `every` and `cron` exclude each other;
+// setting one replaces the board's built-in schedule of the other kind.
 struct BoardOverride {
   std::optional<bool> enabled;
   std::optional<std::chrono::seconds> every;
   std::optional<std::chrono::seconds> timeout;
   std::optional<int> retries;
   std::optional<std::string> group;
+  std::optional<std::string> cron;       // "*/5 * * * *", 6 fields with seconds, or @hourly ...
+  std::optional<std::string> tz;         // IANA zone of the cron expression
+  std::optional<MisfirePolicy> misfire;  // "fire-once" | "skip" | "catch-up"
+  std::optional<std::chrono::seconds> catch_up;  // window of skip / catch-up
+  std::optional<OverlapPolicy> overlap;          // "skip" | "queue-one"
 };
+
+// Checks core cannot do itself because cron syntax and the time zone database live in
+// scheduler/ (see schedule_validator() in scheduler/cron.h). Each returns ok or a kConfig
+// error; load_config prefixes the message with the file and key. An empty function skips
+// that check.
+struct ScheduleValidator {
+  std::function<Status(const std::string& cron)> cron;
+  std::function<Status(const std::string& tz)> tz;
+};
+
+// Names as written in the config and shown by the API: "fire-once", "skip", "catch-up";
+// "skip", "queue-one".
+std::string_view misfire_policy_name(MisfirePolicy policy);
+std::optional<MisfirePolicy> parse_misfire_policy(std::string_view name);
+std::string_view overlap_policy_name(OverlapPolicy policy);
+std::optional<OverlapPolicy> parse_overlap_policy(std::string_view name);
 
 struct Config {
   struct Server {
@@ -55,6 +80,7 @@ struct Config {
     std::string proxy;
     bool allow_private_networks = false;
     std::size_t max_body_bytes = 8u << 20;
+    std::chrono::milliseconds host_gap{1000};  // minimum gap between requests to one host
     std::string replay_dir;  // non-empty: answer every fetch from fixtures (demo, tests)
   } fetch;
 
@@ -77,6 +103,11 @@ struct Config {
 // applies MU_* variables from `env` (pass the process environment). kConfig errors name
 // the file, key and problem.
 Result<Config> load_config(const std::string& path, const std::map<std::string, std::string>& env);
+// The same, also checking each board's `cron` and `tz` with `validator`: the form the app
+// uses (`load_config(path, env, schedule_validator())`). Without it those two keys are only
+// checked for being non-empty strings.
+Result<Config> load_config(const std::string& path, const std::map<std::string, std::string>& env,
+                           const ScheduleValidator& validator);
 
 // The process environment as a map (only MU_* variables).
 std::map<std::string, std::string> mu_environment();

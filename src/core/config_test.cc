@@ -89,6 +89,103 @@ TEST_F(ConfigTest, BadValuesNameTheKey) {
   EXPECT_EQ(load_config((dir_ / "missing.toml").string(), {}).code(), ErrorCode::kConfig);
 }
 
+TEST_F(ConfigTest, BoardScheduleKeys) {
+  auto path = write(R"(
+[boards."a.cron"]
+cron = "*/5 * * * *"
+tz = "Europe/London"
+misfire = "catch-up"
+catch_up = "20m"
+overlap = "queue-one"
+[boards."a.every"]
+every = "5m"
+misfire = "skip"
+)");
+  auto c = load_config(path, {});
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  const BoardOverride& o = c->boards["a.cron"];
+  EXPECT_EQ(*o.cron, "*/5 * * * *");
+  EXPECT_EQ(*o.tz, "Europe/London");
+  EXPECT_EQ(*o.misfire, MisfirePolicy::kCatchUp);
+  EXPECT_EQ(*o.catch_up, std::chrono::minutes(20));
+  EXPECT_EQ(*o.overlap, OverlapPolicy::kQueueOne);
+  EXPECT_FALSE(o.every);
+  const BoardOverride& e = c->boards["a.every"];
+  EXPECT_EQ(*e.misfire, MisfirePolicy::kSkip);
+  EXPECT_FALSE(e.cron);
+  EXPECT_FALSE(e.overlap);
+  // Defaults of the schedule itself.
+  Schedule s;
+  EXPECT_TRUE(s.cron.empty());
+  EXPECT_EQ(s.tz, "Asia/Shanghai");
+  EXPECT_EQ(s.misfire, MisfirePolicy::kFireOnce);
+  EXPECT_EQ(s.overlap, OverlapPolicy::kSkip);
+  EXPECT_EQ(s.catch_up, std::chrono::seconds(0));
+}
+
+TEST_F(ConfigTest, BadBoardScheduleKeysNameTheKey) {
+  struct Case {
+    const char* body;
+    const char* message;
+  };
+  for (const Case& k : {
+           Case{"every = \"5m\"\ncron = \"@hourly\"\n",
+                "boards.\"a.b\": every and cron exclude each other"},
+           Case{"misfire = \"later\"\n", "boards.\"a.b\".misfire: expected \"fire-once\""},
+           Case{"overlap = \"stack\"\n", "boards.\"a.b\".overlap: expected \"skip\""},
+           Case{"catch_up = \"2d\"\n", "boards.\"a.b\".catch_up: duration \"2d\" is out of range"},
+           Case{"cron = \"  \"\n", "boards.\"a.b\".cron: empty cron expression"},
+           Case{"tz = \"\"\n", "boards.\"a.b\".tz: empty time zone"},
+           Case{"cron = 5\n", "boards.\"a.b\".cron: expected a string"},
+           Case{"jitter = \"5s\"\n", "boards.\"a.b\".jitter: unknown key"},
+       }) {
+    auto c = load_config(write(std::string("[boards.\"a.b\"]\n") + k.body), {});
+    ASSERT_FALSE(c.ok()) << k.body;
+    EXPECT_EQ(c.code(), ErrorCode::kConfig);
+    EXPECT_NE(c.error_message().find(k.message), std::string::npos)
+        << k.body << " -> " << c.error_message();
+  }
+}
+
+TEST_F(ConfigTest, ValidatorChecksCronAndZoneAndNamesTheKey) {
+  ScheduleValidator v;
+  std::vector<std::string> seen;
+  v.cron = [&](const std::string& text) {
+    seen.push_back("cron:" + text);
+    return text == "bad" ? error(ErrorCode::kConfig, "cron \"bad\": expected 5 fields")
+                         : ok_status();
+  };
+  v.tz = [&](const std::string& text) {
+    seen.push_back("tz:" + text);
+    return text == "Mars/Olympus" ? error(ErrorCode::kConfig, "unknown time zone") : ok_status();
+  };
+  auto good = load_config(write("[boards.\"a.b\"]\ncron = \"@daily\"\ntz = \"UTC\"\n"), {}, v);
+  ASSERT_TRUE(good.ok()) << good.status().to_string();
+  EXPECT_EQ(seen, (std::vector<std::string>{"cron:@daily", "tz:UTC"}));
+  auto cron = load_config(write("[boards.\"a.b\"]\ncron = \"bad\"\n"), {}, v);
+  ASSERT_FALSE(cron.ok());
+  EXPECT_NE(cron.error_message().find("boards.\"a.b\".cron: cron \"bad\": expected 5 fields"),
+            std::string::npos)
+      << cron.error_message();
+  auto tz = load_config(write("[boards.\"a.b\"]\ntz = \"Mars/Olympus\"\n"), {}, v);
+  ASSERT_FALSE(tz.ok());
+  EXPECT_EQ(tz.code(), ErrorCode::kConfig);
+  EXPECT_NE(tz.error_message().find("boards.\"a.b\".tz: unknown time zone"), std::string::npos)
+      << tz.error_message();
+}
+
+TEST(PolicyNames, RoundTrip) {
+  for (auto p : {MisfirePolicy::kFireOnce, MisfirePolicy::kSkip, MisfirePolicy::kCatchUp}) {
+    EXPECT_EQ(parse_misfire_policy(misfire_policy_name(p)), p);
+  }
+  for (auto p : {OverlapPolicy::kSkip, OverlapPolicy::kQueueOne}) {
+    EXPECT_EQ(parse_overlap_policy(overlap_policy_name(p)), p);
+  }
+  EXPECT_EQ(misfire_policy_name(MisfirePolicy::kCatchUp), "catch-up");
+  EXPECT_FALSE(parse_misfire_policy("fire_once"));
+  EXPECT_FALSE(parse_overlap_policy(""));
+}
+
 TEST(ParseDuration, AcceptsCompoundUnits) {
   EXPECT_EQ(*parse_duration("1h30m"), std::chrono::minutes(90));
   EXPECT_EQ(*parse_duration("500ms"), std::chrono::milliseconds(500));

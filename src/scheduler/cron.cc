@@ -140,6 +140,13 @@ Result<const date::time_zone*> find_time_zone(std::string_view name) {
   }
 }
 
+ScheduleValidator schedule_validator() {
+  ScheduleValidator v;
+  v.cron = [](const std::string& text) { return CronExpr::parse(text).status(); };
+  v.tz = [](const std::string& name) { return find_time_zone(name).status(); };
+  return v;
+}
+
 Result<CronExpr> CronExpr::parse(std::string_view text) {
   CronExpr c;
   c.text_ = std::string(text);

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "core/clock.h"
+#include "core/config.h"
 #include "core/status.h"
 
 namespace date {
@@ -27,6 +28,10 @@ namespace mu {
 
 // Looks up an IANA zone ("Asia/Shanghai", "UTC"); kConfig naming it when unknown.
 Result<const date::time_zone*> find_time_zone(std::string_view name);
+
+// The cron and time zone checks load_config() cannot do from core/:
+// `load_config(path, env, schedule_validator())`.
+ScheduleValidator schedule_validator();
 
 class CronExpr {
  public:

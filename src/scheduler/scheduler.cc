@@ -7,6 +7,40 @@
 #include "pipeline/stream.h"
 
 namespace mu {
+namespace {
+
+// Errors that say something about the site (as opposed to Mu's own config, store or
+// collector fleet): they feed the site's circuit breaker.
+bool counts_against_site(const Status& s) {
+  switch (s.code()) {
+    case ErrorCode::kNetwork:
+    case ErrorCode::kHttp:
+    case ErrorCode::kBlocked:
+    case ErrorCode::kParse:
+    case ErrorCode::kTimeout:
+    case ErrorCode::kTooLarge:
+      return true;
+    default:
+      return false;
+  }
+}
+
+Status check_schedule(const Schedule& s) {
+  if (s.cron.empty() && s.every < std::chrono::seconds(1)) {
+    return error(ErrorCode::kInvalid, "every must be at least 1s");
+  }
+  if (s.jitter < std::chrono::seconds(0)) return error(ErrorCode::kInvalid, "negative jitter");
+  if (s.timeout < std::chrono::seconds(0)) return error(ErrorCode::kInvalid, "negative timeout");
+  if (s.catch_up < std::chrono::seconds(0)) {
+    return error(ErrorCode::kInvalid, "negative catch_up");
+  }
+  if (s.retries < 0 || s.retries > 100) {
+    return error(ErrorCode::kInvalid, "retries must be between 0 and 100");
+  }
+  return ok_status();
+}
+
+}  // namespace
 
 Scheduler::Scheduler(std::vector<BoardMeta> boards, Collector& collector, Store& store,
                      Coordinator& coordinator, const Clock& clock, Options options)
@@ -17,8 +51,12 @@ Scheduler::Scheduler(std::vector<BoardMeta> boards, Collector& collector, Store&
       options_(options),
       rng_(options.seed != 0 ? options.seed : std::random_device{}()) {
   for (auto& b : boards) {
-    planner_.upsert({b.id, b.schedule.every, b.schedule.jitter, true});
-    boards_.emplace(b.id, std::move(b));
+    auto applied = planner_.apply(board_plan(b, true), 0);
+    if (!applied.ok()) {
+      spdlog::error("scheduler: board {} is not scheduled: {}", b.id, applied.status().to_string());
+    }
+    const std::string id = b.id;
+    boards_[id] = BoardEntry{std::move(b), true, 0, 0};
   }
 }
 
@@ -26,60 +64,192 @@ Scheduler::~Scheduler() { stop(); }
 
 Status Scheduler::load_state() {
   MU_ASSIGN_OR_RETURN(auto states, store_.board_states());
-  std::lock_guard lock(mu_);
+  // The newest run record names the slot exactly (a run may end in a later slot than it
+  // started in); its finish time is the fallback.
+  std::vector<std::pair<std::string, std::optional<int64_t>>> last;
   for (const auto& st : states) {
-    auto it = boards_.find(st.board);
-    if (it == boards_.end()) continue;
-    const auto& sched = it->second.schedule;
-    if (st.last_run_at_ms > 0) {
-      // The slot that contains the last run is done: keep phase, do not refetch early.
-      int64_t offset = jitter_offset(st.board, sched.every, sched.jitter);
-      planner_.mark(st.board,
-                    slot_at_or_before(st.last_run_at_ms / 1000, sched.every.count(), offset));
+    if (st.last_run_at_ms <= 0) continue;
+    {
+      std::lock_guard lock(mu_);
+      if (boards_.count(st.board) == 0) continue;
     }
+    std::optional<int64_t> slot;
+    auto runs = store_.runs(st.board, 1);
+    if (runs.ok() && !runs->empty()) slot = runs->front().slot;
+    if (!slot) {
+      std::lock_guard lock(mu_);
+      slot = planner_.slot_at_or_before(st.board, st.last_run_at_ms / 1000);
+    }
+    if (slot) last.emplace_back(st.board, *slot);
   }
+  std::lock_guard lock(mu_);
+  for (const auto& [board, slot] : last) planner_.mark(board, *slot);
+  plan_cv_.notify_all();
   return ok_status();
 }
 
 const BoardMeta* Scheduler::meta_locked(const std::string& board) const {
   auto it = boards_.find(board);
-  return it == boards_.end() ? nullptr : &it->second;
+  return it == boards_.end() ? nullptr : &it->second.meta;
+}
+
+CircuitBreaker& Scheduler::breaker_locked(const std::string& site) {
+  auto it = breakers_.find(site);
+  if (it == breakers_.end()) it = breakers_.emplace(site, CircuitBreaker(options_.breaker)).first;
+  return it->second;
+}
+
+Status Scheduler::apply_locked(const BoardChange& change, bool at_current_version) {
+  auto it = boards_.find(change.board);
+  if (it == boards_.end() && !change.meta) {
+    return error(ErrorCode::kNotFound, "board " + change.board + ": no such board");
+  }
+  int64_t version = change.version;
+  if (it != boards_.end()) {
+    if (at_current_version) version = it->second.version;
+    if (version < it->second.version) {
+      return error(ErrorCode::kConflict, "board " + change.board + ": change version " +
+                                             std::to_string(version) + " is older than " +
+                                             std::to_string(it->second.version) + "; ignored");
+    }
+  }
+  if (change.every && change.cron) {
+    return error(ErrorCode::kInvalid,
+                 "board " + change.board + ": every and cron exclude each other; set only one");
+  }
+  BoardMeta meta = change.meta ? *change.meta : it->second.meta;
+  meta.id = change.board;
+  bool enabled = it != boards_.end() ? it->second.enabled : true;
+  Schedule& s = meta.schedule;
+  if (change.every) {
+    s.every = *change.every;
+    s.cron.clear();
+  }
+  if (change.cron) s.cron = *change.cron;
+  if (change.tz) s.tz = *change.tz;
+  if (change.misfire) s.misfire = *change.misfire;
+  if (change.catch_up) s.catch_up = *change.catch_up;
+  if (change.overlap) s.overlap = *change.overlap;
+  if (change.timeout) s.timeout = *change.timeout;
+  if (change.retries) s.retries = *change.retries;
+  if (change.jitter) s.jitter = *change.jitter;
+  if (change.enabled) enabled = *change.enabled;
+  if (Status st = check_schedule(s); !st.ok()) {
+    return error(ErrorCode::kInvalid, "board " + change.board + ": " + st.message());
+  }
+  auto applied = planner_.apply(board_plan(meta, enabled), version);
+  if (!applied.ok()) {
+    return error(ErrorCode::kInvalid, "board " + change.board + ": " + applied.error_message());
+  }
+  if (!*applied) {
+    return error(ErrorCode::kConflict, "board " + change.board + ": change version " +
+                                           std::to_string(version) + " is outdated; ignored");
+  }
+  BoardEntry& entry = boards_[change.board];
+  entry.meta = std::move(meta);
+  entry.enabled = enabled;
+  entry.version = version;
+  plan_cv_.notify_all();
+  return ok_status();
+}
+
+Status Scheduler::apply_change(const BoardChange& change) {
+  std::lock_guard lock(mu_);
+  return apply_locked(change, false);
+}
+
+void Scheduler::update_board(const BoardMeta& meta, bool enabled) {
+  BoardChange change;
+  change.board = meta.id;
+  change.meta = meta;
+  change.enabled = enabled;
+  std::lock_guard lock(mu_);
+  Status s = apply_locked(change, true);
+  if (!s.ok()) spdlog::error("scheduler: {}", s.to_string());
+}
+
+Result<std::string> Scheduler::trigger_now(const std::string& board) {
+  std::lock_guard lock(mu_);
+  if (stopping_) return error(ErrorCode::kUnavailable, "scheduler is stopping");
+  auto it = boards_.find(board);
+  if (it == boards_.end()) return error(ErrorCode::kNotFound, "board " + board + ": no such board");
+  if (auto f = in_flight_.find(board); f != in_flight_.end()) return f->second.id();
+  BoardEntry& entry = it->second;
+  // Two requests in one second after the first finished still get distinct ids.
+  const int64_t slot = std::max(now_s(), entry.last_manual_slot + 1);
+  entry.last_manual_slot = slot;
+  Dispatch d{board, slot, coordinator_.leader_epoch(), 1,
+             std::chrono::milliseconds(entry.meta.schedule.timeout)};
+  in_flight_[board] = d;
+  planner_.begin_run(board);  // scheduled slots due meanwhile follow the overlap policy
+  manual_.push_back(d);
+  plan_cv_.notify_all();
+  return d.id();
+}
+
+void Scheduler::release_locked(const std::string& board) {
+  in_flight_.erase(board);
+  planner_.finished(board);
+  plan_cv_.notify_all();
+}
+
+void Scheduler::release(const std::string& board) {
+  std::lock_guard lock(mu_);
+  release_locked(board);
 }
 
 std::vector<Dispatch> Scheduler::plan_locked() {
   std::vector<Dispatch> out;
   const MonoTime mono = clock_.mono();
-  // Retries whose backoff has passed.
-  for (auto it = retries_.begin(); it != retries_.end();) {
-    if (it->not_before <= mono) {
-      out.push_back(it->dispatch);
-      it = retries_.erase(it);
-    } else {
-      ++it;
-    }
-  }
   const int64_t epoch = coordinator_.leader_epoch();
-  const int64_t now_s = clock_.now_ms() / 1000;
-  for (auto& p : planner_.take_due(now_s)) {
-    if (in_flight_.count(p.board) != 0) {
-      ++counters_.skipped_overlap;  // overlap policy "skip": the running fetch is fresh enough
+  // "Run now" requests first: a person is waiting. They pass an open breaker.
+  for (auto& d : manual_) {
+    d.epoch = epoch;
+    in_flight_[d.board] = d;
+    out.push_back(std::move(d));
+    ++counters_.manual;
+  }
+  manual_.clear();
+  // Retries whose backoff has passed, unless their site's breaker opened meanwhile.
+  for (auto it = retries_.begin(); it != retries_.end();) {
+    if (it->not_before > mono) {
+      ++it;
       continue;
     }
-    const BoardMeta* meta = meta_locked(p.board);
-    out.push_back(Dispatch{p.board, p.slot, epoch, 1,
-                           meta != nullptr ? std::chrono::milliseconds(meta->schedule.timeout)
-                                           : std::chrono::milliseconds(0)});
+    const Dispatch d = it->dispatch;
+    it = retries_.erase(it);
+    const BoardMeta* meta = meta_locked(d.board);
+    if (meta != nullptr && !breaker_locked(meta->site).allow(mono)) {
+      ++counters_.skipped_breaker;
+      ++breaker_skips_[meta->site];
+      release_locked(d.board);
+      continue;
+    }
+    out.push_back(d);
   }
-  for (const auto& d : out) in_flight_.insert(d.board);
+  for (auto& p : planner_.take_due(now_s())) {
+    const BoardMeta* meta = meta_locked(p.board);
+    if (meta == nullptr) {
+      planner_.finished(p.board);
+      continue;
+    }
+    if (in_flight_.count(p.board) != 0) {
+      // Cannot happen while the planner tracks runs; never start a second run anyway.
+      ++counters_.skipped_overlap;
+      continue;
+    }
+    if (!breaker_locked(meta->site).allow(mono)) {
+      ++counters_.skipped_breaker;
+      ++breaker_skips_[meta->site];
+      planner_.finished(p.board);
+      continue;
+    }
+    Dispatch d{p.board, p.slot, epoch, 1, std::chrono::milliseconds(meta->schedule.timeout)};
+    in_flight_[p.board] = d;
+    out.push_back(std::move(d));
+  }
   counters_.dispatched += static_cast<int64_t>(out.size());
   return out;
-}
-
-std::chrono::milliseconds Scheduler::backoff_locked(int attempt) {
-  auto cap = options_.retry_base * (int64_t{1} << std::min(attempt - 1, 20));
-  cap = std::min(cap, options_.retry_cap);
-  std::uniform_int_distribution<int64_t> dist(0, std::max<int64_t>(cap.count(), 0));
-  return std::chrono::milliseconds(dist(rng_));
 }
 
 Status Scheduler::merge_into_stream(const BoardMeta& meta, std::vector<Item>& items) {
@@ -90,10 +260,22 @@ Status Scheduler::merge_into_stream(const BoardMeta& meta, std::vector<Item>& it
   return ok_status();
 }
 
-void Scheduler::finish(const Dispatch& d) {
+void Scheduler::breaker_feedback(const std::string& site, const Status& outcome) {
   std::lock_guard lock(mu_);
-  in_flight_.erase(d.board);
-  plan_cv_.notify_all();
+  CircuitBreaker& b = breaker_locked(site);
+  const auto before = b.state(clock_.mono());
+  if (outcome.ok()) {
+    b.on_success();
+  } else if (counts_against_site(outcome)) {
+    b.on_failure(clock_.mono());
+  } else {
+    return;
+  }
+  const auto after = b.state(clock_.mono());
+  if (after != before) {
+    spdlog::warn("site {}: circuit breaker {} -> {}", site, breaker_state_name(before),
+                 breaker_state_name(after));
+  }
 }
 
 void Scheduler::run_dispatch(const Dispatch& d) {
@@ -102,13 +284,14 @@ void Scheduler::run_dispatch(const Dispatch& d) {
     std::lock_guard lock(mu_);
     const BoardMeta* m = meta_locked(d.board);
     if (m == nullptr) {
-      in_flight_.erase(d.board);
+      release_locked(d.board);
       return;
     }
     meta = *m;
   }
   const int64_t started = clock_.now_ms();
   auto outcome = collector_.collect(d);
+  breaker_feedback(meta.site, outcome.status());
   Status err;
   if (outcome.ok()) {
     CommitRequest req;
@@ -133,7 +316,7 @@ void Scheduler::run_dispatch(const Dispatch& d) {
       }
       spdlog::debug("{}: committed version {} ({} items)", d.id(), *committed, req.items.size());
       (void)coordinator_.publish({d.board, *committed});
-      finish(d);
+      release(d.board);
       return;
     }
     if (committed.code() == ErrorCode::kFenced || committed.code() == ErrorCode::kConflict) {
@@ -143,7 +326,7 @@ void Scheduler::run_dispatch(const Dispatch& d) {
         ++counters_.fenced;
       }
       spdlog::warn("{}: commit rejected: {}", d.id(), committed.status().to_string());
-      finish(d);
+      release(d.board);
       return;
     }
     // The store could not take the result (busy, disk full, down): a failed run like any
@@ -175,25 +358,35 @@ void Scheduler::run_dispatch(const Dispatch& d) {
     ++next.attempt;
     // Exponential backoff with full jitter, but never sooner than the site's Retry-After.
     const auto wait =
-        std::max(backoff_locked(d.attempt), std::min(err.retry_after(), options_.retry_cap));
+        std::max(backoff_delay(d.attempt, options_.retry_base, options_.retry_cap, rng_),
+                 std::min(err.retry_after(), options_.retry_cap));
+    in_flight_[d.board] = next;
     retries_.push_back({next, clock_.mono() + wait});
     ++counters_.retried;
     plan_cv_.notify_all();
     return;  // the board stays in flight until the retry finishes
   }
-  in_flight_.erase(d.board);
-  plan_cv_.notify_all();
+  release_locked(d.board);
 }
 
 int Scheduler::tick() {
-  std::vector<Dispatch> due;
-  {
+  const int64_t start = now_s();  // time may pass while runs go; only this instant's work
+  int total = 0;
+  for (int round = 0; round < 10000; ++round) {
+    std::vector<Dispatch> due;
+    {
+      std::lock_guard lock(mu_);
+      due = plan_locked();
+    }
+    for (const auto& d : due) run_dispatch(d);
+    total += static_cast<int>(due.size());
+    if (due.empty()) break;
     std::lock_guard lock(mu_);
-    due = plan_locked();
+    auto next = planner_.next_due(start);
+    if (manual_.empty() && (!next || *next > start)) break;
   }
-  for (const auto& d : due) run_dispatch(d);
   maybe_prune();
-  return static_cast<int>(due.size());
+  return total;
 }
 
 void Scheduler::maybe_prune() {
@@ -207,16 +400,52 @@ void Scheduler::maybe_prune() {
   if (!pruned.ok()) spdlog::warn("prune snapshots: {}", pruned.status().to_string());
 }
 
-void Scheduler::update_board(const BoardMeta& meta, bool enabled) {
-  std::lock_guard lock(mu_);
-  boards_[meta.id] = meta;
-  planner_.upsert({meta.id, meta.schedule.every, meta.schedule.jitter, enabled});
-  plan_cv_.notify_all();
-}
-
 Scheduler::Counters Scheduler::counters() const {
   std::lock_guard lock(mu_);
-  return counters_;
+  Counters c = counters_;
+  const Planner::Counters p = planner_.counters();
+  c.skipped_overlap += p.skipped_overlap;
+  c.skipped_misfire += p.skipped_misfire;
+  c.queued += p.queued;
+  return c;
+}
+
+SchedulerSnapshot Scheduler::snapshot() const {
+  SchedulerSnapshot snap;
+  snap.counters = counters();
+  std::lock_guard lock(mu_);
+  snap.now_ms = clock_.now_ms();
+  const int64_t now = snap.now_ms / 1000;
+  const MonoTime mono = clock_.mono();
+  snap.next_due_s = planner_.next_due(now);
+  for (const auto& [id, entry] : boards_) {
+    SchedulerSnapshot::Board b;
+    b.board = id;
+    b.site = entry.meta.site;
+    b.enabled = entry.enabled;
+    b.version = entry.version;
+    if (auto info = planner_.info(id, now)) {
+      b.next_due_s = info->next_due;
+      b.last_slot = info->last_slot;
+      b.waiting = info->waiting;
+    }
+    if (auto f = in_flight_.find(id); f != in_flight_.end()) b.in_flight = f->second.id();
+    snap.boards.push_back(std::move(b));
+  }
+  for (const auto& [site, breaker] : breakers_) {
+    SchedulerSnapshot::Site s;
+    s.site = site;
+    s.breaker = breaker.state(mono);
+    s.consecutive_failures = breaker.consecutive_failures();
+    if (s.breaker == CircuitBreaker::State::kOpen) {
+      s.probe_at_ms = snap.now_ms + std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        breaker.reopens_at() - mono)
+                                        .count();
+    }
+    if (auto k = breaker_skips_.find(site); k != breaker_skips_.end()) s.skipped = k->second;
+    snap.sites.push_back(std::move(s));
+  }
+  return snap;
 }
 
 void Scheduler::start() {
@@ -235,9 +464,13 @@ void Scheduler::stop() {
     std::lock_guard lock(mu_);
     if (!started_) return;
     stopping_ = true;
+    // Not started: dropped (a restart plans them again from the store's last run).
+    for (const auto& r : retries_) release_locked(r.dispatch.board);
     retries_.clear();
-    for (const auto& d : queue_) in_flight_.erase(d.board);  // not started: dropped
+    for (const auto& d : queue_) release_locked(d.board);
     queue_.clear();
+    for (const auto& d : manual_) release_locked(d.board);
+    manual_.clear();
   }
   plan_cv_.notify_all();
   work_cv_.notify_all();
@@ -260,8 +493,9 @@ void Scheduler::planning_loop() {
     maybe_prune();
     lock.lock();
     if (stopping_) break;
+    if (!manual_.empty()) continue;
     // Sleep until the next slot or retry is due (at most a second, so wall-clock steps
-    // and live changes are picked up promptly).
+    // are picked up promptly; live changes, run-now requests and finished runs notify).
     auto wait = std::chrono::milliseconds(1000);
     const int64_t now_ms = clock_.now_ms();
     if (auto next = planner_.next_due(now_ms / 1000)) {

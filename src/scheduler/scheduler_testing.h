@@ -1,0 +1,165 @@
+// Test doubles for the scheduler tests (not part of mu_scheduler): an in-memory Store with
+// the fencing, exactly-once and run-history rules of the real ones, and a Collector whose
+// answers are scripted per board. Both are safe for concurrent use.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "collector/collector.h"
+#include "core/clock.h"
+#include "store/store.h"
+
+namespace mu::testing_support {
+
+class FakeStore final : public Store {
+ public:
+  Status migrate() override { return ok_status(); }
+  Status sync_catalogue(const std::vector<Site>&, const std::vector<BoardMeta>&) override {
+    return ok_status();
+  }
+  Result<int64_t> commit_snapshot(const CommitRequest& r) override {
+    std::lock_guard lock(mu);
+    if (commit_failures > 0) {
+      --commit_failures;
+      return error(ErrorCode::kUnavailable, "database is locked");
+    }
+    if (r.epoch < fence) return error(ErrorCode::kFenced, "old epoch");
+    fence = r.epoch;
+    if (!committed.insert(r.dispatch_id).second) return error(ErrorCode::kConflict, "dup");
+    auto& st = states[r.board];
+    st.board = r.board;
+    st.version = ++next_version;
+    st.fetched_at_ms = r.stats.finished_ms;
+    st.last_run_at_ms = r.stats.finished_ms;
+    st.stale = false;
+    st.last_error_code.clear();
+    commits_per_board[r.board]++;
+    last_items[r.board] = r.items;
+    record_run(r.board, r.dispatch_id, r.slot, r.epoch, "ok", r.stats);
+    return st.version;
+  }
+  Status record_failure(const FailureRecord& f) override {
+    std::lock_guard lock(mu);
+    failures.push_back(f);
+    auto& st = states[f.board];
+    st.board = f.board;
+    st.last_run_at_ms = f.stats.finished_ms;
+    st.stale = true;
+    st.last_error_code = std::string(error_code_name(f.error.code()));
+    record_run(f.board, f.dispatch_id, f.slot, f.epoch, st.last_error_code, f.stats);
+    return ok_status();
+  }
+  Result<std::optional<BoardView>> board_view(const std::string& b) override {
+    std::lock_guard lock(mu);
+    auto it = last_items.find(b);
+    if (it == last_items.end()) return std::optional<BoardView>();
+    BoardView v;
+    v.snapshot.board = b;
+    v.snapshot.items = it->second;
+    return std::optional<BoardView>(std::move(v));
+  }
+  Result<std::vector<BoardState>> board_states() override {
+    std::lock_guard lock(mu);
+    std::vector<BoardState> out;
+    for (auto& [k, v] : states) out.push_back(v);
+    return out;
+  }
+  Result<BoardState> board_state(const std::string& b) override {
+    std::lock_guard lock(mu);
+    return states[b];
+  }
+  // Only the newest run of each board is kept (enough for load_state).
+  Result<std::vector<RunRecord>> runs(const std::string& board, int limit) override {
+    std::lock_guard lock(mu);
+    std::vector<RunRecord> out;
+    if (!keep_runs || limit < 1) return out;
+    if (auto it = last_run.find(board); it != last_run.end()) out.push_back(it->second);
+    return out;
+  }
+  Result<int64_t> prune_snapshots(int) override {
+    std::lock_guard lock(mu);
+    ++prunes;
+    return int64_t{0};
+  }
+  Result<int64_t> fence_epoch() override { return fence; }
+
+  std::mutex mu;
+  int64_t fence = 0;
+  int64_t next_version = 0;
+  int prunes = 0;
+  int commit_failures = 0;
+  bool keep_runs = true;  // false: runs() answers nothing, as a store without history
+  std::set<std::string> committed;
+  std::map<std::string, int> commits_per_board;
+  std::map<std::string, std::vector<Item>> last_items;
+  std::map<std::string, BoardState> states;
+  std::map<std::string, RunRecord> last_run;
+  std::vector<FailureRecord> failures;
+
+ private:
+  void record_run(const std::string& board, const std::string& id, int64_t slot, int64_t epoch,
+                  const std::string& status, const RunStats& stats) {
+    RunRecord& r = last_run[board];
+    r.dispatch_id = id;
+    r.board = board;
+    r.slot = slot;
+    r.epoch = epoch;
+    r.status = status;
+    r.stats = stats;
+  }
+};
+
+// Collector whose answer per board is scripted: a queue of errors, then success. `during`
+// runs inside collect() (e.g. to call the scheduler re-entrantly, as a concurrent admin
+// request would, or to let time pass while the fetch runs).
+class ScriptedCollector final : public Collector {
+ public:
+  explicit ScriptedCollector(const Clock& clock) : clock_(clock) {}
+  Result<CollectOutcome> collect(const Dispatch& d) override {
+    std::function<void(const Dispatch&)> hook;
+    {
+      std::lock_guard lock(mu_);
+      calls.push_back(d);
+      call_times_ms.push_back(clock_.now_ms());
+      hook = during;
+    }
+    if (hook) hook(d);
+    std::lock_guard lock(mu_);
+    auto& q = errors[d.board];
+    if (!q.empty()) {
+      Status s = q.front();
+      q.erase(q.begin());
+      return s;
+    }
+    CollectOutcome out;
+    auto& scripted = items[d.board];
+    if (!scripted.empty()) {
+      out.items = scripted.front();
+      scripted.erase(scripted.begin());
+    } else {
+      Item it;
+      it.key = "k";
+      it.title = "t";
+      it.url = "https://example.com/";
+      out.items = {it};
+    }
+    out.started_ms = out.finished_ms = clock_.now_ms();
+    return out;
+  }
+  std::map<std::string, std::vector<Status>> errors;
+  std::map<std::string, std::vector<std::vector<Item>>> items;  // per call, then a default
+  std::vector<Dispatch> calls;
+  std::vector<int64_t> call_times_ms;  // clock time of each call
+  std::function<void(const Dispatch&)> during;
+
+ private:
+  std::mutex mu_;
+  const Clock& clock_;
+};
+
+}  // namespace mu::testing_support
