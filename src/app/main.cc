@@ -286,7 +286,7 @@ int main(int argc, char** argv) {
   if (*serve) {
     auto cfg = load(flags);
     if (!cfg.ok()) return fail(cfg.status());
-    return run_serve(*cfg);
+    return run_serve(*cfg, [&flags]() { return load(flags); });
   }
   if (*fetch) return cmd_fetch(flags, board, as_json);
   if (*sources) return cmd_sources(flags, as_json, as_markdown);

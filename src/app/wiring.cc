@@ -4,6 +4,7 @@
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <functional>
 #include <optional>
 
 #include "api/api.h"
@@ -75,13 +76,14 @@ sigset_t block_shutdown_signals() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   return set;
 }
 
 }  // namespace
 
-int run_serve(const Config& config) {
+int run_serve(const Config& config, const std::function<Result<Config>()>& reload) {
   sigset_t signals = block_shutdown_signals();
   SystemClock clock;
 
@@ -170,7 +172,39 @@ int run_serve(const Config& config) {
                config.storage.url);
 
   int sig = 0;
-  sigwait(&signals, &sig);
+  int64_t config_version = 0;  // boards start at version 0; every reload is newer
+  for (;;) {
+    sigwait(&signals, &sig);
+    if (sig != SIGHUP) break;
+    // Reload: schedules and enabled flags of the running boards change live through the
+    // scheduler's single entry point. New sources (sources.d) need a restart.
+    auto fresh = reload();
+    Catalogue next;
+    Status built = fresh.ok() ? build_catalogue(*fresh, next) : fresh.status();
+    if (!built.ok()) {
+      spdlog::error("SIGHUP: {}; keeping the running configuration", built.to_string());
+      continue;
+    }
+    ++config_version;
+    int applied = 0;
+    for (const auto& b : next.boards) {
+      if (catalogue.registry.find(b.id) == nullptr) {
+        spdlog::warn("SIGHUP: new board {} needs a restart", b.id);
+        continue;
+      }
+      BoardChange change;
+      change.board = b.id;
+      change.version = config_version;
+      change.meta = b;
+      change.enabled = next.disabled.count(b.id) == 0;
+      if (Status s = scheduler.apply_change(change); !s.ok()) {
+        spdlog::warn("SIGHUP: {}: {}", b.id, s.to_string());
+      } else {
+        ++applied;
+      }
+    }
+    spdlog::info("SIGHUP: configuration reloaded, {} boards applied", applied);
+  }
   spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
   // Reverse order of start: stop taking requests, finish running fetches, then release.
   server.stop();

@@ -3,6 +3,7 @@
 // runs the roles. Called from main.cc; not thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -16,8 +17,9 @@ namespace mu {
 Result<std::unique_ptr<Store>> open_store(const Config& config);
 Result<std::unique_ptr<Transport>> make_transport(const Config& config);
 
-// `mu serve`: every role in this process until SIGINT/SIGTERM. Returns the exit code.
-int run_serve(const Config& config);
+// `mu serve`: every role in this process until SIGINT/SIGTERM. On SIGHUP it calls `reload`
+// and applies the new schedules and enabled flags live. Returns the exit code.
+int run_serve(const Config& config, const std::function<Result<Config>()>& reload);
 
 void setup_logging(const std::string& level);
 
