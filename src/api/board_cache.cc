@@ -49,6 +49,7 @@ Status BoardCache::render_catalogue() {
 }
 
 Status BoardCache::refresh_all() {
+  std::lock_guard render(render_mu_);
   Status first;
   for (const auto& b : boards_) {
     Status s = render_one(b.id);
@@ -61,6 +62,7 @@ Status BoardCache::refresh_all() {
 
 Status BoardCache::refresh(const std::string& board) {
   if (!known(board)) return error(ErrorCode::kNotFound, "unknown board " + board);
+  std::lock_guard render(render_mu_);
   MU_RETURN_IF_ERROR(render_one(board).with_context(board));
   return render_catalogue();
 }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -45,6 +46,10 @@ class BoardCache {
   std::unordered_map<std::string, const Site*> site_of_;
   Store& store_;
 
+  // Held across "read the store, render, publish": without it two concurrent refreshes
+  // could publish out of order and a stale catalogue (read before the other's commit)
+  // would replace a newer one until the next update (seen as boards "never run" in e2e).
+  std::mutex render_mu_;
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const RenderedBody>> bodies_;
   std::shared_ptr<const RenderedBody> catalogue_;
