@@ -19,7 +19,10 @@ TEST(Charset, ConvertsGbkAndLatin1) {
   auto gbk = to_utf8("\xC8\xC8\xCB\xD1\xB0\xF1", "GBK");
   ASSERT_TRUE(gbk.ok());
   EXPECT_EQ(*gbk, "热搜榜");
-  auto latin = to_utf8("Not\xED" "cias", "ISO-8859-1");
+  auto latin = to_utf8(
+      "Not\xED"
+      "cias",
+      "ISO-8859-1");
   ASSERT_TRUE(latin.ok());
   EXPECT_EQ(*latin, "Notícias");
   auto big5 = to_utf8("\xA4\xA4\xA4\xE5", "Big5");  // "中文"
