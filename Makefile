@@ -6,7 +6,7 @@ MU := $(BUILD)/mu
 LISTEN ?= 127.0.0.1:8080
 JOBS ?= $(shell nproc)
 
-.PHONY: all bootstrap configure build run demo test test-release test-asan test-fuzz bench format lint clean web docs
+.PHONY: all bootstrap configure build run demo cluster test test-release test-asan test-fuzz bench format lint clean web docs
 
 all: build
 
@@ -33,6 +33,11 @@ run: build web
 demo: build web
 	@mkdir -p var
 	MU_STORAGE_URL=sqlite://var/demo.db $(MU) serve --listen $(LISTEN) --replay src/sources
+
+# A local distributed cluster (Redis, PostgreSQL, 3 schedulers, 4 collectors, 2 APIs) fed
+# from the fixtures; `scripts/cluster status|down`. See docs/operations.md.
+cluster: build web
+	scripts/cluster up
 
 # Build and pass every test: release build + all tests, unit tests under ASan+UBSan, then
 # each libFuzzer target for FUZZ_SECONDS.

@@ -96,10 +96,18 @@ ApiService::ApiService(std::vector<Site> sites, std::vector<BoardMeta> boards, S
 ApiService::~ApiService() { stop(); }
 
 Status ApiService::start() {
-  subscription_ = coordinator_.subscribe([this](const BoardUpdated& e) {
-    Status s = cache_.refresh(e.board);
-    if (!s.ok()) spdlog::warn("api: keeping the previous body of {}: {}", e.board, s.to_string());
-  });
+  subscription_ = coordinator_.subscribe(
+      [this](const BoardUpdated& e) {
+        Status s = cache_.refresh(e.board);
+        if (!s.ok()) {
+          spdlog::warn("api: keeping the previous body of {}: {}", e.board, s.to_string());
+        }
+      },
+      [this] {
+        // Events may have been lost while the subscription was down: reload everything.
+        Status s = cache_.refresh_all();
+        if (!s.ok()) spdlog::warn("api: resync after reconnect: {}", s.to_string());
+      });
   Status s = cache_.refresh_all();
   started_ = true;
   return s;

@@ -41,6 +41,14 @@ class FlakyStore final : public Store {
     if (down) return error(ErrorCode::kUnavailable, "database is locked");
     return inner_.fence_epoch();
   }
+  Result<int64_t> raise_fence(int64_t epoch) override { return inner_.raise_fence(epoch); }
+  Result<int64_t> put_board_override(const std::string& board, int64_t expected,
+                                     const std::string& json, int64_t now_ms) override {
+    return inner_.put_board_override(board, expected, json, now_ms);
+  }
+  Result<std::vector<BoardOverrideRecord>> board_overrides() override {
+    return inner_.board_overrides();
+  }
   bool down = false;
   int last_runs_limit = -1;
 

@@ -1,5 +1,5 @@
 // mu: the single binary of Mu. Subcommands: serve, fetch, sources, check-sources, migrate,
-// config check.
+// config check, cron next; the distributed roles collector, scheduler, api; ctl.
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <boost/json/serialize.hpp>
@@ -7,9 +7,11 @@
 
 #include <cstdio>
 #include <iostream>
+#include <sstream>
 
 #include "app/catalogue.h"
 #include "app/check_sources.h"
+#include "app/cluster.h"
 #include "app/time_text.h"
 #include "app/wiring.h"
 #include "collector/local/local_collector.h"
@@ -275,6 +277,38 @@ int main(int argc, char** argv) {
   cron_next->add_option("--count", cron_count, "How many (default 5)")->check(CLI::Range(1, 1000));
   cron->require_subcommand(1);
 
+  // Distributed roles (docs/operations.md).
+  std::string instance_id;
+  std::string role_listen;
+  std::string advertise;
+  std::string groups;
+  auto* collector = app.add_subcommand(
+      "collector", "Fetch boards for the schedulers over gRPC (distributed mode)");
+  add_config(collector);
+  collector->add_option("--listen", role_listen, "gRPC address, e.g. 127.0.0.1:7500");
+  collector->add_option("--advertise", advertise, "Address schedulers dial (default --listen)");
+  collector->add_option("--groups", groups, "Collector groups, comma-separated (cn,global)");
+  collector->add_option("--id", instance_id, "Instance id (default HOST-collector-PID)");
+  collector->add_option("--replay", flags.replay, "Answer every fetch from fixtures under DIR");
+
+  auto* scheduler = app.add_subcommand(
+      "scheduler", "Plan and dispatch; one leader among instances (distributed mode)");
+  add_config(scheduler);
+  scheduler->add_option("--listen", role_listen, "gRPC control address, e.g. 127.0.0.1:7400");
+  scheduler->add_option("--id", instance_id, "Instance id (default HOST-scheduler-PID)");
+
+  auto* api_role =
+      app.add_subcommand("api", "Serve the HTTP API from the store (distributed mode)");
+  add_config(api_role);
+  api_role->add_option("--listen", flags.listen, "HTTP address, e.g. 127.0.0.1:8080");
+
+  std::string ctl_scheduler = "127.0.0.1:7400";
+  std::vector<std::string> ctl_args;
+  auto* ctl = app.add_subcommand("ctl", "Talk to a scheduler: status, run, runs, update");
+  ctl->add_option("--scheduler", ctl_scheduler, "Scheduler control address (127.0.0.1:7400)");
+  ctl->add_option("command", ctl_args, "status | run BOARD | runs BOARD [N] | update BOARD k=v...")
+      ->required();
+
   CLI11_PARSE(app, argc, argv);
 
   std::string level = "info";
@@ -288,6 +322,30 @@ int main(int argc, char** argv) {
     if (!cfg.ok()) return fail(cfg.status());
     return run_serve(*cfg, [&flags]() { return load(flags); });
   }
+  if (*collector || *scheduler || *api_role) {
+    auto cfg = load(flags);
+    if (!cfg.ok()) return fail(cfg.status());
+    if (*collector) {
+      if (!role_listen.empty()) cfg->collector.listen = role_listen;
+      if (!advertise.empty()) cfg->collector.advertise = advertise;
+      if (!groups.empty()) {
+        cfg->collector.groups.clear();
+        std::stringstream in(groups);
+        for (std::string g; std::getline(in, g, ',');) {
+          if (!g.empty()) cfg->collector.groups.push_back(g);
+        }
+      }
+      return run_collector(*cfg,
+                           instance_id.empty() ? default_instance_id("collector") : instance_id);
+    }
+    if (*scheduler) {
+      if (!role_listen.empty()) cfg->scheduler.listen = role_listen;
+      return run_scheduler(*cfg,
+                           instance_id.empty() ? default_instance_id("scheduler") : instance_id);
+    }
+    return run_api(*cfg);
+  }
+  if (*ctl) return run_ctl(ctl_scheduler, ctl_args);
   if (*fetch) return cmd_fetch(flags, board, as_json);
   if (*sources) return cmd_sources(flags, as_json, as_markdown);
   if (*check_sources) return cmd_check_sources(flags, live, only, workers);

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 #include <functional>
 #include <optional>
+#include <thread>
 
 #include "api/api.h"
 #include "app/catalogue.h"
@@ -19,6 +20,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "scheduler/scheduler.h"
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace mu {
@@ -38,9 +40,32 @@ Result<std::unique_ptr<Store>> open_store(const Config& config) {
     if (path.empty()) return error(ErrorCode::kConfig, "storage.url: sqlite:// needs a path");
     return open_sqlite_store(path);
   }
-  return error(ErrorCode::kConfig,
-               "storage.url: \"" + url + "\" is not supported by this build (use sqlite://PATH)");
+  if (url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0) {
+    return open_postgres_store(url);
+  }
+  return error(ErrorCode::kConfig, "storage.url: \"" + url +
+                                       "\" is not supported (use sqlite://PATH or "
+                                       "postgresql://USER@HOST:PORT/DB)");
 }
+
+namespace {
+
+// Replayed answers that take as long as a slow site (fetch.replay_delay), for cluster tests.
+class DelayedTransport final : public Transport {
+ public:
+  DelayedTransport(std::unique_ptr<Transport> inner, std::chrono::milliseconds delay)
+      : inner_(std::move(inner)), delay_(delay) {}
+  Result<HttpResponse> fetch(const HttpRequest& request) override {
+    std::this_thread::sleep_for(delay_);
+    return inner_->fetch(request);
+  }
+
+ private:
+  std::unique_ptr<Transport> inner_;
+  std::chrono::milliseconds delay_;
+};
+
+}  // namespace
 
 Result<std::unique_ptr<Transport>> make_transport(const Config& config) {
   if (!config.fetch.replay_dir.empty()) {
@@ -56,6 +81,10 @@ Result<std::unique_ptr<Transport>> make_transport(const Config& config) {
     MU_ASSIGN_OR_RETURN(auto replay, ReplayTransport::load(roots));
     spdlog::info("replaying fixtures from {} ({} responses); no request leaves this machine",
                  config.fetch.replay_dir, replay->size());
+    if (config.fetch.replay_delay.count() > 0) {
+      return std::unique_ptr<Transport>(
+          std::make_unique<DelayedTransport>(std::move(replay), config.fetch.replay_delay));
+    }
     return std::unique_ptr<Transport>(std::move(replay));
   }
   CurlTransport::Options opts;

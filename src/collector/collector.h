@@ -20,6 +20,7 @@ struct Dispatch {
   int64_t epoch = 0;
   int attempt = 1;
   std::chrono::milliseconds timeout{0};  // whole-dispatch deadline; 0: the source's default
+  std::string group;  // collector group of the board ("" : any collector may run it)
 
   std::string id() const { return board + "@" + std::to_string(slot); }
 };

@@ -36,6 +36,14 @@ class Coordinator {
   virtual Status publish(const BoardUpdated& event) = 0;
   virtual std::unique_ptr<Subscription> subscribe(
       std::function<void(const BoardUpdated&)> callback) = 0;
+  // The same, for subscribers that cache: `on_resync` runs whenever events may have been
+  // missed (after a reconnect of a lossy transport such as Redis pub/sub); the subscriber
+  // then reloads everything. The in-process coordinator loses nothing and never calls it.
+  virtual std::unique_ptr<Subscription> subscribe(std::function<void(const BoardUpdated&)> callback,
+                                                  std::function<void()> on_resync) {
+    (void)on_resync;
+    return subscribe(std::move(callback));
+  }
 };
 
 }  // namespace mu

@@ -162,6 +162,81 @@ std::vector<KeySpec> key_specs() {
                  }
                  return ok_status();
                })});
+  k.push_back({"coordination.prefix", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.coordination.prefix, as_string(in));
+                 if (c.coordination.prefix.empty() ||
+                     c.coordination.prefix.find_first_of("{}: ") != std::string::npos) {
+                   return bad(in, "expected a non-empty name without braces, colons or spaces");
+                 }
+                 return ok_status();
+               })});
+  k.push_back({"coordination.lease_ttl", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.coordination.lease_ttl,
+                                     as_duration(in, milliseconds(300), milliseconds(600'000)));
+                 return ok_status();
+               })});
+  k.push_back({"coordination.renew_every", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.coordination.renew_every,
+                                     as_duration(in, milliseconds(50), milliseconds(300'000)));
+                 return ok_status();
+               })});
+  k.push_back({"coordination.renew_deadline", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.coordination.renew_deadline,
+                                     as_duration(in, milliseconds(100), milliseconds(600'000)));
+                 return ok_status();
+               })});
+  k.push_back({"coordination.retry_every", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.coordination.retry_every,
+                                     as_duration(in, milliseconds(10), milliseconds(60'000)));
+                 return ok_status();
+               })});
+  k.push_back({"scheduler.listen", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.scheduler.listen, as_string(in));
+                 if (c.scheduler.listen.find(':') == std::string::npos) {
+                   return bad(in, "expected HOST:PORT such as 127.0.0.1:7400");
+                 }
+                 return ok_status();
+               })});
+  k.push_back({"scheduler.reconcile_every", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.scheduler.reconcile_every,
+                                     as_duration(in, milliseconds(100), milliseconds(86'400'000)));
+                 return ok_status();
+               })});
+  k.push_back({"collector.listen", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.collector.listen, as_string(in));
+                 if (c.collector.listen.find(':') == std::string::npos) {
+                   return bad(in, "expected HOST:PORT such as 127.0.0.1:7500");
+                 }
+                 return ok_status();
+               })});
+  k.push_back({"collector.advertise", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.collector.advertise, as_string(in));
+                 if (!c.collector.advertise.empty() &&
+                     c.collector.advertise.find(':') == std::string::npos) {
+                   return bad(in, "expected HOST:PORT that schedulers can dial");
+                 }
+                 return ok_status();
+               })});
+  k.push_back({"collector.groups", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.collector.groups, as_list(in));
+                 if (c.collector.groups.empty()) return bad(in, "expected at least one group");
+                 return ok_status();
+               })});
+  k.push_back({"collector.capacity", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(int64_t v, as_int(in, 1, 1024));
+                 c.collector.capacity = static_cast<int>(v);
+                 return ok_status();
+               })});
+  k.push_back({"collector.heartbeat", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.collector.heartbeat,
+                                     as_duration(in, milliseconds(50), milliseconds(60'000)));
+                 return ok_status();
+               })});
+  k.push_back({"collector.dead_after", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.collector.dead_after,
+                                     as_duration(in, milliseconds(150), milliseconds(600'000)));
+                 return ok_status();
+               })});
   k.push_back({"scheduler.enabled", make([](const Input& in, Config& c) -> Status {
                  MU_ASSIGN_OR_RETURN(c.scheduler.enabled, as_bool(in));
                  return ok_status();
@@ -207,6 +282,11 @@ std::vector<KeySpec> key_specs() {
                })});
   k.push_back({"fetch.replay_dir", make([](const Input& in, Config& c) -> Status {
                  MU_ASSIGN_OR_RETURN(c.fetch.replay_dir, as_string(in));
+                 return ok_status();
+               })});
+  k.push_back({"fetch.replay_delay", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.fetch.replay_delay,
+                                     as_duration(in, milliseconds(0), milliseconds(60'000)));
                  return ok_status();
                })});
   k.push_back({"sources.dir", make([](const Input& in, Config& c) -> Status {
@@ -487,6 +567,12 @@ Result<Config> load_config(const std::string& path, const std::map<std::string, 
       }
     }
     cfg.secrets[key] = value;
+  }
+  // Lease timing only works in this order: renew often, give up before the lease expires.
+  const auto& co = cfg.coordination;
+  if (!(co.renew_every < co.renew_deadline && co.renew_deadline < co.lease_ttl)) {
+    return error(ErrorCode::kConfig,
+                 cfg.source + ": coordination: need renew_every < renew_deadline < lease_ttl");
   }
   return cfg;
 }

@@ -65,14 +65,31 @@ struct Config {
   } storage;
 
   struct Coordination {
-    std::string url = "local";
+    std::string url = "local";  // "local" (one process) or redis://[:password@]HOST:PORT[/db]
+    std::string prefix = "mu";  // Redis keys are {prefix}:...
+    std::chrono::milliseconds lease_ttl{3000};
+    std::chrono::milliseconds renew_every{1000};
+    std::chrono::milliseconds renew_deadline{2500};  // < lease_ttl
+    std::chrono::milliseconds retry_every{200};
   } coordination;
 
   struct Scheduler {
     bool enabled = true;
     int workers = 4;
     std::chrono::milliseconds retry_base{2000};
+    std::string listen = "127.0.0.1:7400";  // gRPC control service of `mu scheduler`
+    std::chrono::milliseconds reconcile_every{30000};
   } scheduler;
+
+  // `mu collector`: where its gRPC service listens and what it announces.
+  struct Collector {
+    std::string listen = "127.0.0.1:7500";
+    std::string advertise;  // host:port schedulers dial; empty: `listen`
+    std::vector<std::string> groups = {"cn", "global"};
+    int capacity = 8;  // dispatches run at once; more are refused as busy
+    std::chrono::milliseconds heartbeat{1000};
+    std::chrono::milliseconds dead_after{3000};
+  } collector;
 
   struct Fetch {
     std::string user_agent;  // empty: Mu's default
@@ -82,6 +99,9 @@ struct Config {
     std::size_t max_body_bytes = 8u << 20;
     std::chrono::milliseconds host_gap{1000};  // minimum gap between requests to one host
     std::string replay_dir;  // non-empty: answer every fetch from fixtures (demo, tests)
+    // With replay_dir: answer each fetch only after this long, so that cluster tests have
+    // dispatches in flight when they kill or pause a process.
+    std::chrono::milliseconds replay_delay{0};
   } fetch;
 
   struct Log {

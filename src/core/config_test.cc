@@ -89,6 +89,46 @@ TEST_F(ConfigTest, BadValuesNameTheKey) {
   EXPECT_EQ(load_config((dir_ / "missing.toml").string(), {}).code(), ErrorCode::kConfig);
 }
 
+TEST_F(ConfigTest, DistributedRoleKeys) {
+  auto path = write(R"(
+[coordination]
+url = "redis://127.0.0.1:6390"
+prefix = "mu-test"
+lease_ttl = "2s"
+renew_every = "500ms"
+renew_deadline = "1500ms"
+[scheduler]
+listen = "127.0.0.1:7401"
+reconcile_every = "5s"
+[collector]
+listen = "127.0.0.1:7501"
+groups = ["cn"]
+capacity = 3
+)");
+  auto c = load_config(path, {{"MU_COLLECTOR_GROUPS", "cn, global"}});
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_EQ(c->coordination.url, "redis://127.0.0.1:6390");
+  EXPECT_EQ(c->coordination.prefix, "mu-test");
+  EXPECT_EQ(c->coordination.lease_ttl, std::chrono::milliseconds(2000));
+  EXPECT_EQ(c->coordination.renew_deadline, std::chrono::milliseconds(1500));
+  EXPECT_EQ(c->scheduler.listen, "127.0.0.1:7401");
+  EXPECT_EQ(c->scheduler.reconcile_every, std::chrono::milliseconds(5000));
+  EXPECT_EQ(c->collector.groups, (std::vector<std::string>{"cn", "global"}));
+  EXPECT_EQ(c->collector.capacity, 3);
+  EXPECT_TRUE(c->collector.advertise.empty());
+}
+
+TEST_F(ConfigTest, LeaseTimingMustLeaveTheLeaderTimeToStepDown) {
+  // The leader must give up (renew_deadline) before its lease can expire (lease_ttl).
+  auto c = load_config(write("[coordination]\nlease_ttl = \"2s\"\nrenew_deadline = \"3s\"\n"), {});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error_message().find("renew_every < renew_deadline < lease_ttl"), std::string::npos)
+      << c.error_message();
+  auto p = load_config("", {{"MU_COORDINATION_PREFIX", "{mu}"}});
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.error_message().find("MU_COORDINATION_PREFIX"), std::string::npos);
+}
+
 TEST_F(ConfigTest, BoardScheduleKeys) {
   auto path = write(R"(
 [boards."a.cron"]

@@ -134,6 +134,7 @@ Status Scheduler::apply_locked(const BoardChange& change, bool at_current_versio
   if (change.retries) s.retries = *change.retries;
   if (change.jitter) s.jitter = *change.jitter;
   if (change.enabled) enabled = *change.enabled;
+  if (change.group) meta.group = *change.group;
   if (Status st = check_schedule(s); !st.ok()) {
     return error(ErrorCode::kInvalid, "board " + change.board + ": " + st.message());
   }
@@ -178,8 +179,12 @@ Result<std::string> Scheduler::trigger_now(const std::string& board) {
   // Two requests in one second after the first finished still get distinct ids.
   const int64_t slot = std::max(now_s(), entry.last_manual_slot + 1);
   entry.last_manual_slot = slot;
-  Dispatch d{board, slot, coordinator_.leader_epoch(), 1,
-             std::chrono::milliseconds(entry.meta.schedule.timeout)};
+  Dispatch d{board,
+             slot,
+             coordinator_.leader_epoch(),
+             1,
+             std::chrono::milliseconds(entry.meta.schedule.timeout),
+             entry.meta.group};
   in_flight_[board] = d;
   planner_.begin_run(board);  // scheduled slots due meanwhile follow the overlap policy
   manual_.push_back(d);
@@ -202,6 +207,9 @@ std::vector<Dispatch> Scheduler::plan_locked() {
   std::vector<Dispatch> out;
   const MonoTime mono = clock_.mono();
   const int64_t epoch = coordinator_.leader_epoch();
+  // Not (or no longer provably) the leader: dispatch nothing. A distributed scheduler is
+  // stopped when its term ends; this guards the moments before that.
+  if (epoch == 0) return out;
   // "Run now" requests first: a person is waiting. They pass an open breaker.
   for (auto& d : manual_) {
     d.epoch = epoch;
@@ -244,7 +252,8 @@ std::vector<Dispatch> Scheduler::plan_locked() {
       planner_.finished(p.board);
       continue;
     }
-    Dispatch d{p.board, p.slot, epoch, 1, std::chrono::milliseconds(meta->schedule.timeout)};
+    Dispatch d{p.board,    p.slot, epoch, 1, std::chrono::milliseconds(meta->schedule.timeout),
+               meta->group};
     in_flight_[p.board] = d;
     out.push_back(std::move(d));
   }
@@ -493,7 +502,7 @@ void Scheduler::planning_loop() {
     maybe_prune();
     lock.lock();
     if (stopping_) break;
-    if (!manual_.empty()) continue;
+    if (!manual_.empty() && coordinator_.leader_epoch() != 0) continue;
     // Sleep until the next slot or retry is due (at most a second, so wall-clock steps
     // are picked up promptly; live changes, run-now requests and finished runs notify).
     auto wait = std::chrono::milliseconds(1000);

@@ -50,6 +50,7 @@ struct BoardChange {
   std::optional<std::chrono::seconds> timeout;
   std::optional<int> retries;
   std::optional<std::chrono::seconds> jitter;
+  std::optional<std::string> group;  // collector group that runs the board
 };
 
 struct SchedulerCounters {

@@ -3,6 +3,7 @@
 // answers are scripted per board. Both are safe for concurrent use.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -87,6 +88,25 @@ class FakeStore final : public Store {
     return int64_t{0};
   }
   Result<int64_t> fence_epoch() override { return fence; }
+  Result<int64_t> raise_fence(int64_t epoch) override {
+    std::lock_guard lock(mu);
+    fence = std::max(fence, epoch);
+    return fence;
+  }
+  Result<int64_t> put_board_override(const std::string& board, int64_t expected,
+                                     const std::string& json, int64_t now_ms) override {
+    std::lock_guard lock(mu);
+    BoardOverrideRecord& r = overrides[board];
+    if (r.version != expected) return error(ErrorCode::kConflict, "override version");
+    r = BoardOverrideRecord{board, expected + 1, json, now_ms};
+    return r.version;
+  }
+  Result<std::vector<BoardOverrideRecord>> board_overrides() override {
+    std::lock_guard lock(mu);
+    std::vector<BoardOverrideRecord> out;
+    for (const auto& [_, r] : overrides) out.push_back(r);
+    return out;
+  }
 
   std::mutex mu;
   int64_t fence = 0;
@@ -95,6 +115,7 @@ class FakeStore final : public Store {
   int commit_failures = 0;
   bool keep_runs = true;  // false: runs() answers nothing, as a store without history
   std::set<std::string> committed;
+  std::map<std::string, BoardOverrideRecord> overrides;
   std::map<std::string, int> commits_per_board;
   std::map<std::string, std::vector<Item>> last_items;
   std::map<std::string, BoardState> states;

@@ -58,6 +58,16 @@ struct RunRecord {
   RunStats stats;
 };
 
+// The operator's changes to one board (schedule, enabled flag, collector group), kept as
+// one JSON document (scheduler/board_change_json.h defines it; the store does not look
+// inside). `version` starts at 1 and grows by one with every put.
+struct BoardOverrideRecord {
+  std::string board;
+  int64_t version = 0;
+  std::string json;
+  int64_t updated_ms = 0;
+};
+
 // What the API renders for one board: the latest snapshot, the keys of the snapshot
 // before it (for rank changes and "new" marks) and per-item history.
 struct BoardView {
@@ -107,6 +117,20 @@ class Store {
 
   // The highest epoch seen by the store.
   virtual Result<int64_t> fence_epoch() = 0;
+
+  // Raises the fence to `epoch` (never lowers it): a new leader calls it on takeover so
+  // that late commits of the old term are rejected as kFenced from then on. Returns the
+  // fence after the call.
+  virtual Result<int64_t> raise_fence(int64_t epoch) = 0;
+
+  // Compare-and-set of a board's override document: writes `json` as version
+  // `expected_version + 1` when the stored version is `expected_version` (0: none stored
+  // yet), else kConflict (read again, merge, retry). kNotFound for an unknown board.
+  // Returns the new version.
+  virtual Result<int64_t> put_board_override(const std::string& board, int64_t expected_version,
+                                             const std::string& json, int64_t now_ms) = 0;
+  // Every board's override document, by board id.
+  virtual Result<std::vector<BoardOverrideRecord>> board_overrides() = 0;
 };
 
 }  // namespace mu

@@ -22,6 +22,7 @@ class LocalCoordinator final : public Coordinator {
 
   int64_t leader_epoch() const override { return epoch_; }
   Status publish(const BoardUpdated& event) override;
+  using Coordinator::subscribe;
   std::unique_ptr<Subscription> subscribe(
       std::function<void(const BoardUpdated&)> callback) override;
 

@@ -63,6 +63,14 @@ constexpr char kSelectActiveBoards[] = "SELECT id FROM boards WHERE retired = 0"
 constexpr char kRetireBoard[] = "UPDATE boards SET retired = 1 WHERE id = ?1";
 
 constexpr char kSelectFence[] = "SELECT epoch FROM fence WHERE id = 1";
+constexpr char kSelectOverrideVersion[] =
+    "SELECT COALESCE((SELECT version FROM board_overrides WHERE board = ?1), 0)";
+constexpr char kUpsertOverride[] =
+    "INSERT INTO board_overrides (board, version, body, updated_ms) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT (board) DO UPDATE SET version = excluded.version, body = excluded.body, "
+    "updated_ms = excluded.updated_ms";
+constexpr char kSelectOverrides[] =
+    "SELECT board, version, body, updated_ms FROM board_overrides ORDER BY board";
 constexpr char kRaiseFence[] = "UPDATE fence SET epoch = ?1 WHERE id = 1 AND epoch < ?1";
 constexpr char kSelectSnapshotByDispatch[] = "SELECT id FROM snapshots WHERE dispatch_id = ?1";
 constexpr char kSelectBoardRetired[] = "SELECT retired FROM boards WHERE id = ?1";
@@ -879,6 +887,83 @@ Result<int64_t> SqliteStore::fence_epoch() {
   auto result = query_int(lease.conn(), kSelectFence);
   if (!result.ok()) {
     return result.status().with_context("fence_epoch");
+  }
+  return result;
+}
+
+Result<int64_t> SqliteStore::raise_fence(int64_t epoch) {
+  auto apply = [&](SqliteConnection& db) -> Result<int64_t> {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin(/*immediate=*/true));
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kRaiseFence));
+      MU_RETURN_IF_ERROR(stmt.bind_int(1, epoch).run());
+    }
+    MU_ASSIGN_OR_RETURN(int64_t fence, query_int(db, kSelectFence));
+    MU_RETURN_IF_ERROR(txn.commit());
+    return fence;
+  };
+  std::lock_guard lock(write_mu_);
+  auto result = apply(*writer_);
+  if (!result.ok()) {
+    return result.status().with_context("raise_fence");
+  }
+  return result;
+}
+
+Result<int64_t> SqliteStore::put_board_override(const std::string& board, int64_t expected_version,
+                                                const std::string& json, int64_t now_ms) {
+  auto apply = [&](SqliteConnection& db) -> Result<int64_t> {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin(/*immediate=*/true));
+    MU_RETURN_IF_ERROR(check_board_active(db, board));
+    int64_t current = 0;
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kSelectOverrideVersion));
+      stmt.bind_text(1, board);
+      MU_ASSIGN_OR_RETURN(bool row, stmt.step());
+      if (row) current = stmt.column_int(0);
+    }
+    if (current != expected_version) {
+      return Status(ErrorCode::kConflict, "board override of " + board + " is at version " +
+                                              std::to_string(current) + ", not " +
+                                              std::to_string(expected_version));
+    }
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kUpsertOverride));
+      stmt.bind_text(1, board).bind_int(2, current + 1).bind_text(3, json).bind_int(4, now_ms);
+      MU_RETURN_IF_ERROR(stmt.run());
+    }
+    MU_RETURN_IF_ERROR(txn.commit());
+    return current + 1;
+  };
+  std::lock_guard lock(write_mu_);
+  auto result = apply(*writer_);
+  if (!result.ok()) {
+    return result.status().with_context("put_board_override " + board);
+  }
+  return result;
+}
+
+Result<std::vector<BoardOverrideRecord>> SqliteStore::board_overrides() {
+  auto read = [&](SqliteConnection& db) -> Result<std::vector<BoardOverrideRecord>> {
+    std::vector<BoardOverrideRecord> out;
+    MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kSelectOverrides));
+    while (true) {
+      MU_ASSIGN_OR_RETURN(bool row, stmt.step());
+      if (!row) break;
+      BoardOverrideRecord& r = out.emplace_back();
+      r.board = stmt.column_text(0);
+      r.version = stmt.column_int(1);
+      r.json = stmt.column_text(2);
+      r.updated_ms = stmt.column_int(3);
+    }
+    return out;
+  };
+  MU_ASSIGN_OR_RETURN(ReadLease lease, acquire_reader());
+  auto result = read(lease.conn());
+  if (!result.ok()) {
+    return result.status().with_context("board_overrides");
   }
   return result;
 }

@@ -98,6 +98,10 @@ class SqliteStore final : public Store {
   Result<int64_t> prune_snapshots(int keep_per_board) override;
 
   Result<int64_t> fence_epoch() override;
+  Result<int64_t> raise_fence(int64_t epoch) override;
+  Result<int64_t> put_board_override(const std::string& board, int64_t expected_version,
+                                     const std::string& json, int64_t now_ms) override;
+  Result<std::vector<BoardOverrideRecord>> board_overrides() override;
 
   const std::string& path() const { return path_; }
 

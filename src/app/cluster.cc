@@ -1,0 +1,793 @@
+#include "app/cluster.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "api/api.h"
+#include "app/catalogue.h"
+#include "app/wiring.h"
+#include "collector/local/local_collector.h"
+#include "collector/remote/routing_collector.h"
+#include "coord/leader_elector.h"
+#include "coord/redis/redis_coord.h"
+#include "core/clock.h"
+#include "core/version.h"
+#include "fetch/polite_transport.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "rpc/collector_client.h"
+#include "rpc/collector_server.h"
+#include "rpc/scheduler_server.h"
+#include "scheduler/board_change_json.h"
+#include "scheduler/cron.h"
+#include "scheduler/scheduler.h"
+
+namespace mu {
+
+namespace json = boost::json;
+using std::chrono::milliseconds;
+
+std::string default_instance_id(const std::string& role) {
+  char host[256] = {};
+  if (::gethostname(host, sizeof(host) - 1) != 0) std::snprintf(host, sizeof(host), "host");
+  return std::string(host) + "-" + role + "-" + std::to_string(::getpid());
+}
+
+namespace {
+
+sigset_t block_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+// Waits for SIGINT or SIGTERM (SIGHUP is ignored by the distributed roles: they take
+// schedule changes through the queue).
+int wait_for_shutdown(sigset_t& signals) {
+  int sig = 0;
+  do {
+    sigwait(&signals, &sig);
+  } while (sig == SIGHUP);
+  spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  return sig;
+}
+
+// Opens the store, retrying while the database is unreachable (a role started before its
+// database waits for it instead of exiting), then migrates and syncs the catalogue.
+Result<std::unique_ptr<Store>> open_ready_store(const Config& config, const Catalogue& catalogue,
+                                                sigset_t& signals) {
+  milliseconds backoff(200);
+  for (int attempt = 1;; ++attempt) {
+    auto store = open_store(config);
+    Status s = store.ok() ? (*store)->migrate() : store.status();
+    if (s.ok()) s = (*store)->sync_catalogue(catalogue.sites, catalogue.boards);
+    if (s.ok()) return store;
+    if (s.code() != ErrorCode::kUnavailable && s.code() != ErrorCode::kConflict &&
+        s.code() != ErrorCode::kInternal) {
+      return s;
+    }
+    spdlog::warn("storage: {} (attempt {}; retrying in {} ms)", s.to_string(), attempt,
+                 backoff.count());
+    // Wait for the backoff or a shutdown signal, whichever comes first.
+    timespec ts{static_cast<time_t>(backoff.count() / 1000),
+                static_cast<long>((backoff.count() % 1000) * 1'000'000)};
+    siginfo_t info;
+    const int sig = sigtimedwait(&signals, &info, &ts);
+    if (sig == SIGINT || sig == SIGTERM) return error(ErrorCode::kUnavailable, "interrupted");
+    backoff = std::min(backoff * 2, milliseconds(5000));
+  }
+}
+
+RedisOptions redis_options(const Config& config) {
+  RedisOptions o;
+  o.url = config.coordination.url;
+  o.prefix = config.coordination.prefix;
+  return o;
+}
+
+Status need_redis(const Config& config) {
+  if (config.coordination.url.rfind("redis://", 0) != 0) {
+    return error(ErrorCode::kConfig,
+                 "coordination.url: the distributed roles need redis://HOST:PORT (got \"" +
+                     config.coordination.url + "\")");
+  }
+  return ok_status();
+}
+
+// The coordinator a scheduler term runs with: the leader epoch while this term is provably
+// current, events through the bus.
+class TermCoordinator final : public Coordinator {
+ public:
+  TermCoordinator(const LeaderElector& elector, int64_t epoch, EventBus& bus)
+      : elector_(elector), epoch_(epoch), bus_(bus) {}
+  int64_t leader_epoch() const override { return elector_.epoch() == epoch_ ? epoch_ : 0; }
+  Status publish(const BoardUpdated& event) override {
+    Status s = bus_.publish(event);
+    if (!s.ok()) spdlog::warn("events: {} (API instances resync on reconnect)", s.to_string());
+    return s;
+  }
+  std::unique_ptr<Subscription> subscribe(
+      std::function<void(const BoardUpdated&)> callback) override {
+    return bus_.subscribe(std::move(callback), nullptr);
+  }
+
+ private:
+  const LeaderElector& elector_;
+  const int64_t epoch_;
+  EventBus& bus_;
+};
+
+// The coordinator of an API instance: events only.
+class BusCoordinator final : public Coordinator {
+ public:
+  explicit BusCoordinator(EventBus& bus) : bus_(bus) {}
+  int64_t leader_epoch() const override { return 0; }
+  Status publish(const BoardUpdated& event) override { return bus_.publish(event); }
+  std::unique_ptr<Subscription> subscribe(
+      std::function<void(const BoardUpdated&)> callback) override {
+    return bus_.subscribe(std::move(callback), nullptr);
+  }
+  std::unique_ptr<Subscription> subscribe(std::function<void(const BoardUpdated&)> callback,
+                                          std::function<void()> on_resync) override {
+    return bus_.subscribe(std::move(callback), std::move(on_resync));
+  }
+
+ private:
+  EventBus& bus_;
+};
+
+// One instance of `mu scheduler`. Every instance serves SchedulerControl (writes go to the
+// store, then the queue); the instance holding the lease runs a Scheduler for its term,
+// consumes the queue and reconciles against the store.
+class SchedulerRole final : public SchedulerControl {
+ public:
+  SchedulerRole(const Config& config, std::string id, const Catalogue& catalogue, Store& store,
+                RedisCoordination& redis, Collector& collector, const Clock& clock)
+      : config_(config),
+        id_(std::move(id)),
+        catalogue_(catalogue),
+        store_(store),
+        redis_(redis),
+        collector_(collector),
+        clock_(clock),
+        elector_(*redis.leases, clock, elector_options(config, id_), elector_callbacks(),
+                 [this](const std::string& holder, milliseconds ttl, int64_t floor) {
+                   return redis_.leases->try_acquire_above(holder, ttl, floor);
+                 }) {}
+
+  ~SchedulerRole() override { stop(); }
+
+  void start() { elector_.start(); }
+
+  // Hands over: releases the lease first (a follower takes over at once), then lets this
+  // term's running dispatches finish (their commits are fenced once the new leader raised
+  // the fence).
+  void stop() { elector_.stop(/*release=*/true); }
+
+  Result<SchedulerStatusInfo> status() override {
+    SchedulerStatusInfo info;
+    info.instance = id_;
+    info.leader = elector_.is_leader();
+    auto who = redis_.leases->leader();
+    if (who.ok() && who->has_value()) {
+      info.leader_instance = (*who)->holder;
+      info.epoch = (*who)->epoch;
+    }
+    if (auto depth = redis_.changes->depth(); depth.ok()) info.queue_depth = *depth;
+    info.last_reconcile_ms = last_reconcile_ms_.load();
+    std::lock_guard lock(term_mu_);
+    if (term_) {
+      for (const auto& b : term_->scheduler->snapshot().boards) {
+        info.boards.push_back({b.board, b.enabled, b.version, b.next_due_s, b.in_flight});
+      }
+    }
+    return info;
+  }
+
+  Result<std::string> trigger_now(const std::string& board) override {
+    if (!known(board)) return error(ErrorCode::kNotFound, "no board \"" + board + "\"");
+    {
+      std::lock_guard lock(term_mu_);
+      if (term_ && elector_.epoch() == term_->epoch) return term_->scheduler->trigger_now(board);
+    }
+    QueueCommand cmd{QueueCommand::Kind::kRunNow, board, 0};
+    MU_ASSIGN_OR_RETURN(std::string entry, redis_.changes->add(queue_command_to_json(cmd)));
+    return "queued:" + entry;
+  }
+
+  Result<int64_t> update_schedule(const BoardChange& change) override {
+    if (!known(change.board)) {
+      return error(ErrorCode::kNotFound, "no board \"" + change.board + "\"");
+    }
+    MU_RETURN_IF_ERROR(validate(change));
+    // Store first (compare-and-set on the board's override document), then the queue.
+    int64_t version = 0;
+    for (int attempt = 0;; ++attempt) {
+      MU_ASSIGN_OR_RETURN(auto current, override_of(change.board));
+      BoardChange base;
+      if (current) {
+        MU_ASSIGN_OR_RETURN(base,
+                            board_change_from_json(change.board, current->version, current->json));
+      }
+      const BoardChange merged = merge_board_change(base, change);
+      auto put = store_.put_board_override(change.board, current ? current->version : 0,
+                                           board_change_to_json(merged), clock_.now_ms());
+      if (put.ok()) {
+        version = *put;
+        break;
+      }
+      if (put.status().code() != ErrorCode::kConflict || attempt >= 50) return put.status();
+    }
+    QueueCommand cmd{QueueCommand::Kind::kChange, change.board, version};
+    auto added = redis_.changes->add(queue_command_to_json(cmd));
+    if (!added.ok()) {
+      // Stored but not announced: the leader's periodic reconcile applies it.
+      spdlog::warn("scheduler: change {} v{} stored; queue: {} (reconcile will apply it)",
+                   change.board, version, added.status().to_string());
+    }
+    return version;
+  }
+
+  Result<std::vector<RunRecord>> list_runs(const std::string& board, int limit) override {
+    return store_.runs(board, limit);
+  }
+
+ private:
+  struct Term {
+    int64_t epoch = 0;
+    std::unique_ptr<TermCoordinator> coordinator;
+    std::unique_ptr<Scheduler> scheduler;
+    std::atomic<bool> stop{false};
+    std::thread consumer;
+  };
+
+  static LeaderElector::Options elector_options(const Config& config, const std::string& id) {
+    LeaderElector::Options o;
+    o.holder = id;
+    o.ttl = config.coordination.lease_ttl;
+    o.renew_every = config.coordination.renew_every;
+    o.renew_deadline = config.coordination.renew_deadline;
+    o.retry_every = config.coordination.retry_every;
+    return o;
+  }
+
+  LeaderElector::Callbacks elector_callbacks() {
+    LeaderElector::Callbacks cb;
+    cb.on_elected = [this](int64_t epoch) { begin_term(epoch); };
+    cb.on_demoted = [this](int64_t epoch, const std::string& why) { end_term(epoch, why); };
+    cb.epoch_floor = [this]() -> int64_t {
+      auto fence = store_.fence_epoch();
+      return fence.ok() ? *fence : 0;
+    };
+    return cb;
+  }
+
+  bool known(const std::string& board) const {
+    for (const auto& b : catalogue_.boards) {
+      if (b.id == board) return true;
+    }
+    return false;
+  }
+
+  static Status validate(const BoardChange& c) {
+    if (c.every && c.cron) {
+      return error(ErrorCode::kInvalid, "every and cron exclude each other; set only one");
+    }
+    // The same bounds as the config file's `every` (sites are not polled faster than 10 s).
+    if (c.every && (*c.every < std::chrono::seconds(10) || *c.every > std::chrono::hours(24 * 7))) {
+      return error(ErrorCode::kInvalid, "every must be between 10s and 7d");
+    }
+    if (c.cron) {
+      auto parsed = CronExpr::parse(*c.cron);
+      if (!parsed.ok()) return error(ErrorCode::kInvalid, "cron: " + parsed.error_message());
+    }
+    if (c.tz) {
+      auto zone = find_time_zone(*c.tz);
+      if (!zone.ok()) return error(ErrorCode::kInvalid, "tz: " + zone.error_message());
+    }
+    return ok_status();
+  }
+
+  Result<std::optional<BoardOverrideRecord>> override_of(const std::string& board) {
+    MU_ASSIGN_OR_RETURN(auto all, store_.board_overrides());
+    for (auto& r : all) {
+      if (r.board == board) return std::optional<BoardOverrideRecord>(std::move(r));
+    }
+    return std::optional<BoardOverrideRecord>();
+  }
+
+  // Applies every stored override document newer than what the term's scheduler runs.
+  Status reconcile(Scheduler& scheduler) {
+    MU_ASSIGN_OR_RETURN(auto all, store_.board_overrides());
+    std::map<std::string, int64_t> running;
+    for (const auto& b : scheduler.snapshot().boards) running[b.board] = b.version;
+    int applied = 0;
+    for (const auto& r : all) {
+      auto it = running.find(r.board);
+      if (it == running.end() || it->second >= r.version) continue;
+      auto change = board_change_from_json(r.board, r.version, r.json);
+      if (!change.ok()) {
+        spdlog::error("scheduler: override of {} v{}: {}", r.board, r.version,
+                      change.status().to_string());
+        continue;
+      }
+      Status s = scheduler.apply_change(*change);
+      if (s.ok()) {
+        ++applied;
+      } else if (s.code() != ErrorCode::kConflict) {
+        spdlog::error("scheduler: applying {} v{}: {}", r.board, r.version, s.to_string());
+      }
+    }
+    last_reconcile_ms_ = clock_.now_ms();
+    if (applied > 0) spdlog::info("scheduler: reconcile applied {} board overrides", applied);
+    return ok_status();
+  }
+
+  // Applies one queue entry. Errors worth retrying (store down) leave it unacknowledged.
+  Status apply_entry(Scheduler& scheduler, const QueueEntry& entry) {
+    auto cmd = queue_command_from_json(entry.payload);
+    if (!cmd.ok()) {
+      spdlog::error("scheduler: dropping queue entry {}: {}", entry.id, cmd.status().to_string());
+      return ok_status();
+    }
+    if (cmd->kind == QueueCommand::Kind::kRunNow) {
+      auto id = scheduler.trigger_now(cmd->board);
+      if (!id.ok() && id.status().code() == ErrorCode::kUnavailable) return id.status();
+      if (!id.ok()) spdlog::warn("scheduler: run now {}: {}", cmd->board, id.status().to_string());
+      return ok_status();
+    }
+    // A change: the store holds the board's whole document; apply the newest one.
+    MU_ASSIGN_OR_RETURN(auto current, override_of(cmd->board));
+    if (!current) return ok_status();
+    auto change = board_change_from_json(cmd->board, current->version, current->json);
+    if (!change.ok()) {
+      spdlog::error("scheduler: override of {}: {}", cmd->board, change.status().to_string());
+      return ok_status();
+    }
+    Status s = scheduler.apply_change(*change);
+    if (s.ok()) {
+      spdlog::info("scheduler: applied {} v{} from the queue", cmd->board, current->version);
+    } else if (s.code() != ErrorCode::kConflict) {
+      spdlog::error("scheduler: applying {}: {}", cmd->board, s.to_string());
+    }
+    return ok_status();
+  }
+
+  void consume(Term& term) {
+    ChangeQueue& queue = *redis_.changes;
+    MonoTime next_reconcile = clock_.mono() + config_.scheduler.reconcile_every;
+    MonoTime next_claim = clock_.mono();
+    while (!term.stop.load()) {
+      std::vector<QueueEntry> entries;
+      if (clock_.mono() >= next_claim) {
+        // Entries a previous leader (or this one, on a failed apply) read but never acked.
+        auto claimed = queue.claim(id_, milliseconds(0), 64);
+        if (claimed.ok()) entries = std::move(*claimed);
+        next_claim = clock_.mono() + milliseconds(5000);
+      }
+      if (entries.empty()) {
+        auto read = queue.read(id_, 64, milliseconds(300));
+        if (read.ok()) {
+          entries = std::move(*read);
+        } else {
+          spdlog::debug("scheduler: queue: {}", read.status().to_string());
+          std::unique_lock lock(wait_mu_);
+          wait_cv_.wait_for(lock, milliseconds(200), [&] { return term.stop.load(); });
+        }
+      }
+      for (const auto& e : entries) {
+        if (term.stop.load()) break;
+        Status s = apply_entry(*term.scheduler, e);
+        if (!s.ok()) {
+          spdlog::warn("scheduler: queue entry {} not applied yet: {}", e.id, s.to_string());
+          continue;  // stays pending; claimed again later
+        }
+        if (Status a = queue.ack(e.id); !a.ok()) {
+          spdlog::warn("scheduler: ack {}: {}", e.id, a.to_string());
+        }
+      }
+      if (clock_.mono() >= next_reconcile) {
+        if (Status s = reconcile(*term.scheduler); !s.ok()) {
+          spdlog::warn("scheduler: reconcile: {}", s.to_string());
+        }
+        next_reconcile = clock_.mono() + config_.scheduler.reconcile_every;
+      }
+    }
+  }
+
+  void begin_term(int64_t epoch) {
+    // Fence first: from here on the old leader's late commits are rejected.
+    auto fence = store_.raise_fence(epoch);
+    if (!fence.ok()) {
+      spdlog::warn("scheduler: raising the store fence to {}: {}", epoch,
+                   fence.status().to_string());
+    }
+    auto term = std::make_unique<Term>();
+    term->epoch = epoch;
+    term->coordinator = std::make_unique<TermCoordinator>(elector_, epoch, *redis_.events);
+    Scheduler::Options opts;
+    opts.workers = config_.scheduler.workers;
+    opts.retry_base = config_.scheduler.retry_base;
+    opts.keep_snapshots = config_.storage.keep_snapshots;
+    term->scheduler = std::make_unique<Scheduler>(catalogue_.boards, collector_, store_,
+                                                  *term->coordinator, clock_, opts);
+    for (const auto& b : catalogue_.boards) {
+      if (catalogue_.disabled.count(b.id) != 0) term->scheduler->update_board(b, false);
+    }
+    if (Status s = reconcile(*term->scheduler); !s.ok()) {
+      spdlog::warn("scheduler: reconcile at takeover: {}", s.to_string());
+    }
+    if (Status s = term->scheduler->load_state(); !s.ok()) {
+      spdlog::warn("scheduler: load_state: {}", s.to_string());
+    }
+    term->scheduler->start();
+    Term* raw = term.get();
+    term->consumer = std::thread([this, raw] { consume(*raw); });
+    spdlog::info("scheduler: {} leads epoch {} ({} boards)", id_, epoch, catalogue_.boards.size());
+    std::lock_guard lock(term_mu_);
+    term_ = std::move(term);
+  }
+
+  void end_term(int64_t epoch, const std::string& why) {
+    std::unique_ptr<Term> term;
+    {
+      std::lock_guard lock(term_mu_);
+      term = std::move(term_);
+    }
+    if (!term) return;
+    term->stop = true;
+    wait_cv_.notify_all();
+    if (term->consumer.joinable()) term->consumer.join();
+    term->scheduler->stop();
+    spdlog::info("scheduler: term {} ended ({})", epoch, why);
+  }
+
+  const Config& config_;
+  const std::string id_;
+  const Catalogue& catalogue_;
+  Store& store_;
+  RedisCoordination& redis_;
+  Collector& collector_;
+  const Clock& clock_;
+  std::atomic<int64_t> last_reconcile_ms_{0};
+  std::mutex wait_mu_;
+  std::condition_variable wait_cv_;
+  std::mutex term_mu_;
+  std::unique_ptr<Term> term_;  // by term_mu_
+  LeaderElector elector_;       // last: its thread calls into the members above
+};
+
+Status load_catalogue(const Config& config, Catalogue& catalogue) {
+  MU_RETURN_IF_ERROR(build_catalogue(config, catalogue));
+  for (const auto& e : catalogue.spec_errors) {
+    spdlog::error("sources: skipped a broken spec: {}", e.to_string());
+  }
+  return ok_status();
+}
+
+int fail(const Status& s, const char* what) {
+  spdlog::error("{}: {}", what, s.to_string());
+  return s.code() == ErrorCode::kConfig || s.code() == ErrorCode::kInvalid ? 2 : 1;
+}
+
+}  // namespace
+
+int run_collector(const Config& config, const std::string& id) {
+  sigset_t signals = block_signals();
+  if (Status s = need_redis(config); !s.ok()) return fail(s, "collector");
+  SystemClock clock;
+  Catalogue catalogue;
+  if (Status s = load_catalogue(config, catalogue); !s.ok()) return fail(s, "collector");
+  auto transport = make_transport(config);
+  if (!transport.ok()) return fail(transport.status(), "fetch");
+  SystemSleeper sleeper;
+  PolitenessOptions politeness;
+  politeness.default_gap = config.fetch.host_gap;
+  std::optional<PoliteTransport> polite;
+  Transport* fetcher = transport->get();
+  if (config.fetch.replay_dir.empty()) {
+    polite.emplace(**transport, clock, sleeper, politeness);
+    fetcher = &*polite;
+  }
+  LocalCollector::Options local_opts;
+  local_opts.secrets = config.secrets;
+  LocalCollector local(catalogue.registry, *fetcher, clock, local_opts);
+
+  auto redis = make_redis_coordination(redis_options(config));
+  if (!redis.ok()) return fail(redis.status(), "coordination");
+
+  CollectorServer::Options server_opts;
+  server_opts.id = id;
+  server_opts.groups = config.collector.groups;
+  server_opts.version = std::string(kVersion);
+  server_opts.capacity = config.collector.capacity;
+  auto server = CollectorServer::start(config.collector.listen, local, server_opts);
+  if (!server.ok()) return fail(server.status(), "collector");
+  std::string advertise = config.collector.advertise;
+  if (advertise.empty()) {
+    advertise = config.collector.listen.substr(0, config.collector.listen.rfind(':')) + ":" +
+                std::to_string((*server)->port());
+  }
+
+  CollectorInfo info;
+  info.id = id;
+  info.address = advertise;
+  info.groups = config.collector.groups;
+  info.version = std::string(kVersion);
+  info.capacity = config.collector.capacity;
+  info.started_ms = clock.now_ms();
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
+  std::thread heartbeat([&] {
+    bool was_ok = true;
+    std::unique_lock lock(mu);
+    while (!stopping) {
+      lock.unlock();
+      info.in_flight = (*server)->in_flight();
+      Status s = redis->collectors->heartbeat(info, config.collector.dead_after);
+      if (!s.ok() && was_ok) spdlog::warn("collector: heartbeat: {}", s.to_string());
+      if (s.ok() && !was_ok) spdlog::info("collector: heartbeat restored");
+      was_ok = s.ok();
+      lock.lock();
+      cv.wait_for(lock, config.collector.heartbeat, [&] { return stopping; });
+    }
+  });
+  spdlog::info("Mu {} collector {} serving groups [{}] at {} (advertised {}), capacity {}",
+               kVersion, id, fmt::join(config.collector.groups, ","), config.collector.listen,
+               advertise, config.collector.capacity);
+
+  wait_for_shutdown(signals);
+  {
+    std::lock_guard lock(mu);
+    stopping = true;
+  }
+  cv.notify_all();
+  heartbeat.join();
+  // Leave the registry first so no new dispatch is routed here, then drain.
+  if (Status s = redis->collectors->remove(id); !s.ok()) {
+    spdlog::warn("collector: deregister: {}", s.to_string());
+  }
+  (*server)->stop(std::chrono::seconds(10));
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+int run_scheduler(const Config& config, const std::string& id) {
+  sigset_t signals = block_signals();
+  if (Status s = need_redis(config); !s.ok()) return fail(s, "scheduler");
+  SystemClock clock;
+  Catalogue catalogue;
+  if (Status s = load_catalogue(config, catalogue); !s.ok()) return fail(s, "scheduler");
+  auto redis = make_redis_coordination(redis_options(config));
+  if (!redis.ok()) return fail(redis.status(), "coordination");
+  auto store = open_ready_store(config, catalogue, signals);
+  if (!store.ok()) return fail(store.status(), "storage");
+
+  RoutingCollector router(*redis->collectors, [](const CollectorInfo& c) {
+    return std::unique_ptr<Collector>(std::make_unique<GrpcCollector>(c.address));
+  });
+  SchedulerRole role(config, id, catalogue, **store, *redis, router, clock);
+  auto server = SchedulerServer::start(config.scheduler.listen, role);
+  if (!server.ok()) return fail(server.status(), "scheduler");
+  role.start();
+  spdlog::info("Mu {} scheduler {} ({} boards) control at {}, storage {}", kVersion, id,
+               catalogue.boards.size(), config.scheduler.listen, config.storage.url);
+
+  wait_for_shutdown(signals);
+  role.stop();
+  (*server)->stop(std::chrono::seconds(2));
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+int run_api(const Config& config) {
+  sigset_t signals = block_signals();
+  if (Status s = need_redis(config); !s.ok()) return fail(s, "api");
+  Catalogue catalogue;
+  if (Status s = load_catalogue(config, catalogue); !s.ok()) return fail(s, "api");
+  auto redis = make_redis_coordination(redis_options(config));
+  if (!redis.ok()) return fail(redis.status(), "coordination");
+  auto store = open_ready_store(config, catalogue, signals);
+  if (!store.ok()) return fail(store.status(), "storage");
+
+  BusCoordinator coordinator(*redis->events);
+  ApiService api(catalogue.sites, catalogue.boards, **store, coordinator);
+  if (Status s = api.start(); !s.ok()) spdlog::warn("api: {}", s.to_string());
+  Router router;
+  api.register_routes(router);
+  if (!router.status().ok()) return fail(router.status(), "routes");
+  Server::Options server_opts;
+  server_opts.listen = config.server.listen;
+  server_opts.threads = config.server.threads;
+  server_opts.static_dir = config.server.static_dir;
+  server_opts.middleware.cors_origins = config.server.cors_origins;
+  server_opts.body_limit = config.server.max_body_bytes;
+  Server server(server_opts, std::move(router));
+  if (Status s = server.start(); !s.ok()) return fail(s, "server");
+
+  // Pub/sub is lossy even without a reconnect (a scheduler that could not publish): a slow
+  // periodic resync bounds how stale an instance can be.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
+  std::thread resync([&] {
+    std::unique_lock lock(mu);
+    while (!cv.wait_for(lock, std::chrono::seconds(30), [&] { return stopping; })) {
+      lock.unlock();
+      if (Status s = api.cache().refresh_all(); !s.ok()) {
+        spdlog::warn("api: periodic resync: {}", s.to_string());
+      }
+      lock.lock();
+    }
+  });
+  spdlog::info("Mu {} api at http://{}/ (storage {}, events {})", kVersion,
+               config.server.listen.substr(0, config.server.listen.rfind(':')) + ":" +
+                   std::to_string(server.port()),
+               config.storage.url, config.coordination.url);
+
+  wait_for_shutdown(signals);
+  {
+    std::lock_guard lock(mu);
+    stopping = true;
+  }
+  cv.notify_all();
+  resync.join();
+  server.stop();
+  api.stop();
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+namespace {
+
+json::value run_json(const RunRecord& r) {
+  json::object o;
+  o["dispatch_id"] = r.dispatch_id;
+  o["board"] = r.board;
+  o["slot"] = r.slot;
+  o["epoch"] = r.epoch;
+  o["status"] = r.status;
+  if (!r.error_message.empty()) o["error"] = r.error_message;
+  o["attempt"] = r.stats.attempt;
+  o["items"] = r.stats.item_count;
+  o["collector"] = r.stats.collector;
+  o["finished_ms"] = r.stats.finished_ms;
+  return o;
+}
+
+Result<BoardChange> parse_update(const std::string& board, const std::vector<std::string>& kv) {
+  BoardChange c;
+  c.board = board;
+  for (const auto& a : kv) {
+    const auto eq = a.find('=');
+    if (eq == std::string::npos) return error(ErrorCode::kInvalid, "expected key=value: " + a);
+    const std::string key = a.substr(0, eq);
+    const std::string value = a.substr(eq + 1);
+    auto secs = [&]() -> Result<std::chrono::seconds> {
+      MU_ASSIGN_OR_RETURN(auto d, parse_duration(value));
+      return std::chrono::duration_cast<std::chrono::seconds>(d);
+    };
+    if (key == "every") {
+      MU_ASSIGN_OR_RETURN(c.every, secs());
+    } else if (key == "timeout") {
+      MU_ASSIGN_OR_RETURN(c.timeout, secs());
+    } else if (key == "jitter") {
+      MU_ASSIGN_OR_RETURN(c.jitter, secs());
+    } else if (key == "catch_up") {
+      MU_ASSIGN_OR_RETURN(c.catch_up, secs());
+    } else if (key == "cron") {
+      c.cron = value;
+    } else if (key == "tz") {
+      c.tz = value;
+    } else if (key == "group") {
+      c.group = value;
+    } else if (key == "enabled") {
+      if (value != "true" && value != "false") {
+        return error(ErrorCode::kInvalid, "enabled: expected true or false");
+      }
+      c.enabled = value == "true";
+    } else if (key == "retries") {
+      try {
+        c.retries = std::stoi(value);
+      } catch (const std::exception&) {
+        return error(ErrorCode::kInvalid, "retries: expected a number");
+      }
+    } else if (key == "misfire") {
+      c.misfire = parse_misfire_policy(value);
+      if (!c.misfire) return error(ErrorCode::kInvalid, "misfire: unknown policy " + value);
+    } else if (key == "overlap") {
+      c.overlap = parse_overlap_policy(value);
+      if (!c.overlap) return error(ErrorCode::kInvalid, "overlap: unknown policy " + value);
+    } else {
+      return error(ErrorCode::kInvalid, "unknown setting \"" + key + "\"");
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
+int run_ctl(const std::string& scheduler, const std::vector<std::string>& args) {
+  auto usage = [] {
+    std::fprintf(stderr,
+                 "usage: mu ctl --scheduler HOST:PORT status | run BOARD | runs BOARD [N] | "
+                 "update BOARD key=value...\n");
+    return 2;
+  };
+  if (args.empty()) return usage();
+  SchedulerClient client(scheduler, std::chrono::seconds(10));
+  auto report = [](const Status& s) {
+    std::fprintf(stderr, "mu ctl: %s\n", s.to_string().c_str());
+    return s.code() == ErrorCode::kInvalid || s.code() == ErrorCode::kNotFound ? 2 : 1;
+  };
+  const std::string& cmd = args[0];
+  if (cmd == "status") {
+    auto st = client.status();
+    if (!st.ok()) return report(st.status());
+    json::object o;
+    o["instance"] = st->instance;
+    o["leader"] = st->leader;
+    o["leader_instance"] = st->leader_instance;
+    o["epoch"] = st->epoch;
+    o["queue_depth"] = st->queue_depth;
+    o["last_reconcile_ms"] = st->last_reconcile_ms;
+    json::array boards;
+    for (const auto& b : st->boards) {
+      json::object bo;
+      bo["board"] = b.board;
+      bo["enabled"] = b.enabled;
+      bo["version"] = b.version;
+      if (b.next_due_s) bo["next_due_s"] = *b.next_due_s;
+      if (!b.in_flight.empty()) bo["in_flight"] = b.in_flight;
+      boards.push_back(std::move(bo));
+    }
+    o["boards"] = std::move(boards);
+    std::cout << json::serialize(o) << "\n";
+    return 0;
+  }
+  if (cmd == "run" && args.size() == 2) {
+    auto id = client.trigger_now(args[1]);
+    if (!id.ok()) return report(id.status());
+    std::cout << json::serialize(json::object{{"dispatch", *id}}) << "\n";
+    return 0;
+  }
+  if (cmd == "runs" && (args.size() == 2 || args.size() == 3)) {
+    int limit = 20;
+    if (args.size() == 3) limit = std::atoi(args[2].c_str());
+    auto runs = client.list_runs(args[1], limit);
+    if (!runs.ok()) return report(runs.status());
+    json::array arr;
+    for (const auto& r : *runs) arr.push_back(run_json(r));
+    std::cout << json::serialize(arr) << "\n";
+    return 0;
+  }
+  if (cmd == "update" && args.size() >= 3) {
+    auto change = parse_update(args[1], {args.begin() + 2, args.end()});
+    if (!change.ok()) return report(change.status());
+    auto version = client.update_schedule(*change);
+    if (!version.ok()) return report(version.status());
+    std::cout << json::serialize(json::object{{"board", args[1]}, {"version", *version}}) << "\n";
+    return 0;
+  }
+  return usage();
+}
+
+}  // namespace mu

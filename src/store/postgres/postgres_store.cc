@@ -1,0 +1,1088 @@
+#include "store/postgres/postgres_store.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <type_traits>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "store/migrations.h"
+#include "store/postgres/pg_connection.h"
+
+namespace mu {
+namespace {
+
+using pg::Params;
+using pg::PgConnection;
+using pg::PgResult;
+using pg::Transaction;
+
+// --- SQL ------------------------------------------------------------------------------
+// Fixed statements are prepared once per connection, keyed by their text. Values always
+// travel as parameters ($1, $2, ...).
+
+// Advisory lock keys (any constant 64-bit numbers, unique within the database).
+constexpr int64_t kMigrateLockKey = 0x6d755f6d69677261;    // "mu_migra"
+constexpr int64_t kCatalogueLockKey = 0x6d755f636174616c;  // "mu_catal"
+constexpr char kAdvisoryXactLock[] = "SELECT pg_advisory_xact_lock($1::bigint)";
+
+constexpr char kBeginSnapshotRead[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
+constexpr char kSelectSchemaVersion[] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+constexpr char kInsertSchemaVersion[] =
+    "INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES ($1, $2, $3)";
+
+constexpr char kUpsertSite[] = R"sql(
+INSERT INTO sites (id, name_zh, name_en, home, icon, color, region, retired)
+VALUES ($1, $2, $3, $4, $5, $6, $7, 0)
+ON CONFLICT (id) DO UPDATE SET
+  name_zh = excluded.name_zh, name_en = excluded.name_en, home = excluded.home,
+  icon = excluded.icon, color = excluded.color, region = excluded.region, retired = 0)sql";
+constexpr char kSelectActiveSites[] = "SELECT id FROM sites WHERE retired = 0";
+constexpr char kRetireSite[] = "UPDATE sites SET retired = 1 WHERE id = $1";
+
+// config_version moves when anything the catalogue owns changes (or the board returns
+// from retirement); runtime columns are not touched.
+constexpr char kUpsertBoard[] = R"sql(
+INSERT INTO boards (id, site, name_zh, name_en, kind, every_s, jitter_s, timeout_s, retries,
+                    group_name, homepage, notes, needs_cookie, needs_token, retired)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 0)
+ON CONFLICT (id) DO UPDATE SET
+  config_version = boards.config_version + CASE WHEN
+      boards.retired <> 0 OR boards.site <> excluded.site OR boards.name_zh <> excluded.name_zh
+      OR boards.name_en <> excluded.name_en OR boards.kind <> excluded.kind
+      OR boards.every_s <> excluded.every_s OR boards.jitter_s <> excluded.jitter_s
+      OR boards.timeout_s <> excluded.timeout_s OR boards.retries <> excluded.retries
+      OR boards.group_name <> excluded.group_name OR boards.homepage <> excluded.homepage
+      OR boards.notes <> excluded.notes OR boards.needs_cookie <> excluded.needs_cookie
+      OR boards.needs_token <> excluded.needs_token
+    THEN 1 ELSE 0 END,
+  site = excluded.site, name_zh = excluded.name_zh, name_en = excluded.name_en,
+  kind = excluded.kind, every_s = excluded.every_s, jitter_s = excluded.jitter_s,
+  timeout_s = excluded.timeout_s, retries = excluded.retries,
+  group_name = excluded.group_name, homepage = excluded.homepage, notes = excluded.notes,
+  needs_cookie = excluded.needs_cookie, needs_token = excluded.needs_token, retired = 0)sql";
+constexpr char kSelectActiveBoards[] = "SELECT id FROM boards WHERE retired = 0";
+constexpr char kRetireBoard[] = "UPDATE boards SET retired = 1 WHERE id = $1";
+
+// The fence row lock serializes every snapshot and run writer (also across processes), so
+// MAX(id) + 1 ids are unique and increase in commit order.
+constexpr char kLockFence[] = "SELECT epoch FROM fence WHERE id = 1 FOR UPDATE";
+constexpr char kSetFence[] = "UPDATE fence SET epoch = $1 WHERE id = 1";
+constexpr char kSelectFence[] = "SELECT epoch FROM fence WHERE id = 1";
+constexpr char kRaiseFence[] =
+    "UPDATE fence SET epoch = GREATEST(epoch, $1) WHERE id = 1 RETURNING epoch";
+
+constexpr char kSelectSnapshotByDispatch[] = "SELECT id FROM snapshots WHERE dispatch_id = $1";
+constexpr char kSelectBoardRetired[] = "SELECT retired FROM boards WHERE id = $1";
+constexpr char kLockBoard[] = "SELECT retired FROM boards WHERE id = $1 FOR NO KEY UPDATE";
+constexpr char kNextSnapshotId[] = "SELECT COALESCE(MAX(id), 0) + 1 FROM snapshots";
+constexpr char kInsertSnapshot[] = R"sql(
+INSERT INTO snapshots (id, board, fetched_at_ms, epoch, dispatch_id, slot, item_count)
+VALUES ($1, $2, $3, $4, $5, $6, $7))sql";
+// Multi-row statements, completed by multi_row_values().
+constexpr char kInsertSnapshotItemsHead[] = R"sql(
+INSERT INTO snapshot_items (snapshot_id, rank, item_key, title, url, mobile_url, summary, image,
+                            hot, hot_text, label, author, published_at_ms, extra)
+VALUES )sql";
+constexpr int kSnapshotItemWidth = 14;
+// first_seen stays the earliest, best_rank the lowest; the rest follows the newest fetch.
+constexpr char kUpsertItemsHead[] = R"sql(
+INSERT INTO items (board, item_key, title, url, first_seen_ms, last_seen_ms, best_rank,
+                   last_rank, times_seen)
+VALUES )sql";
+constexpr int kUpsertItemWidth = 8;
+constexpr char kUpsertItemsTail[] = R"sql(
+ON CONFLICT (board, item_key) DO UPDATE SET
+  title = excluded.title, url = excluded.url,
+  first_seen_ms = LEAST(items.first_seen_ms, excluded.first_seen_ms),
+  last_seen_ms = GREATEST(items.last_seen_ms, excluded.last_seen_ms),
+  best_rank = LEAST(items.best_rank, excluded.best_rank),
+  last_rank = excluded.last_rank,
+  times_seen = items.times_seen + 1)sql";
+// Rows per multi-row statement: well under PostgreSQL's 65535 parameters.
+constexpr size_t kRowsPerStatement = 250;
+
+constexpr char kInsertRun[] = R"sql(
+INSERT INTO runs (id, dispatch_id, attempt, board, slot, epoch, status, error_message,
+                  started_ms, finished_ms, http_status, bytes, item_count, collector)
+VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM runs),
+        $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13))sql";
+constexpr char kBoardCommitted[] = R"sql(
+UPDATE boards SET last_ok_ms = $2, last_run_ms = $2, version = $3, item_count = $4,
+                  last_error_code = '', last_error = ''
+WHERE id = $1)sql";
+constexpr char kBoardFailed[] = R"sql(
+UPDATE boards SET last_run_ms = $2, last_error_code = $3, last_error = $4 WHERE id = $1)sql";
+
+// Run history: two correlated subqueries over the newest kRecentRunsWindow runs of the
+// board, each reading the runs_board_id index backwards and stopping after that many rows.
+#define MU_PG_RECENT_RUNS_OF_B \
+  "(SELECT status FROM runs WHERE board = b.id ORDER BY id DESC LIMIT 20) recent"
+static_assert(kRecentRunsWindow == 20, "keep the LIMIT of MU_PG_RECENT_RUNS_OF_B in step");
+#define MU_PG_RECENT_RUN_COUNT "(SELECT COUNT(*) FROM " MU_PG_RECENT_RUNS_OF_B ")"
+#define MU_PG_RECENT_OK_COUNT \
+  "(SELECT COUNT(*) FROM " MU_PG_RECENT_RUNS_OF_B " WHERE recent.status = 'ok')"
+#define MU_PG_BOARD_STATE_COLUMNS                                           \
+  "b.id, b.enabled, b.last_ok_ms, b.last_run_ms, b.version, b.item_count, " \
+  "b.last_error_code, b.last_error, " MU_PG_RECENT_RUN_COUNT ", " MU_PG_RECENT_OK_COUNT
+constexpr int kBoardStateColumnCount = 10;
+
+constexpr char kSelectBoardStates[] =
+    "SELECT " MU_PG_BOARD_STATE_COLUMNS " FROM boards b WHERE b.retired = 0 ORDER BY b.id";
+constexpr char kSelectBoardState[] =
+    "SELECT " MU_PG_BOARD_STATE_COLUMNS " FROM boards b WHERE b.id = $1 AND b.retired = 0";
+
+// board_view, query 1: the board's state joined with its two newest snapshots (newest
+// first); one row with NULL snapshot columns when it has none.
+constexpr char kSelectViewHead[] =
+    "SELECT " MU_PG_BOARD_STATE_COLUMNS R"sql(, s.id, s.fetched_at_ms, s.epoch, s.dispatch_id
+FROM boards b
+LEFT JOIN snapshots s ON s.board = b.id AND s.id IN (
+  SELECT id FROM snapshots WHERE board = $1 ORDER BY id DESC LIMIT 2)
+WHERE b.id = $1 AND b.retired = 0
+ORDER BY s.id DESC)sql";
+// board_view, query 2: the newest snapshot's items with their history, then the keys of
+// the previous snapshot, each in rank order.
+constexpr char kSelectViewItems[] = R"sql(
+SELECT si.snapshot_id, si.rank, si.item_key, si.title, si.url, si.mobile_url, si.summary,
+       si.image, si.hot, si.hot_text, si.label, si.author, si.published_at_ms, si.extra,
+       i.first_seen_ms, i.best_rank
+FROM snapshot_items si
+LEFT JOIN items i ON i.board = $1 AND i.item_key = si.item_key
+WHERE si.snapshot_id = $2
+UNION ALL
+SELECT snapshot_id, rank, item_key, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       NULL, NULL, NULL, NULL
+FROM snapshot_items
+WHERE snapshot_id = $3
+ORDER BY 1 DESC, 2)sql";
+
+constexpr char kSelectRuns[] = R"sql(
+SELECT dispatch_id, board, slot, epoch, status, error_message, started_ms, finished_ms,
+       http_status, bytes, item_count, attempt, collector
+FROM runs WHERE board = $1 ORDER BY id DESC LIMIT $2)sql";
+
+// Snapshots beyond the newest $1 of their board; their items go by ON DELETE CASCADE.
+constexpr char kPruneSnapshots[] = R"sql(
+DELETE FROM snapshots WHERE id IN (
+  SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY board ORDER BY id DESC) AS position
+                  FROM snapshots) ranked
+  WHERE position > $1))sql";
+
+constexpr char kSelectOverrideVersion[] = "SELECT version FROM board_overrides WHERE board = $1";
+constexpr char kUpsertOverride[] =
+    "INSERT INTO board_overrides (board, version, body, updated_ms) VALUES ($1, $2, $3, $4) "
+    "ON CONFLICT (board) DO UPDATE SET version = excluded.version, body = excluded.body, "
+    "updated_ms = excluded.updated_ms";
+constexpr char kSelectOverrides[] =
+    "SELECT board, version, body, updated_ms FROM board_overrides ORDER BY board";
+
+// --- helpers --------------------------------------------------------------------------
+
+Status invalid(std::string message) { return error(ErrorCode::kInvalid, std::move(message)); }
+
+Status unknown_board(const std::string& board) {
+  return error(ErrorCode::kNotFound, "unknown board '" + pg::make_storable_text(board) + "'");
+}
+
+// kInvalid unless PostgreSQL text can hold `value`.
+Status check_text(std::string_view value, std::string_view what) {
+  if (pg::is_storable_text(value)) {
+    return ok_status();
+  }
+  return invalid(std::string(what) +
+                 " has a NUL byte or invalid UTF-8, which PostgreSQL text cannot hold");
+}
+
+// " ($1, ..., $w<suffix>), (...)" for `rows` rows of `width` parameters each.
+std::string multi_row_values(std::string_view head, size_t rows, int width,
+                             std::string_view row_suffix, std::string_view tail) {
+  std::string sql(head);
+  sql.reserve(head.size() + tail.size() + rows * static_cast<size_t>(width) * 6);
+  int next = 1;
+  for (size_t row = 0; row < rows; ++row) {
+    sql += row == 0 ? "(" : ", (";
+    for (int column = 0; column < width; ++column) {
+      if (column > 0) {
+        sql += ", ";
+      }
+      sql += '$';
+      sql += std::to_string(next++);
+    }
+    sql += row_suffix;
+    sql += ')';
+  }
+  sql += tail;
+  return sql;
+}
+
+// `extra` as a JSON array of [name, value] pairs (order and repeated names kept), the
+// format the SQLite store uses too. Empty -> NULL column (nullopt).
+Result<std::optional<std::string>> extra_to_json(
+    const std::vector<std::pair<std::string, std::string>>& extra) {
+  if (extra.empty()) {
+    return std::optional<std::string>();
+  }
+  try {
+    boost::json::array pairs;
+    pairs.reserve(extra.size());
+    for (const auto& [name, value] : extra) {
+      pairs.emplace_back(
+          boost::json::array{boost::json::string_view(name), boost::json::string_view(value)});
+    }
+    return std::optional<std::string>(boost::json::serialize(pairs));
+  } catch (const std::exception& e) {
+    return error(ErrorCode::kInternal, std::string("encoding item extra: ") + e.what());
+  }
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> extra_from_json(std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (text.empty()) {
+    return out;
+  }
+  try {
+    boost::system::error_code ec;
+    const boost::json::value value = boost::json::parse(text, ec);
+    if (ec || !value.is_array()) {
+      return error(ErrorCode::kInternal, "stored item extra is not a JSON array");
+    }
+    for (const boost::json::value& pair : value.get_array()) {
+      const boost::json::array* fields = pair.if_array();
+      if (fields == nullptr || fields->size() != 2 || !(*fields)[0].is_string() ||
+          !(*fields)[1].is_string()) {
+        return error(ErrorCode::kInternal, "stored item extra has an entry that is not a pair");
+      }
+      const boost::json::string& name = (*fields)[0].get_string();
+      const boost::json::string& value_text = (*fields)[1].get_string();
+      out.emplace_back(std::string(name.data(), name.size()),
+                       std::string(value_text.data(), value_text.size()));
+    }
+  } catch (const std::exception& e) {
+    return error(ErrorCode::kInternal, std::string("decoding item extra: ") + e.what());
+  }
+  return out;
+}
+
+// A commit's items, checked and with `extra` encoded, ready to bind.
+struct PreparedItem {
+  const Item* item = nullptr;
+  std::optional<std::string> extra;
+};
+
+Result<std::vector<PreparedItem>> prepare_items(const std::vector<Item>& items) {
+  std::vector<PreparedItem> out;
+  out.reserve(items.size());
+  std::unordered_set<std::string_view> keys;
+  keys.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    const Item& item = items[i];
+    const std::string at = "item at rank " + std::to_string(i + 1);
+    if (item.key.empty()) {
+      return invalid(at + " has no key");
+    }
+    if (!keys.insert(item.key).second) {
+      return invalid("duplicate item key '" + pg::make_storable_text(item.key) + "' at rank " +
+                     std::to_string(i + 1));
+    }
+    const std::pair<std::string_view, const std::string*> fields[] = {
+        {"key", &item.key},           {"title", &item.title},
+        {"url", &item.url},           {"mobile_url", &item.mobile_url},
+        {"summary", &item.summary},   {"image", &item.image},
+        {"hot_text", &item.hot_text}, {"label", &item.label},
+        {"author", &item.author}};
+    for (const auto& [field, value] : fields) {
+      MU_RETURN_IF_ERROR(check_text(*value, at + " " + std::string(field)));
+    }
+    for (const auto& [name, value] : item.extra) {
+      MU_RETURN_IF_ERROR(check_text(name, at + " extra name"));
+      MU_RETURN_IF_ERROR(check_text(value, at + " extra value"));
+    }
+    MU_ASSIGN_OR_RETURN(std::optional<std::string> extra, extra_to_json(item.extra));
+    out.push_back(PreparedItem{&item, std::move(extra)});
+  }
+  return out;
+}
+
+Result<int64_t> query_int(PgConnection& db, std::string_view sql, const Params& params = {}) {
+  MU_ASSIGN_OR_RETURN(PgResult result, db.query(sql, params));
+  if (result.rows() < 1) {
+    return error(ErrorCode::kInternal, "postgres: no row from `" + std::string(sql) + "`");
+  }
+  return result.int64(0, 0);
+}
+
+BoardState read_board_state(const PgResult& result, int row) {
+  BoardState state;
+  state.board = std::string(result.text(row, 0));
+  state.enabled = result.int64(row, 1) != 0;
+  state.fetched_at_ms = result.int64(row, 2);
+  state.last_run_at_ms = result.int64(row, 3);
+  state.version = result.int64(row, 4);
+  state.item_count = static_cast<int>(result.int64(row, 5));
+  state.last_error_code = std::string(result.text(row, 6));
+  state.last_error = std::string(result.text(row, 7));
+  state.stale = !state.last_error_code.empty();
+  state.recent_runs = static_cast<int>(result.int64(row, 8));
+  state.recent_ok = static_cast<int>(result.int64(row, 9));
+  return state;
+}
+
+// Takes the fence row lock (serializing every snapshot and run writer); kFenced when
+// `epoch` is below the fence, otherwise raises the fence to `epoch`.
+Status check_and_raise_fence(PgConnection& db, int64_t epoch) {
+  MU_ASSIGN_OR_RETURN(int64_t fence, query_int(db, kLockFence));
+  if (epoch < fence) {
+    return error(ErrorCode::kFenced, "epoch " + std::to_string(epoch) +
+                                         " is below the store's fence epoch " +
+                                         std::to_string(fence));
+  }
+  if (epoch > fence) {
+    MU_RETURN_IF_ERROR(db.query(kSetFence, Params().add_int(epoch)).status());
+  }
+  return ok_status();
+}
+
+// kConflict when `dispatch_id` already has a snapshot.
+Status check_not_committed(PgConnection& db, const std::string& dispatch_id) {
+  MU_ASSIGN_OR_RETURN(PgResult result,
+                      db.query(kSelectSnapshotByDispatch, Params().add_text(dispatch_id)));
+  if (result.rows() > 0) {
+    return error(ErrorCode::kConflict, "dispatch '" + dispatch_id +
+                                           "' was already committed as snapshot " +
+                                           std::to_string(result.int64(0, 0)));
+  }
+  return ok_status();
+}
+
+// kNotFound unless `board` exists and is not retired. `sql` selects the retired flag.
+Status check_board_active(PgConnection& db, const std::string& board,
+                          std::string_view sql = kSelectBoardRetired) {
+  MU_ASSIGN_OR_RETURN(PgResult result, db.query(sql, Params().add_text(board)));
+  if (result.rows() == 0 || result.int64(0, 0) != 0) {
+    return unknown_board(board);
+  }
+  return ok_status();
+}
+
+Status insert_run(PgConnection& db, const std::string& dispatch_id, const std::string& board,
+                  int64_t slot, int64_t epoch, std::string_view status,
+                  std::string_view error_message, const RunStats& stats) {
+  Params params;
+  params.add_text(dispatch_id)
+      .add_int(stats.attempt)
+      .add_text(board)
+      .add_int(slot)
+      .add_int(epoch)
+      .add_text(status)
+      .add_text(error_message)
+      .add_int(stats.started_ms)
+      .add_int(stats.finished_ms)
+      .add_int(stats.http_status)
+      .add_int(stats.bytes)
+      .add_int(stats.item_count)
+      .add_text(stats.collector);
+  return db.query(kInsertRun, params).status();
+}
+
+Status insert_items(PgConnection& db, const std::string& board, int64_t snapshot_id,
+                    int64_t fetched_at_ms, const std::vector<PreparedItem>& items) {
+  for (size_t start = 0; start < items.size(); start += kRowsPerStatement) {
+    const size_t count = std::min(kRowsPerStatement, items.size() - start);
+    Params rows;
+    Params history;
+    for (size_t i = start; i < start + count; ++i) {
+      const Item& item = *items[i].item;
+      const auto rank = static_cast<int64_t>(i + 1);
+      rows.add_int(snapshot_id)
+          .add_int(rank)
+          .add_text(item.key)
+          .add_text(item.title)
+          .add_text(item.url)
+          .add_text(item.mobile_url)
+          .add_text(item.summary)
+          .add_text(item.image)
+          .add_optional_double(item.hot)
+          .add_text(item.hot_text)
+          .add_text(item.label)
+          .add_text(item.author)
+          .add_optional_int(item.published_at_ms);
+      if (items[i].extra) {
+        rows.add_text(*items[i].extra);
+      } else {
+        rows.add_null();
+      }
+      history.add_text(board)
+          .add_text(item.key)
+          .add_text(item.title)
+          .add_text(item.url)
+          .add_int(fetched_at_ms)
+          .add_int(fetched_at_ms)
+          .add_int(rank)
+          .add_int(rank);
+    }
+    MU_RETURN_IF_ERROR(
+        db.query_uncached(
+              multi_row_values(kInsertSnapshotItemsHead, count, kSnapshotItemWidth, "", ""), rows)
+            .status());
+    MU_RETURN_IF_ERROR(db.query_uncached(multi_row_values(kUpsertItemsHead, count, kUpsertItemWidth,
+                                                          ", 1", kUpsertItemsTail),
+                                         history)
+                           .status());
+  }
+  return ok_status();
+}
+
+// Ids present in the table's `retired = 0` rows but not in `keep`.
+Result<std::vector<std::string>> active_ids_not_in(PgConnection& db, std::string_view sql,
+                                                   const std::unordered_set<std::string>& keep) {
+  MU_ASSIGN_OR_RETURN(PgResult result, db.query(sql));
+  std::vector<std::string> out;
+  for (int row = 0; row < result.rows(); ++row) {
+    std::string id(result.text(row, 0));
+    if (!keep.contains(id)) {
+      out.push_back(std::move(id));
+    }
+  }
+  return out;
+}
+
+Status retire(PgConnection& db, std::string_view sql, const std::vector<std::string>& ids) {
+  for (const std::string& id : ids) {
+    MU_RETURN_IF_ERROR(db.query(sql, Params().add_text(id)).status());
+  }
+  return ok_status();
+}
+
+Status status_of(const Status& status) { return status; }
+template <typename T>
+Status status_of(const Result<T>& result) {
+  return result.status();
+}
+
+// ---------------------------------------------------------------------------------------
+
+class PostgresStore final : public Store {
+ public:
+  PostgresStore(pg::ConnectionConfig config, const PostgresStoreOptions& options,
+                std::unique_ptr<PgConnection> first);
+  ~PostgresStore() override = default;
+
+  Status migrate() override;
+  Status sync_catalogue(const std::vector<Site>& sites,
+                        const std::vector<BoardMeta>& boards) override;
+  Result<int64_t> commit_snapshot(const CommitRequest& request) override;
+  Status record_failure(const FailureRecord& failure) override;
+  Result<std::optional<BoardView>> board_view(const std::string& board) override;
+  Result<std::vector<BoardState>> board_states() override;
+  Result<BoardState> board_state(const std::string& board) override;
+  Result<std::vector<RunRecord>> runs(const std::string& board, int limit) override;
+  Result<int64_t> prune_snapshots(int keep_per_board) override;
+  Result<int64_t> fence_epoch() override;
+  Result<int64_t> raise_fence(int64_t epoch) override;
+  Result<int64_t> put_board_override(const std::string& board, int64_t expected_version,
+                                     const std::string& json, int64_t now_ms) override;
+  Result<std::vector<BoardOverrideRecord>> board_overrides() override;
+
+ private:
+  // A pooled connection borrowed for one call; goes back to the pool (or is closed when it
+  // broke, is mid-transaction or predates a detected failure) on destruction.
+  class Lease {
+   public:
+    Lease(PostgresStore* store, std::unique_ptr<PgConnection> conn, uint64_t generation)
+        : store_(store), conn_(std::move(conn)), generation_(generation) {}
+    Lease(Lease&& other) noexcept = default;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease() {
+      if (conn_) {
+        store_->release(std::move(conn_), generation_);
+      }
+    }
+    PgConnection& conn() { return *conn_; }
+
+   private:
+    PostgresStore* store_;
+    std::unique_ptr<PgConnection> conn_;
+    uint64_t generation_;
+  };
+  struct Idle {
+    std::unique_ptr<PgConnection> conn;
+    uint64_t generation = 0;
+  };
+
+  Result<Lease> acquire();
+  void release(std::unique_ptr<PgConnection> conn, uint64_t generation);
+  // Closes the idle connections and marks every open one as not to be pooled again: after
+  // one connection broke, the others most likely did too.
+  void invalidate_connections();
+
+  // Runs `op` on a pooled connection; once more on a fresh connection when the first one
+  // broke and the outcome is known (see the header). Errors get `context` prepended.
+  template <typename Op>
+  auto run(const std::string& context, Op&& op) -> decltype(op(std::declval<PgConnection&>()));
+
+  const pg::ConnectionConfig config_;
+  const int pool_size_;
+  std::unique_ptr<Clock> own_clock_;  // when the options name no clock
+  const Clock* clock_;
+
+  std::mutex pool_mu_;
+  std::condition_variable pool_cv_;
+  std::vector<Idle> idle_;   // by pool_mu_
+  int open_ = 0;             // by pool_mu_: leased + idle
+  uint64_t generation_ = 0;  // by pool_mu_
+};
+
+PostgresStore::PostgresStore(pg::ConnectionConfig config, const PostgresStoreOptions& options,
+                             std::unique_ptr<PgConnection> first)
+    : config_(std::move(config)),
+      pool_size_(std::max(options.pool_size, 1)),
+      own_clock_(options.clock == nullptr ? std::make_unique<SystemClock>() : nullptr),
+      clock_(options.clock != nullptr ? options.clock : own_clock_.get()) {
+  // release() runs in destructors: keep it from allocating.
+  idle_.reserve(static_cast<size_t>(pool_size_));
+  idle_.push_back(Idle{std::move(first), generation_});
+  open_ = 1;
+}
+
+Result<PostgresStore::Lease> PostgresStore::acquire() {
+  std::vector<std::unique_ptr<PgConnection>> stale;  // closed after the lock is released
+  uint64_t generation = 0;
+  {
+    std::unique_lock lock(pool_mu_);
+    pool_cv_.wait(lock, [&] { return !idle_.empty() || open_ < pool_size_; });
+    while (!idle_.empty()) {
+      Idle entry = std::move(idle_.back());
+      idle_.pop_back();
+      if (entry.generation == generation_ && !entry.conn->broken()) {
+        return Lease(this, std::move(entry.conn), entry.generation);
+      }
+      stale.push_back(std::move(entry.conn));
+      --open_;
+    }
+    ++open_;
+    generation = generation_;
+  }
+  stale.clear();
+  auto conn = PgConnection::connect(config_);  // not under the lock: it may take a while
+  if (!conn.ok()) {
+    {
+      std::lock_guard lock(pool_mu_);
+      --open_;
+    }
+    pool_cv_.notify_one();
+    return conn.status();
+  }
+  return Lease(this, std::move(conn).value(), generation);
+}
+
+void PostgresStore::release(std::unique_ptr<PgConnection> conn, uint64_t generation) {
+  const bool reusable = conn->idle();
+  std::unique_ptr<PgConnection> discard;
+  {
+    std::lock_guard lock(pool_mu_);
+    if (reusable && generation == generation_) {
+      idle_.push_back(Idle{std::move(conn), generation});
+    } else {
+      discard = std::move(conn);
+      --open_;
+    }
+  }
+  pool_cv_.notify_one();
+}
+
+void PostgresStore::invalidate_connections() {
+  std::vector<Idle> closing;
+  {
+    std::lock_guard lock(pool_mu_);
+    ++generation_;
+    open_ -= static_cast<int>(idle_.size());
+    closing.reserve(idle_.size());
+    for (Idle& entry : idle_) {
+      closing.push_back(std::move(entry));
+    }
+    idle_.clear();
+  }
+  pool_cv_.notify_all();
+}
+
+template <typename Op>
+auto PostgresStore::run(const std::string& context, Op&& op)
+    -> decltype(op(std::declval<PgConnection&>())) {
+  using Out = decltype(op(std::declval<PgConnection&>()));
+  for (int attempt = 1;; ++attempt) {
+    auto lease = acquire();
+    if (!lease.ok()) {
+      return Out(lease.status().with_context(context));
+    }
+    PgConnection& conn = lease->conn();
+    conn.begin_attempt();
+    Out result = op(conn);
+    if (result.ok()) {
+      return result;
+    }
+    const Status status = status_of(result);
+    if (attempt == 1 && conn.broken() && !conn.outcome_unknown()) {
+      spdlog::warn("postgres {}: {}: connection lost ({}); reconnecting and trying once more",
+                   config_.description, context, status.message());
+      invalidate_connections();
+      continue;  // the lease closes the broken connection
+    }
+    return Out(status.with_context(context));
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Writes
+
+Status PostgresStore::migrate() {
+  const int latest = latest_schema_version();
+  // One transaction per migration, each under the migration advisory lock, so processes
+  // migrating at once apply every migration exactly once.
+  auto step = [&](PgConnection& db) -> Result<bool> {  // true: another step may be due
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin());
+    MU_RETURN_IF_ERROR(db.query(kAdvisoryXactLock, Params().add_int(kMigrateLockKey)).status());
+    MU_RETURN_IF_ERROR(
+        db.exec(std::string(kSchemaMigrationsTableSql), "creating schema_migrations"));
+    MU_ASSIGN_OR_RETURN(int64_t current, query_int(db, kSelectSchemaVersion));
+    if (current > latest) {
+      return error(ErrorCode::kConfig,
+                   "postgres " + config_.description + ": the database schema is at version " +
+                       std::to_string(current) + ", newer than this binary knows (" +
+                       std::to_string(latest) + "); upgrade mu");
+    }
+    if (current == latest) {
+      MU_RETURN_IF_ERROR(txn.commit());
+      return false;
+    }
+    const Migration& migration = embedded_migrations()[static_cast<size_t>(current)];
+    // A migration may rewrite big tables: not bounded by the per-statement timeout.
+    MU_RETURN_IF_ERROR(db.exec("SET LOCAL statement_timeout = 0", "lifting the timeout"));
+    MU_RETURN_IF_ERROR(
+        db.exec(std::string(migration.sql), "applying " + std::string(migration.name)));
+    MU_RETURN_IF_ERROR(db.query(kInsertSchemaVersion, Params()
+                                                          .add_int(migration.version)
+                                                          .add_text(migration.name)
+                                                          .add_int(clock_->now_ms()))
+                           .status());
+    MU_RETURN_IF_ERROR(txn.commit());
+    spdlog::info("postgres {}: applied migration {}", config_.description, migration.name);
+    return true;
+  };
+  while (true) {
+    MU_ASSIGN_OR_RETURN(bool more, run("migrate", step));
+    if (!more) {
+      return ok_status();
+    }
+  }
+}
+
+Status PostgresStore::sync_catalogue(const std::vector<Site>& sites,
+                                     const std::vector<BoardMeta>& boards) {
+  std::unordered_set<std::string> site_ids;
+  for (const Site& site : sites) {
+    if (site.id.empty()) {
+      return invalid("sync_catalogue: a site has an empty id");
+    }
+    if (!site_ids.insert(site.id).second) {
+      return invalid("sync_catalogue: duplicate site '" + pg::make_storable_text(site.id) + "'");
+    }
+    for (const std::string* text : {&site.id, &site.name_zh, &site.name_en, &site.home, &site.icon,
+                                    &site.color, &site.region}) {
+      MU_RETURN_IF_ERROR(
+          check_text(*text, "sync_catalogue: site '" + pg::make_storable_text(site.id) + "'"));
+    }
+  }
+  std::unordered_set<std::string> board_ids;
+  for (const BoardMeta& board : boards) {
+    if (board.id.empty()) {
+      return invalid("sync_catalogue: a board has an empty id");
+    }
+    if (!board_ids.insert(board.id).second) {
+      return invalid("sync_catalogue: duplicate board '" + pg::make_storable_text(board.id) + "'");
+    }
+    if (!site_ids.contains(board.site)) {
+      return invalid("sync_catalogue: board '" + pg::make_storable_text(board.id) +
+                     "' names unknown site '" + pg::make_storable_text(board.site) + "'");
+    }
+    for (const std::string* text :
+         {&board.id, &board.name_zh, &board.name_en, &board.group, &board.homepage, &board.notes}) {
+      MU_RETURN_IF_ERROR(
+          check_text(*text, "sync_catalogue: board '" + pg::make_storable_text(board.id) + "'"));
+    }
+  }
+
+  return run("sync_catalogue", [&](PgConnection& db) -> Status {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin());
+    // Concurrent syncs would lock the same rows in different orders: one at a time.
+    MU_RETURN_IF_ERROR(db.query(kAdvisoryXactLock, Params().add_int(kCatalogueLockKey)).status());
+    for (const Site& site : sites) {
+      Params params;
+      params.add_text(site.id)
+          .add_text(site.name_zh)
+          .add_text(site.name_en)
+          .add_text(site.home)
+          .add_text(site.icon)
+          .add_text(site.color)
+          .add_text(site.region);
+      MU_RETURN_IF_ERROR(db.query(kUpsertSite, params).status());
+    }
+    for (const BoardMeta& board : boards) {
+      Params params;
+      params.add_text(board.id)
+          .add_text(board.site)
+          .add_text(board.name_zh)
+          .add_text(board.name_en)
+          .add_text(board_kind_name(board.kind))
+          .add_int(board.schedule.every.count())
+          .add_int(board.schedule.jitter.count())
+          .add_int(board.schedule.timeout.count())
+          .add_int(board.schedule.retries)
+          .add_text(board.group)
+          .add_text(board.homepage)
+          .add_text(board.notes)
+          .add_int(board.needs_cookie ? 1 : 0)
+          .add_int(board.needs_token ? 1 : 0);
+      MU_RETURN_IF_ERROR(db.query(kUpsertBoard, params).status());
+    }
+    MU_ASSIGN_OR_RETURN(auto gone_boards, active_ids_not_in(db, kSelectActiveBoards, board_ids));
+    MU_RETURN_IF_ERROR(retire(db, kRetireBoard, gone_boards));
+    MU_ASSIGN_OR_RETURN(auto gone_sites, active_ids_not_in(db, kSelectActiveSites, site_ids));
+    MU_RETURN_IF_ERROR(retire(db, kRetireSite, gone_sites));
+    return txn.commit();
+  });
+}
+
+Result<int64_t> PostgresStore::commit_snapshot(const CommitRequest& request) {
+  const std::string context = "commit_snapshot " + pg::make_storable_text(request.dispatch_id);
+  if (request.board.empty()) {
+    return invalid(context + ": empty board");
+  }
+  if (request.dispatch_id.empty()) {
+    return invalid("commit_snapshot: empty dispatch id");
+  }
+  MU_RETURN_IF_ERROR(check_text(request.board, context + ": board"));
+  MU_RETURN_IF_ERROR(check_text(request.dispatch_id, context + ": dispatch id"));
+  MU_RETURN_IF_ERROR(check_text(request.stats.collector, context + ": collector"));
+  auto prepared = prepare_items(request.items);
+  if (!prepared.ok()) {
+    return prepared.status().with_context(context);
+  }
+  const std::vector<PreparedItem>& items = *prepared;
+
+  return run(context, [&](PgConnection& db) -> Result<int64_t> {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin());
+    MU_RETURN_IF_ERROR(check_and_raise_fence(db, request.epoch));
+    MU_RETURN_IF_ERROR(check_not_committed(db, request.dispatch_id));
+    MU_RETURN_IF_ERROR(check_board_active(db, request.board));
+
+    const int64_t fetched_at_ms = request.stats.finished_ms;
+    const auto item_count = static_cast<int64_t>(items.size());
+    MU_ASSIGN_OR_RETURN(int64_t snapshot_id, query_int(db, kNextSnapshotId));
+    {
+      Params params;
+      params.add_int(snapshot_id)
+          .add_text(request.board)
+          .add_int(fetched_at_ms)
+          .add_int(request.epoch)
+          .add_text(request.dispatch_id)
+          .add_int(request.slot)
+          .add_int(item_count);
+      MU_RETURN_IF_ERROR(db.query(kInsertSnapshot, params).status());
+    }
+    MU_RETURN_IF_ERROR(insert_items(db, request.board, snapshot_id, fetched_at_ms, items));
+    MU_RETURN_IF_ERROR(insert_run(db, request.dispatch_id, request.board, request.slot,
+                                  request.epoch, "ok", "", request.stats));
+    {
+      Params params;
+      params.add_text(request.board)
+          .add_int(fetched_at_ms)
+          .add_int(snapshot_id)
+          .add_int(item_count);
+      MU_RETURN_IF_ERROR(db.query(kBoardCommitted, params).status());
+    }
+    MU_RETURN_IF_ERROR(txn.commit());
+    return snapshot_id;
+  });
+}
+
+Status PostgresStore::record_failure(const FailureRecord& failure) {
+  const std::string context = "record_failure " + pg::make_storable_text(failure.dispatch_id);
+  if (failure.board.empty()) {
+    return invalid(context + ": empty board");
+  }
+  if (failure.dispatch_id.empty()) {
+    return invalid("record_failure: empty dispatch id");
+  }
+  if (failure.error.ok()) {
+    return invalid(context + ": the error is ok");
+  }
+  MU_RETURN_IF_ERROR(check_text(failure.board, context + ": board"));
+  MU_RETURN_IF_ERROR(check_text(failure.dispatch_id, context + ": dispatch id"));
+  MU_RETURN_IF_ERROR(check_text(failure.stats.collector, context + ": collector"));
+  // A diagnostic from anywhere (e.g. a response body): stored as close as it can be.
+  const std::string message = pg::make_storable_text(failure.error.message());
+  const std::string_view code = error_code_name(failure.error.code());
+
+  return run(context, [&](PgConnection& db) -> Status {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin());
+    MU_RETURN_IF_ERROR(check_and_raise_fence(db, failure.epoch));
+    MU_RETURN_IF_ERROR(check_not_committed(db, failure.dispatch_id));
+    MU_RETURN_IF_ERROR(check_board_active(db, failure.board));
+    MU_RETURN_IF_ERROR(insert_run(db, failure.dispatch_id, failure.board, failure.slot,
+                                  failure.epoch, code, message, failure.stats));
+    Params params;
+    params.add_text(failure.board)
+        .add_int(failure.stats.finished_ms)
+        .add_text(code)
+        .add_text(message);
+    MU_RETURN_IF_ERROR(db.query(kBoardFailed, params).status());
+    return txn.commit();
+  });
+}
+
+Result<int64_t> PostgresStore::prune_snapshots(int keep_per_board) {
+  const int64_t keep = std::max(keep_per_board, 1);
+  return run("prune_snapshots", [&](PgConnection& db) -> Result<int64_t> {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin());
+    MU_ASSIGN_OR_RETURN(PgResult deleted, db.query(kPruneSnapshots, Params().add_int(keep)));
+    MU_RETURN_IF_ERROR(txn.commit());
+    return deleted.affected_rows();
+  });
+}
+
+Result<int64_t> PostgresStore::raise_fence(int64_t epoch) {
+  // One idempotent statement: safe to run again after a lost connection.
+  return run("raise_fence", [&](PgConnection& db) -> Result<int64_t> {
+    return query_int(db, kRaiseFence, Params().add_int(epoch));
+  });
+}
+
+Result<int64_t> PostgresStore::put_board_override(const std::string& board,
+                                                  int64_t expected_version, const std::string& json,
+                                                  int64_t now_ms) {
+  const std::string context = "put_board_override " + pg::make_storable_text(board);
+  if (!pg::is_storable_text(board)) {
+    return unknown_board(board).with_context(context);
+  }
+  MU_RETURN_IF_ERROR(check_text(json, context + ": document"));
+  return run(context, [&](PgConnection& db) -> Result<int64_t> {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin());
+    // The board's row lock makes concurrent puts on one board take turns.
+    MU_RETURN_IF_ERROR(check_board_active(db, board, kLockBoard));
+    MU_ASSIGN_OR_RETURN(PgResult stored,
+                        db.query(kSelectOverrideVersion, Params().add_text(board)));
+    const int64_t current = stored.rows() > 0 ? stored.int64(0, 0) : 0;
+    if (current != expected_version) {
+      return error(ErrorCode::kConflict, "board override of " + board + " is at version " +
+                                             std::to_string(current) + ", not " +
+                                             std::to_string(expected_version));
+    }
+    Params params;
+    params.add_text(board).add_int(current + 1).add_text(json).add_int(now_ms);
+    MU_RETURN_IF_ERROR(db.query(kUpsertOverride, params).status());
+    MU_RETURN_IF_ERROR(txn.commit());
+    return current + 1;
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Reads
+
+Result<std::optional<BoardView>> PostgresStore::board_view(const std::string& board) {
+  const std::string context = "board_view " + pg::make_storable_text(board);
+  if (!pg::is_storable_text(board)) {
+    return unknown_board(board).with_context(context);
+  }
+  return run(context, [&](PgConnection& db) -> Result<std::optional<BoardView>> {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin(kBeginSnapshotRead));
+    BoardView view;
+    int64_t previous_id = 0;
+    {
+      MU_ASSIGN_OR_RETURN(PgResult head, db.query(kSelectViewHead, Params().add_text(board)));
+      if (head.rows() == 0) {
+        return unknown_board(board);
+      }
+      view.state = read_board_state(head, 0);
+      constexpr int s = kBoardStateColumnCount;
+      if (head.is_null(0, s)) {
+        MU_RETURN_IF_ERROR(txn.commit());
+        return std::optional<BoardView>();
+      }
+      view.snapshot.id = head.int64(0, s);
+      view.snapshot.board = board;
+      view.snapshot.fetched_at_ms = head.int64(0, s + 1);
+      view.snapshot.epoch = head.int64(0, s + 2);
+      view.snapshot.dispatch_id = std::string(head.text(0, s + 3));
+      if (head.rows() > 1) {
+        view.has_previous = true;
+        previous_id = head.int64(1, s);
+      }
+    }
+    {
+      Params params;
+      params.add_text(board).add_int(view.snapshot.id).add_int(previous_id);
+      MU_ASSIGN_OR_RETURN(PgResult items, db.query(kSelectViewItems, params));
+      view.snapshot.items.reserve(static_cast<size_t>(std::max(view.state.item_count, 0)));
+      for (int row = 0; row < items.rows(); ++row) {
+        if (items.int64(row, 0) != view.snapshot.id) {
+          view.previous_keys.emplace_back(items.text(row, 2));
+          continue;
+        }
+        Item& item = view.snapshot.items.emplace_back();
+        item.key = std::string(items.text(row, 2));
+        item.title = std::string(items.text(row, 3));
+        item.url = std::string(items.text(row, 4));
+        item.mobile_url = std::string(items.text(row, 5));
+        item.summary = std::string(items.text(row, 6));
+        item.image = std::string(items.text(row, 7));
+        item.hot = items.optional_double(row, 8);
+        item.hot_text = std::string(items.text(row, 9));
+        item.label = std::string(items.text(row, 10));
+        item.author = std::string(items.text(row, 11));
+        item.published_at_ms = items.optional_int64(row, 12);
+        MU_ASSIGN_OR_RETURN(item.extra, extra_from_json(items.text(row, 13)));
+        if (!items.is_null(row, 14)) {
+          view.history[item.key] =
+              ItemHistory{items.int64(row, 14), static_cast<int>(items.int64(row, 15))};
+        }
+      }
+    }
+    MU_RETURN_IF_ERROR(txn.commit());
+    return std::optional<BoardView>(std::move(view));
+  });
+}
+
+Result<std::vector<BoardState>> PostgresStore::board_states() {
+  return run("board_states", [&](PgConnection& db) -> Result<std::vector<BoardState>> {
+    MU_ASSIGN_OR_RETURN(PgResult result, db.query(kSelectBoardStates));
+    std::vector<BoardState> out;
+    out.reserve(static_cast<size_t>(result.rows()));
+    for (int row = 0; row < result.rows(); ++row) {
+      out.push_back(read_board_state(result, row));
+    }
+    return out;
+  });
+}
+
+Result<BoardState> PostgresStore::board_state(const std::string& board) {
+  if (!pg::is_storable_text(board)) {
+    return unknown_board(board).with_context("board_state");
+  }
+  return run("board_state", [&](PgConnection& db) -> Result<BoardState> {
+    MU_ASSIGN_OR_RETURN(PgResult result, db.query(kSelectBoardState, Params().add_text(board)));
+    if (result.rows() == 0) {
+      return unknown_board(board);
+    }
+    return read_board_state(result, 0);
+  });
+}
+
+Result<std::vector<RunRecord>> PostgresStore::runs(const std::string& board, int limit) {
+  if (limit < 0) {
+    return invalid("runs: negative limit " + std::to_string(limit));
+  }
+  const std::string context = "runs " + pg::make_storable_text(board);
+  if (!pg::is_storable_text(board)) {
+    return unknown_board(board).with_context(context);
+  }
+  return run(context, [&](PgConnection& db) -> Result<std::vector<RunRecord>> {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin(kBeginSnapshotRead));
+    MU_RETURN_IF_ERROR(check_board_active(db, board));
+    MU_ASSIGN_OR_RETURN(PgResult result,
+                        db.query(kSelectRuns, Params().add_text(board).add_int(limit)));
+    std::vector<RunRecord> out;
+    out.reserve(static_cast<size_t>(result.rows()));
+    for (int row = 0; row < result.rows(); ++row) {
+      RunRecord& run = out.emplace_back();
+      run.dispatch_id = std::string(result.text(row, 0));
+      run.board = std::string(result.text(row, 1));
+      run.slot = result.int64(row, 2);
+      run.epoch = result.int64(row, 3);
+      run.status = std::string(result.text(row, 4));
+      run.error_message = std::string(result.text(row, 5));
+      run.stats.started_ms = result.int64(row, 6);
+      run.stats.finished_ms = result.int64(row, 7);
+      run.stats.http_status = static_cast<int>(result.int64(row, 8));
+      run.stats.bytes = result.int64(row, 9);
+      run.stats.item_count = static_cast<int>(result.int64(row, 10));
+      run.stats.attempt = static_cast<int>(result.int64(row, 11));
+      run.stats.collector = std::string(result.text(row, 12));
+    }
+    MU_RETURN_IF_ERROR(txn.commit());
+    return out;
+  });
+}
+
+Result<int64_t> PostgresStore::fence_epoch() {
+  return run("fence_epoch",
+             [&](PgConnection& db) -> Result<int64_t> { return query_int(db, kSelectFence); });
+}
+
+Result<std::vector<BoardOverrideRecord>> PostgresStore::board_overrides() {
+  return run("board_overrides", [&](PgConnection& db) -> Result<std::vector<BoardOverrideRecord>> {
+    MU_ASSIGN_OR_RETURN(PgResult result, db.query(kSelectOverrides));
+    std::vector<BoardOverrideRecord> out;
+    out.reserve(static_cast<size_t>(result.rows()));
+    for (int row = 0; row < result.rows(); ++row) {
+      BoardOverrideRecord& record = out.emplace_back();
+      record.board = std::string(result.text(row, 0));
+      record.version = result.int64(row, 1);
+      record.json = std::string(result.text(row, 2));
+      record.updated_ms = result.int64(row, 3);
+    }
+    return out;
+  });
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+
+Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url,
+                                                   const PostgresStoreOptions& options) {
+  MU_ASSIGN_OR_RETURN(pg::ConnectionConfig config, pg::parse_postgres_url(url));
+  const auto connect_s = std::max<int64_t>(
+      2, (options.connect_timeout.count() + 999) / 1000);  // libpq: whole seconds, >= 2
+  config.params.emplace_back("connect_timeout", std::to_string(connect_s));
+  config.params.emplace_back("application_name", "mu");
+  config.params.emplace_back("client_encoding", "UTF8");
+  // Notice a peer that vanished without closing the socket (no RST) within about a minute.
+  config.params.emplace_back("keepalives", "1");
+  config.params.emplace_back("keepalives_idle", "30");
+  config.params.emplace_back("keepalives_interval", "10");
+  config.params.emplace_back("keepalives_count", "3");
+  std::string server_options = config.url_options;  // the URL's settings stay
+  if (options.statement_timeout.count() > 0) {
+    server_options += (server_options.empty() ? "" : " ") + std::string("-c statement_timeout=") +
+                      std::to_string(options.statement_timeout.count());
+  }
+  if (!server_options.empty()) {
+    config.params.emplace_back("options", server_options);
+  }
+  MU_ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> first, PgConnection::connect(config));
+  spdlog::info("postgres store: connected to {} (pool of {})", config.description,
+               std::max(options.pool_size, 1));
+  return std::unique_ptr<Store>(
+      std::make_unique<PostgresStore>(std::move(config), options, std::move(first)));
+}
+
+}  // namespace mu

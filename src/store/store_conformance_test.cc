@@ -1,0 +1,676 @@
+// The Store contract (store/store.h), run against every implementation: SqliteStore on a
+// temporary file and PostgresStore on a private PostgreSQL server (one server per run, a
+// fresh database per test). The PostgreSQL half fails, naming the package to install, when
+// no server binaries are found.
+#include "store/store_conformance_test.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "store/postgres/postgres_store.h"
+#include "store/postgres/testing/pg_server.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace mu {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace store_test;  // NOLINT(google-build-using-namespace): test helpers
+
+// --- backends ----------------------------------------------------------------------------
+// Each opens stores on one fresh database per test; open() again gives a second Store on
+// the same database (as a second process would).
+
+class SqliteBackend {
+ public:
+  static constexpr const char* kName = "Sqlite";
+  static void set_up_suite() {}
+  static void tear_down_suite() {}
+
+  SqliteBackend() {
+    std::random_device random;
+    dir_ = fs::temp_directory_path() /
+           ("mu_conformance_" + std::to_string(random()) + std::to_string(random()));
+    fs::create_directories(dir_);
+  }
+  ~SqliteBackend() {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  SqliteBackend(const SqliteBackend&) = delete;
+  SqliteBackend& operator=(const SqliteBackend&) = delete;
+
+  Result<std::unique_ptr<Store>> open(const Clock* clock) {
+    SqliteStoreOptions options;
+    options.clock = clock;
+    return open_sqlite_store((dir_ / "mu.db").string(), options);
+  }
+
+ private:
+  fs::path dir_;
+};
+
+class PostgresBackend {
+ public:
+  static constexpr const char* kName = "Postgres";
+  static void set_up_suite() {
+    auto server = PgServer::launch();
+    if (server.ok()) {
+      server_slot() = std::move(server).value();
+    } else {
+      launch_error() = server.status();
+    }
+  }
+  static void tear_down_suite() { server_slot().reset(); }
+
+  Result<std::unique_ptr<Store>> open(const Clock* clock) {
+    if (!server_slot()) {
+      return launch_error().with_context("starting the PostgreSQL test server");
+    }
+    if (url_.empty()) {
+      MU_ASSIGN_OR_RETURN(url_, server_slot()->create_database("t" + std::to_string(++count())));
+    }
+    PostgresStoreOptions options;
+    options.clock = clock;
+    return open_postgres_store(url_, options);
+  }
+
+ private:
+  // The suite's server (gtest's SetUpTestSuite / TearDownTestSuite own its lifetime).
+  static std::unique_ptr<PgServer>& server_slot() {
+    static std::unique_ptr<PgServer> server;
+    return server;
+  }
+  static Status& launch_error() {
+    static Status status;
+    return status;
+  }
+  static int& count() {
+    static int n = 0;
+    return n;
+  }
+
+  std::string url_;
+};
+
+template <typename Backend>
+class StoreConformanceTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { Backend::set_up_suite(); }
+  static void TearDownTestSuite() { Backend::tear_down_suite(); }
+
+  void SetUp() override {
+    auto store = backend_.open(&clock_);
+    ASSERT_TRUE(is_ok(store));
+    store_ = std::move(store).value();
+    ASSERT_TRUE(is_ok(store_->migrate()));
+    ASSERT_TRUE(is_ok(store_->sync_catalogue(catalogue_sites(), catalogue_boards())));
+  }
+
+  int64_t commit(const CommitRequest& request) {
+    auto id = store_->commit_snapshot(request);
+    EXPECT_TRUE(is_ok(id)) << request.dispatch_id;
+    return id.value_or(-1);
+  }
+
+  BoardView view(const std::string& board) {
+    auto view = store_->board_view(board);
+    EXPECT_TRUE(is_ok(view));
+    if (!view.ok() || !view->has_value()) {
+      ADD_FAILURE() << "no view of " << board;
+      return {};
+    }
+    return **view;
+  }
+
+  size_t run_count(const std::string& board) {
+    auto runs = store_->runs(board, 1000);
+    EXPECT_TRUE(is_ok(runs));
+    return runs.ok() ? runs->size() : 0;
+  }
+
+  int64_t fence() {
+    auto fence = store_->fence_epoch();
+    EXPECT_TRUE(is_ok(fence));
+    return fence.value_or(-1);
+  }
+
+  Backend backend_;
+  FakeClock clock_;
+  std::unique_ptr<Store> store_;
+};
+
+struct BackendNames {
+  template <typename T>
+  static std::string GetName(int /*index*/) {
+    return T::kName;
+  }
+};
+
+using Backends = ::testing::Types<SqliteBackend, PostgresBackend>;
+TYPED_TEST_SUITE(StoreConformanceTest, Backends, BackendNames);
+
+// --- migrations and catalogue ------------------------------------------------------------
+
+TYPED_TEST(StoreConformanceTest, MigrateIsIdempotent) {
+  EXPECT_TRUE(is_ok(this->store_->migrate()));
+  EXPECT_TRUE(is_ok(this->store_->migrate()));
+  this->commit(make_commit("hn.top", kSlot0, make_items({"a"})));
+  EXPECT_TRUE(is_ok(this->store_->migrate()));  // keeps the data
+  EXPECT_EQ(this->view("hn.top").snapshot.items.size(), 1u);
+  auto states = this->store_->board_states();
+  ASSERT_TRUE(is_ok(states));
+  EXPECT_EQ(states->size(), 3u);
+}
+
+TYPED_TEST(StoreConformanceTest, NewBoardsAreListedByIdAndUnfetched) {
+  auto states = this->store_->board_states();
+  ASSERT_TRUE(is_ok(states));
+  std::vector<std::string> ids;
+  for (const BoardState& state : *states) {
+    ids.push_back(state.board);
+    EXPECT_TRUE(state.enabled) << state.board;
+    EXPECT_EQ(state.version, 0) << state.board;
+    EXPECT_EQ(state.fetched_at_ms, 0) << state.board;
+    EXPECT_FALSE(state.stale) << state.board;
+    EXPECT_EQ(state.recent_runs, 0) << state.board;
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"hn.new", "hn.top", "weibo.hot-search"}));
+
+  auto view = this->store_->board_view("hn.top");
+  ASSERT_TRUE(is_ok(view));
+  EXPECT_FALSE(view->has_value());
+  EXPECT_EQ(this->fence(), 0);
+}
+
+TYPED_TEST(StoreConformanceTest, UnknownBoardIsNotFound) {
+  Store& store = *this->store_;
+  EXPECT_EQ(store.board_state("nope.board").code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store.board_view("nope.board").code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store.runs("nope.board", 10).code(), ErrorCode::kNotFound);
+  auto id = store.commit_snapshot(make_commit("nope.board", kSlot0, make_items({"a"})));
+  EXPECT_EQ(id.code(), ErrorCode::kNotFound);
+  EXPECT_NE(id.error_message().find("nope.board"), std::string::npos) << id.error_message();
+  EXPECT_EQ(
+      store.record_failure(make_failure("nope.board", kSlot0, error(ErrorCode::kHttp, "x"))).code(),
+      ErrorCode::kNotFound);
+  EXPECT_EQ(store.put_board_override("nope.board", 0, "{}", 1).code(), ErrorCode::kNotFound);
+  // A rejected commit leaves the fence alone.
+  EXPECT_EQ(this->fence(), 0);
+}
+
+TYPED_TEST(StoreConformanceTest, SyncCatalogueRetiresMissingBoardsAndBringsThemBack) {
+  const int64_t id = this->commit(make_commit("hn.top", kSlot0, make_items({"a"}), 2));
+  ASSERT_TRUE(is_ok(this->store_->record_failure(
+      make_failure("hn.top", kSlot0 + 600, error(ErrorCode::kHttp, "502"), 2))));
+
+  std::vector<BoardMeta> boards = {make_board("hn", "top")};
+  boards[0].name_en = "Top stories";
+  ASSERT_TRUE(is_ok(this->store_->sync_catalogue({make_site("hn")}, boards)));
+
+  auto states = this->store_->board_states();
+  ASSERT_TRUE(is_ok(states));
+  ASSERT_EQ(states->size(), 1u);
+  EXPECT_EQ(states->front().board, "hn.top");
+  EXPECT_EQ(states->front().version, id);  // runtime state survives the sync
+  EXPECT_TRUE(states->front().stale);
+  EXPECT_EQ(this->store_->board_state("hn.new").code(), ErrorCode::kNotFound);
+  EXPECT_EQ(this->store_->board_view("weibo.hot-search").code(), ErrorCode::kNotFound);
+  EXPECT_EQ(this->store_->commit_snapshot(make_commit("hn.new", kSlot0, {}, 2)).code(),
+            ErrorCode::kNotFound);
+
+  ASSERT_TRUE(is_ok(this->store_->sync_catalogue(catalogue_sites(), catalogue_boards())));
+  states = this->store_->board_states();
+  ASSERT_TRUE(is_ok(states));
+  EXPECT_EQ(states->size(), 3u);
+  EXPECT_EQ(this->view("hn.top").snapshot.id, id);
+  this->commit(make_commit("hn.new", kSlot0 + 60, make_items({"n"}), 2));
+  EXPECT_EQ(this->view("hn.new").snapshot.items.size(), 1u);
+}
+
+TYPED_TEST(StoreConformanceTest, SyncCatalogueRejectsBadInputAndAppliesNothing) {
+  Store& store = *this->store_;
+  EXPECT_EQ(store.sync_catalogue({make_site("hn")}, {make_board("weibo", "hot-search")}).code(),
+            ErrorCode::kInvalid);
+  EXPECT_EQ(store.sync_catalogue({make_site("hn"), make_site("hn")}, {}).code(),
+            ErrorCode::kInvalid);
+  EXPECT_EQ(store.sync_catalogue({make_site("hn")}, {make_board("hn", "a"), make_board("hn", "a")})
+                .code(),
+            ErrorCode::kInvalid);
+  auto states = store.board_states();
+  ASSERT_TRUE(is_ok(states));
+  EXPECT_EQ(states->size(), 3u);
+}
+
+// --- commits and views -------------------------------------------------------------------
+
+TYPED_TEST(StoreConformanceTest, CommitThenViewRoundTripsEveryField) {
+  std::vector<Item> items = make_items({"c", "热搜-1", "🔥"});
+  items[0].hot = 2123.5;
+  items[0].hot_text = "2123万";
+  items[0].label = "热";
+  items[0].mobile_url = "https://m.example.com/c";
+  items[0].summary = "a summary with a tab\tand a control \x01 character";
+  items[0].image = "https://img.example.com/c.png";
+  items[0].author = "someone";
+  items[0].published_at_ms = 1'767'225'000'000;
+  items[0].extra = {{"views", "10"}, {"lang", "Go"}, {"views", "11"}};
+  items[1].title = "春节档电影票房突破80亿 🎬";
+  items[1].hot = 0.1 + 0.2;  // not exactly representable in decimal
+  items[1].extra = {{"quote", "a \"b\" \\ c\n"}, {"话题", "#春节#"}};
+  items[2].title = "👩‍💻 Emoji with ZWJ and ｆｕｌｌｗｉｄｔｈ";
+  items[2].hot = -1e300;
+  const CommitRequest request = make_commit("weibo.hot-search", kSlot0, items, 3);
+
+  const int64_t id = this->commit(request);
+  EXPECT_GT(id, 0);
+
+  const BoardView v = this->view("weibo.hot-search");
+  EXPECT_EQ(v.snapshot.id, id);
+  EXPECT_EQ(v.snapshot.board, "weibo.hot-search");
+  EXPECT_EQ(v.snapshot.fetched_at_ms, request.stats.finished_ms);
+  EXPECT_EQ(v.snapshot.epoch, 3);
+  EXPECT_EQ(v.snapshot.dispatch_id, request.dispatch_id);
+  EXPECT_EQ(v.snapshot.items, items);  // every field, in rank order
+  EXPECT_FALSE(v.has_previous);
+  EXPECT_TRUE(v.previous_keys.empty());
+  ASSERT_EQ(v.history.size(), 3u);
+  EXPECT_EQ(v.history.at("c").best_rank, 1);
+  EXPECT_EQ(v.history.at("🔥").best_rank, 3);
+  EXPECT_EQ(v.history.at("🔥").first_seen_ms, request.stats.finished_ms);
+  EXPECT_EQ(v.state.version, id);
+  EXPECT_EQ(v.state.item_count, 3);
+  EXPECT_EQ(v.state.fetched_at_ms, request.stats.finished_ms);
+  EXPECT_EQ(v.state.last_run_at_ms, request.stats.finished_ms);
+  EXPECT_FALSE(v.state.stale);
+
+  auto runs = this->store_->runs("weibo.hot-search", 10);
+  ASSERT_TRUE(is_ok(runs));
+  ASSERT_EQ(runs->size(), 1u);
+  const RunRecord& run = runs->front();
+  EXPECT_EQ(run.status, "ok");
+  EXPECT_EQ(run.dispatch_id, request.dispatch_id);
+  EXPECT_EQ(run.board, "weibo.hot-search");
+  EXPECT_EQ(run.slot, kSlot0);
+  EXPECT_EQ(run.epoch, 3);
+  EXPECT_EQ(run.stats.started_ms, request.stats.started_ms);
+  EXPECT_EQ(run.stats.finished_ms, request.stats.finished_ms);
+  EXPECT_EQ(run.stats.http_status, 200);
+  EXPECT_EQ(run.stats.bytes, 4096);
+  EXPECT_EQ(run.stats.item_count, 3);
+  EXPECT_EQ(run.stats.attempt, 1);
+  EXPECT_EQ(run.stats.collector, "local");
+}
+
+TYPED_TEST(StoreConformanceTest, SecondCommitGivesPreviousKeysAndHistory) {
+  const CommitRequest first = make_commit("hn.top", kSlot0, make_items({"a", "b", "c"}));
+  this->commit(first);
+  const CommitRequest second = make_commit("hn.top", kSlot0 + 600, make_items({"c", "d", "a"}));
+  const int64_t second_id = this->commit(second);
+
+  const BoardView v = this->view("hn.top");
+  EXPECT_EQ(v.snapshot.id, second_id);
+  EXPECT_EQ(keys_of(v.snapshot.items), (std::vector<std::string>{"c", "d", "a"}));
+  EXPECT_TRUE(v.has_previous);
+  EXPECT_EQ(v.previous_keys, (std::vector<std::string>{"a", "b", "c"}));
+  ASSERT_EQ(v.history.size(), 3u);  // only the snapshot's keys
+  EXPECT_EQ(v.history.at("a").first_seen_ms, first.stats.finished_ms);
+  EXPECT_EQ(v.history.at("a").best_rank, 1);  // min(1, 3)
+  EXPECT_EQ(v.history.at("c").best_rank, 1);  // min(3, 1)
+  EXPECT_EQ(v.history.at("d").first_seen_ms, second.stats.finished_ms);
+  EXPECT_EQ(v.history.at("d").best_rank, 2);
+  EXPECT_EQ(v.state.fetched_at_ms, second.stats.finished_ms);
+}
+
+TYPED_TEST(StoreConformanceTest, SnapshotIdsIncreaseAcrossBoards) {
+  const int64_t a = this->commit(make_commit("hn.top", kSlot0, make_items({"a"})));
+  const int64_t b = this->commit(make_commit("hn.new", kSlot0, make_items({"b"})));
+  const int64_t c = this->commit(make_commit("hn.top", kSlot0 + 60, make_items({"c"})));
+  EXPECT_LT(a, b);
+  EXPECT_LT(b, c);
+  EXPECT_EQ(this->view("hn.new").state.version, b);
+}
+
+TYPED_TEST(StoreConformanceTest, EmptyItemListIsStored) {
+  const int64_t id = this->commit(make_commit("hn.new", kSlot0, {}));
+  const BoardView v = this->view("hn.new");
+  EXPECT_EQ(v.snapshot.id, id);
+  EXPECT_TRUE(v.snapshot.items.empty());
+  EXPECT_EQ(v.state.item_count, 0);
+}
+
+TYPED_TEST(StoreConformanceTest, InvalidCommitsAreRejectedAndWriteNothing) {
+  Store& store = *this->store_;
+  EXPECT_EQ(
+      store.commit_snapshot(make_commit("hn.top", kSlot0, make_items({"a", "b", "a"}))).code(),
+      ErrorCode::kInvalid);
+  EXPECT_EQ(store.commit_snapshot(make_commit("hn.top", kSlot0, make_items({"a", ""}))).code(),
+            ErrorCode::kInvalid);
+  CommitRequest no_dispatch = make_commit("hn.top", kSlot0, {});
+  no_dispatch.dispatch_id.clear();
+  EXPECT_EQ(store.commit_snapshot(no_dispatch).code(), ErrorCode::kInvalid);
+  EXPECT_EQ(store.commit_snapshot(make_commit("", kSlot0, {})).code(), ErrorCode::kInvalid);
+  EXPECT_EQ(store.record_failure(make_failure("hn.top", kSlot0, ok_status())).code(),
+            ErrorCode::kInvalid);
+  EXPECT_EQ(this->run_count("hn.top"), 0u);
+}
+
+// --- dispatch ids and fencing ------------------------------------------------------------
+
+TYPED_TEST(StoreConformanceTest, DuplicateDispatchIsConflictAndRollsBackItsFence) {
+  const CommitRequest request = make_commit("hn.top", kSlot0, make_items({"a", "b"}));
+  const int64_t id = this->commit(request);
+
+  CommitRequest again = make_commit("hn.top", kSlot0, make_items({"x", "y", "z"}), 2);
+  again.stats.attempt = 2;
+  auto result = this->store_->commit_snapshot(again);
+  EXPECT_EQ(result.code(), ErrorCode::kConflict);
+  EXPECT_NE(result.error_message().find(request.dispatch_id), std::string::npos)
+      << result.error_message();
+
+  const BoardView v = this->view("hn.top");
+  EXPECT_EQ(v.snapshot.id, id);
+  EXPECT_EQ(keys_of(v.snapshot.items), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(v.history.size(), 2u);
+  EXPECT_EQ(this->run_count("hn.top"), 1u);
+  EXPECT_EQ(this->fence(), 1);  // the rejected request's epoch 2 was rolled back too
+}
+
+TYPED_TEST(StoreConformanceTest, LateFailureOfACommittedDispatchIsConflict) {
+  this->commit(make_commit("hn.top", kSlot0, make_items({"a"})));
+  EXPECT_EQ(this->store_
+                ->record_failure(make_failure("hn.top", kSlot0, error(ErrorCode::kTimeout, "slow")))
+                .code(),
+            ErrorCode::kConflict);
+  EXPECT_FALSE(this->view("hn.top").state.stale);
+  EXPECT_EQ(this->run_count("hn.top"), 1u);
+}
+
+TYPED_TEST(StoreConformanceTest, EpochBelowTheFenceIsFencedAndChangesNothing) {
+  const int64_t id = this->commit(make_commit("hn.top", kSlot0, make_items({"a"}), 5));
+  EXPECT_EQ(this->fence(), 5);
+
+  auto stale =
+      this->store_->commit_snapshot(make_commit("hn.top", kSlot0 + 60, make_items({"b"}), 3));
+  EXPECT_EQ(stale.code(), ErrorCode::kFenced);
+  EXPECT_NE(stale.error_message().find("epoch 3"), std::string::npos) << stale.error_message();
+  EXPECT_EQ(
+      this->store_
+          ->record_failure(make_failure("hn.top", kSlot0 + 60, error(ErrorCode::kHttp, "500"), 4))
+          .code(),
+      ErrorCode::kFenced);
+
+  const BoardView v = this->view("hn.top");
+  EXPECT_EQ(v.snapshot.id, id);
+  EXPECT_FALSE(v.state.stale);
+  EXPECT_EQ(this->run_count("hn.top"), 1u);
+
+  // The same epoch is accepted; a newer one raises the fence.
+  this->commit(make_commit("hn.top", kSlot0 + 120, make_items({"c"}), 5));
+  this->commit(make_commit("hn.new", kSlot0 + 120, make_items({"c"}), 7));
+  EXPECT_EQ(this->fence(), 7);
+  EXPECT_EQ(this->store_->commit_snapshot(make_commit("hn.top", kSlot0 + 180, {}, 6)).code(),
+            ErrorCode::kFenced);
+}
+
+TYPED_TEST(StoreConformanceTest, RaiseFenceFencesOlderEpochsAndNeverLowers) {
+  this->commit(make_commit("hn.top", kSlot0, make_items({"a"}), 1));
+  auto raised = this->store_->raise_fence(4);
+  ASSERT_TRUE(is_ok(raised));
+  EXPECT_EQ(*raised, 4);
+  EXPECT_EQ(this->fence(), 4);
+
+  // A late commit of the old term is rejected.
+  EXPECT_EQ(this->store_->commit_snapshot(make_commit("hn.top", kSlot0 + 60, make_items({"b"}), 3))
+                .code(),
+            ErrorCode::kFenced);
+  // Lowering is a no-op that reports the fence.
+  auto lower = this->store_->raise_fence(2);
+  ASSERT_TRUE(is_ok(lower));
+  EXPECT_EQ(*lower, 4);
+  EXPECT_EQ(this->fence(), 4);
+  // The new term writes.
+  this->commit(make_commit("hn.top", kSlot0 + 60, make_items({"b"}), 4));
+  EXPECT_EQ(keys_of(this->view("hn.top").snapshot.items), (std::vector<std::string>{"b"}));
+}
+
+// --- failures and runs -------------------------------------------------------------------
+
+TYPED_TEST(StoreConformanceTest, FailureKeepsTheLastSnapshotAndMarksStale) {
+  const CommitRequest good = make_commit("weibo.hot-search", kSlot0, make_items({"a", "b"}));
+  const int64_t id = this->commit(good);
+
+  const FailureRecord failure =
+      make_failure("weibo.hot-search", kSlot0 + 600, error(ErrorCode::kBlocked, "captcha page"));
+  ASSERT_TRUE(is_ok(this->store_->record_failure(failure)));
+
+  const BoardView v = this->view("weibo.hot-search");
+  EXPECT_EQ(v.snapshot.id, id);
+  EXPECT_EQ(keys_of(v.snapshot.items), (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(v.state.stale);
+  EXPECT_EQ(v.state.last_error_code, "blocked");
+  EXPECT_EQ(v.state.last_error, "captcha page");
+  EXPECT_EQ(v.state.version, id);
+  EXPECT_EQ(v.state.fetched_at_ms, good.stats.finished_ms);
+  EXPECT_EQ(v.state.last_run_at_ms, failure.stats.finished_ms);
+
+  auto runs = this->store_->runs("weibo.hot-search", 10);
+  ASSERT_TRUE(is_ok(runs));
+  ASSERT_EQ(runs->size(), 2u);
+  EXPECT_EQ(runs->front().status, "blocked");
+  EXPECT_EQ(runs->front().error_message, "captcha page");
+  EXPECT_EQ(runs->front().stats.http_status, 503);
+
+  // A retry of the failed slot succeeds and clears the error.
+  CommitRequest retry = make_commit("weibo.hot-search", kSlot0 + 600, make_items({"b", "c"}));
+  retry.stats.attempt = 2;
+  const int64_t retry_id = this->commit(retry);
+  const BoardView after = this->view("weibo.hot-search");
+  EXPECT_EQ(after.snapshot.id, retry_id);
+  EXPECT_FALSE(after.state.stale);
+  EXPECT_EQ(after.state.last_error_code, "");
+  EXPECT_EQ(after.state.last_error, "");
+}
+
+TYPED_TEST(StoreConformanceTest, FailureBeforeAnySnapshotLeavesNoView) {
+  ASSERT_TRUE(is_ok(this->store_->record_failure(
+      make_failure("hn.new", kSlot0, error(ErrorCode::kParse, "missing data.list")))));
+  auto view = this->store_->board_view("hn.new");
+  ASSERT_TRUE(is_ok(view));
+  EXPECT_FALSE(view->has_value());
+  auto state = this->store_->board_state("hn.new");
+  ASSERT_TRUE(is_ok(state));
+  EXPECT_TRUE(state->stale);
+  EXPECT_EQ(state->last_error_code, "parse");
+  EXPECT_EQ(state->version, 0);
+  EXPECT_EQ(state->recent_runs, 1);
+  EXPECT_EQ(state->recent_ok, 0);
+}
+
+TYPED_TEST(StoreConformanceTest, RunsAreNewestFirstWithLimit) {
+  for (int i = 0; i < 5; ++i) {
+    const int64_t slot = kSlot0 + i * kTenMinutes;
+    if (i % 2 == 0) {
+      this->commit(make_commit("hn.top", slot, make_items({"k" + std::to_string(i)})));
+    } else {
+      ASSERT_TRUE(is_ok(this->store_->record_failure(
+          make_failure("hn.top", slot, error(ErrorCode::kNetwork, "reset")))));
+    }
+  }
+  this->commit(make_commit("hn.new", kSlot0, make_items({"x"})));
+
+  auto runs = this->store_->runs("hn.top", 3);
+  ASSERT_TRUE(is_ok(runs));
+  ASSERT_EQ(runs->size(), 3u);
+  EXPECT_EQ((*runs)[0].slot, kSlot0 + 4 * kTenMinutes);
+  EXPECT_EQ((*runs)[0].status, "ok");
+  EXPECT_EQ((*runs)[1].slot, kSlot0 + 3 * kTenMinutes);
+  EXPECT_EQ((*runs)[1].status, "network");
+  EXPECT_EQ((*runs)[1].error_message, "reset");
+  EXPECT_EQ((*runs)[2].slot, kSlot0 + 2 * kTenMinutes);
+  for (const RunRecord& run : *runs) {
+    EXPECT_EQ(run.board, "hn.top");
+  }
+  EXPECT_EQ(this->run_count("hn.top"), 5u);
+  auto none = this->store_->runs("hn.top", 0);
+  ASSERT_TRUE(is_ok(none));
+  EXPECT_TRUE(none->empty());
+  EXPECT_EQ(this->store_->runs("hn.top", -1).code(), ErrorCode::kInvalid);
+}
+
+TYPED_TEST(StoreConformanceTest, RecentRunsCoverEachBoardsNewestWindow) {
+  ASSERT_EQ(kRecentRunsWindow, 20);
+  // hn.top: 25 runs. The oldest 5 fail (outside the window); of the newest 20, every fourth
+  // fails: 15 ok. Runs of weibo in between must not shift hn.top's window.
+  for (int i = 0; i < 25; ++i) {
+    const int64_t slot = kSlot0 + i * kTenMinutes;
+    if (i < 5 || i % 4 == 0) {
+      ASSERT_TRUE(is_ok(this->store_->record_failure(
+          make_failure("hn.top", slot, error(ErrorCode::kNetwork, "reset")))));
+    } else {
+      this->commit(make_commit("hn.top", slot, make_items({"k" + std::to_string(i)})));
+    }
+    if (i % 3 == 0) {
+      this->commit(make_commit("weibo.hot-search", slot, make_items({"w" + std::to_string(i)})));
+    }
+  }
+  auto states = this->store_->board_states();
+  ASSERT_TRUE(is_ok(states));
+  std::map<std::string, BoardState> by_board;
+  for (const BoardState& state : *states) {
+    by_board[state.board] = state;
+  }
+  EXPECT_EQ(by_board["hn.top"].recent_runs, 20);
+  EXPECT_EQ(by_board["hn.top"].recent_ok, 15);
+  EXPECT_EQ(by_board["weibo.hot-search"].recent_runs, 9);
+  EXPECT_EQ(by_board["weibo.hot-search"].recent_ok, 9);
+  EXPECT_EQ(by_board["hn.new"].recent_runs, 0);
+
+  auto top = this->store_->board_state("hn.top");
+  ASSERT_TRUE(is_ok(top));
+  EXPECT_EQ(top->recent_ok, 15);
+  EXPECT_EQ(this->view("hn.top").state.recent_ok, 15);
+  // A failure pushes the oldest run of the window (i = 5, ok) out: one success fewer.
+  ASSERT_TRUE(is_ok(this->store_->record_failure(
+      make_failure("hn.top", kSlot0 + 25 * kTenMinutes, error(ErrorCode::kParse, "x")))));
+  top = this->store_->board_state("hn.top");
+  ASSERT_TRUE(is_ok(top));
+  EXPECT_EQ(top->recent_runs, 20);
+  EXPECT_EQ(top->recent_ok, 14);
+}
+
+TYPED_TEST(StoreConformanceTest, PruneKeepsTheNewestSnapshotsOfEachBoard) {
+  std::vector<int64_t> top_ids;
+  for (int i = 0; i < 5; ++i) {
+    top_ids.push_back(this->commit(make_commit("hn.top", kSlot0 + i * kTenMinutes,
+                                               make_items({"a" + std::to_string(i), "b"}))));
+  }
+  const int64_t new_id = this->commit(make_commit("hn.new", kSlot0, make_items({"x"})));
+
+  auto deleted = this->store_->prune_snapshots(2);
+  ASSERT_TRUE(is_ok(deleted));
+  EXPECT_EQ(*deleted, 3);
+  BoardView top = this->view("hn.top");
+  EXPECT_EQ(top.snapshot.id, top_ids[4]);
+  EXPECT_EQ(top.previous_keys, (std::vector<std::string>{"a3", "b"}));
+  EXPECT_EQ(top.history.at("b").first_seen_ms, kSlot0 * 1000 + 750);  // history survives
+
+  auto again = this->store_->prune_snapshots(2);
+  ASSERT_TRUE(is_ok(again));
+  EXPECT_EQ(*again, 0);
+  // Zero still keeps the latest of every board.
+  auto all = this->store_->prune_snapshots(0);
+  ASSERT_TRUE(is_ok(all));
+  EXPECT_EQ(*all, 1);
+  top = this->view("hn.top");
+  EXPECT_EQ(keys_of(top.snapshot.items), (std::vector<std::string>{"a4", "b"}));
+  EXPECT_FALSE(top.has_previous);
+  EXPECT_EQ(this->view("hn.new").snapshot.id, new_id);
+  EXPECT_EQ(this->run_count("hn.top"), 5u);  // runs are kept
+  EXPECT_GT(this->commit(make_commit("hn.top", kSlot0 + 9000, make_items({"z"}))), top_ids[4]);
+}
+
+// --- board overrides ---------------------------------------------------------------------
+
+TYPED_TEST(StoreConformanceTest, BoardOverrideIsCompareAndSet) {
+  Store& store = *this->store_;
+  auto first = store.put_board_override("hn.top", 0, R"({"every_s":300})", 1000);
+  ASSERT_TRUE(is_ok(first));
+  EXPECT_EQ(*first, 1);
+
+  // A writer that read nothing (0) or a stale version loses.
+  auto stale = store.put_board_override("hn.top", 0, R"({"every_s":60})", 2000);
+  EXPECT_EQ(stale.code(), ErrorCode::kConflict);
+  EXPECT_EQ(store.put_board_override("hn.top", 5, "{}", 2000).code(), ErrorCode::kConflict);
+
+  auto second = store.put_board_override("hn.top", 1, R"({"enabled":false})", 3000);
+  ASSERT_TRUE(is_ok(second));
+  EXPECT_EQ(*second, 2);
+
+  auto all = store.board_overrides();
+  ASSERT_TRUE(is_ok(all));
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ(all->front().board, "hn.top");
+  EXPECT_EQ(all->front().version, 2);
+  EXPECT_EQ(all->front().json, R"({"enabled":false})");
+  EXPECT_EQ(all->front().updated_ms, 3000);
+}
+
+TYPED_TEST(StoreConformanceTest, BoardOverridesOfEveryBoardAreListedById) {
+  Store& store = *this->store_;
+  auto none = store.board_overrides();
+  ASSERT_TRUE(is_ok(none));
+  EXPECT_TRUE(none->empty());
+  ASSERT_TRUE(is_ok(store.put_board_override("weibo.hot-search", 0, R"({"group":"cn"})", 10)));
+  ASSERT_TRUE(is_ok(store.put_board_override("hn.new", 0, R"({"note":"引号 \"x\""})", 20)));
+  auto all = store.board_overrides();
+  ASSERT_TRUE(is_ok(all));
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].board, "hn.new");
+  EXPECT_EQ((*all)[0].json, R"({"note":"引号 \"x\""})");
+  EXPECT_EQ((*all)[1].board, "weibo.hot-search");
+  EXPECT_EQ((*all)[1].version, 1);
+}
+
+TYPED_TEST(StoreConformanceTest, BoardOverrideOfARetiredBoardIsNotFound) {
+  ASSERT_TRUE(is_ok(this->store_->sync_catalogue({make_site("hn")}, {make_board("hn", "top")})));
+  EXPECT_EQ(this->store_->put_board_override("hn.new", 0, "{}", 1).code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(is_ok(this->store_->put_board_override("hn.top", 0, "{}", 1)));
+}
+
+// --- a second Store on the same database ---------------------------------------------------
+
+TYPED_TEST(StoreConformanceTest, ASecondStoreSeesCommittedDataAndTheFence) {
+  const int64_t id = this->commit(make_commit("hn.top", kSlot0, make_items({"a", "b"}), 4));
+  auto opened = this->backend_.open(&this->clock_);
+  ASSERT_TRUE(is_ok(opened));
+  std::unique_ptr<Store> other = std::move(opened).value();
+  ASSERT_TRUE(is_ok(other->migrate()));
+
+  auto view = other->board_view("hn.top");
+  ASSERT_TRUE(is_ok(view));
+  ASSERT_TRUE(view->has_value());
+  EXPECT_EQ((*view)->snapshot.id, id);
+  EXPECT_EQ(keys_of((*view)->snapshot.items), (std::vector<std::string>{"a", "b"}));
+  auto fence = other->fence_epoch();
+  ASSERT_TRUE(is_ok(fence));
+  EXPECT_EQ(*fence, 4);
+  // Dispatch ids and the fence hold across stores.
+  EXPECT_EQ(other->commit_snapshot(make_commit("hn.top", kSlot0, make_items({"a"}), 4)).code(),
+            ErrorCode::kConflict);
+  ASSERT_TRUE(is_ok(other->raise_fence(9)));
+  EXPECT_EQ(this->store_->commit_snapshot(make_commit("hn.top", kSlot0 + 60, make_items({"c"}), 8))
+                .code(),
+            ErrorCode::kFenced);
+}
+
+}  // namespace
+}  // namespace mu
