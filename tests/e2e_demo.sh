@@ -4,7 +4,7 @@
 
 # End-to-end check of what `make demo` does: a real `mu serve` on a free port, every fetch
 # answered from the recorded fixtures (src/sources), SQLite in a temp dir, the static page
-# from web/public. Then the CLI subcommands, then a graceful SIGTERM.
+# from web/dist. Then the CLI subcommands, then a graceful SIGTERM.
 #
 # Usage: tests/e2e_demo.sh PATH/TO/mu   (ctest: e2e_demo, label "integration")
 # Prints one line per check and ends with "N passed, M failed"; exits non-zero on any
@@ -80,7 +80,7 @@ start_server() {
     port=$(free_port)
     BASE="http://127.0.0.1:$port"
     API="$BASE/api/v1"
-    MU_STORAGE_URL="sqlite://$TMP/e2e.db" MU_SERVER_STATIC_DIR=web/public \
+    MU_STORAGE_URL="sqlite://$TMP/e2e.db" MU_SERVER_STATIC_DIR=web/dist \
       "$MU" serve --listen "127.0.0.1:$port" --replay src/sources >"$LOG" 2>&1 &
     SERVER_PID=$!
     wait_until 60 server_up_or_gone
@@ -291,9 +291,9 @@ index_page() {
   curl -fsS -D "$TMP/hidx" -o "$TMP/index.html" "$BASE/" || return 1
   header "$TMP/hidx" Content-Type | grep -q '^text/html' || { echo "Content-Type not text/html"; return 1; }
   grep -qi '<html' "$TMP/index.html" || { echo "no <html>"; return 1; }
-  cmp "$TMP/index.html" web/public/index.html
+  cmp "$TMP/index.html" web/dist/index.html
 }
-check "/ serves the HTML page of web/public" index_page
+check "/ serves the HTML page of web/dist" index_page
 
 # --- CLI -------------------------------------------------------------------------------
 

@@ -85,13 +85,24 @@ std::string render_runs(const std::string& board, const std::vector<RunRecord>& 
   return json::serialize(root);
 }
 
+// data of a board-updated event: {"board":"weibo.hot-search","version":123}.
+std::string board_updated_json(const BoardUpdated& e) {
+  std::string out = R"({"board":)";
+  append_json_string(out, e.board);
+  out += R"(,"version":)";
+  out += std::to_string(e.version);
+  out += '}';
+  return out;
+}
+
 }  // namespace
 
 ApiService::ApiService(std::vector<Site> sites, std::vector<BoardMeta> boards, Store& store,
-                       Coordinator& coordinator)
+                       Coordinator& coordinator, ApiOptions options)
     : store_(store),
       coordinator_(coordinator),
-      cache_(std::move(sites), std::move(boards), store) {}
+      cache_(std::move(sites), std::move(boards), store),
+      events_(std::move(options.events)) {}
 
 ApiService::~ApiService() { stop(); }
 
@@ -101,19 +112,27 @@ Status ApiService::start() {
         Status s = cache_.refresh(e.board);
         if (!s.ok()) {
           spdlog::warn("api: keeping the previous body of {}: {}", e.board, s.to_string());
+          return;
         }
+        // Only now: a client that refetches on this event must get the new body.
+        events_.publish("board-updated", board_updated_json(e));
       },
       [this] {
-        // Events may have been lost while the subscription was down: reload everything.
+        // Events may have been lost while the subscription was down: reload everything,
+        // and tell the SSE clients to refetch everything too.
         Status s = cache_.refresh_all();
         if (!s.ok()) spdlog::warn("api: resync after reconnect: {}", s.to_string());
+        events_.publish("resync", R"({"reason":"reconnect"})");
       });
   Status s = cache_.refresh_all();
   started_ = true;
   return s;
 }
 
-void ApiService::stop() { subscription_.reset(); }
+void ApiService::stop() {
+  subscription_.reset();
+  events_.close_all();
+}
 
 Response ApiService::serve_rendered(const std::shared_ptr<const RenderedBody>& body,
                                     std::string_view cache_control) const {
@@ -149,6 +168,17 @@ void ApiService::register_routes(Router& router) {
   });
   router.add(HttpMethod::kGet, "/api/v1/boards/{id}/runs",
              [this](const Request& req) { return runs(req); });
+  router.add(HttpMethod::kGet, "/api/v1/events", [this](const Request&) {
+    auto stream = events_.subscribe();
+    if (!stream.ok()) {
+      spdlog::debug("api: refusing an event stream: {}", stream.status().to_string());
+      Response r = json_error(503, "unavailable", stream.error_message());
+      r.set_header("Retry-After", "30");
+      r.set_header("Cache-Control", "no-store");
+      return r;
+    }
+    return event_stream_response(std::move(stream).value());
+  });
 }
 
 Response ApiService::runs(const Request& req) const {

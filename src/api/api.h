@@ -1,9 +1,12 @@
 // ApiService: Mu's public HTTP API (v1) on top of the Router — sites, boards, one board,
-// a board's run history, health and readiness. Board bodies come from the BoardCache, which
-// it keeps current by subscribing to board-updated events. Handlers are quick and safe to
-// call from any io thread: the board paths never touch the store; the run history
-// (GET /api/v1/boards/{id}/runs, an admin/diagnostic endpoint answered with
-// `Cache-Control: no-store`) reads at most kMaxRunsLimit indexed rows per request.
+// a board's run history, live events (GET /api/v1/events, Server-Sent Events), health and
+// readiness. Board bodies come from the BoardCache, which it keeps current by subscribing
+// to board-updated events; each event is passed on to the SSE clients (EventHub) only
+// after the cache re-rendered the board, so a client that refetches on the event gets the
+// new body. Handlers are quick and safe to call from any io thread: the board paths never
+// touch the store; the run history (GET /api/v1/boards/{id}/runs, an admin/diagnostic
+// endpoint answered with `Cache-Control: no-store`) reads at most kMaxRunsLimit indexed
+// rows per request.
 #pragma once
 
 #include <atomic>
@@ -11,12 +14,17 @@
 #include <vector>
 
 #include "api/board_cache.h"
+#include "api/event_hub.h"
 #include "coord/coordinator.h"
 #include "core/clock.h"
 #include "http/router.h"
 #include "store/store.h"
 
 namespace mu {
+
+struct ApiOptions {
+  EventHubOptions events;  // GET /api/v1/events: stream limit, queue, heartbeat, retry
+};
 
 class ApiService {
  public:
@@ -25,19 +33,24 @@ class ApiService {
   static constexpr int kMaxRunsLimit = 200;
 
   ApiService(std::vector<Site> sites, std::vector<BoardMeta> boards, Store& store,
-             Coordinator& coordinator);
+             Coordinator& coordinator, ApiOptions options = {});
   ~ApiService();
   ApiService(const ApiService&) = delete;
   ApiService& operator=(const ApiService&) = delete;
 
   // Renders every board from the store and subscribes to updates. A store error is
   // returned but the service still starts (boards render as empty until the store is back).
+  // Board updates then reach SSE clients as `board-updated` events, and a resync of the
+  // subscription (events may have been lost) as a `resync` event.
   Status start();
+  // Unsubscribes and closes the event streams (later GET /api/v1/events answer 503).
   void stop();
 
   void register_routes(Router& router);
 
   BoardCache& cache() { return cache_; }
+  // The SSE streams: open_streams() counts the readers connected right now.
+  EventHub& events() { return events_; }
 
  private:
   Response serve_rendered(const std::shared_ptr<const RenderedBody>& body,
@@ -48,6 +61,7 @@ class ApiService {
   Store& store_;
   Coordinator& coordinator_;
   BoardCache cache_;
+  EventHub events_;
   std::unique_ptr<Subscription> subscription_;
   std::atomic<bool> started_{false};
 };

@@ -3,7 +3,13 @@
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 
+#include <chrono>
+#include <functional>
+#include <thread>
+
 #include "coord/local/local_coordinator.h"
+#include "http/server.h"
+#include "http/sse_testing.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace mu {
@@ -23,6 +29,7 @@ class FlakyStore final : public Store {
   }
   Status record_failure(const FailureRecord& f) override { return inner_.record_failure(f); }
   Result<std::optional<BoardView>> board_view(const std::string& b) override {
+    if (on_board_view) on_board_view();
     if (down) return error(ErrorCode::kUnavailable, "database is locked");
     return inner_.board_view(b);
   }
@@ -51,6 +58,7 @@ class FlakyStore final : public Store {
   }
   bool down = false;
   int last_runs_limit = -1;
+  std::function<void()> on_board_view;  // runs as the cache reads a board to render it
 
  private:
   Store& inner_;
@@ -70,7 +78,7 @@ class ApiTest : public ::testing::Test {
     ASSERT_TRUE(real_->sync_catalogue({site_}, {meta_}).ok());
     store_ = std::make_unique<FlakyStore>(*real_);
     api_ = std::make_unique<ApiService>(std::vector<Site>{site_}, std::vector<BoardMeta>{meta_},
-                                        *store_, coord_);
+                                        *store_, coord_, options_);
     api_->register_routes(router_);
     ASSERT_TRUE(api_->start().ok());
   }
@@ -96,6 +104,7 @@ class ApiTest : public ::testing::Test {
     }
     auto v = store_->commit_snapshot(c);
     ASSERT_TRUE(v.ok()) << v.status().to_string();
+    last_version_ = *v;
     ASSERT_TRUE(coord_.publish({meta_.id, *v}).ok());
   }
 
@@ -121,7 +130,9 @@ class ApiTest : public ::testing::Test {
   Site site_;
   BoardMeta meta_;
   Router router_;
+  ApiOptions options_;  // set before SetUp() by fixtures that need other options
   std::unique_ptr<ApiService> api_;
+  int64_t last_version_ = 0;
 };
 
 TEST_F(ApiTest, UnknownBoardIs404Json) {
@@ -282,6 +293,315 @@ TEST_F(ApiTest, CatalogueAndBoardCarryRunHistoryAndDueBy) {
 TEST_F(ApiTest, SitesListsBoards) {
   json::value v = json::parse(get("/api/v1/sites").body_view());
   EXPECT_EQ(v.at("sites").at(0).at("boards").at(0).as_string(), "weibo.hot-search");
+}
+
+// --- GET /api/v1/events (Server-Sent Events) on a real Server ---
+
+using testing::SseBlock;
+using testing::SseTestClient;
+
+// Waits for something that follows from a socket event on the server's threads, polling
+// with a generous deadline.
+bool eventually(const std::function<bool()>& done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+std::unique_ptr<Server> serve(ApiService& api, ServerOptions options = {}) {
+  Router router;
+  api.register_routes(router);
+  options.listen = "127.0.0.1:0";
+  auto server = std::make_unique<Server>(std::move(options), std::move(router));
+  const Status s = server->start();
+  EXPECT_TRUE(s.ok()) << s.to_string();
+  return server;
+}
+
+// A Coordinator whose subscription can be told that events were lost (as the Redis bus
+// does after a reconnect). Events go through a real LocalCoordinator.
+class ResyncingCoordinator final : public Coordinator {
+ public:
+  int64_t leader_epoch() const override { return inner_.leader_epoch(); }
+  Status publish(const BoardUpdated& e) override { return inner_.publish(e); }
+  std::unique_ptr<Subscription> subscribe(std::function<void(const BoardUpdated&)> cb) override {
+    return inner_.subscribe(std::move(cb));
+  }
+  std::unique_ptr<Subscription> subscribe(std::function<void(const BoardUpdated&)> cb,
+                                          std::function<void()> on_resync) override {
+    on_resync_ = std::move(on_resync);
+    return inner_.subscribe(std::move(cb));
+  }
+  void lose_events() { on_resync_(); }
+
+ private:
+  LocalCoordinator inner_;
+  std::function<void()> on_resync_;
+};
+
+class ApiEventsTest : public ApiTest {
+ protected:
+  ApiEventsTest() {
+    options_.events.heartbeat = Millis(50);
+    options_.events.max_queue = 32;
+  }
+  void SetUp() override {
+    ApiTest::SetUp();
+    ServerOptions options;
+    options.middleware.cors_origins = {"https://app.example"};
+    options.shutdown_timeout = std::chrono::seconds(60);  // stop() must not wait for streams
+    server_ = serve(*api_, options);
+  }
+  void TearDown() override { server_->stop(); }
+
+  uint16_t port() const { return server_->port(); }
+
+  // A client that has opened the stream and read retry + hello.
+  std::unique_ptr<SseTestClient> subscriber(int receive_buffer = 0) {
+    auto c = std::make_unique<SseTestClient>(port(), receive_buffer);
+    EXPECT_TRUE(c->request("/api/v1/events"));
+    EXPECT_EQ(c->status(), 200);
+    auto hello = c->next_event();
+    EXPECT_TRUE(hello && hello->event == "hello");
+    return c;
+  }
+
+  std::unique_ptr<Server> server_;
+};
+
+TEST_F(ApiEventsTest, StreamOpensWithHeadersRetryAndHello) {
+  SseTestClient c(port());
+  ASSERT_TRUE(c.request("/api/v1/events", "Accept-Encoding: gzip\r\n"));
+  EXPECT_EQ(c.status(), 200);
+  EXPECT_EQ(c.header("Content-Type"), "text/event-stream; charset=utf-8");
+  EXPECT_EQ(c.header("Cache-Control"), "no-store");
+  EXPECT_EQ(c.header("X-Accel-Buffering"), "no");
+  EXPECT_EQ(c.header("Transfer-Encoding"), "chunked");
+  EXPECT_FALSE(c.has_header("Content-Encoding"));
+  EXPECT_FALSE(c.has_header("Content-Length"));
+  std::optional<SseBlock> retry = c.next_block();
+  ASSERT_TRUE(retry);
+  EXPECT_EQ(retry->raw, "retry: 3000");
+  std::optional<SseBlock> hello = c.next_block();
+  ASSERT_TRUE(hello);
+  EXPECT_EQ(hello->event, "hello");
+  EXPECT_TRUE(hello->id.empty());
+  json::value v = json::parse(hello->data);
+  const std::string time(v.at("server_time").as_string());
+  EXPECT_EQ(time.size(), 24u) << time;  // 2026-11-26T08:30:00.123Z
+  EXPECT_EQ(time[10], 'T');
+  EXPECT_EQ(time.back(), 'Z');
+  EXPECT_EQ(api_->events().open_streams(), 1u);
+}
+
+TEST_F(ApiEventsTest, BoardUpdatedComesAfterTheCacheHasTheNewBody) {
+  auto c = subscriber();
+  // The last event id at the moment the cache reads the store to re-render the board.
+  uint64_t id_while_rendering = 999;
+  store_->on_board_view = [&] { id_while_rendering = api_->events().last_id(); };
+  commit("weibo.hot-search@1", {"甲", "乙"});
+  std::optional<SseBlock> e = c->next_event();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->event, "board-updated");
+  EXPECT_EQ(e->data,
+            R"({"board":"weibo.hot-search","version":)" + std::to_string(last_version_) + "}");
+  EXPECT_EQ(e->id, "1");
+  EXPECT_EQ(id_while_rendering, 0u);  // published only after the re-render
+  store_->on_board_view = nullptr;
+
+  // A client that refetches on the event gets the new body.
+  SseTestClient get(port());
+  ASSERT_TRUE(get.request("/api/v1/boards/weibo.hot-search"));
+  ASSERT_EQ(get.status(), 200);
+  json::value board = json::parse(get.read_body());
+  EXPECT_EQ(board.at("version").as_int64(), last_version_);
+  ASSERT_EQ(board.at("items").as_array().size(), 2u);
+  EXPECT_EQ(board.at("items").at(0).at("title").as_string(), "甲");
+
+  // A failed run (version 0) is announced too: the board's stale flag changed.
+  fail("weibo.hot-search@2", error(ErrorCode::kHttp, "HTTP 503"));
+  e = c->next_event();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->id, "2");
+  EXPECT_EQ(e->data, R"({"board":"weibo.hot-search","version":0})");
+}
+
+TEST_F(ApiEventsTest, NoEventWhenTheBoardCouldNotBeRendered) {
+  auto c = subscriber();
+  store_->down = true;
+  ASSERT_TRUE(coord_.publish({meta_.id, 99}).ok());
+  EXPECT_EQ(api_->events().last_id(), 0u);  // the client would refetch the old body
+  store_->down = false;
+  commit("weibo.hot-search@1", {"甲"});
+  std::optional<SseBlock> e = c->next_event();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->id, "1");
+  EXPECT_NE(e->data.find(std::to_string(last_version_)), std::string::npos);
+}
+
+TEST_F(ApiEventsTest, HeartbeatsAtTheConfiguredInterval) {
+  auto c = subscriber();
+  for (int i = 0; i < 3; ++i) {
+    std::optional<SseBlock> b = c->next_block();
+    ASSERT_TRUE(b) << i;
+    EXPECT_EQ(b->raw, ": ping");
+  }
+}
+
+TEST_F(ApiEventsTest, FiftyClientsGetEventsWhileAStalledOneGetsAResync) {
+  constexpr int kClients = 50;
+  std::vector<std::unique_ptr<SseTestClient>> clients;
+  for (int i = 0; i < kClients; ++i) clients.push_back(subscriber());
+  // Reads nothing from here on, with a small receive buffer so that it stalls quickly.
+  auto stalled = subscriber(4096);
+  ASSERT_EQ(api_->events().open_streams(), kClients + 1u);
+
+  commit("weibo.hot-search@1", {"甲"});
+  for (auto& c : clients) {
+    std::optional<SseBlock> e = c->next_event();
+    ASSERT_TRUE(e);
+    ASSERT_EQ(e->event, "board-updated");
+    ASSERT_EQ(e->id, "1");
+  }
+
+  // Far more than the stalled client's socket buffers and queue hold (~1 KiB events).
+  const std::string data =
+      R"({"board":"weibo.hot-search","version":0,"pad":")" + std::string(1000, 'x') + R"("})";
+  uint64_t last = 1;
+  for (int batch = 0; batch < 20; ++batch) {
+    for (int i = 0; i < 20; ++i) last = api_->events().publish("board-updated", data);
+    for (int k = 0; k < kClients; ++k) {
+      uint64_t seen = 0;
+      while (seen < last) {
+        std::optional<SseBlock> e = clients[k]->next_event();
+        ASSERT_TRUE(e) << "client " << k << " stopped getting events at " << seen;
+        ASSERT_EQ(e->event, "board-updated") << "client " << k;
+        const uint64_t id = std::stoull(e->id);
+        if (seen != 0) {
+          ASSERT_EQ(id, seen + 1) << "client " << k;
+        }
+        seen = id;
+      }
+    }
+  }
+
+  // The stalled client lost events and was told to refetch everything instead.
+  bool resync = false;
+  uint64_t seen = 0;
+  int received = 0;
+  while (seen < last) {
+    std::optional<SseBlock> e = stalled->next_event();
+    ASSERT_TRUE(e) << "after id " << seen;
+    if (e->event == "resync") {
+      EXPECT_EQ(e->data, R"({"reason":"overflow"})");
+      resync = true;
+      continue;
+    }
+    seen = std::stoull(e->id);
+    ++received;
+  }
+  EXPECT_TRUE(resync);
+  EXPECT_LT(received, static_cast<int>(last));
+  EXPECT_EQ(api_->events().open_streams(), kClients + 1u);
+}
+
+TEST_F(ApiEventsTest, CorsHeadersForAnAllowedOrigin) {
+  SseTestClient c(port());
+  ASSERT_TRUE(c.request("/api/v1/events", "Origin: https://app.example\r\n"));
+  EXPECT_EQ(c.status(), 200);
+  EXPECT_EQ(c.header("Access-Control-Allow-Origin"), "https://app.example");
+  EXPECT_EQ(c.header("Access-Control-Allow-Credentials"), "true");
+  ASSERT_TRUE(c.next_event());
+}
+
+TEST_F(ApiEventsTest, ServerStopEndsOpenStreamsPromptly) {
+  std::vector<std::unique_ptr<SseTestClient>> clients;
+  for (int i = 0; i < 3; ++i) clients.push_back(subscriber());
+  const auto began = std::chrono::steady_clock::now();
+  server_->stop();  // shutdown_timeout is 60 s
+  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(10));
+  for (auto& c : clients) EXPECT_TRUE(c->wait_closed());
+  EXPECT_EQ(api_->events().open_streams(), 0u);
+}
+
+TEST_F(ApiEventsTest, ApiStopEndsTheStreamsAndRefusesNewOnes) {
+  auto c = subscriber();
+  api_->stop();
+  EXPECT_TRUE(c->wait_closed());
+  EXPECT_TRUE(c->ended());  // a complete response, not a cut connection
+  SseTestClient late(port());
+  ASSERT_TRUE(late.request("/api/v1/events"));
+  EXPECT_EQ(late.status(), 503);
+}
+
+TEST_F(ApiEventsTest, ClientsThatLeaveAreNotCounted) {
+  auto a = subscriber();
+  auto b = subscriber();
+  EXPECT_EQ(api_->events().open_streams(), 2u);
+  a->close();
+  EXPECT_TRUE(eventually([&] { return api_->events().open_streams() == 1u; }));
+}
+
+TEST_F(ApiTest, EventStreamsOverTheLimitGet503) {
+  ApiOptions options;
+  options.events.max_streams = 2;
+  ResyncingCoordinator coordinator;
+  ApiService api({site_}, {meta_}, *store_, coordinator, options);
+  ASSERT_TRUE(api.start().ok());
+  auto server = serve(api);
+  SseTestClient a(server->port());
+  SseTestClient b(server->port());
+  ASSERT_TRUE(a.request("/api/v1/events"));
+  ASSERT_TRUE(b.request("/api/v1/events"));
+  EXPECT_EQ(a.status(), 200);
+  EXPECT_EQ(b.status(), 200);
+  SseTestClient c(server->port());
+  ASSERT_TRUE(c.request("/api/v1/events"));
+  EXPECT_EQ(c.status(), 503);
+  EXPECT_EQ(c.header("Content-Type"), "application/json");
+  EXPECT_FALSE(c.header("Retry-After").empty());
+  json::value v = json::parse(c.read_body());
+  EXPECT_EQ(v.at("error").at("code").as_string(), "unavailable");
+  // A client leaving frees its place.
+  a.close();
+  ASSERT_TRUE(eventually([&] { return api.events().open_streams() == 1u; }));
+  SseTestClient d(server->port());
+  ASSERT_TRUE(d.request("/api/v1/events"));
+  EXPECT_EQ(d.status(), 200);
+  server->stop();
+}
+
+TEST_F(ApiTest, ResyncOfTheSubscriptionIsPassedOnToClients) {
+  ResyncingCoordinator coordinator;
+  ApiService api({site_}, {meta_}, *store_, coordinator);
+  ASSERT_TRUE(api.start().ok());
+  auto server = serve(api);
+  SseTestClient c(server->port());
+  ASSERT_TRUE(c.request("/api/v1/events"));
+  ASSERT_EQ(c.next_event()->event, "hello");
+  // A snapshot committed while the bus was down: its event never came.
+  CommitRequest commit;
+  commit.board = meta_.id;
+  commit.epoch = 1;
+  commit.dispatch_id = "weibo.hot-search@7";
+  Item item;
+  item.key = item.title = "丁";
+  item.url = "https://s.weibo.com/weibo?q=d";
+  commit.items.push_back(item);
+  ASSERT_TRUE(store_->commit_snapshot(commit).ok());
+  coordinator.lose_events();
+  std::optional<SseBlock> e = c.next_event();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->event, "resync");
+  EXPECT_EQ(e->id, "1");
+  EXPECT_EQ(e->data, R"({"reason":"reconnect"})");
+  // ...and the cache was reloaded before the clients were told.
+  json::value board = json::parse(api.cache().board(meta_.id)->json->c_str());
+  EXPECT_EQ(board.at("items").at(0).at("title").as_string(), "丁");
+  server->stop();
 }
 
 }  // namespace

@@ -5,7 +5,8 @@
 // Thread-safety: these are plain values. The server hands a handler a Request that is
 // read-only while the handler runs. One thread builds a Response and then gives it to the
 // server. A shared body is immutable (`shared_ptr<const std::string>`), so any number of
-// responses on any threads may point at the same pre-rendered body and never copy it.
+// responses on any threads may point at the same pre-rendered body and never copy it. A
+// Response's event stream is shared with its producer and is itself thread-safe.
 #pragma once
 
 #include <memory>
@@ -85,10 +86,13 @@ struct Request {
   std::string_view param(std::string_view name) const;
 };
 
-// The kinds of response body. When Server-Sent Events arrive, a streaming alternative will
-// go here: a handle that the server keeps writing events to after the headers. The server
-// and the middleware handle each alternative in a std::visit with no default case, so a
-// new kind fails to compile until every place that sends a body handles it.
+class EventStream;  // http/event_stream.h
+
+// The kinds of response body. The server and the middleware handle each alternative in a
+// std::visit with no default case, so a new kind fails to compile until every place that
+// sends a body handles it. A streaming body (Server-Sent Events) is not one of these bytes
+// kinds: it is Response::stream, next to an empty `body`, so that everything that looks at
+// the bytes (body_view(), gzip, ETag) sees an empty body and only the server streams.
 using ResponseBody = std::variant<std::string, std::shared_ptr<const std::string>>;
 
 struct Response {
@@ -105,6 +109,13 @@ struct Response {
   // Entity tag: `"v42"` or `W/"v42"`. A bare `v42` is quoted. When it is set, the server
   // sends an ETag header and answers 304 to a matching If-None-Match.
   std::string etag;
+  // A streaming response (see http/event_stream.h and event_stream_response()): the server
+  // sends the header block with `Transfer-Encoding: chunked` (no Content-Length, never
+  // gzip) and `Connection: close`, then writes what the stream yields, a chunk per batch,
+  // until the stream closes, the client goes away or the server stops; then it closes the
+  // connection. `body`, `gzip_body` and `etag` stay empty. Only GET answers stream: for a
+  // HEAD request the server sends the header block and closes the stream at once.
+  std::shared_ptr<EventStream> stream;
 
   // The body bytes, whichever kind holds them.
   std::string_view body_view() const;

@@ -27,6 +27,7 @@
 #include <thread>
 #include <utility>
 
+#include "http/event_stream.h"
 #include "http/static_files.h"
 #include "http/util.h"
 
@@ -60,11 +61,21 @@ struct WorkerCounters {
   std::array<std::atomic<uint64_t>, 6> by_class{};
   std::atomic<uint64_t> handler_exceptions{0};
   std::atomic<uint64_t> timeouts{0};
+  std::atomic<uint64_t> streams{0};  // a gauge: event streams open now
 };
 
 void bump(std::atomic<uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
 
 struct Conn;
+
+// What a streaming connection waits on: its timer is cancelled to wake the coroutine (a
+// new frame, the client gone, stop()). Owned by the streaming coroutine; others hold weak
+// or raw pointers and touch it only on the connection's io thread.
+struct StreamWaiter {
+  explicit StreamWaiter(const net::any_io_executor& ex) : timer(ex) {}
+  net::steady_timer timer;
+  bool peer_gone = false;
+};
 
 // One io thread with its own io_context. Everything in here except the counters is touched
 // only from that thread.
@@ -96,6 +107,7 @@ struct Conn {
   MonoTime armed_until = MonoTime::max();  // when the watchdog will next look
   bool idle = true;                        // waiting for the first byte of a request
   bool done = false;
+  StreamWaiter* stream = nullptr;  // set while the connection streams events
 
   void close() {
     beast::error_code ignored;
@@ -163,6 +175,42 @@ void reset_request(Request& req) {
   req.path_params.clear();
   req.headers.clear();
   req.body.clear();
+}
+
+// finish_response() framed the (empty) body of a streaming response with Content-Length. A
+// stream is framed by chunked coding (HTTP/1.1) or by closing the connection (HTTP/1.0).
+void make_streaming_head(std::string& head, bool chunked) {
+  static constexpr std::string_view kField = "\r\nContent-Length: ";
+  const std::size_t at = head.find(kField);
+  if (at == std::string::npos) return;
+  const std::size_t end = head.find("\r\n", at + kField.size());
+  if (end == std::string::npos) return;
+  head.replace(at + 2, end - at, chunked ? "Transfer-Encoding: chunked\r\n" : "");
+}
+
+// One chunk of chunked transfer coding: hex size, CRLF, data, CRLF.
+void append_chunk(std::string& out, std::string_view data) {
+  char size[24];
+  const auto res = std::to_chars(size, size + sizeof size, data.size(), 16);
+  out.append(size, res.ptr);
+  out += "\r\n";
+  out += data;
+  out += "\r\n";
+}
+
+// A streaming client sends nothing after its request, so a read that completes with an
+// error (EOF, reset) means it went away: wake the stream so that it ends now rather than at
+// its next write. Anything the client does send is discarded.
+net::awaitable<void> watch_peer(std::shared_ptr<Conn> c, std::weak_ptr<StreamWaiter> waiter) {
+  std::array<char, 512> sink;
+  while (true) {
+    auto [ec, n] = co_await c->socket.async_read_some(net::buffer(sink), kTuple);
+    if (ec) break;
+  }
+  if (auto w = waiter.lock()) {
+    w->peer_gone = true;
+    w->timer.cancel();
+  }
 }
 
 struct ListenAddress {
@@ -254,6 +302,8 @@ struct Server::Impl {
   net::awaitable<void> accept_loop();
   net::awaitable<void> serve(std::shared_ptr<Conn> c);
   net::awaitable<void> watchdog(std::shared_ptr<Conn> c);
+  net::awaitable<void> stream_events(std::shared_ptr<Conn> c, std::shared_ptr<EventStream> events,
+                                     bool chunked);
   Response dispatch(Request& req, Worker& w);
 
   // Moves the connection's deadline; wakes the watchdog when it is sleeping past it.
@@ -359,7 +409,9 @@ void Server::Impl::stop() {
     net::post(w.ctx, [this, &w] {
       w.stopping = true;
       for (Conn* c : w.conns) {
-        if (c->idle) c->close();  // in-flight requests finish; idle ones go now
+        // In-flight requests finish; idle connections and event streams go now.
+        if (c->idle || c->stream != nullptr) c->close();
+        if (c->stream != nullptr) c->stream->timer.cancel();
       }
       if (w.conns.empty()) return;
       w.drain_timer.emplace(w.ctx);
@@ -530,9 +582,25 @@ net::awaitable<void> Server::Impl::serve(std::shared_ptr<Conn> c) {
       }
     }
     if (w.stopping || stop_requested.load(std::memory_order_relaxed)) keep_alive = false;
+    std::shared_ptr<EventStream> events = std::move(resp.stream);
+    if (events && resp.status != 200) {
+      events->close();  // only a 200 streams
+      events.reset();
+    }
+    if (events) keep_alive = false;  // the connection ends with the stream
 
     const std::string_view body =
         finish_response(req, resp, options.middleware, date(w), keep_alive, head);
+    const bool chunked = req.version >= 11;
+    if (events) {
+      make_streaming_head(head, chunked);
+      if (options.stream_send_buffer > 0) {
+        beast::error_code ignored;
+        c->socket.set_option(net::socket_base::send_buffer_size(static_cast<int>(
+                                 std::min<std::size_t>(options.stream_send_buffer, INT32_MAX))),
+                             ignored);
+      }
+    }
     bump(w.counters.requests);
     bump(w.counters.by_class[std::clamp(resp.status / 100, 0, 5)]);
     set_deadline(*c, options.request_timeout);
@@ -543,6 +611,13 @@ net::awaitable<void> Server::Impl::serve(std::shared_ptr<Conn> c) {
     // connection does not pin an old version of a cached board.
     resp.body = std::string();
     resp.gzip_body.reset();
+    if (events) {
+      if (!ec && req.method != HttpMethod::kHead) {
+        co_await stream_events(c, events, chunked);
+      }
+      events->close();
+      break;
+    }
     if (ec || !keep_alive) break;
   }
 
@@ -561,6 +636,74 @@ net::awaitable<void> Server::Impl::serve(std::shared_ptr<Conn> c) {
   c->done = true;
   c->timer.cancel();
   c->close();
+}
+
+net::awaitable<void> Server::Impl::stream_events(std::shared_ptr<Conn> c,
+                                                 std::shared_ptr<EventStream> events,
+                                                 bool chunked) {
+  Worker& w = c->worker;
+  auto waiter = std::make_shared<StreamWaiter>(c->socket.get_executor());
+  // However the loop ends (an exception included): remove the notify hook before the
+  // waiter goes away, close the stream so its producer lets go of it, update the gauge.
+  struct Cleanup {
+    Conn& conn;
+    EventStream& stream;
+    WorkerCounters& counters;
+    ~Cleanup() {
+      stream.set_notify(nullptr);
+      stream.close();
+      conn.stream = nullptr;
+      counters.streams.fetch_sub(1, std::memory_order_relaxed);
+    }
+  };
+  bump(w.counters.streams);
+  c->stream = waiter.get();
+  const Cleanup cleanup{*c, *events, w.counters};
+  events->set_notify([ex = c->socket.get_executor(), weak = std::weak_ptr(waiter)] {
+    net::post(ex, [weak] {
+      if (auto sw = weak.lock()) sw->timer.cancel();
+    });
+  });
+  net::co_spawn(c->socket.get_executor(), watch_peer(c, waiter), net::detached);
+
+  const Millis heartbeat = events->heartbeat();
+  MonoTime next_ping = clock->mono() + heartbeat;
+  std::string batch;
+  std::string wire;
+  while (true) {
+    if (w.stopping || stop_requested.load(std::memory_order_relaxed) || waiter->peer_gone) {
+      co_return;
+    }
+    batch.clear();
+    const bool closed = events->take(batch);
+    const MonoTime now = clock->mono();
+    if (batch.empty() && !closed && now >= next_ping) batch = ": ping\n\n";
+    if (batch.empty() && !closed) {
+      // Nothing to send: sleep until the next heartbeat or a wake-up (a frame arrived, the
+      // client left, stop()). The write deadline is not armed while waiting.
+      const auto wait = next_ping - now;
+      set_deadline(*c, std::chrono::ceil<Millis>(wait) + options.request_timeout);
+      waiter->timer.expires_after(wait);
+      co_await waiter->timer.async_wait(kTuple);
+      continue;
+    }
+    wire.clear();
+    if (chunked) {
+      if (!batch.empty()) append_chunk(wire, batch);
+      if (closed) wire += "0\r\n\r\n";
+    } else {
+      wire.swap(batch);
+    }
+    if (!wire.empty()) {
+      // A client that does not take a batch within request_timeout is stalled: the
+      // watchdog closes the connection.
+      set_deadline(*c, options.request_timeout);
+      auto [ec, n] = co_await net::async_write(c->socket, net::buffer(wire), kTuple);
+      if (ec) co_return;
+      next_ping = clock->mono() + heartbeat;
+    }
+    if (closed) co_return;
+  }
 }
 
 Server::Server(Options options, Router router)
@@ -587,6 +730,7 @@ ServerCounters Server::counters() const {
     }
     out.handler_exceptions += c.handler_exceptions.load(std::memory_order_relaxed);
     out.timeouts += c.timeouts.load(std::memory_order_relaxed);
+    out.event_streams += c.streams.load(std::memory_order_relaxed);
   }
   return out;
 }

@@ -13,6 +13,14 @@
 //      pre-computed variant or on the fly), Vary, CORS headers for allowed origins,
 //      security headers (nosniff, Referrer-Policy, X-Frame-Options; a CSP on HTML),
 //      Date, "Server: mu", Content-Length.
+// Streaming responses (Response::stream, Server-Sent Events; see http/event_stream.h): after
+// the header block (chunked, Connection: close) the connection's coroutine waits for the
+// stream's notify hook without blocking its io thread, writes each batch of frames as one
+// chunk, a ": ping" comment when the stream's heartbeat interval passed in silence, and
+// ends when the stream closes (terminating chunk), the client goes away (noticed at once by
+// a read that hits EOF) or a write takes longer than request_timeout (a stalled client).
+// The stream is closed in every case, so its producer sees the client leave. stop() closes
+// open streams at once instead of waiting for them.
 // Connections follow HTTP/1.1 keep-alive rules. A connection that sits idle for
 // idle_timeout, or takes longer than request_timeout to send a request or read a
 // response, is closed. Expect: 100-continue is honoured.
@@ -50,6 +58,11 @@ struct ServerOptions {
   std::size_t header_limit = 16u << 10;  // request line + header fields; over -> 431
   std::size_t body_limit = 1u << 20;     // request body; over -> 413
   std::string static_dir;                // empty: no static files
+  // SO_SNDBUF of a connection once it streams events (0: the kernel's autotuned default,
+  // which can reach megabytes). Small, so that a client that stops reading fills the
+  // stream's own bounded queue (and gets a resync) instead of hiding megabytes of stale
+  // events in kernel buffers, times thousands of connections.
+  std::size_t stream_send_buffer = 64u << 10;
   // CORS, the CSP for HTML and gzip settings.
   MiddlewareOptions middleware;
   // Date header and timeouts. nullptr: the system clock. Must outlive the Server.
@@ -64,6 +77,7 @@ struct ServerCounters {
   std::array<uint64_t, 6> responses_by_class{};  // [1] 1xx ... [5] 5xx; [0] unused
   uint64_t handler_exceptions = 0;               // handlers that threw (answered 500)
   uint64_t timeouts = 0;                         // connections closed by idle/request timeout
+  uint64_t event_streams = 0;                    // streaming responses open now
 };
 
 class Server {
@@ -84,9 +98,10 @@ class Server {
   // The bound port (useful with port 0); 0 before start().
   uint16_t port() const;
 
-  // Graceful stop. Stops accepting, closes idle keep-alive connections, lets requests in
-  // flight finish (answering them with Connection: close) for up to shutdown_timeout, then
-  // closes what is left and joins the io threads. Safe to call twice, and before start().
+  // Graceful stop. Stops accepting, closes idle keep-alive connections and event streams
+  // (their streams are closed too), lets requests in flight finish (answering them with
+  // Connection: close) for up to shutdown_timeout, then closes what is left and joins the
+  // io threads. Safe to call twice, and before start().
   void stop();
 
   ServerCounters counters() const;

@@ -16,15 +16,19 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/compress.h"
+#include "http/event_stream.h"
+#include "http/sse_testing.h"
 
 namespace mu {
 namespace {
@@ -672,6 +676,209 @@ TEST_F(ServerTest, ConcurrentClients) {
   const ServerCounters counters = server_->counters();
   EXPECT_EQ(counters.requests, static_cast<uint64_t>(kThreads * kRequests));
   EXPECT_EQ(counters.connections_accepted, static_cast<uint64_t>(kThreads));
+}
+
+// --- Streaming responses (Server-Sent Events) ---
+
+using testing::SseTestClient;
+
+// A route "/events" that hands every request a new EventStream and keeps it for the test.
+class StreamServerTest : public ServerTest {
+ protected:
+  // Streams close (and run the hook below, which uses our members) when the server stops.
+  ~StreamServerTest() override {
+    if (server_) server_->stop();
+  }
+
+  Router stream_routes(EventStreamOptions options = {}) {
+    Router router = standard_routes();
+    router.add(HttpMethod::kGet, "/events", [this, options](const Request&) {
+      EventStreamOptions o = options;
+      o.on_close = [this] {
+        std::lock_guard lock(mu_);
+        ++closed_;
+        cv_.notify_all();
+      };
+      auto s = std::make_shared<EventStream>(std::move(o));
+      std::lock_guard lock(mu_);
+      streams_.push_back(s);
+      return event_stream_response(s);
+    });
+    return router;
+  }
+
+  // The i-th stream. Its handler has run once the client has read the response head.
+  std::shared_ptr<EventStream> stream(std::size_t i) {
+    std::lock_guard lock(mu_);
+    return i < streams_.size() ? streams_[i] : nullptr;
+  }
+
+  // Waits (on a real socket event, with a safety deadline) until n streams have closed.
+  bool wait_closed_streams(int n) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, std::chrono::seconds(10), [&] { return closed_ >= n; });
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::shared_ptr<EventStream>> streams_;
+  int closed_ = 0;
+};
+
+TEST_F(StreamServerTest, SendsSseHeadersThenEachFrameAsItComes) {
+  start(stream_routes());
+  SseTestClient c(port());
+  ASSERT_TRUE(c.request("/events", "Accept-Encoding: gzip\r\n"));
+  EXPECT_EQ(c.status(), 200);
+  EXPECT_EQ(c.header("Content-Type"), "text/event-stream; charset=utf-8");
+  EXPECT_EQ(c.header("Cache-Control"), "no-store");
+  EXPECT_EQ(c.header("X-Accel-Buffering"), "no");
+  EXPECT_EQ(c.header("Transfer-Encoding"), "chunked");
+  EXPECT_FALSE(c.has_header("Content-Length"));
+  EXPECT_FALSE(c.has_header("Content-Encoding"));  // never gzip
+  EXPECT_EQ(c.header("Connection"), "close");
+  EXPECT_EQ(c.header("X-Content-Type-Options"), "nosniff");
+  auto s = stream(0);
+  ASSERT_TRUE(s);
+
+  s->push(std::string("id: 1\nevent: board-updated\ndata: {\"board\":\"a\",\"version\":2}\n\n"));
+  auto b = c.next_block();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->id, "1");
+  EXPECT_EQ(b->event, "board-updated");
+  EXPECT_EQ(b->data, R"({"board":"a","version":2})");
+  EXPECT_EQ(server_->counters().event_streams, 1u);  // frames come from the streaming loop
+  s->push(std::string("event: x\ndata: 1\n\n"));
+  s->push(std::string("event: y\ndata: 2\n\n"));
+  b = c.next_block();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->event, "x");
+  b = c.next_block();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->event, "y");
+
+  // The producer ends the stream: the response ends properly and the connection closes.
+  s->close();
+  EXPECT_FALSE(c.next_block());
+  EXPECT_TRUE(c.ended());
+  EXPECT_TRUE(c.wait_closed());
+  EXPECT_EQ(server_->counters().event_streams, 0u);
+  EXPECT_EQ(server_->counters().responses_by_class[2], 1u);
+}
+
+TEST_F(StreamServerTest, HeartbeatCommentsWhenNothingElseIsSent) {
+  EventStreamOptions o;
+  o.heartbeat = Millis(20);
+  start(stream_routes(o));
+  SseTestClient c(port());
+  ASSERT_TRUE(c.request("/events"));
+  for (int i = 0; i < 3; ++i) {
+    auto b = c.next_block();
+    ASSERT_TRUE(b) << i;
+    EXPECT_EQ(b->comments, std::vector<std::string>{"ping"});
+    EXPECT_TRUE(b->event.empty());
+  }
+  // Frames still go out between pings.
+  stream(0)->push(std::string("event: z\ndata: {}\n\n"));
+  EXPECT_EQ(c.next_event()->event, "z");
+}
+
+TEST_F(StreamServerTest, ClientGoingAwayClosesTheStreamAtOnce) {
+  start(stream_routes());  // heartbeat 15 s: only the read side can notice this quickly
+  SseTestClient c(port());
+  ASSERT_TRUE(c.request("/events"));
+  auto s = stream(0);
+  EXPECT_FALSE(s->closed());
+  c.close();
+  ASSERT_TRUE(wait_closed_streams(1));
+  EXPECT_TRUE(s->closed());
+  EXPECT_FALSE(s->push(std::string("event: late\ndata: {}\n\n")));
+  // The server keeps serving.
+  Client other(port());
+  EXPECT_EQ(other.get("/api/v1/boards/x").result_int(), 200);
+}
+
+TEST_F(StreamServerTest, StopClosesOpenStreamsPromptly) {
+  ServerOptions options;
+  options.shutdown_timeout = std::chrono::seconds(60);  // far longer than the test may take
+  start(stream_routes(), options);
+  std::vector<std::unique_ptr<SseTestClient>> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(std::make_unique<SseTestClient>(port()));
+    ASSERT_TRUE(clients.back()->request("/events"));
+  }
+  const auto began = std::chrono::steady_clock::now();
+  std::thread stopper([this] { server_->stop(); });
+  for (auto& c : clients) EXPECT_TRUE(c->wait_closed());
+  stopper.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - began, std::chrono::seconds(20));
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(stream(i)->closed()) << i;
+  EXPECT_EQ(server_->counters().event_streams, 0u);
+  EXPECT_EQ(server_->counters().active_connections, 0u);
+}
+
+TEST_F(StreamServerTest, StalledClientIsCutAfterRequestTimeout) {
+  ServerOptions options;
+  options.request_timeout = Millis(300);
+  options.stream_send_buffer = 8192;
+  start(stream_routes(), options);
+  SseTestClient stalled(port(), 4096);
+  ASSERT_TRUE(stalled.request("/events"));
+  auto s = stream(0);
+  // Far more than the kernel buffers hold; the client never reads.
+  const std::string big = "event: big\ndata: " + std::string(64 << 10, 'x') + "\n\n";
+  for (int i = 0; i < 64 && s->push(std::string(big)); ++i) {
+  }
+  ASSERT_TRUE(wait_closed_streams(1));
+  EXPECT_GE(server_->counters().timeouts, 1u);
+  Client other(port());
+  EXPECT_EQ(other.get("/api/v1/boards/x").result_int(), 200);
+}
+
+TEST_F(StreamServerTest, Http10StreamIsDelimitedByTheClose) {
+  start(stream_routes());
+  SseTestClient c(port());
+  ASSERT_TRUE(c.request("/events", {}, "GET", "HTTP/1.0"));
+  EXPECT_EQ(c.status(), 200);
+  EXPECT_FALSE(c.has_header("Transfer-Encoding"));
+  EXPECT_FALSE(c.has_header("Content-Length"));
+  EXPECT_EQ(c.header("Connection"), "close");
+  auto s = stream(0);
+  s->push(std::string("event: a\ndata: 1\n\n"));
+  auto b = c.next_block();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(b->event, "a");
+  EXPECT_EQ(b->data, "1");
+  s->close();
+  EXPECT_TRUE(c.wait_closed());
+  EXPECT_EQ(c.pending(), "");
+}
+
+TEST_F(StreamServerTest, HeadSendsTheHeadAndClosesTheStream) {
+  start(stream_routes());
+  SseTestClient c(port());
+  ASSERT_TRUE(c.request("/events", {}, "HEAD"));
+  EXPECT_EQ(c.status(), 200);
+  EXPECT_EQ(c.header("Content-Type"), "text/event-stream; charset=utf-8");
+  EXPECT_FALSE(c.has_header("Content-Length"));
+  ASSERT_TRUE(wait_closed_streams(1));
+  EXPECT_TRUE(c.wait_closed());
+  EXPECT_EQ(c.pending(), "");
+}
+
+TEST_F(StreamServerTest, CorsHeadersApplyToStreams) {
+  ServerOptions options;
+  options.middleware.cors_origins = {"https://app.example"};
+  start(stream_routes(), options);
+  SseTestClient c(port());
+  ASSERT_TRUE(c.request("/events", "Origin: https://app.example\r\n"));
+  EXPECT_EQ(c.status(), 200);
+  EXPECT_EQ(c.header("Access-Control-Allow-Origin"), "https://app.example");
+  EXPECT_EQ(c.header("Access-Control-Allow-Credentials"), "true");
+  EXPECT_NE(c.header("Vary").find("Origin"), std::string::npos);
+  SseTestClient other(port());
+  ASSERT_TRUE(other.request("/events", "Origin: https://evil.example\r\n"));
+  EXPECT_EQ(other.header("Access-Control-Allow-Origin"), "");
 }
 
 }  // namespace

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Lighthouse 12.2.3 (npm) with Debian's Chromium against the web app served by `mu serve`
+# from the recorded fixtures, desktop and mobile form factors. Prints the performance,
+# accessibility and best-practices scores (goal >= 95 each), FCP/LCP/TBT/CLS, and the
+# initial JavaScript (gzip) against the 90 KB budget. Baseline run in the same script: the
+# same Mu serving an empty HTML page, the floor of what Lighthouse measures on this machine
+# (timings are printed as ratios to it). Figures are reported, never asserted.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/lib.sh
+MU=${MU:-build/release/mu}
+CHROME_PATH=${CHROME_PATH:-/usr/bin/chromium}
+export CHROME_PATH
+[ -f web/dist/index.html ] || scripts/build-web
+work=$(mktemp -d /tmp/mu-lighthouse.XXXXXX)
+cleanup() {
+  [ -n "${mu_pid:-}" ] && kill "$mu_pid" 2>/dev/null || true
+  [ -n "${base_pid:-}" ] && kill "$base_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+port=$(free_port)
+MU_STORAGE_URL="sqlite://$work/lh.db" MU_LOG_LEVEL=warn MU_SERVER_STATIC_DIR=web/dist \
+  "$MU" serve --listen "127.0.0.1:$port" --replay src/sources >"$work/mu.log" 2>&1 &
+mu_pid=$!
+wait_until 60 board_has_items "http://127.0.0.1:$port/api/v1/boards/weibo.hot-search" ||
+  { cat "$work/mu.log"; echo "Mu did not come up"; exit 1; }
+
+mkdir -p "$work/empty"
+echo '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>empty</title><meta name="description" content="baseline"></head><body><main><h1>empty</h1></main></body></html>' >"$work/empty/index.html"
+base_port=$(free_port)
+MU_STORAGE_URL="sqlite://$work/base.db" MU_LOG_LEVEL=warn MU_SERVER_STATIC_DIR="$work/empty" \
+  MU_SCHEDULER_ENABLED=false "$MU" serve --listen "127.0.0.1:$base_port" >"$work/base.log" 2>&1 &
+base_pid=$!
+wait_until 30 curl -fsS "http://127.0.0.1:$base_port/healthz"
+
+run_lh() {  # run_lh URL PRESET OUT
+  local preset_flag=()
+  [ "$2" = desktop ] && preset_flag=(--preset=desktop)
+  npx -y lighthouse@12.2.3 "$1" "${preset_flag[@]}" --quiet --output=json --output-path="$3" \
+    --only-categories=performance,accessibility,best-practices \
+    --chrome-flags="--headless=new --no-sandbox --disable-dev-shm-usage --disable-background-networking" \
+    >/dev/null 2>"$3.err" || { cat "$3.err"; return 1; }
+}
+
+for preset in desktop mobile; do
+  run_lh "http://127.0.0.1:$port/" "$preset" "$work/app-$preset.json"
+  run_lh "http://127.0.0.1:$base_port/" "$preset" "$work/base-$preset.json"
+done
+
+python3 - "$work" web/dist <<'PY'
+import gzip, json, os, re, sys
+work, dist = sys.argv[1], sys.argv[2]
+
+def audit(r, name):
+    return r["audits"][name].get("numericValue", 0.0)
+
+for preset in ("desktop", "mobile"):
+    app = json.load(open(f"{work}/app-{preset}.json"))
+    base = json.load(open(f"{work}/base-{preset}.json"))
+    scores = {k: round(v["score"] * 100) for k, v in app["categories"].items()}
+    print(f"{preset}: performance {scores['performance']}, accessibility "
+          f"{scores['accessibility']}, best practices {scores['best-practices']} (goal >= 95)")
+    for name, label in (("first-contentful-paint", "FCP"), ("largest-contentful-paint", "LCP"),
+                        ("total-blocking-time", "TBT")):
+        a, b = audit(app, name), audit(base, name)
+        ratio = f"{a / b:.2f}x the empty page" if b > 0 else "empty page: 0"
+        print(f"  {label} {a:.0f} ms ({ratio}, {b:.0f} ms)")
+    print(f"  CLS {audit(app, 'cumulative-layout-shift'):.3f}")
+
+# Initial JS: the scripts index.html loads up front (module entry + modulepreload).
+html = open(os.path.join(dist, "index.html")).read()
+paths = set(re.findall(r'<script[^>]+src="([^"]+\.js)"', html)) | set(
+    re.findall(r'<link[^>]+rel="modulepreload"[^>]+href="([^"]+\.js)"', html))
+total = 0
+for p in sorted(paths):
+    data = open(os.path.join(dist, p.lstrip("/")), "rb").read()
+    size = len(gzip.compress(data, 9))
+    total += size
+    print(f"  {p}: {len(data) / 1024:.1f} KB, {size / 1024:.1f} KB gzip")
+print(f"initial JS {total / 1024:.1f} KB gzip = {total / (90 * 1024):.2f}x the 90 KB budget")
+PY

@@ -1,0 +1,385 @@
+// End-to-end tests of the web app against a real `mu serve` fed from the recorded fixtures.
+// One server and one browser for the file; every test gets a fresh browser context (its own
+// localStorage, caches and service workers).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ensureBuilt, launchBrowser, startMu, waitFor, waitForBoards, watchPage } from './harness.mjs';
+
+const FIRST_BOARDS = ['36kr.newsflashes', '36kr.hot', 'baidu.realtime', 'weibo.hot-search', 'hackernews.front'];
+
+let mu;
+let browser;
+
+before(async () => {
+  ensureBuilt();
+  mu = await startMu();
+  await waitForBoards(mu.base, FIRST_BOARDS);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await mu?.stop();
+});
+
+async function newPage(options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN', ...options });
+  const page = await context.newPage();
+  const errors = watchPage(page);
+  return { context, page, errors };
+}
+
+/** Number of item rows in the card of `board`. */
+function cardItems(page, board) {
+  return page.locator(`section.card[data-board="${board}"] [data-testid="card-items"] > li`);
+}
+
+describe('home', () => {
+  test('boards render as cards with items; off-screen cards load lazily', async () => {
+    const { context, page } = await newPage();
+    const requested = [];
+    page.on('request', (r) => {
+      const m = /\/api\/v1\/boards\/([^/?]+)$/.exec(new URL(r.url()).pathname);
+      if (m) requested.push(decodeURIComponent(m[1]));
+    });
+    await page.goto(mu.base);
+    const cards = page.locator('section.card');
+    await waitFor(async () => (await cards.count()) > 50, { what: 'the grid of board cards' });
+    // The first cards (on screen) get their items.
+    for (const board of ['36kr.newsflashes', '36kr.hot', 'baidu.realtime']) {
+      await cardItems(page, board).first().waitFor();
+      assert.ok((await cardItems(page, board).count()) >= 4, `${board} shows items`);
+    }
+    // Far below the fold nothing was fetched yet ...
+    assert.ok(!requested.includes('zhihu-daily.latest'), 'the last board is not fetched before it nears the viewport');
+    assert.ok(requested.length < 30, `only boards near the viewport are fetched (got ${requested.length})`);
+    // ... until the card scrolls into view.
+    const last = page.locator('section.card[data-board="weibo.hot-search"]');
+    await last.scrollIntoViewIfNeeded();
+    await cardItems(page, 'weibo.hot-search').first().waitFor();
+    assert.equal(await cardItems(page, 'weibo.hot-search').count(), 10, 'a text card shows ten rows');
+    assert.ok(requested.includes('weibo.hot-search'));
+    // A card says how fresh it is.
+    const fresh = await page.locator('section.card[data-board="weibo.hot-search"] time.fresh').textContent();
+    assert.match(fresh ?? '', /刚刚|分钟前/);
+    // Every link in the cards is http(s), and item links open in a new tab without opener.
+    const links = await page.locator('section.card ol a.title').evaluateAll((as) =>
+      as.map((a) => ({ href: a.getAttribute('href'), target: a.getAttribute('target'), rel: a.getAttribute('rel') })),
+    );
+    assert.ok(links.length > 40);
+    for (const l of links) {
+      assert.match(l.href ?? '', /^https?:\/\//);
+      assert.equal(l.target, '_blank');
+      assert.equal(l.rel, 'noopener noreferrer');
+    }
+    await context.close();
+  });
+
+  test('a video board renders as video rows with a duration, a rich board with summaries', async () => {
+    const { context, page } = await newPage();
+    await page.goto(`${mu.base}/#/site/bilibili`);
+    const video = page.locator('section.card[data-board="bilibili.popular"]');
+    await video.locator('li.item-video').first().waitFor();
+    assert.match((await video.locator('.duration').first().textContent()) ?? '', /^\d+:\d\d$/);
+    assert.match((await video.locator('li.item-video .meta').first().textContent()) ?? '', /播放/);
+    await page.goto(`${mu.base}/#/site/baidu/baidu.realtime`);
+    const rich = page.locator('section.card[data-board="baidu.realtime"]');
+    await rich.locator('li.item-rich .summary').first().waitFor();
+    assert.equal(await page.locator('section.card').count(), 1, 'a board chip shows only that board');
+    await context.close();
+  });
+
+  test('untrusted titles stay text and non-http links are not rendered', async () => {
+    // page.route does not see requests a service worker handles: no worker in this context.
+    const { context, page } = await newPage({ serviceWorkers: 'block' });
+    await page.route('**/api/v1/boards/36kr.newsflashes', async (route) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      body.items[0].title = '<img src=x onerror="window.__pwned=1">Evil';
+      body.items[0].url = 'javascript:window.__pwned=2';
+      body.items[1].image = 'javascript:alert(1)';
+      await route.fulfill({ response, json: body });
+    });
+    await page.goto(mu.base);
+    const first = page.locator('section.card[data-board="36kr.newsflashes"] li.item').first();
+    await first.waitFor();
+    assert.equal(await first.locator('.title').textContent(), '<img src=x onerror="window.__pwned=1">Evil');
+    assert.equal(await first.locator('a.title').count(), 0, 'no link for a javascript: URL');
+    assert.equal(await first.locator('img').count(), 0);
+    assert.equal(await page.evaluate(() => window.__pwned), undefined);
+    await context.close();
+  });
+});
+
+describe('settings', () => {
+  test('theme and board order persist across reload (drag and drop and keyboard)', async () => {
+    const { context, page, errors } = await newPage({ colorScheme: 'light' });
+    await page.goto(`${mu.base}/#/settings`);
+    await page.getByTestId('theme-dark').check();
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    const rows = page.locator('[data-testid="order-list"] > li');
+    await waitFor(async () => (await rows.count()) > 50, { what: 'the board list' });
+    // Drag the fifth board onto the first row.
+    const dragged = await rows.nth(4).getAttribute('data-id');
+    await rows.nth(4).dragTo(rows.first());
+    assert.equal(await rows.first().getAttribute('data-id'), dragged);
+    // Keyboard: move the third board up twice with its ↑ button (focus stays on the button).
+    const third = await rows.nth(2).getAttribute('data-id');
+    await rows.nth(2).locator('button.up').focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Enter');
+    assert.equal(await rows.first().getAttribute('data-id'), third);
+    assert.equal(await rows.nth(1).getAttribute('data-id'), dragged);
+    // Hide a board.
+    await rows.nth(2).locator('input[type=checkbox]').uncheck();
+    const hiddenId = await rows.nth(2).getAttribute('data-id');
+
+    await page.reload();
+    await page.goto(`${mu.base}/#/`);
+    await page.locator('section.card').first().waitFor();
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    const order = await page.locator('section.card').evaluateAll((cs) => cs.slice(0, 3).map((c) => c.dataset.board));
+    assert.deepEqual(order.slice(0, 2), [third, dragged]);
+    assert.equal(await page.locator(`section.card[data-board="${hiddenId}"]`).count(), 0, 'a hidden board is not shown');
+    const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('mu.settings')));
+    assert.equal(stored.version, 1);
+    assert.equal(stored.theme, 'dark');
+    assert.ok(stored.updated_at > '2000', 'updated_at is stamped');
+    assert.ok(stored.field_updated_at.order, 'each field carries its own timestamp for merging');
+    assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
+    await context.close();
+  });
+
+  test('language switch: English UI and lang attribute', async () => {
+    const { context, page } = await newPage();
+    await page.goto(`${mu.base}/#/settings`);
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-CN');
+    await page.getByTestId('lang-en').check();
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+    await page.goto(`${mu.base}/#/`);
+    await page.locator('nav.tabs a', { hasText: 'Following' }).waitFor();
+    await context.close();
+  });
+
+  test('favorites: the star adds a board to the 关注 tab', async () => {
+    const { context, page } = await newPage();
+    await page.goto(mu.base);
+    await page.locator('section.card[data-board="36kr.hot"] button.star').click();
+    await page.goto(`${mu.base}/#/following`);
+    await page.locator('section.card[data-board="36kr.hot"]').waitFor();
+    assert.equal(await page.locator('section.card').count(), 1);
+    await context.close();
+  });
+});
+
+describe('board page and search', () => {
+  test('board page lists every item with first seen and best rank', async () => {
+    const { context, page } = await newPage();
+    await page.goto(`${mu.base}/#/board/weibo.hot-search`);
+    const rows = page.locator('[data-testid="board-items"] > li');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 50);
+    assert.match((await rows.first().locator('.first-seen').textContent()) ?? '', /首次出现/);
+    assert.match((await rows.nth(4).locator('.best-rank').textContent()) ?? '', /最高第 5 名/);
+    await context.close();
+  });
+
+  test('keyboard: Ctrl-K opens the palette, typing filters, arrows move, Enter navigates', async () => {
+    const { context, page } = await newPage();
+    await page.goto(mu.base);
+    await page.locator('section.card').first().waitFor();
+    await page.keyboard.press('Control+k');
+    const input = page.locator('[data-testid="palette"] input');
+    await input.waitFor();
+    assert.ok(await input.evaluate((el) => el === document.activeElement), 'the input has focus');
+    await page.keyboard.type('Hacker News');
+    const options = page.locator('[data-testid="palette"] [role="option"]');
+    await waitFor(async () => (await options.count()) === 5, { what: 'five Hacker News boards' });
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await options.nth(1).getAttribute('aria-selected'), 'true');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/#\/board\/hackernews\.show$/);
+    await page.locator('[data-testid="board-items"] > li').first().waitFor();
+    assert.equal(await page.locator('[data-testid="palette"]').count(), 0, 'the palette closed');
+    // Items already loaded are searchable too.
+    await page.keyboard.press('Control+k');
+    const title = await page.locator('[data-testid="board-items"] > li .title').first().textContent();
+    await page.keyboard.type(title.slice(0, 12));
+    await page.locator('[data-testid="palette"] [role="option"][data-type="item"]').first().waitFor();
+    await page.keyboard.press('Escape');
+    assert.equal(await page.locator('[data-testid="palette"]').count(), 0);
+    await context.close();
+  });
+});
+
+describe('layout', () => {
+  test('390×844: no horizontal scrolling on home, board page and settings', async () => {
+    const { context, page } = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    for (const hash of ['#/', '#/board/bilibili.popular', '#/settings', '#/site/github']) {
+      await page.goto(`${mu.base}/${hash}`);
+      await page.locator('main section.card, main [data-testid="board-items"] > li, main [data-testid="order-list"] > li').first().waitFor();
+      await page.waitForTimeout(300);
+      const width = await page.evaluate(() => document.scrollingElement.scrollWidth);
+      assert.ok(width <= 390, `${hash}: scrollWidth ${width} <= 390`);
+    }
+    await context.close();
+  });
+});
+
+describe('offline', () => {
+  test('an offline reload shows the cached data and an offline badge', async () => {
+    const { context, page } = await newPage();
+    await page.goto(mu.base);
+    await cardItems(page, '36kr.newsflashes').first().waitFor();
+    await page.waitForFunction(() => navigator.serviceWorker?.controller != null, null, { timeout: 30_000 });
+    // The worker has the API answers of this first visit (handed over when it took control).
+    await waitFor(
+      () =>
+        page.evaluate(async () => {
+          const cache = await caches.open('mu-api-v1');
+          const keys = (await cache.keys()).map((r) => new URL(r.url).pathname);
+          return keys.includes('/api/v1/boards') && keys.includes('/api/v1/boards/36kr.newsflashes');
+        }),
+      { what: 'API answers in the service worker cache' },
+    );
+    const before = await cardItems(page, '36kr.newsflashes').first().textContent();
+    assert.equal(await page.getByTestId('offline-badge').count(), 0);
+    await context.setOffline(true);
+    await page.reload();
+    await cardItems(page, '36kr.newsflashes').first().waitFor({ timeout: 20_000 });
+    assert.equal(await cardItems(page, '36kr.newsflashes').first().textContent(), before);
+    await page.getByTestId('offline-badge').waitFor();
+    await context.setOffline(false);
+    await context.close();
+  });
+});
+
+describe('freshness and accessibility', () => {
+  /** Serves the catalogue and one board as stale (failed last run) and overdue. */
+  async function routeStale(page) {
+    const patch = (o) => ({
+      ...o,
+      stale: true,
+      error: { code: 'http', message: 'HTTP 503 from https://36kr.com/api', at: new Date().toISOString() },
+      due_by: new Date(Date.now() - 60_000).toISOString(),
+    });
+    await page.route('**/api/v1/boards', async (route) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      body.boards = body.boards.map((b) => (b.id === '36kr.newsflashes' ? patch(b) : b));
+      await route.fulfill({ response, json: body });
+    });
+    await page.route('**/api/v1/boards/36kr.newsflashes', async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({ response, json: patch(await response.json()) });
+    });
+  }
+
+  test('a failed board shows a stale warning with its error, and overdue past due_by', async () => {
+    const { context, page } = await newPage({ serviceWorkers: 'block' });
+    await routeStale(page);
+    await page.goto(mu.base);
+    const card = page.locator('section.card[data-board="36kr.newsflashes"]');
+    await card.locator('[data-testid="card-items"] > li').first().waitFor();
+    assert.match((await card.locator('.stale-line').textContent()) ?? '', /更新失败.*HTTP 503 from https:\/\/36kr\.com\/api/);
+    assert.equal(await card.locator('.badge.overdue').textContent(), '逾期');
+    // Cards keep one height whatever they show (no layout shift when a warning appears).
+    const heights = await page.locator('section.card').evaluateAll((cs) => cs.slice(0, 6).map((c) => c.getBoundingClientRect().height));
+    assert.equal(new Set(heights).size, 1, `equal card heights: ${heights}`);
+    await context.close();
+  });
+
+  for (const theme of ['light', 'dark']) {
+    test(`text contrast is at least 4.5:1 in the ${theme} theme`, async () => {
+      const { context, page } = await newPage({ colorScheme: theme, serviceWorkers: 'block', reducedMotion: 'reduce' });
+      await routeStale(page);
+      await page.goto(`${mu.base}/#/site/bilibili`);
+      await page.locator('section.card li.item').first().waitFor();
+      await page.goto(`${mu.base}/#/`);
+      await page.locator('section.card[data-board="36kr.newsflashes"] .stale-line').waitFor();
+      await page.locator('section.card[data-board="baidu.realtime"] li.item').first().waitFor();
+      assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), theme);
+      const report = await page.evaluate(() => {
+        const parse = (c) => {
+          const m = c.match(/rgba?\(([^)]+)\)/);
+          if (!m) return [0, 0, 0, 0];
+          const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
+          return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+        };
+        const lum = ([r, g, b]) => {
+          const f = (v) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+          return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+        };
+        const over = (top, under) => {
+          const a = top[3];
+          return [0, 1, 2].map((i) => top[i] * a + under[i] * (1 - a)).concat(1);
+        };
+        const background = (el) => {
+          const layers = [];
+          for (let e = el; e; e = e.parentElement) {
+            const c = parse(getComputedStyle(e).backgroundColor);
+            if (c[3] > 0) layers.push(c);
+            if (c[3] === 1) break;
+          }
+          let bg = [255, 255, 255, 1];
+          for (const l of layers.reverse()) bg = over(l, bg);
+          return bg;
+        };
+        const selectors = [
+          '.brand span', '.tabs a', '.tabs a[aria-current]', '.card-title .site-name', '.card-title .board-name', '.fresh',
+          '.rank', '.top3 .rank', 'a.title', '.side', '.summary', '.meta', '.label.lb-boom', '.label.lb-hot', '.label.lb-new',
+          '.label.lb-other', '.stale-line', '.badge.overdue', '.more', '.search-btn', '.site-footer', '.star',
+        ];
+        const out = [];
+        for (const sel of selectors) {
+          const el = document.querySelector(sel);
+          if (!el) {
+            out.push({ sel, missing: true });
+            continue;
+          }
+          const fg = over(parse(getComputedStyle(el).color), background(el));
+          const bg = background(el);
+          const [l1, l2] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+          out.push({ sel, ratio: Math.round(((l1 + 0.05) / (l2 + 0.05)) * 100) / 100 });
+        }
+        return out;
+      });
+      const missing = report.filter((r) => r.missing).map((r) => r.sel);
+      assert.deepEqual(missing.filter((s) => !/lb-(hot|new|boom)/.test(s)), [], 'elements to check exist');
+      const low = report.filter((r) => !r.missing && r.ratio < 4.5);
+      assert.deepEqual(low, [], `contrast below 4.5:1 in ${theme}`);
+      await context.close();
+    });
+  }
+
+  test('landmarks, labels and a skip link; Tab reaches the cards with a visible focus ring', async () => {
+    const { context, page } = await newPage();
+    await page.goto(mu.base);
+    await page.locator('section.card li.item').first().waitFor();
+    assert.equal(await page.locator('header').count(), 1);
+    assert.equal(await page.locator('main').count(), 1);
+    assert.ok((await page.locator('nav[aria-label]').count()) >= 1);
+    const unlabeled = await page.locator('button').evaluateAll((bs) =>
+      bs.filter((b) => !(b.getAttribute('aria-label') || b.textContent.trim())).map((b) => b.outerHTML),
+    );
+    assert.deepEqual(unlabeled, []);
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.className), 'skip');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'content', 'the skip link jumps past the site tabs');
+    // Tab on into the grid: a card link gets focus and shows an outline.
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      if (await page.evaluate(() => !!document.activeElement.closest('section.card'))) break;
+    }
+    const focus = await page.evaluate(() => {
+      const el = document.activeElement;
+      const s = getComputedStyle(el);
+      return { inCard: !!el.closest('section.card'), outline: s.outlineStyle, width: parseFloat(s.outlineWidth) };
+    });
+    assert.ok(focus.inCard, 'keyboard focus reaches the cards');
+    assert.equal(focus.outline, 'solid');
+    assert.ok(focus.width >= 2);
+    await context.close();
+  });
+});

@@ -1,0 +1,166 @@
+// Unit tests of the app's pure modules (src/lib), loaded from TypeScript through Vite's SSR
+// module loader, with the few browser globals they touch stubbed.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createServer } from 'vite';
+import { WEB } from './harness.mjs';
+
+let vite;
+let lib;
+
+before(async () => {
+  const store = new Map();
+  globalThis.window = { addEventListener() {}, matchMedia: () => ({ matches: false, addEventListener() {} }) };
+  globalThis.localStorage = {
+    getItem: (k) => store.get(k) ?? null,
+    setItem: (k, v) => store.set(k, String(v)),
+  };
+  globalThis.location = { hash: '', href: 'http://localhost/' };
+  vite = await createServer({ root: WEB, logLevel: 'silent', server: { middlewareMode: true, hmr: false }, appType: 'custom' });
+  const load = (p) => vite.ssrLoadModule(p);
+  lib = {
+    safe: await load('/src/lib/safe.ts'),
+    settings: await load('/src/lib/settings.ts'),
+    router: await load('/src/lib/router.ts'),
+    kind: await load('/src/lib/kind.ts'),
+    i18n: await load('/src/lib/i18n.ts'),
+    time: await load('/src/lib/time.ts'),
+  };
+});
+
+after(async () => {
+  await vite?.close();
+  // time.ts ticks a clock; nothing else keeps the process alive
+  setImmediate(() => process.exit(process.exitCode ?? 0));
+});
+
+describe('safe', () => {
+  test('safeUrl keeps http(s) and drops everything else', () => {
+    const { safeUrl } = lib.safe;
+    assert.equal(safeUrl('https://a.example/x?y=1'), 'https://a.example/x?y=1');
+    assert.equal(safeUrl('http://a.example'), 'http://a.example/');
+    for (const bad of ['javascript:alert(1)', 'JAVASCRIPT:alert(1)', ' javascript:alert(1)', 'data:text/html,x', 'vbscript:x', '//a.example', '/relative', '', null, 42]) {
+      assert.equal(safeUrl(bad), undefined, String(bad));
+    }
+  });
+  test('safeColor accepts only hex colours', () => {
+    const { safeColor } = lib.safe;
+    assert.equal(safeColor('#e6162d'), '#e6162d');
+    assert.equal(safeColor('#abc'), '#abc');
+    assert.equal(safeColor('red;background:url(x)'), undefined);
+    assert.equal(safeColor('#12345g'), undefined);
+  });
+});
+
+describe('settings', () => {
+  test('normalizeSettings drops invalid values and keeps valid ones', () => {
+    const s = lib.settings.normalizeSettings({ theme: 'neon', density: 'compact', order: ['a', 1], favorites: ['x'], newTab: 'yes' });
+    assert.equal(s.theme, 'auto');
+    assert.equal(s.density, 'compact');
+    assert.deepEqual(s.order, []);
+    assert.deepEqual(s.favorites, ['x']);
+    assert.equal(s.newTab, true);
+    assert.equal(s.version, 1);
+  });
+  test('mergeSettings takes each field from the copy that changed it last', () => {
+    const { defaultSettings, mergeSettings } = lib.settings;
+    const local = { ...defaultSettings(), theme: 'dark', favorites: ['a'], updated_at: '2026-01-02T00:00:00Z', field_updated_at: { theme: '2026-01-02T00:00:00Z', favorites: '2026-01-01T00:00:00Z' } };
+    const remote = { ...defaultSettings(), theme: 'light', favorites: ['b', 'c'], updated_at: '2026-01-03T00:00:00Z', field_updated_at: { theme: '2026-01-01T00:00:00Z', favorites: '2026-01-03T00:00:00Z' } };
+    const m = mergeSettings(local, remote);
+    assert.equal(m.theme, 'dark');
+    assert.deepEqual(m.favorites, ['b', 'c']);
+    assert.equal(m.updated_at, '2026-01-03T00:00:00Z');
+    assert.equal(m.field_updated_at.favorites, '2026-01-03T00:00:00Z');
+    assert.deepEqual(mergeSettings(remote, local), m, 'merging is symmetric');
+  });
+  test('setSetting stamps the field and persists under mu.settings', () => {
+    const { setSetting, settings, STORAGE_KEY } = lib.settings;
+    setSetting('density', 'compact');
+    assert.equal(settings.density, 'compact');
+    assert.ok(settings.field_updated_at.density);
+    assert.equal(STORAGE_KEY, 'mu.settings');
+    assert.equal(JSON.parse(localStorage.getItem('mu.settings')).density, 'compact');
+  });
+  test('orderBoards: user order first, unknown ids ignored, new boards appended', () => {
+    assert.deepEqual(lib.settings.orderBoards(['a', 'b', 'c', 'd'], ['c', 'gone', 'a', 'c']), ['c', 'a', 'b', 'd']);
+  });
+});
+
+describe('router', () => {
+  test('parseHash', () => {
+    const { parseHash } = lib.router;
+    assert.deepEqual(parseHash(''), { name: 'home', tab: 'all' });
+    assert.deepEqual(parseHash('#/following'), { name: 'home', tab: 'following' });
+    assert.deepEqual(parseHash('#/site/weibo'), { name: 'home', tab: 'site', site: 'weibo', board: undefined });
+    assert.deepEqual(parseHash('#/site/v2ex/v2ex.hot'), { name: 'home', tab: 'site', site: 'v2ex', board: 'v2ex.hot' });
+    assert.deepEqual(parseHash('#/board/weibo.hot-search'), { name: 'board', id: 'weibo.hot-search' });
+    assert.deepEqual(parseHash('#/board/a%2Fb'), { name: 'board', id: 'a/b' });
+    assert.deepEqual(parseHash('#/settings'), { name: 'settings' });
+    assert.deepEqual(parseHash('#/nonsense/%E0%A4%A'), { name: 'home', tab: 'all' });
+  });
+});
+
+describe('kind', () => {
+  const item = (o) => ({ rank: 1, key: 'k', title: 't', url: 'https://x', rank_change: null, new: false, ...o });
+  test('cardKind: video by duration, rich by image + summary, else text', () => {
+    const { cardKind } = lib.kind;
+    assert.equal(cardKind([item({ extra: { duration_s: '905' } }), item({ extra: { duration_s: '60' } })]), 'video');
+    assert.equal(cardKind([item({ image: 'https://i', summary: 's' }), item({ image: 'https://i', summary: 's' }), item({})]), 'rich');
+    assert.equal(cardKind([item({ image: 'https://i' }), item({})]), 'text');
+    assert.equal(cardKind([]), 'text');
+  });
+  test('labelClass', () => {
+    const { labelClass } = lib.kind;
+    assert.equal(labelClass('爆'), 'lb-boom');
+    assert.equal(labelClass('沸'), 'lb-boom');
+    assert.equal(labelClass('热'), 'lb-hot');
+    assert.equal(labelClass('新'), 'lb-new');
+    assert.equal(labelClass('-30%'), 'lb-other');
+  });
+});
+
+describe('time and i18n', () => {
+  test('relativeTime in both languages; overdue against due_by', () => {
+    const { relativeTime, isOverdue, formatDuration, formatHot } = lib.time;
+    const now = Date.parse('2026-11-26T08:30:00Z');
+    lib.i18n.locale.value = 'zh-CN';
+    assert.equal(relativeTime('2026-11-26T08:29:30Z', now), '刚刚');
+    assert.equal(relativeTime('2026-11-26T08:27:00Z', now), '3 分钟前');
+    assert.equal(relativeTime('2026-11-26T05:30:00Z', now), '3 小时前');
+    assert.equal(formatHot('7902315'), '790万');
+    assert.equal(formatHot('1286542'), '129万');
+    assert.equal(formatHot('86542'), '8.7万');
+    assert.equal(formatHot('312345678'), '3.1亿');
+    assert.equal(formatHot('1234'), '1234', 'small numbers stay');
+    assert.equal(formatHot('326.5万播放'), '326.5万播放');
+    lib.i18n.locale.value = 'en';
+    assert.equal(relativeTime('2026-11-26T08:27:00Z', now), '3 min ago');
+    assert.equal(relativeTime('2026-11-23T08:30:00Z', now), '3 d ago');
+    assert.equal(relativeTime(null, now), '');
+    assert.equal(formatHot('7902315'), '7.9M');
+    assert.equal(isOverdue('2026-11-26T08:29:59Z', now), true);
+    assert.equal(isOverdue('2026-11-26T08:30:01Z', now), false);
+    assert.equal(isOverdue(null, now), false);
+    assert.equal(formatDuration(905), '15:05');
+    assert.equal(formatDuration(3723), '1:02:03');
+  });
+  test('detectLocale: zh* → zh-CN, anything else → en', () => {
+    const { detectLocale } = lib.i18n;
+    assert.equal(detectLocale(['zh-TW']), 'zh-CN');
+    assert.equal(detectLocale(['zh']), 'zh-CN');
+    assert.equal(detectLocale(['en-US', 'zh-CN']), 'en');
+    assert.equal(detectLocale(['fr']), 'en');
+  });
+  test('both tables have the same keys, and t() fills parameters', () => {
+    const { t, locale, tables } = lib.i18n;
+    assert.deepEqual(Object.keys(tables.en).sort(), Object.keys(tables['zh-CN']).sort());
+    for (const [key, text] of Object.entries(tables['zh-CN'])) {
+      const params = (s) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+      assert.deepEqual(params(tables.en[key]), params(text), `parameters of ${key}`);
+    }
+    locale.value = 'en';
+    assert.equal(t('minutes_ago', { n: 5 }), '5 min ago');
+    locale.value = 'zh-CN';
+    assert.equal(t('minutes_ago', { n: 5 }), '5 分钟前');
+  });
+});

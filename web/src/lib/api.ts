@@ -1,0 +1,146 @@
+// Types and fetch helpers for Mu's HTTP API (docs/api.md). Every request goes to API_BASE,
+// set at build time with VITE_API_BASE ("" = same origin as the page).
+
+export const API_BASE: string = (import.meta.env.VITE_API_BASE ?? '').replace(/\/+$/, '');
+
+export interface Site {
+  id: string;
+  name: string;
+  name_en: string;
+  home: string;
+  icon?: string;
+  color?: string;
+  region?: string;
+  boards?: string[];
+}
+
+export interface BoardError {
+  code: string;
+  message: string;
+  at?: string;
+}
+
+export interface BoardMeta {
+  id: string;
+  site: string;
+  name: string;
+  name_en: string;
+  kind: 'rank' | 'stream' | string;
+  group?: string;
+  homepage?: string;
+  every_seconds?: number;
+  enabled?: boolean;
+  version: number;
+  item_count?: number;
+  fetched_at: string | null;
+  last_run_at?: string | null;
+  stale: boolean;
+  error: BoardError | null;
+  recent_runs?: number;
+  recent_ok?: number;
+  success_rate?: number | null;
+  due_by?: string | null;
+}
+
+export interface Item {
+  rank: number;
+  key: string;
+  title: string;
+  url: string;
+  mobile_url?: string;
+  summary?: string;
+  image?: string;
+  hot?: number;
+  hot_text?: string;
+  label?: string;
+  author?: string;
+  published_at?: string;
+  extra?: Record<string, unknown>;
+  rank_change: number | null;
+  new: boolean;
+  first_seen_at?: string;
+  best_rank?: number;
+}
+
+export interface BoardBody extends Omit<BoardMeta, 'site'> {
+  site: Site;
+  items: Item[];
+}
+
+export interface Fetched<T> {
+  data: T;
+  /** true when the service worker answered from its cache because the network failed. */
+  offline: boolean;
+  /** true when the service worker answered from its cache because the network was slow. */
+  stale: boolean;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** URLs fetched before a service worker controlled the page: they bypassed its cache. */
+const unseenBySw = new Set<string>();
+
+function controller(): ServiceWorker | null {
+  return 'serviceWorker' in navigator ? navigator.serviceWorker.controller : null;
+}
+
+/** Hands the URLs the service worker has not seen to it, so it keeps them for offline use. */
+export function warmServiceWorker(): void {
+  const sw = controller();
+  if (!sw || unseenBySw.size === 0) return;
+  sw.postMessage({ type: 'mu-warm', urls: [...unseenBySw] });
+  unseenBySw.clear();
+}
+
+export function apiUrl(path: string): string {
+  return `${API_BASE}${path}`;
+}
+
+/** `revalidate`: ask the server (ETag → 304) instead of a possibly stale HTTP cache entry. */
+async function getJson<T>(path: string, revalidate = false): Promise<Fetched<T>> {
+  const url = apiUrl(path);
+  const viaSw = controller() !== null;
+  const response = await fetch(url, {
+    headers: { Accept: 'application/json' },
+    cache: revalidate ? 'no-cache' : 'default',
+  });
+  if (!response.ok) {
+    let message = `HTTP ${response.status}`;
+    try {
+      const body = (await response.json()) as { error?: { message?: string } };
+      if (body.error?.message) message = body.error.message;
+    } catch {
+      // not JSON: keep the status line
+    }
+    throw new ApiError(response.status, message);
+  }
+  const data = (await response.json()) as T;
+  if (!viaSw) {
+    unseenBySw.add(new URL(url, location.href).href);
+    warmServiceWorker();
+  }
+  return {
+    data,
+    offline: response.headers.get('X-Mu-Offline') === '1',
+    stale: response.headers.get('X-Mu-Stale') === '1',
+  };
+}
+
+export function getSites(): Promise<Fetched<{ sites: Site[] }>> {
+  return getJson('/api/v1/sites');
+}
+
+export function getBoards(revalidate = false): Promise<Fetched<{ boards: BoardMeta[] }>> {
+  return getJson('/api/v1/boards', revalidate);
+}
+
+export function getBoard(id: string, revalidate = false): Promise<Fetched<BoardBody>> {
+  return getJson(`/api/v1/boards/${encodeURIComponent(id)}`, revalidate);
+}

@@ -1,0 +1,42 @@
+// A tiny hash router: #/ (all boards), #/following, #/site/<id>[/<board>], #/board/<id>,
+// #/settings. Hash routes work from any static host and from the service worker's cache.
+import { ref } from 'vue';
+
+export type Route =
+  | { name: 'home'; tab: 'all' | 'following' }
+  | { name: 'home'; tab: 'site'; site: string; board?: string }
+  | { name: 'board'; id: string }
+  | { name: 'settings' };
+
+export function parseHash(hash: string): Route {
+  const parts = hash
+    .replace(/^#\/?/, '')
+    .split('/')
+    .filter((p) => p !== '')
+    .map((p) => {
+      try {
+        return decodeURIComponent(p);
+      } catch {
+        return p;
+      }
+    });
+  if (parts[0] === 'board' && parts[1]) return { name: 'board', id: parts[1] };
+  if (parts[0] === 'settings') return { name: 'settings' };
+  if (parts[0] === 'following') return { name: 'home', tab: 'following' };
+  if (parts[0] === 'site' && parts[1]) return { name: 'home', tab: 'site', site: parts[1], board: parts[2] };
+  return { name: 'home', tab: 'all' };
+}
+
+export const route = ref<Route>(parseHash(location.hash));
+
+window.addEventListener('hashchange', () => {
+  route.value = parseHash(location.hash);
+});
+
+export function href(...parts: string[]): string {
+  return '#/' + parts.map(encodeURIComponent).join('/');
+}
+
+export function go(hash: string): void {
+  if (location.hash !== hash) location.hash = hash;
+}

@@ -1,0 +1,147 @@
+/* Mu's service worker (hand-written; the build fills in the precache list and version).
+ * - App shell: precached at install; hashed /assets/ are cache-first (they never change).
+ * - Navigations: network-first with a short deadline, falling back to the cached index.html.
+ * - API (/api/…): network-first; the last good response is kept and served when offline,
+ *   marked with the header X-Mu-Offline: 1 so the page can show an "offline" badge, or when
+ *   the network is very slow (X-Mu-Stale: 1: the page shows it at once and asks again).
+ * - /api/v1/events (Server-Sent Events) and non-GET requests are never touched. */
+const VERSION = '__MU_VERSION__';
+const PRECACHE = '__MU_PRECACHE__';
+const SHELL_CACHE = 'mu-shell-' + VERSION;
+const API_CACHE = 'mu-api-v1';
+const NAV_TIMEOUT_MS = 4000;
+// An API answer slower than this is served from the cache when there is one (marked
+// X-Mu-Stale: 1; the page asks again shortly); the network answer still refreshes the cache.
+const API_TIMEOUT_MS = 3500;
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(
+    caches
+      .open(SHELL_CACHE)
+      .then((cache) => cache.addAll(PRECACHE.map((p) => new Request(p, { cache: 'reload' }))))
+      .then(() => self.skipWaiting()),
+  );
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((keys) =>
+        Promise.all(
+          keys
+            .filter((k) => k.startsWith('mu-shell-') && k !== SHELL_CACHE)
+            .map((k) => caches.delete(k)),
+        ),
+      )
+      .then(() => self.clients.claim()),
+  );
+});
+
+function isApi(url) {
+  return url.pathname.startsWith('/api/');
+}
+
+function isEvents(url) {
+  return url.pathname === '/api/v1/events' || url.pathname.startsWith('/api/v1/events/');
+}
+
+function marked(cached, header) {
+  const headers = new Headers(cached.headers);
+  headers.set(header, '1');
+  return new Response(cached.body, { status: 200, statusText: 'OK', headers });
+}
+
+async function apiNetworkFirst(event) {
+  const request = event.request;
+  const cache = await caches.open(API_CACHE);
+  const fromNetwork = fetch(request).then(async (response) => {
+    if (response.ok) await cache.put(request, response.clone());
+    return response;
+  });
+  event.waitUntil(fromNetwork.catch(() => undefined));
+  let timer;
+  const slow = new Promise((resolve) => {
+    timer = setTimeout(resolve, API_TIMEOUT_MS, 'slow');
+  });
+  try {
+    const first = await Promise.race([fromNetwork, slow]);
+    if (first !== 'slow') return first;
+    const cached = await cache.match(request, { ignoreVary: true });
+    return cached ? marked(cached, 'X-Mu-Stale') : await fromNetwork;
+  } catch (err) {
+    const cached = await cache.match(request, { ignoreVary: true });
+    if (!cached) throw err;
+    return marked(cached, 'X-Mu-Offline');
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function shellCacheFirst(request) {
+  const cache = await caches.open(SHELL_CACHE);
+  const hit = await cache.match(request);
+  if (hit) return hit;
+  const response = await fetch(request);
+  if (response.ok) await cache.put(request, response.clone());
+  return response;
+}
+
+async function navigate(request) {
+  const cache = await caches.open(SHELL_CACHE);
+  const fromNetwork = fetch(request).then((response) => {
+    if (response.ok) cache.put('./', response.clone());
+    return response;
+  });
+  const deadline = new Promise((resolve) => setTimeout(resolve, NAV_TIMEOUT_MS, null));
+  try {
+    const response = await Promise.race([fromNetwork, deadline]);
+    if (response) return response;
+  } catch {
+    // offline: fall through to the cached shell
+  }
+  const cached = await cache.match('./');
+  return cached || fromNetwork;
+}
+
+self.addEventListener('fetch', (event) => {
+  const request = event.request;
+  if (request.method !== 'GET') return;
+  const url = new URL(request.url);
+  if (isEvents(url)) return;
+  if (isApi(url)) {
+    event.respondWith(apiNetworkFirst(event));
+    return;
+  }
+  if (url.origin !== self.location.origin) return;
+  if (request.mode === 'navigate') {
+    event.respondWith(navigate(request));
+    return;
+  }
+  const path = url.pathname.replace(/^\//, '');
+  if (path.startsWith('assets/') || PRECACHE.includes(path)) {
+    event.respondWith(shellCacheFirst(request));
+  }
+});
+
+// The page sends the API URLs it loaded before this worker controlled it, so that the very
+// first visit is available offline too.
+self.addEventListener('message', (event) => {
+  const data = event.data;
+  if (!data || data.type !== 'mu-warm' || !Array.isArray(data.urls)) return;
+  event.waitUntil(
+    caches.open(API_CACHE).then((cache) =>
+      Promise.all(
+        data.urls
+          .filter((u) => typeof u === 'string')
+          .map((u) => {
+            const url = new URL(u, self.location.href);
+            if (!isApi(url) || isEvents(url)) return undefined;
+            return fetch(url.href)
+              .then((r) => (r.ok ? cache.put(url.href, r) : undefined))
+              .catch(() => undefined);
+          }),
+      ),
+    ),
+  );
+});
