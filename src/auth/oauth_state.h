@@ -1,0 +1,78 @@
+// OAuthStateStore: the short-lived server-side record of a login in progress. When a user
+// starts "sign in with GitHub", Mu creates a random `state`, remembers the PKCE verifier and
+// where to send the user afterwards, and puts only the state in the authorize URL. The
+// callback hands the state back; take() returns the record exactly once (a replayed or
+// expired state fails), which defeats login CSRF and code injection.
+//
+// Entries live `ttl` (default 10 min, measured on the injected Clock's monotonic time); the
+// store holds at most `max_entries` (expired entries are purged first, then the oldest one is
+// evicted, so a flood of login starts cannot grow memory without bound). States are kept
+// only as SHA-256 digests, so lookups do not compare secrets byte by byte.
+//
+// Thread-safety: every method is safe to call from any thread (one mutex).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "core/clock.h"
+#include "core/status.h"
+
+namespace mu {
+
+// True for a same-site path to redirect to after login: starts with "/", not "//" or "/\"
+// (protocol-relative URLs that browsers send to another host), no backslash, no control
+// characters or spaces, at most 2048 characters. "https://evil.com", "javascript:..." and
+// "" are rejected.
+bool is_safe_return_to(std::string_view path);
+
+struct PendingLogin {
+  std::string code_verifier;  // PKCE verifier to send with the token exchange
+  std::string return_to;      // validated local path
+  WallTime created;
+};
+
+class OAuthStateStore {
+ public:
+  struct Options {
+    std::chrono::milliseconds ttl{std::chrono::minutes(10)};
+    std::size_t max_entries = 10'000;
+  };
+
+  explicit OAuthStateStore(const Clock& clock);
+  OAuthStateStore(const Clock& clock, Options options);
+
+  // Records a login in progress and returns its new random state (43 characters).
+  // kInvalid when `return_to` is not a safe local path or `code_verifier` is not a valid
+  // PKCE verifier.
+  Result<std::string> put(std::string code_verifier, std::string return_to);
+
+  // Removes and returns the login recorded under `state`. kInvalid when the state is
+  // unknown, was already taken, or has expired.
+  Result<PendingLogin> take(std::string_view state);
+
+  // Entries currently held (expired ones included until the next purge).
+  std::size_t size() const;
+
+ private:
+  struct Entry {
+    PendingLogin login;
+    MonoTime expires;
+    std::uint64_t seq;
+  };
+  void purge_expired_locked(MonoTime now);
+
+  const Clock& clock_;
+  const Options options_;
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, Entry> entries_;  // key: sha256_hex(state)
+  std::map<std::uint64_t, std::string> order_;      // insertion sequence -> key
+  std::uint64_t next_seq_ = 0;
+};
+
+}  // namespace mu
