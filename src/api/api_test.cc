@@ -56,6 +56,66 @@ class FlakyStore final : public Store {
   Result<std::vector<BoardOverrideRecord>> board_overrides() override {
     return inner_.board_overrides();
   }
+  Result<User> upsert_user(const std::string& provider, const std::string& provider_id,
+                           const std::string& login, const std::string& name,
+                           const std::string& avatar_url, int64_t now_ms) override {
+    return inner_.upsert_user(provider, provider_id, login, name, avatar_url, now_ms);
+  }
+  Result<std::optional<User>> user_by_id(int64_t id) override { return inner_.user_by_id(id); }
+  Result<std::optional<User>> user_by_login(const std::string& login) override {
+    return inner_.user_by_login(login);
+  }
+  Status set_role(const std::string& login, const std::string& role) override {
+    return inner_.set_role(login, role);
+  }
+  Result<int64_t> count_admins() override { return inner_.count_admins(); }
+  Result<std::vector<User>> list_users() override { return inner_.list_users(); }
+  Status create_session(const std::string& id_hash, int64_t user_id, const std::string& csrf,
+                        int64_t now_ms, int64_t expires_ms, const std::string& ua) override {
+    return inner_.create_session(id_hash, user_id, csrf, now_ms, expires_ms, ua);
+  }
+  Result<std::optional<Session>> session(const std::string& id_hash, int64_t now_ms) override {
+    return inner_.session(id_hash, now_ms);
+  }
+  Status touch_session(const std::string& id_hash, int64_t now_ms, int64_t expires_ms) override {
+    return inner_.touch_session(id_hash, now_ms, expires_ms);
+  }
+  Status delete_session(const std::string& id_hash) override {
+    return inner_.delete_session(id_hash);
+  }
+  Result<int64_t> delete_user_sessions(int64_t user_id) override {
+    return inner_.delete_user_sessions(user_id);
+  }
+  Result<int64_t> count_active_sessions(int64_t since_ms) override {
+    return inner_.count_active_sessions(since_ms);
+  }
+  Result<bool> add_favorite(const Favorite& favorite) override {
+    return inner_.add_favorite(favorite);
+  }
+  Result<bool> remove_favorite(int64_t user_id, const std::string& board,
+                               const std::string& item_key) override {
+    return inner_.remove_favorite(user_id, board, item_key);
+  }
+  Result<std::vector<Favorite>> favorites(int64_t user_id, const FavoriteQuery& query) override {
+    return inner_.favorites(user_id, query);
+  }
+  Result<std::vector<std::string>> favorite_keys(int64_t user_id,
+                                                 const std::string& board) override {
+    return inner_.favorite_keys(user_id, board);
+  }
+  Result<int64_t> put_preferences(int64_t user_id, int64_t expected, const std::string& body,
+                                  int64_t now_ms) override {
+    return inner_.put_preferences(user_id, expected, body, now_ms);
+  }
+  Result<std::optional<PreferencesRecord>> preferences(int64_t user_id) override {
+    return inner_.preferences(user_id);
+  }
+  Result<int64_t> append_audit(const AuditRecord& record) override {
+    return inner_.append_audit(record);
+  }
+  Result<std::vector<AuditRecord>> audit_log(int limit, int64_t before_id) override {
+    return inner_.audit_log(limit, before_id);
+  }
   bool down = false;
   int last_runs_limit = -1;
   std::function<void()> on_board_view;  // runs as the cache reads a board to render it

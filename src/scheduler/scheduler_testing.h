@@ -107,6 +107,43 @@ class FakeStore final : public Store {
     for (const auto& [_, r] : overrides) out.push_back(r);
     return out;
   }
+  // Accounts are not used by the scheduler: every call fails.
+  Result<User> upsert_user(const std::string&, const std::string&, const std::string&,
+                           const std::string&, const std::string&, int64_t) override {
+    return no_accounts();
+  }
+  Result<std::optional<User>> user_by_id(int64_t) override { return no_accounts(); }
+  Result<std::optional<User>> user_by_login(const std::string&) override { return no_accounts(); }
+  Status set_role(const std::string&, const std::string&) override { return no_accounts(); }
+  Result<int64_t> count_admins() override { return no_accounts(); }
+  Result<std::vector<User>> list_users() override { return no_accounts(); }
+  Status create_session(const std::string&, int64_t, const std::string&, int64_t, int64_t,
+                        const std::string&) override {
+    return no_accounts();
+  }
+  Result<std::optional<Session>> session(const std::string&, int64_t) override {
+    return no_accounts();
+  }
+  Status touch_session(const std::string&, int64_t, int64_t) override { return no_accounts(); }
+  Status delete_session(const std::string&) override { return no_accounts(); }
+  Result<int64_t> delete_user_sessions(int64_t) override { return no_accounts(); }
+  Result<int64_t> count_active_sessions(int64_t) override { return no_accounts(); }
+  Result<bool> add_favorite(const Favorite&) override { return no_accounts(); }
+  Result<bool> remove_favorite(int64_t, const std::string&, const std::string&) override {
+    return no_accounts();
+  }
+  Result<std::vector<Favorite>> favorites(int64_t, const FavoriteQuery&) override {
+    return no_accounts();
+  }
+  Result<std::vector<std::string>> favorite_keys(int64_t, const std::string&) override {
+    return no_accounts();
+  }
+  Result<int64_t> put_preferences(int64_t, int64_t, const std::string&, int64_t) override {
+    return no_accounts();
+  }
+  Result<std::optional<PreferencesRecord>> preferences(int64_t) override { return no_accounts(); }
+  Result<int64_t> append_audit(const AuditRecord&) override { return no_accounts(); }
+  Result<std::vector<AuditRecord>> audit_log(int, int64_t) override { return no_accounts(); }
 
   std::mutex mu;
   int64_t fence = 0;
@@ -123,6 +160,9 @@ class FakeStore final : public Store {
   std::vector<FailureRecord> failures;
 
  private:
+  static Status no_accounts() {
+    return error(ErrorCode::kInternal, "FakeStore does not implement accounts");
+  }
   void record_run(const std::string& board, const std::string& id, int64_t slot, int64_t epoch,
                   const std::string& status, const RunStats& stats) {
     RunRecord& r = last_run[board];

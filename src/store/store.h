@@ -1,12 +1,15 @@
-// Store: Mu's durable state (sites, boards, snapshots, per-item history, runs, fence).
-// Implementations: store/sqlite (embedded) and, later, store/postgres. Every method is
-// safe for concurrent use. Errors: kUnavailable when the database cannot be reached,
-// kFenced / kConflict from commit_snapshot, kNotFound for unknown boards.
+// Store: Mu's durable state (sites, boards, snapshots, per-item history, runs, fence) and
+// the accounts data (users, sessions, favorites, preferences, audit log).
+// Implementations: store/sqlite (embedded) and store/postgres. Every method is safe for
+// concurrent use. Errors: kUnavailable when the database cannot be reached, kFenced /
+// kConflict from commit_snapshot, kNotFound for unknown boards and users, kInvalid for
+// malformed arguments (empty ids, an unknown role, negative limits).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -66,6 +69,75 @@ struct BoardOverrideRecord {
   int64_t version = 0;
   std::string json;
   int64_t updated_ms = 0;
+};
+
+// --- accounts ---
+
+inline constexpr std::string_view kRoleUser = "user";
+inline constexpr std::string_view kRoleAdmin = "admin";
+
+// A signed-in person, identified by (provider, provider_id); `id` is Mu's own id (1, 2,
+// ... in creation order). login / name / avatar_url are refreshed at every sign-in.
+struct User {
+  int64_t id = 0;
+  std::string provider;     // "github", ...
+  std::string provider_id;  // the provider's stable user id
+  std::string login;
+  std::string name;
+  std::string avatar_url;
+  std::string role;  // kRoleUser or kRoleAdmin
+  int64_t created_ms = 0;
+  int64_t last_login_ms = 0;
+};
+
+// A browser session. `id_hash` is the SHA-256 hex of the session token (the token is never
+// stored); `csrf_token` is the token the session's mutating requests must echo.
+struct Session {
+  std::string id_hash;
+  int64_t user_id = 0;
+  std::string csrf_token;
+  int64_t created_ms = 0;
+  int64_t last_seen_ms = 0;
+  int64_t expires_ms = 0;  // the session is dead from this instant on
+  std::string user_agent;
+};
+
+// An item a user starred. Title and url are copied when it is added, so the favorite
+// survives the item leaving its board.
+struct Favorite {
+  int64_t user_id = 0;
+  std::string board;
+  std::string item_key;
+  std::string title;
+  std::string url;
+  int64_t added_ms = 0;
+};
+
+// Which of a user's favorites favorites() returns.
+struct FavoriteQuery {
+  std::string text;   // case-insensitive (ASCII at least) substring of the title; "" = all
+  std::string board;  // only this board; "" = every board
+  int limit = 50;     // at most this many (>= 0)
+  int offset = 0;     // after skipping this many (>= 0)
+};
+
+// A user's preferences: one JSON document the store does not look inside. `version`
+// starts at 1 and grows by one with every put.
+struct PreferencesRecord {
+  int64_t user_id = 0;
+  int64_t version = 0;
+  std::string body;
+  int64_t updated_ms = 0;
+};
+
+// One administrative action. `id` is assigned by append_audit (1, 2, ...).
+struct AuditRecord {
+  int64_t id = 0;
+  int64_t at_ms = 0;
+  std::string actor;   // login of who acted; "" for the system
+  std::string action;  // e.g. "set_role", "board.disable"; never empty
+  std::string target;  // what it acted on (a login, a board id, ...)
+  std::string detail;  // JSON document; "" is stored as "{}"
 };
 
 // What the API renders for one board: the latest snapshot, the keys of the snapshot
@@ -131,6 +203,77 @@ class Store {
                                              const std::string& json, int64_t now_ms) = 0;
   // Every board's override document, by board id.
   virtual Result<std::vector<BoardOverrideRecord>> board_overrides() = 0;
+
+  // --- accounts: users ---
+  // Creates the user of (provider, provider_id) with role kRoleUser and created_ms =
+  // last_login_ms = now_ms, or updates login, name, avatar_url and last_login_ms of the
+  // existing one (role and created_ms are kept). Returns the stored user. kInvalid when
+  // provider, provider_id or login is empty.
+  virtual Result<User> upsert_user(const std::string& provider, const std::string& provider_id,
+                                   const std::string& login, const std::string& name,
+                                   const std::string& avatar_url, int64_t now_ms) = 0;
+  // nullopt when there is no such user.
+  virtual Result<std::optional<User>> user_by_id(int64_t id) = 0;
+  // Logins are the providers' and may repeat across providers (or after a rename): the
+  // user with that login who signed in last (then the lowest id). nullopt when none.
+  virtual Result<std::optional<User>> user_by_login(const std::string& login) = 0;
+  // Sets the role of the user user_by_login(login) names. kInvalid for a role other than
+  // kRoleUser / kRoleAdmin, kNotFound when no user has that login.
+  virtual Status set_role(const std::string& login, const std::string& role) = 0;
+  virtual Result<int64_t> count_admins() = 0;
+  // Every user, by id.
+  virtual Result<std::vector<User>> list_users() = 0;
+
+  // --- accounts: sessions ---
+  // kInvalid for an empty id_hash or csrf_token; kNotFound for an unknown user; kConflict
+  // when a session with that id exists.
+  virtual Status create_session(const std::string& id_hash, int64_t user_id,
+                                const std::string& csrf_token, int64_t now_ms, int64_t expires_ms,
+                                const std::string& user_agent) = 0;
+  // The live session; nullopt when there is none or it expired (expires_ms <= now_ms), in
+  // which case its row is deleted.
+  virtual Result<std::optional<Session>> session(const std::string& id_hash, int64_t now_ms) = 0;
+  // Sliding expiry: sets last_seen_ms = now_ms and expires_ms = new_expires_ms of a live
+  // session. kNotFound when there is none or it expired.
+  virtual Status touch_session(const std::string& id_hash, int64_t now_ms,
+                               int64_t new_expires_ms) = 0;
+  // Idempotent: ok when there is no such session.
+  virtual Status delete_session(const std::string& id_hash) = 0;
+  // Deletes every session of the user; returns how many.
+  virtual Result<int64_t> delete_user_sessions(int64_t user_id) = 0;
+  // Sessions seen at or after since_ms (the "online now" counter).
+  virtual Result<int64_t> count_active_sessions(int64_t since_ms) = 0;
+
+  // --- accounts: favorites ---
+  // Idempotent: returns true when the favorite was added, false when it was there already
+  // (its title, url and added_ms are then kept). kInvalid for an empty board or item key,
+  // kNotFound for an unknown user.
+  virtual Result<bool> add_favorite(const Favorite& favorite) = 0;
+  // Returns whether there was such a favorite.
+  virtual Result<bool> remove_favorite(int64_t user_id, const std::string& board,
+                                       const std::string& item_key) = 0;
+  // Newest first (then by board and item key). kInvalid for a negative limit or offset.
+  virtual Result<std::vector<Favorite>> favorites(int64_t user_id, const FavoriteQuery& query) = 0;
+  // The item keys the user starred on `board`, sorted.
+  virtual Result<std::vector<std::string>> favorite_keys(int64_t user_id,
+                                                         const std::string& board) = 0;
+
+  // --- accounts: preferences ---
+  // Compare-and-set like put_board_override: writes `body` as version expected_version + 1
+  // when the stored version is expected_version (0: none stored yet), else kConflict.
+  // kNotFound for an unknown user. Returns the new version.
+  virtual Result<int64_t> put_preferences(int64_t user_id, int64_t expected_version,
+                                          const std::string& body, int64_t now_ms) = 0;
+  // nullopt when the user has stored none.
+  virtual Result<std::optional<PreferencesRecord>> preferences(int64_t user_id) = 0;
+
+  // --- accounts: audit log ---
+  // Appends `record` (its id is ignored) and returns the new id. kInvalid for an empty
+  // action.
+  virtual Result<int64_t> append_audit(const AuditRecord& record) = 0;
+  // Newest first: at most `limit` records with ids below `before_id` (0: from the newest).
+  // kInvalid for a negative limit.
+  virtual Result<std::vector<AuditRecord>> audit_log(int limit, int64_t before_id) = 0;
 };
 
 }  // namespace mu

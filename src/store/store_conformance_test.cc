@@ -646,6 +646,382 @@ TYPED_TEST(StoreConformanceTest, BoardOverrideOfARetiredBoardIsNotFound) {
   EXPECT_TRUE(is_ok(this->store_->put_board_override("hn.top", 0, "{}", 1)));
 }
 
+// --- accounts: users -----------------------------------------------------------------------
+
+TYPED_TEST(StoreConformanceTest, UpsertUserCreatesThenRefreshesKeepingRoleAndCreation) {
+  Store& store = *this->store_;
+  auto alice = store.upsert_user("github", "101", "alice", "Alice", "https://a/1.png", 1000);
+  ASSERT_TRUE(is_ok(alice));
+  EXPECT_EQ(alice->id, 1);
+  EXPECT_EQ(alice->role, kRoleUser);
+  EXPECT_EQ(alice->created_ms, 1000);
+  EXPECT_EQ(alice->last_login_ms, 1000);
+  auto bob = store.upsert_user("github", "202", "bob", "", "", 1500);
+  ASSERT_TRUE(is_ok(bob));
+  EXPECT_EQ(bob->id, 2);
+
+  ASSERT_TRUE(is_ok(store.set_role("alice", std::string(kRoleAdmin))));
+  // Renamed on the provider: same user, new login, role and creation kept.
+  auto again = store.upsert_user("github", "101", "alice2", "Alice B", "https://a/2.png", 5000);
+  ASSERT_TRUE(is_ok(again));
+  EXPECT_EQ(again->id, 1);
+  EXPECT_EQ(again->login, "alice2");
+  EXPECT_EQ(again->name, "Alice B");
+  EXPECT_EQ(again->avatar_url, "https://a/2.png");
+  EXPECT_EQ(again->role, kRoleAdmin);
+  EXPECT_EQ(again->created_ms, 1000);
+  EXPECT_EQ(again->last_login_ms, 5000);
+
+  // Same provider id at another provider is another user.
+  auto other = store.upsert_user("gitlab", "101", "alice", "", "", 6000);
+  ASSERT_TRUE(is_ok(other));
+  EXPECT_EQ(other->id, 3);
+
+  auto by_id = store.user_by_id(1);
+  ASSERT_TRUE(is_ok(by_id));
+  ASSERT_TRUE(by_id->has_value());
+  EXPECT_EQ((*by_id)->login, "alice2");
+  EXPECT_EQ((*by_id)->provider, "github");
+  EXPECT_EQ((*by_id)->provider_id, "101");
+  auto none = store.user_by_id(99);
+  ASSERT_TRUE(is_ok(none));
+  EXPECT_FALSE(none->has_value());
+
+  auto users = store.list_users();
+  ASSERT_TRUE(is_ok(users));
+  ASSERT_EQ(users->size(), 3u);
+  EXPECT_EQ((*users)[0].login, "alice2");
+  EXPECT_EQ((*users)[1].login, "bob");
+  EXPECT_EQ((*users)[2].provider, "gitlab");
+}
+
+TYPED_TEST(StoreConformanceTest, UpsertUserRejectsEmptyIdentity) {
+  Store& store = *this->store_;
+  EXPECT_EQ(store.upsert_user("", "1", "a", "", "", 1).code(), ErrorCode::kInvalid);
+  EXPECT_EQ(store.upsert_user("github", "", "a", "", "", 1).code(), ErrorCode::kInvalid);
+  EXPECT_EQ(store.upsert_user("github", "1", "", "", "", 1).code(), ErrorCode::kInvalid);
+  auto users = store.list_users();
+  ASSERT_TRUE(is_ok(users));
+  EXPECT_TRUE(users->empty());
+}
+
+TYPED_TEST(StoreConformanceTest, UserByLoginPicksTheLatestSignInAndSetRoleFollows) {
+  Store& store = *this->store_;
+  ASSERT_TRUE(is_ok(store.upsert_user("github", "1", "sam", "Old Sam", "", 1000)));
+  ASSERT_TRUE(is_ok(store.upsert_user("gitlab", "9", "sam", "New Sam", "", 2000)));
+  auto sam = store.user_by_login("sam");
+  ASSERT_TRUE(is_ok(sam));
+  ASSERT_TRUE(sam->has_value());
+  EXPECT_EQ((*sam)->id, 2);
+  auto nobody = store.user_by_login("nobody");
+  ASSERT_TRUE(is_ok(nobody));
+  EXPECT_FALSE(nobody->has_value());
+
+  auto admins = store.count_admins();
+  ASSERT_TRUE(is_ok(admins));
+  EXPECT_EQ(*admins, 0);
+  ASSERT_TRUE(is_ok(store.set_role("sam", "admin")));
+  admins = store.count_admins();
+  ASSERT_TRUE(is_ok(admins));
+  EXPECT_EQ(*admins, 1);
+  auto old_sam = store.user_by_id(1);
+  ASSERT_TRUE(is_ok(old_sam));
+  ASSERT_TRUE(old_sam->has_value());
+  EXPECT_EQ((*old_sam)->role, kRoleUser);  // only the latest "sam" was promoted
+
+  EXPECT_EQ(store.set_role("nobody", "admin").code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store.set_role("sam", "root").code(), ErrorCode::kInvalid);
+  EXPECT_EQ(store.set_role("sam", "").code(), ErrorCode::kInvalid);
+  ASSERT_TRUE(is_ok(store.set_role("sam", "user")));
+  admins = store.count_admins();
+  ASSERT_TRUE(is_ok(admins));
+  EXPECT_EQ(*admins, 0);
+}
+
+// --- accounts: sessions --------------------------------------------------------------------
+
+TYPED_TEST(StoreConformanceTest, SessionLivesUntilItExpiresAndSlides) {
+  Store& store = *this->store_;
+  auto user = store.upsert_user("github", "1", "alice", "", "", 1000);
+  ASSERT_TRUE(is_ok(user));
+  const std::string id(64, 'a');
+  ASSERT_TRUE(is_ok(store.create_session(id, user->id, "csrf-1", 1000, 5000, "Firefox")));
+  EXPECT_EQ(store.create_session(id, user->id, "csrf-2", 1000, 5000, "").code(),
+            ErrorCode::kConflict);
+
+  auto live = store.session(id, 4999);
+  ASSERT_TRUE(is_ok(live));
+  ASSERT_TRUE(live->has_value());
+  EXPECT_EQ((*live)->id_hash, id);
+  EXPECT_EQ((*live)->user_id, user->id);
+  EXPECT_EQ((*live)->csrf_token, "csrf-1");
+  EXPECT_EQ((*live)->created_ms, 1000);
+  EXPECT_EQ((*live)->last_seen_ms, 1000);
+  EXPECT_EQ((*live)->expires_ms, 5000);
+  EXPECT_EQ((*live)->user_agent, "Firefox");
+
+  // Sliding expiry.
+  ASSERT_TRUE(is_ok(store.touch_session(id, 4000, 9000)));
+  live = store.session(id, 8000);
+  ASSERT_TRUE(is_ok(live));
+  ASSERT_TRUE(live->has_value());
+  EXPECT_EQ((*live)->last_seen_ms, 4000);
+  EXPECT_EQ((*live)->expires_ms, 9000);
+
+  // Expired at expires_ms: gone, and its row deleted (a later time cannot revive it).
+  auto dead = store.session(id, 9000);
+  ASSERT_TRUE(is_ok(dead));
+  EXPECT_FALSE(dead->has_value());
+  EXPECT_EQ(store.touch_session(id, 9000, 20000).code(), ErrorCode::kNotFound);
+  ASSERT_TRUE(is_ok(store.create_session(id, user->id, "csrf-3", 9500, 20000, "")));  // id free
+  auto fresh = store.session(id, 9600);
+  ASSERT_TRUE(is_ok(fresh));
+  ASSERT_TRUE(fresh->has_value());
+  EXPECT_EQ((*fresh)->csrf_token, "csrf-3");
+
+  auto absent = store.session(std::string(64, 'b'), 1000);
+  ASSERT_TRUE(is_ok(absent));
+  EXPECT_FALSE(absent->has_value());
+  EXPECT_EQ(store.touch_session(std::string(64, 'b'), 1000, 2000).code(), ErrorCode::kNotFound);
+}
+
+TYPED_TEST(StoreConformanceTest, ExpiredSessionCannotBeTouchedBackToLife) {
+  Store& store = *this->store_;
+  auto user = store.upsert_user("github", "1", "alice", "", "", 1000);
+  ASSERT_TRUE(is_ok(user));
+  ASSERT_TRUE(is_ok(store.create_session("s1", user->id, "c", 1000, 2000, "")));
+  EXPECT_EQ(store.touch_session("s1", 2000, 9000).code(), ErrorCode::kNotFound);
+  auto dead = store.session("s1", 2500);
+  ASSERT_TRUE(is_ok(dead));
+  EXPECT_FALSE(dead->has_value());
+}
+
+TYPED_TEST(StoreConformanceTest, CreateSessionChecksItsArguments) {
+  Store& store = *this->store_;
+  auto user = store.upsert_user("github", "1", "alice", "", "", 1000);
+  ASSERT_TRUE(is_ok(user));
+  EXPECT_EQ(store.create_session("", user->id, "c", 1, 2, "").code(), ErrorCode::kInvalid);
+  EXPECT_EQ(store.create_session("s", user->id, "", 1, 2, "").code(), ErrorCode::kInvalid);
+  EXPECT_EQ(store.create_session("s", 42, "c", 1, 2, "").code(), ErrorCode::kNotFound);
+}
+
+TYPED_TEST(StoreConformanceTest, SessionsAreDeletedOneOrPerUserAndCountedWhenActive) {
+  Store& store = *this->store_;
+  auto alice = store.upsert_user("github", "1", "alice", "", "", 1000);
+  auto bob = store.upsert_user("github", "2", "bob", "", "", 1000);
+  ASSERT_TRUE(is_ok(alice));
+  ASSERT_TRUE(is_ok(bob));
+  ASSERT_TRUE(is_ok(store.create_session("a1", alice->id, "c", 1000, 100000, "")));
+  ASSERT_TRUE(is_ok(store.create_session("a2", alice->id, "c", 2000, 100000, "")));
+  ASSERT_TRUE(is_ok(store.create_session("b1", bob->id, "c", 3000, 100000, "")));
+  ASSERT_TRUE(is_ok(store.touch_session("a1", 5000, 100000)));
+
+  auto active = store.count_active_sessions(2000);
+  ASSERT_TRUE(is_ok(active));
+  EXPECT_EQ(*active, 3);  // a1 (5000), a2 (2000), b1 (3000)
+  active = store.count_active_sessions(3001);
+  ASSERT_TRUE(is_ok(active));
+  EXPECT_EQ(*active, 1);  // a1
+
+  ASSERT_TRUE(is_ok(store.delete_session("b1")));
+  EXPECT_TRUE(is_ok(store.delete_session("b1")));  // idempotent
+  auto b1 = store.session("b1", 4000);
+  ASSERT_TRUE(is_ok(b1));
+  EXPECT_FALSE(b1->has_value());
+
+  auto deleted = store.delete_user_sessions(alice->id);
+  ASSERT_TRUE(is_ok(deleted));
+  EXPECT_EQ(*deleted, 2);
+  active = store.count_active_sessions(0);
+  ASSERT_TRUE(is_ok(active));
+  EXPECT_EQ(*active, 0);
+  deleted = store.delete_user_sessions(alice->id);
+  ASSERT_TRUE(is_ok(deleted));
+  EXPECT_EQ(*deleted, 0);
+}
+
+// --- accounts: favorites -------------------------------------------------------------------
+
+Favorite make_favorite(int64_t user_id, const std::string& board, const std::string& key,
+                       const std::string& title, int64_t added_ms) {
+  return Favorite{user_id, board, key, title, "https://example.com/" + key, added_ms};
+}
+
+TYPED_TEST(StoreConformanceTest, AddFavoriteIsIdempotentAndKeepsTheFirstCopy) {
+  Store& store = *this->store_;
+  auto user = store.upsert_user("github", "1", "alice", "", "", 1000);
+  ASSERT_TRUE(is_ok(user));
+  auto added = store.add_favorite(make_favorite(user->id, "hn.top", "a", "First title", 100));
+  ASSERT_TRUE(is_ok(added));
+  EXPECT_TRUE(*added);
+  added = store.add_favorite(make_favorite(user->id, "hn.top", "a", "Changed title", 900));
+  ASSERT_TRUE(is_ok(added));
+  EXPECT_FALSE(*added);
+
+  auto all = store.favorites(user->id, FavoriteQuery{});
+  ASSERT_TRUE(is_ok(all));
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ(all->front().title, "First title");
+  EXPECT_EQ(all->front().url, "https://example.com/a");
+  EXPECT_EQ(all->front().added_ms, 100);
+  EXPECT_EQ(all->front().user_id, user->id);
+
+  EXPECT_EQ(store.add_favorite(make_favorite(user->id, "", "a", "t", 1)).code(),
+            ErrorCode::kInvalid);
+  EXPECT_EQ(store.add_favorite(make_favorite(user->id, "hn.top", "", "t", 1)).code(),
+            ErrorCode::kInvalid);
+  EXPECT_EQ(store.add_favorite(make_favorite(77, "hn.top", "a", "t", 1)).code(),
+            ErrorCode::kNotFound);
+
+  auto removed = store.remove_favorite(user->id, "hn.top", "a");
+  ASSERT_TRUE(is_ok(removed));
+  EXPECT_TRUE(*removed);
+  removed = store.remove_favorite(user->id, "hn.top", "a");
+  ASSERT_TRUE(is_ok(removed));
+  EXPECT_FALSE(*removed);
+  all = store.favorites(user->id, FavoriteQuery{});
+  ASSERT_TRUE(is_ok(all));
+  EXPECT_TRUE(all->empty());
+}
+
+TYPED_TEST(StoreConformanceTest, FavoritesAreNewestFirstFilteredAndPaged) {
+  Store& store = *this->store_;
+  auto alice = store.upsert_user("github", "1", "alice", "", "", 1000);
+  auto bob = store.upsert_user("github", "2", "bob", "", "", 1000);
+  ASSERT_TRUE(is_ok(alice));
+  ASSERT_TRUE(is_ok(bob));
+  const int64_t a = alice->id;
+  ASSERT_TRUE(is_ok(store.add_favorite(make_favorite(a, "hn.top", "k1", "Rust 2.0 released", 10))));
+  ASSERT_TRUE(is_ok(store.add_favorite(make_favorite(a, "hn.new", "k2", "Why RUST wins", 30))));
+  ASSERT_TRUE(
+      is_ok(store.add_favorite(make_favorite(a, "weibo.hot-search", "k3", "热搜 rust", 20))));
+  ASSERT_TRUE(is_ok(store.add_favorite(make_favorite(a, "hn.top", "k4", "100% off_sale", 40))));
+  ASSERT_TRUE(is_ok(store.add_favorite(make_favorite(bob->id, "hn.top", "k9", "rust too", 50))));
+
+  auto keys = [](const Result<std::vector<Favorite>>& favorites) {
+    std::vector<std::string> out;
+    if (favorites.ok()) {
+      for (const Favorite& favorite : *favorites) out.push_back(favorite.item_key);
+    }
+    return out;
+  };
+  using Keys = std::vector<std::string>;
+  auto all = store.favorites(a, FavoriteQuery{});
+  ASSERT_TRUE(is_ok(all));
+  EXPECT_EQ(keys(all), (Keys{"k4", "k2", "k3", "k1"}));
+  EXPECT_EQ(keys(store.favorites(a, FavoriteQuery{"rust", "", 50, 0})), (Keys{"k2", "k3", "k1"}));
+  EXPECT_EQ(keys(store.favorites(a, FavoriteQuery{"RuSt", "hn.top", 50, 0})), (Keys{"k1"}));
+  EXPECT_EQ(keys(store.favorites(a, FavoriteQuery{"", "hn.top", 50, 0})), (Keys{"k4", "k1"}));
+  EXPECT_EQ(keys(store.favorites(a, FavoriteQuery{"热搜", "", 50, 0})), (Keys{"k3"}));
+  // LIKE wildcards in the query are literal.
+  EXPECT_EQ(keys(store.favorites(a, FavoriteQuery{"0%", "", 50, 0})), (Keys{"k4"}));
+  EXPECT_EQ(keys(store.favorites(a, FavoriteQuery{"f_s", "", 50, 0})), (Keys{"k4"}));
+  EXPECT_EQ(keys(store.favorites(a, FavoriteQuery{"%", "", 50, 0})), (Keys{"k4"}));
+  EXPECT_EQ(keys(store.favorites(a, FavoriteQuery{"_", "", 50, 0})), (Keys{"k4"}));
+  // Paging.
+  EXPECT_EQ(keys(store.favorites(a, FavoriteQuery{"", "", 2, 0})), (Keys{"k4", "k2"}));
+  EXPECT_EQ(keys(store.favorites(a, FavoriteQuery{"", "", 2, 2})), (Keys{"k3", "k1"}));
+  EXPECT_EQ(keys(store.favorites(a, FavoriteQuery{"", "", 2, 4})), Keys{});
+  EXPECT_EQ(store.favorites(a, FavoriteQuery{"", "", -1, 0}).code(), ErrorCode::kInvalid);
+  EXPECT_EQ(store.favorites(a, FavoriteQuery{"", "", 1, -1}).code(), ErrorCode::kInvalid);
+
+  auto board_keys = store.favorite_keys(a, "hn.top");
+  ASSERT_TRUE(is_ok(board_keys));
+  EXPECT_EQ(*board_keys, (Keys{"k1", "k4"}));
+  board_keys = store.favorite_keys(bob->id, "hn.new");
+  ASSERT_TRUE(is_ok(board_keys));
+  EXPECT_TRUE(board_keys->empty());
+}
+
+// --- accounts: preferences -----------------------------------------------------------------
+
+TYPED_TEST(StoreConformanceTest, PreferencesAreCompareAndSet) {
+  Store& store = *this->store_;
+  auto user = store.upsert_user("github", "1", "alice", "", "", 1000);
+  ASSERT_TRUE(is_ok(user));
+  auto none = store.preferences(user->id);
+  ASSERT_TRUE(is_ok(none));
+  EXPECT_FALSE(none->has_value());
+
+  auto first = store.put_preferences(user->id, 0, R"({"theme":"dark"})", 100);
+  ASSERT_TRUE(is_ok(first));
+  EXPECT_EQ(*first, 1);
+  EXPECT_EQ(store.put_preferences(user->id, 0, "{}", 200).code(), ErrorCode::kConflict);
+  EXPECT_EQ(store.put_preferences(user->id, 3, "{}", 200).code(), ErrorCode::kConflict);
+  auto second = store.put_preferences(user->id, 1, R"({"theme":"浅色"})", 300);
+  ASSERT_TRUE(is_ok(second));
+  EXPECT_EQ(*second, 2);
+
+  auto stored = store.preferences(user->id);
+  ASSERT_TRUE(is_ok(stored));
+  ASSERT_TRUE(stored->has_value());
+  EXPECT_EQ((*stored)->user_id, user->id);
+  EXPECT_EQ((*stored)->version, 2);
+  EXPECT_EQ((*stored)->body, R"({"theme":"浅色"})");
+  EXPECT_EQ((*stored)->updated_ms, 300);
+
+  EXPECT_EQ(store.put_preferences(99, 0, "{}", 1).code(), ErrorCode::kNotFound);
+}
+
+// --- accounts: audit log -------------------------------------------------------------------
+
+TYPED_TEST(StoreConformanceTest, AuditLogIsAppendOnlyNewestFirstAndPaged) {
+  Store& store = *this->store_;
+  for (int i = 1; i <= 5; ++i) {
+    auto id = store.append_audit(AuditRecord{0, 1000 * i, "alice", "board.disable", "hn.top",
+                                             i == 3 ? "" : R"({"n":)" + std::to_string(i) + "}"});
+    ASSERT_TRUE(is_ok(id));
+    EXPECT_EQ(*id, i);
+  }
+  EXPECT_EQ(store.append_audit(AuditRecord{0, 1, "alice", "", "x", "{}"}).code(),
+            ErrorCode::kInvalid);
+
+  auto newest = store.audit_log(2, 0);
+  ASSERT_TRUE(is_ok(newest));
+  ASSERT_EQ(newest->size(), 2u);
+  EXPECT_EQ((*newest)[0].id, 5);
+  EXPECT_EQ((*newest)[0].at_ms, 5000);
+  EXPECT_EQ((*newest)[0].actor, "alice");
+  EXPECT_EQ((*newest)[0].action, "board.disable");
+  EXPECT_EQ((*newest)[0].target, "hn.top");
+  EXPECT_EQ((*newest)[0].detail, R"({"n":5})");
+  EXPECT_EQ((*newest)[1].id, 4);
+
+  auto older = store.audit_log(10, 4);
+  ASSERT_TRUE(is_ok(older));
+  ASSERT_EQ(older->size(), 3u);
+  EXPECT_EQ((*older)[0].id, 3);
+  EXPECT_EQ((*older)[0].detail, "{}");  // empty detail is stored as an empty object
+  EXPECT_EQ((*older)[2].id, 1);
+  auto empty = store.audit_log(0, 0);
+  ASSERT_TRUE(is_ok(empty));
+  EXPECT_TRUE(empty->empty());
+  EXPECT_EQ(store.audit_log(-1, 0).code(), ErrorCode::kInvalid);
+}
+
+TYPED_TEST(StoreConformanceTest, AccountsAreSharedWithASecondStore) {
+  auto user = this->store_->upsert_user("github", "1", "alice", "", "", 1000);
+  ASSERT_TRUE(is_ok(user));
+  ASSERT_TRUE(is_ok(this->store_->create_session("s", user->id, "c", 1000, 9000, "")));
+  auto opened = this->backend_.open(&this->clock_);
+  ASSERT_TRUE(is_ok(opened));
+  std::unique_ptr<Store> other = std::move(opened).value();
+  ASSERT_TRUE(is_ok(other->migrate()));
+  auto seen = other->session("s", 2000);
+  ASSERT_TRUE(is_ok(seen));
+  ASSERT_TRUE(seen->has_value());
+  EXPECT_EQ((*seen)->user_id, user->id);
+  // Ids keep growing across stores.
+  auto bob = other->upsert_user("github", "2", "bob", "", "", 2000);
+  ASSERT_TRUE(is_ok(bob));
+  EXPECT_EQ(bob->id, 2);
+  auto audit = other->append_audit(AuditRecord{0, 1, "alice", "login", "", ""});
+  ASSERT_TRUE(is_ok(audit));
+  auto next = this->store_->append_audit(AuditRecord{0, 2, "bob", "login", "", ""});
+  ASSERT_TRUE(is_ok(next));
+  EXPECT_EQ(*next, *audit + 1);
+}
+
 // --- a second Store on the same database ---------------------------------------------------
 
 TYPED_TEST(StoreConformanceTest, ASecondStoreSeesCommittedDataAndTheFence) {

@@ -187,6 +187,79 @@ constexpr char kUpsertOverride[] =
 constexpr char kSelectOverrides[] =
     "SELECT board, version, body, updated_ms FROM board_overrides ORDER BY board";
 
+// --- accounts ---
+
+constexpr int64_t kUsersLockKey = 0x6d755f7573657273;  // "mu_users"
+constexpr int64_t kAuditLockKey = 0x6d755f6175646974;  // "mu_audit"
+
+#define MU_PG_USER_COLUMNS \
+  "id, provider, provider_id, login, name, avatar_url, role, created_ms, last_login_ms"
+// Under the users advisory lock, so MAX(id) + 1 is unique; an existing user keeps its id,
+// role and created_ms.
+constexpr char kUpsertUser[] = R"sql(
+INSERT INTO users (id, provider, provider_id, login, name, avatar_url, role, created_ms,
+                   last_login_ms)
+VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM users), $1, $2, $3, $4, $5, 'user', $6, $6)
+ON CONFLICT (provider, provider_id) DO UPDATE SET
+  login = excluded.login, name = excluded.name, avatar_url = excluded.avatar_url,
+  last_login_ms = excluded.last_login_ms
+RETURNING )sql" MU_PG_USER_COLUMNS;
+constexpr char kSelectUserById[] = "SELECT " MU_PG_USER_COLUMNS " FROM users WHERE id = $1";
+constexpr char kSelectUserByLogin[] = "SELECT " MU_PG_USER_COLUMNS
+                                      " FROM users WHERE login = $1 "
+                                      "ORDER BY last_login_ms DESC, id LIMIT 1";
+constexpr char kSetRole[] = R"sql(
+UPDATE users SET role = $2 WHERE id = (
+  SELECT id FROM users WHERE login = $1 ORDER BY last_login_ms DESC, id LIMIT 1))sql";
+constexpr char kCountAdmins[] = "SELECT COUNT(*) FROM users WHERE role = 'admin'";
+constexpr char kSelectUsers[] = "SELECT " MU_PG_USER_COLUMNS " FROM users ORDER BY id";
+constexpr char kSelectUserId[] = "SELECT id FROM users WHERE id = $1";
+// Makes concurrent compare-and-sets of one user's preferences take turns.
+constexpr char kLockUser[] = "SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE";
+
+constexpr char kInsertSession[] = R"sql(
+INSERT INTO sessions (id, user_id, csrf_token, created_ms, last_seen_ms, expires_ms, user_agent)
+VALUES ($1, $2, $3, $4, $4, $5, $6))sql";
+constexpr char kSelectSession[] =
+    "SELECT id, user_id, csrf_token, created_ms, last_seen_ms, expires_ms, user_agent "
+    "FROM sessions WHERE id = $1";
+constexpr char kDeleteExpiredSession[] = "DELETE FROM sessions WHERE id = $1 AND expires_ms <= $2";
+constexpr char kTouchSession[] =
+    "UPDATE sessions SET last_seen_ms = $2, expires_ms = $3 WHERE id = $1 AND expires_ms > $2";
+constexpr char kDeleteSession[] = "DELETE FROM sessions WHERE id = $1";
+constexpr char kDeleteUserSessions[] = "DELETE FROM sessions WHERE user_id = $1";
+constexpr char kCountActiveSessions[] = "SELECT COUNT(*) FROM sessions WHERE last_seen_ms >= $1";
+
+constexpr char kInsertFavorite[] = R"sql(
+INSERT INTO favorites (user_id, board, item_key, title, url, added_ms)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (user_id, board, item_key) DO NOTHING)sql";
+constexpr char kDeleteFavorite[] =
+    "DELETE FROM favorites WHERE user_id = $1 AND board = $2 AND item_key = $3";
+constexpr char kSelectFavorites[] = R"sql(
+SELECT user_id, board, item_key, title, url, added_ms FROM favorites
+WHERE user_id = $1 AND LOWER(title) LIKE $2::text ESCAPE '\' AND ($3::text = '' OR board = $3::text)
+ORDER BY added_ms DESC, board, item_key LIMIT $4::bigint OFFSET $5::bigint)sql";
+constexpr char kSelectFavoriteKeys[] =
+    "SELECT item_key FROM favorites WHERE user_id = $1 AND board = $2 ORDER BY item_key";
+
+constexpr char kSelectPreferencesVersion[] = "SELECT version FROM preferences WHERE user_id = $1";
+constexpr char kUpsertPreferences[] =
+    "INSERT INTO preferences (user_id, version, body, updated_ms) VALUES ($1, $2, $3, $4) "
+    "ON CONFLICT (user_id) DO UPDATE SET version = excluded.version, body = excluded.body, "
+    "updated_ms = excluded.updated_ms";
+constexpr char kSelectPreferences[] =
+    "SELECT user_id, version, body, updated_ms FROM preferences WHERE user_id = $1";
+
+// Under the audit advisory lock, so MAX(id) + 1 is unique and ids grow in commit order.
+constexpr char kInsertAudit[] = R"sql(
+INSERT INTO audit_log (id, at_ms, actor, action, target, detail)
+VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM audit_log), $1, $2, $3, $4, $5)
+RETURNING id)sql";
+constexpr char kSelectAudit[] =
+    "SELECT id, at_ms, actor, action, target, detail FROM audit_log "
+    "WHERE ($2::bigint <= 0 OR id < $2::bigint) ORDER BY id DESC LIMIT $1::bigint";
+
 // --- helpers --------------------------------------------------------------------------
 
 Status invalid(std::string message) { return error(ErrorCode::kInvalid, std::move(message)); }
@@ -493,6 +566,33 @@ class PostgresStore final : public Store {
   Result<int64_t> put_board_override(const std::string& board, int64_t expected_version,
                                      const std::string& json, int64_t now_ms) override;
   Result<std::vector<BoardOverrideRecord>> board_overrides() override;
+
+  Result<User> upsert_user(const std::string& provider, const std::string& provider_id,
+                           const std::string& login, const std::string& name,
+                           const std::string& avatar_url, int64_t now_ms) override;
+  Result<std::optional<User>> user_by_id(int64_t id) override;
+  Result<std::optional<User>> user_by_login(const std::string& login) override;
+  Status set_role(const std::string& login, const std::string& role) override;
+  Result<int64_t> count_admins() override;
+  Result<std::vector<User>> list_users() override;
+  Status create_session(const std::string& id_hash, int64_t user_id, const std::string& csrf_token,
+                        int64_t now_ms, int64_t expires_ms, const std::string& user_agent) override;
+  Result<std::optional<Session>> session(const std::string& id_hash, int64_t now_ms) override;
+  Status touch_session(const std::string& id_hash, int64_t now_ms, int64_t new_expires_ms) override;
+  Status delete_session(const std::string& id_hash) override;
+  Result<int64_t> delete_user_sessions(int64_t user_id) override;
+  Result<int64_t> count_active_sessions(int64_t since_ms) override;
+  Result<bool> add_favorite(const Favorite& favorite) override;
+  Result<bool> remove_favorite(int64_t user_id, const std::string& board,
+                               const std::string& item_key) override;
+  Result<std::vector<Favorite>> favorites(int64_t user_id, const FavoriteQuery& query) override;
+  Result<std::vector<std::string>> favorite_keys(int64_t user_id,
+                                                 const std::string& board) override;
+  Result<int64_t> put_preferences(int64_t user_id, int64_t expected_version,
+                                  const std::string& body, int64_t now_ms) override;
+  Result<std::optional<PreferencesRecord>> preferences(int64_t user_id) override;
+  Result<int64_t> append_audit(const AuditRecord& record) override;
+  Result<std::vector<AuditRecord>> audit_log(int limit, int64_t before_id) override;
 
  private:
   // A pooled connection borrowed for one call; goes back to the pool (or is closed when it
@@ -1048,6 +1148,395 @@ Result<std::vector<BoardOverrideRecord>> PostgresStore::board_overrides() {
       record.version = result.int64(row, 1);
       record.json = std::string(result.text(row, 2));
       record.updated_ms = result.int64(row, 3);
+    }
+    return out;
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Accounts
+
+User read_user(const PgResult& result, int row) {
+  User user;
+  user.id = result.int64(row, 0);
+  user.provider = std::string(result.text(row, 1));
+  user.provider_id = std::string(result.text(row, 2));
+  user.login = std::string(result.text(row, 3));
+  user.name = std::string(result.text(row, 4));
+  user.avatar_url = std::string(result.text(row, 5));
+  user.role = std::string(result.text(row, 6));
+  user.created_ms = result.int64(row, 7);
+  user.last_login_ms = result.int64(row, 8);
+  return user;
+}
+
+Status unknown_user(int64_t user_id) {
+  return error(ErrorCode::kNotFound, "unknown user " + std::to_string(user_id));
+}
+
+// kNotFound unless the user exists. `sql` selects the user's id (and may lock the row).
+Status check_user_exists(PgConnection& db, int64_t user_id, std::string_view sql = kSelectUserId) {
+  MU_ASSIGN_OR_RETURN(PgResult result, db.query(sql, Params().add_int(user_id)));
+  if (result.rows() == 0) {
+    return unknown_user(user_id);
+  }
+  return ok_status();
+}
+
+// A LIKE pattern (escape character '\') matching titles that contain `text`, ASCII letters
+// lowered to match LOWER(title).
+std::string like_pattern(std::string_view text) {
+  std::string pattern = "%";
+  for (const char c : text) {
+    if (c == '%' || c == '_' || c == '\\') {
+      pattern += '\\';
+    }
+    pattern += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  pattern += '%';
+  return pattern;
+}
+
+Result<User> PostgresStore::upsert_user(const std::string& provider, const std::string& provider_id,
+                                        const std::string& login, const std::string& name,
+                                        const std::string& avatar_url, int64_t now_ms) {
+  const std::string context =
+      "upsert_user " + pg::make_storable_text(provider) + ":" + pg::make_storable_text(provider_id);
+  if (provider.empty() || provider_id.empty() || login.empty()) {
+    return invalid(context + ": provider, provider id and login must not be empty");
+  }
+  for (const std::string* text : {&provider, &provider_id, &login, &name, &avatar_url}) {
+    MU_RETURN_IF_ERROR(check_text(*text, context));
+  }
+  return run(context, [&](PgConnection& db) -> Result<User> {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin());
+    MU_RETURN_IF_ERROR(db.query(kAdvisoryXactLock, Params().add_int(kUsersLockKey)).status());
+    Params params;
+    params.add_text(provider)
+        .add_text(provider_id)
+        .add_text(login)
+        .add_text(name)
+        .add_text(avatar_url)
+        .add_int(now_ms);
+    MU_ASSIGN_OR_RETURN(PgResult result, db.query(kUpsertUser, params));
+    if (result.rows() != 1) {
+      return error(ErrorCode::kInternal, "the upserted user is missing");
+    }
+    User user = read_user(result, 0);
+    MU_RETURN_IF_ERROR(txn.commit());
+    return user;
+  });
+}
+
+Result<std::optional<User>> PostgresStore::user_by_id(int64_t id) {
+  return run("user_by_id", [&](PgConnection& db) -> Result<std::optional<User>> {
+    MU_ASSIGN_OR_RETURN(PgResult result, db.query(kSelectUserById, Params().add_int(id)));
+    if (result.rows() == 0) {
+      return std::optional<User>();
+    }
+    return std::optional<User>(read_user(result, 0));
+  });
+}
+
+Result<std::optional<User>> PostgresStore::user_by_login(const std::string& login) {
+  if (!pg::is_storable_text(login)) {
+    return std::optional<User>();  // no stored login looks like that
+  }
+  return run("user_by_login", [&](PgConnection& db) -> Result<std::optional<User>> {
+    MU_ASSIGN_OR_RETURN(PgResult result, db.query(kSelectUserByLogin, Params().add_text(login)));
+    if (result.rows() == 0) {
+      return std::optional<User>();
+    }
+    return std::optional<User>(read_user(result, 0));
+  });
+}
+
+Status PostgresStore::set_role(const std::string& login, const std::string& role) {
+  const std::string context = "set_role " + pg::make_storable_text(login);
+  if (role != kRoleUser && role != kRoleAdmin) {
+    return invalid(context + ": unknown role '" + pg::make_storable_text(role) + "'");
+  }
+  auto not_found = [&] {
+    return error(ErrorCode::kNotFound,
+                 "no user with login '" + pg::make_storable_text(login) + "'");
+  };
+  if (!pg::is_storable_text(login)) {
+    return not_found().with_context(context);
+  }
+  // One idempotent statement: safe to run again after a lost connection.
+  return run(context, [&](PgConnection& db) -> Status {
+    MU_ASSIGN_OR_RETURN(PgResult result,
+                        db.query(kSetRole, Params().add_text(login).add_text(role)));
+    return result.affected_rows() == 0 ? not_found() : ok_status();
+  });
+}
+
+Result<int64_t> PostgresStore::count_admins() {
+  return run("count_admins",
+             [&](PgConnection& db) -> Result<int64_t> { return query_int(db, kCountAdmins); });
+}
+
+Result<std::vector<User>> PostgresStore::list_users() {
+  return run("list_users", [&](PgConnection& db) -> Result<std::vector<User>> {
+    MU_ASSIGN_OR_RETURN(PgResult result, db.query(kSelectUsers));
+    std::vector<User> out;
+    out.reserve(static_cast<size_t>(result.rows()));
+    for (int row = 0; row < result.rows(); ++row) {
+      out.push_back(read_user(result, row));
+    }
+    return out;
+  });
+}
+
+Status PostgresStore::create_session(const std::string& id_hash, int64_t user_id,
+                                     const std::string& csrf_token, int64_t now_ms,
+                                     int64_t expires_ms, const std::string& user_agent) {
+  if (id_hash.empty() || csrf_token.empty()) {
+    return invalid("create_session: empty session id or CSRF token");
+  }
+  MU_RETURN_IF_ERROR(check_text(id_hash, "create_session: session id"));
+  MU_RETURN_IF_ERROR(check_text(csrf_token, "create_session: CSRF token"));
+  // A header from anywhere: stored as close as it can be.
+  const std::string agent = pg::make_storable_text(user_agent);
+  return run("create_session", [&](PgConnection& db) -> Status {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin());
+    MU_RETURN_IF_ERROR(check_user_exists(db, user_id));
+    Params params;
+    params.add_text(id_hash)
+        .add_int(user_id)
+        .add_text(csrf_token)
+        .add_int(now_ms)
+        .add_int(expires_ms)
+        .add_text(agent);
+    MU_RETURN_IF_ERROR(db.query(kInsertSession, params).status());
+    return txn.commit();
+  });
+}
+
+Result<std::optional<Session>> PostgresStore::session(const std::string& id_hash, int64_t now_ms) {
+  if (!pg::is_storable_text(id_hash)) {
+    return std::optional<Session>();
+  }
+  return run("session", [&](PgConnection& db) -> Result<std::optional<Session>> {
+    MU_ASSIGN_OR_RETURN(PgResult result, db.query(kSelectSession, Params().add_text(id_hash)));
+    if (result.rows() == 0) {
+      return std::optional<Session>();
+    }
+    Session session;
+    session.id_hash = std::string(result.text(0, 0));
+    session.user_id = result.int64(0, 1);
+    session.csrf_token = std::string(result.text(0, 2));
+    session.created_ms = result.int64(0, 3);
+    session.last_seen_ms = result.int64(0, 4);
+    session.expires_ms = result.int64(0, 5);
+    session.user_agent = std::string(result.text(0, 6));
+    if (session.expires_ms > now_ms) {
+      return std::optional<Session>(std::move(session));
+    }
+    // Expired: delete it lazily (only if it still is; a concurrent touch may have won).
+    MU_RETURN_IF_ERROR(
+        db.query(kDeleteExpiredSession, Params().add_text(id_hash).add_int(now_ms)).status());
+    return std::optional<Session>();
+  });
+}
+
+Status PostgresStore::touch_session(const std::string& id_hash, int64_t now_ms,
+                                    int64_t new_expires_ms) {
+  auto not_found = [] { return error(ErrorCode::kNotFound, "no live session with that id"); };
+  if (!pg::is_storable_text(id_hash)) {
+    return not_found().with_context("touch_session");
+  }
+  return run("touch_session", [&](PgConnection& db) -> Status {
+    MU_ASSIGN_OR_RETURN(PgResult result,
+                        db.query(kTouchSession, Params().add_text(id_hash).add_int(now_ms).add_int(
+                                                    new_expires_ms)));
+    return result.affected_rows() == 0 ? not_found() : ok_status();
+  });
+}
+
+Status PostgresStore::delete_session(const std::string& id_hash) {
+  if (!pg::is_storable_text(id_hash)) {
+    return ok_status();  // no such session
+  }
+  return run("delete_session", [&](PgConnection& db) -> Status {
+    return db.query(kDeleteSession, Params().add_text(id_hash)).status();
+  });
+}
+
+Result<int64_t> PostgresStore::delete_user_sessions(int64_t user_id) {
+  return run("delete_user_sessions", [&](PgConnection& db) -> Result<int64_t> {
+    MU_ASSIGN_OR_RETURN(PgResult result, db.query(kDeleteUserSessions, Params().add_int(user_id)));
+    return result.affected_rows();
+  });
+}
+
+Result<int64_t> PostgresStore::count_active_sessions(int64_t since_ms) {
+  return run("count_active_sessions", [&](PgConnection& db) -> Result<int64_t> {
+    return query_int(db, kCountActiveSessions, Params().add_int(since_ms));
+  });
+}
+
+Result<bool> PostgresStore::add_favorite(const Favorite& favorite) {
+  if (favorite.board.empty() || favorite.item_key.empty()) {
+    return invalid("add_favorite: empty board or item key");
+  }
+  for (const std::string* text :
+       {&favorite.board, &favorite.item_key, &favorite.title, &favorite.url}) {
+    MU_RETURN_IF_ERROR(check_text(*text, "add_favorite"));
+  }
+  return run("add_favorite", [&](PgConnection& db) -> Result<bool> {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin());
+    MU_RETURN_IF_ERROR(check_user_exists(db, favorite.user_id));
+    Params params;
+    params.add_int(favorite.user_id)
+        .add_text(favorite.board)
+        .add_text(favorite.item_key)
+        .add_text(favorite.title)
+        .add_text(favorite.url)
+        .add_int(favorite.added_ms);
+    MU_ASSIGN_OR_RETURN(PgResult result, db.query(kInsertFavorite, params));
+    MU_RETURN_IF_ERROR(txn.commit());
+    return result.affected_rows() > 0;
+  });
+}
+
+Result<bool> PostgresStore::remove_favorite(int64_t user_id, const std::string& board,
+                                            const std::string& item_key) {
+  if (!pg::is_storable_text(board) || !pg::is_storable_text(item_key)) {
+    return false;  // no such favorite
+  }
+  return run("remove_favorite", [&](PgConnection& db) -> Result<bool> {
+    MU_ASSIGN_OR_RETURN(
+        PgResult result,
+        db.query(kDeleteFavorite, Params().add_int(user_id).add_text(board).add_text(item_key)));
+    return result.affected_rows() > 0;
+  });
+}
+
+Result<std::vector<Favorite>> PostgresStore::favorites(int64_t user_id,
+                                                       const FavoriteQuery& query) {
+  if (query.limit < 0 || query.offset < 0) {
+    return invalid("favorites: negative limit or offset");
+  }
+  MU_RETURN_IF_ERROR(check_text(query.text, "favorites: query"));
+  MU_RETURN_IF_ERROR(check_text(query.board, "favorites: board"));
+  const std::string pattern = like_pattern(query.text);
+  return run("favorites", [&](PgConnection& db) -> Result<std::vector<Favorite>> {
+    Params params;
+    params.add_int(user_id)
+        .add_text(pattern)
+        .add_text(query.board)
+        .add_int(query.limit)
+        .add_int(query.offset);
+    MU_ASSIGN_OR_RETURN(PgResult result, db.query(kSelectFavorites, params));
+    std::vector<Favorite> out;
+    out.reserve(static_cast<size_t>(result.rows()));
+    for (int row = 0; row < result.rows(); ++row) {
+      Favorite& favorite = out.emplace_back();
+      favorite.user_id = result.int64(row, 0);
+      favorite.board = std::string(result.text(row, 1));
+      favorite.item_key = std::string(result.text(row, 2));
+      favorite.title = std::string(result.text(row, 3));
+      favorite.url = std::string(result.text(row, 4));
+      favorite.added_ms = result.int64(row, 5);
+    }
+    return out;
+  });
+}
+
+Result<std::vector<std::string>> PostgresStore::favorite_keys(int64_t user_id,
+                                                              const std::string& board) {
+  if (!pg::is_storable_text(board)) {
+    return std::vector<std::string>();
+  }
+  return run("favorite_keys", [&](PgConnection& db) -> Result<std::vector<std::string>> {
+    MU_ASSIGN_OR_RETURN(PgResult result,
+                        db.query(kSelectFavoriteKeys, Params().add_int(user_id).add_text(board)));
+    std::vector<std::string> out;
+    out.reserve(static_cast<size_t>(result.rows()));
+    for (int row = 0; row < result.rows(); ++row) {
+      out.emplace_back(result.text(row, 0));
+    }
+    return out;
+  });
+}
+
+Result<int64_t> PostgresStore::put_preferences(int64_t user_id, int64_t expected_version,
+                                               const std::string& body, int64_t now_ms) {
+  MU_RETURN_IF_ERROR(check_text(body, "put_preferences: document"));
+  return run("put_preferences", [&](PgConnection& db) -> Result<int64_t> {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin());
+    // The user's row lock makes concurrent puts of one user take turns.
+    MU_RETURN_IF_ERROR(check_user_exists(db, user_id, kLockUser));
+    MU_ASSIGN_OR_RETURN(PgResult stored,
+                        db.query(kSelectPreferencesVersion, Params().add_int(user_id)));
+    const int64_t current = stored.rows() > 0 ? stored.int64(0, 0) : 0;
+    if (current != expected_version) {
+      return error(ErrorCode::kConflict, "preferences of user " + std::to_string(user_id) +
+                                             " are at version " + std::to_string(current) +
+                                             ", not " + std::to_string(expected_version));
+    }
+    Params params;
+    params.add_int(user_id).add_int(current + 1).add_text(body).add_int(now_ms);
+    MU_RETURN_IF_ERROR(db.query(kUpsertPreferences, params).status());
+    MU_RETURN_IF_ERROR(txn.commit());
+    return current + 1;
+  });
+}
+
+Result<std::optional<PreferencesRecord>> PostgresStore::preferences(int64_t user_id) {
+  return run("preferences", [&](PgConnection& db) -> Result<std::optional<PreferencesRecord>> {
+    MU_ASSIGN_OR_RETURN(PgResult result, db.query(kSelectPreferences, Params().add_int(user_id)));
+    if (result.rows() == 0) {
+      return std::optional<PreferencesRecord>();
+    }
+    return std::optional<PreferencesRecord>(
+        PreferencesRecord{result.int64(0, 0), result.int64(0, 1), std::string(result.text(0, 2)),
+                          result.int64(0, 3)});
+  });
+}
+
+Result<int64_t> PostgresStore::append_audit(const AuditRecord& record) {
+  if (record.action.empty()) {
+    return invalid("append_audit: empty action");
+  }
+  for (const std::string* text : {&record.actor, &record.action, &record.target, &record.detail}) {
+    MU_RETURN_IF_ERROR(check_text(*text, "append_audit"));
+  }
+  return run("append_audit", [&](PgConnection& db) -> Result<int64_t> {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin());
+    MU_RETURN_IF_ERROR(db.query(kAdvisoryXactLock, Params().add_int(kAuditLockKey)).status());
+    Params params;
+    params.add_int(record.at_ms)
+        .add_text(record.actor)
+        .add_text(record.action)
+        .add_text(record.target)
+        .add_text(record.detail.empty() ? std::string_view("{}") : record.detail);
+    MU_ASSIGN_OR_RETURN(int64_t id, query_int(db, kInsertAudit, params));
+    MU_RETURN_IF_ERROR(txn.commit());
+    return id;
+  });
+}
+
+Result<std::vector<AuditRecord>> PostgresStore::audit_log(int limit, int64_t before_id) {
+  if (limit < 0) {
+    return invalid("audit_log: negative limit " + std::to_string(limit));
+  }
+  return run("audit_log", [&](PgConnection& db) -> Result<std::vector<AuditRecord>> {
+    MU_ASSIGN_OR_RETURN(PgResult result,
+                        db.query(kSelectAudit, Params().add_int(limit).add_int(before_id)));
+    std::vector<AuditRecord> out;
+    out.reserve(static_cast<size_t>(result.rows()));
+    for (int row = 0; row < result.rows(); ++row) {
+      out.push_back(AuditRecord{result.int64(row, 0), result.int64(row, 1),
+                                std::string(result.text(row, 2)), std::string(result.text(row, 3)),
+                                std::string(result.text(row, 4)),
+                                std::string(result.text(row, 5))});
     }
     return out;
   });

@@ -12,7 +12,8 @@
 // one database. Each call borrows one connection of a small pool (opened lazily, at most
 // `pool_size`; callers wait when all are busy). Writers are serialized by the row lock on
 // the `fence` row (commit_snapshot, record_failure), by an advisory lock (migrate,
-// sync_catalogue) or by the board's row lock (put_board_override); reads that need a
+// sync_catalogue, and upsert_user / append_audit, whose ids are MAX(id) + 1), by the
+// board's row lock (put_board_override) or the user's (put_preferences); reads that need a
 // consistent view (board_view, runs) run in a REPEATABLE READ READ ONLY transaction.
 //
 // Connections: a connection that broke (server restarted, socket reset) is discarded, the

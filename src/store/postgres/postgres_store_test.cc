@@ -16,6 +16,7 @@
 #include <chrono>
 #include <latch>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -511,6 +512,15 @@ TEST_F(PostgresStoreTest, StoppedServerIsUnavailableQuicklyThenTheSameStoreRecon
             ErrorCode::kUnavailable);
   EXPECT_EQ(store->migrate().code(), ErrorCode::kUnavailable);
   EXPECT_EQ(store->put_board_override("hn.top", 0, "{}", 1).code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(store->upsert_user("github", "1", "alice", "", "", 1).code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(store->session("s", 1).code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(store->touch_session("s", 1, 2).code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(store->add_favorite(Favorite{1, "hn.top", "a", "", "", 1}).code(),
+            ErrorCode::kUnavailable);
+  EXPECT_EQ(store->put_preferences(1, 0, "{}", 1).code(), ErrorCode::kUnavailable);
+  EXPECT_EQ(store->append_audit(AuditRecord{0, 1, "alice", "x", "", ""}).code(),
+            ErrorCode::kUnavailable);
+  EXPECT_EQ(store->audit_log(10, 0).code(), ErrorCode::kUnavailable);
   EXPECT_LT(Steady::now() - start, kQuick);
   EXPECT_TRUE(is_retryable(store->board_states().status()));
 
@@ -642,6 +652,78 @@ TEST_F(PostgresStoreTest, ACommitLostWithTheConnectionHasAnUnknownOutcome) {
 }
 
 // --- text --------------------------------------------------------------------------------
+
+TEST_F(PostgresStoreTest, AccountsTextPostgresCannotHoldIsInvalidOrAbsent) {
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->upsert_user("github", "1", "bad\xff", "", "", 1).code(), ErrorCode::kInvalid);
+  EXPECT_EQ(store->upsert_user("github", std::string("1\0", 2), "a", "", "", 1).code(),
+            ErrorCode::kInvalid);
+  auto users = store->list_users();
+  ASSERT_TRUE(is_ok(users));
+  EXPECT_TRUE(users->empty());
+  auto nobody = store->user_by_login("bad\xff");
+  ASSERT_TRUE(is_ok(nobody));
+  EXPECT_FALSE(nobody->has_value());
+  auto no_session = store->session("\xff", 1);
+  ASSERT_TRUE(is_ok(no_session));
+  EXPECT_FALSE(no_session->has_value());
+
+  auto user = store->upsert_user("github", "1", "alice", "", "", 1);
+  ASSERT_TRUE(is_ok(user));
+  EXPECT_EQ(store->add_favorite(Favorite{user->id, "hn.top", "a", "t\xc0\xaf", "", 1}).code(),
+            ErrorCode::kInvalid);
+  EXPECT_EQ(store->put_preferences(user->id, 0, "{\"x\":\"\xed\xa0\x80\"}", 1).code(),
+            ErrorCode::kInvalid);
+  EXPECT_EQ(store->append_audit(AuditRecord{0, 1, "alice", "x", "\xff", ""}).code(),
+            ErrorCode::kInvalid);
+  // A user agent is a header from anywhere: stored as close as PostgreSQL allows.
+  ASSERT_TRUE(is_ok(store->create_session("s", user->id, "c", 1, 100, "ua\xff")));
+  auto session = store->session("s", 2);
+  ASSERT_TRUE(is_ok(session));
+  ASSERT_TRUE(session->has_value());
+  EXPECT_EQ((*session)->user_agent, "ua\xEF\xBF\xBD");
+}
+
+// Users and audit records written at once by several threads and a second store (another
+// process) all land, with distinct ids.
+TEST_F(PostgresStoreTest, ConcurrentUserAndAuditWritesGetDistinctIds) {
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+  auto other = open();
+  ASSERT_NE(other, nullptr);
+  constexpr int kThreads = 6;
+  constexpr int kPerThread = 10;
+  std::latch start(kThreads);
+  std::mutex mu;
+  std::set<int64_t> user_ids;
+  std::set<int64_t> audit_ids;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      Store& target = t % 2 == 0 ? *store : *other;
+      start.arrive_and_wait();
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string key = std::to_string(t) + "-" + std::to_string(i);
+        auto user = target.upsert_user("github", key, "u" + key, "", "", 1);
+        auto audit = target.append_audit(AuditRecord{0, 1, "u" + key, "login", "", ""});
+        ASSERT_TRUE(is_ok(user));
+        ASSERT_TRUE(is_ok(audit));
+        std::lock_guard lock(mu);
+        user_ids.insert(user->id);
+        audit_ids.insert(*audit);
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  constexpr auto kTotal = static_cast<size_t>(kThreads * kPerThread);
+  EXPECT_EQ(user_ids.size(), kTotal);
+  EXPECT_EQ(audit_ids.size(), kTotal);
+  EXPECT_EQ(*user_ids.rbegin(), static_cast<int64_t>(kTotal));
+  EXPECT_EQ(*audit_ids.rbegin(), static_cast<int64_t>(kTotal));
+}
 
 TEST_F(PostgresStoreTest, TextPostgresCannotHoldIsInvalidAndWritesNothing) {
   auto store = open();

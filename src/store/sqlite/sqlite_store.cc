@@ -968,4 +968,519 @@ Result<std::vector<BoardOverrideRecord>> SqliteStore::board_overrides() {
   return result;
 }
 
+// ---------------------------------------------------------------------------------------
+// Accounts
+
+namespace {
+
+#define MU_USER_COLUMNS \
+  "id, provider, provider_id, login, name, avatar_url, role, created_ms, last_login_ms"
+// A new user gets MAX(id) + 1 (the writer is serialized); an existing one keeps its id,
+// role and created_ms.
+constexpr char kUpsertUser[] = R"sql(
+INSERT INTO users (id, provider, provider_id, login, name, avatar_url, role, created_ms,
+                   last_login_ms)
+VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM users), ?1, ?2, ?3, ?4, ?5, 'user', ?6, ?6)
+ON CONFLICT (provider, provider_id) DO UPDATE SET
+  login = excluded.login, name = excluded.name, avatar_url = excluded.avatar_url,
+  last_login_ms = excluded.last_login_ms)sql";
+constexpr char kSelectUserByKey[] =
+    "SELECT " MU_USER_COLUMNS " FROM users WHERE provider = ?1 AND provider_id = ?2";
+constexpr char kSelectUserById[] = "SELECT " MU_USER_COLUMNS " FROM users WHERE id = ?1";
+constexpr char kSelectUserByLogin[] = "SELECT " MU_USER_COLUMNS
+                                      " FROM users WHERE login = ?1 "
+                                      "ORDER BY last_login_ms DESC, id LIMIT 1";
+constexpr char kSetRole[] = R"sql(
+UPDATE users SET role = ?2 WHERE id = (
+  SELECT id FROM users WHERE login = ?1 ORDER BY last_login_ms DESC, id LIMIT 1))sql";
+constexpr char kCountAdmins[] = "SELECT COUNT(*) FROM users WHERE role = 'admin'";
+constexpr char kSelectUsers[] = "SELECT " MU_USER_COLUMNS " FROM users ORDER BY id";
+constexpr char kCountUser[] = "SELECT COUNT(*) FROM users WHERE id = ?1";
+
+constexpr char kInsertSession[] = R"sql(
+INSERT INTO sessions (id, user_id, csrf_token, created_ms, last_seen_ms, expires_ms, user_agent)
+VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6))sql";
+constexpr char kSelectSession[] =
+    "SELECT id, user_id, csrf_token, created_ms, last_seen_ms, expires_ms, user_agent "
+    "FROM sessions WHERE id = ?1";
+constexpr char kDeleteExpiredSession[] = "DELETE FROM sessions WHERE id = ?1 AND expires_ms <= ?2";
+constexpr char kTouchSession[] =
+    "UPDATE sessions SET last_seen_ms = ?2, expires_ms = ?3 WHERE id = ?1 AND expires_ms > ?2";
+constexpr char kDeleteSession[] = "DELETE FROM sessions WHERE id = ?1";
+constexpr char kDeleteUserSessions[] = "DELETE FROM sessions WHERE user_id = ?1";
+constexpr char kCountActiveSessions[] = "SELECT COUNT(*) FROM sessions WHERE last_seen_ms >= ?1";
+
+constexpr char kInsertFavorite[] = R"sql(
+INSERT INTO favorites (user_id, board, item_key, title, url, added_ms)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+ON CONFLICT (user_id, board, item_key) DO NOTHING)sql";
+constexpr char kDeleteFavorite[] =
+    "DELETE FROM favorites WHERE user_id = ?1 AND board = ?2 AND item_key = ?3";
+constexpr char kSelectFavorites[] = R"sql(
+SELECT user_id, board, item_key, title, url, added_ms FROM favorites
+WHERE user_id = ?1 AND LOWER(title) LIKE ?2 ESCAPE '\' AND (?3 = '' OR board = ?3)
+ORDER BY added_ms DESC, board, item_key LIMIT ?4 OFFSET ?5)sql";
+constexpr char kSelectFavoriteKeys[] =
+    "SELECT item_key FROM favorites WHERE user_id = ?1 AND board = ?2 ORDER BY item_key";
+
+constexpr char kSelectPreferencesVersion[] =
+    "SELECT COALESCE((SELECT version FROM preferences WHERE user_id = ?1), 0)";
+constexpr char kUpsertPreferences[] =
+    "INSERT INTO preferences (user_id, version, body, updated_ms) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT (user_id) DO UPDATE SET version = excluded.version, body = excluded.body, "
+    "updated_ms = excluded.updated_ms";
+constexpr char kSelectPreferences[] =
+    "SELECT user_id, version, body, updated_ms FROM preferences WHERE user_id = ?1";
+
+constexpr char kNextAuditId[] = "SELECT COALESCE(MAX(id), 0) + 1 FROM audit_log";
+constexpr char kInsertAudit[] =
+    "INSERT INTO audit_log (id, at_ms, actor, action, target, detail) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+constexpr char kSelectAudit[] =
+    "SELECT id, at_ms, actor, action, target, detail FROM audit_log "
+    "WHERE (?2 <= 0 OR id < ?2) ORDER BY id DESC LIMIT ?1";
+
+Status status_of(const Status& status) { return status; }
+template <typename T>
+Status status_of(const Result<T>& result) {
+  return result.status();
+}
+
+User read_user(const Statement& stmt) {
+  User user;
+  user.id = stmt.column_int(0);
+  user.provider = stmt.column_text(1);
+  user.provider_id = stmt.column_text(2);
+  user.login = stmt.column_text(3);
+  user.name = stmt.column_text(4);
+  user.avatar_url = stmt.column_text(5);
+  user.role = stmt.column_text(6);
+  user.created_ms = stmt.column_int(7);
+  user.last_login_ms = stmt.column_int(8);
+  return user;
+}
+
+// The single user `stmt` (already bound) selects, if any.
+Result<std::optional<User>> one_user(Statement& stmt) {
+  MU_ASSIGN_OR_RETURN(bool row, stmt.step());
+  if (!row) {
+    return std::optional<User>();
+  }
+  return std::optional<User>(read_user(stmt));
+}
+
+Status unknown_user(int64_t user_id) {
+  return error(ErrorCode::kNotFound, "unknown user " + std::to_string(user_id));
+}
+
+// kNotFound unless the user exists.
+Status check_user_exists(SqliteConnection& db, int64_t user_id) {
+  MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kCountUser));
+  stmt.bind_int(1, user_id);
+  MU_ASSIGN_OR_RETURN(bool row, stmt.step());
+  if (!row || stmt.column_int(0) == 0) {
+    return unknown_user(user_id);
+  }
+  return ok_status();
+}
+
+Result<int64_t> changes(SqliteConnection& db) { return query_int(db, kChanges); }
+
+// A LIKE pattern (escape character '\\') matching titles that contain `text`, ASCII letters
+// lowered to match LOWER(title).
+std::string like_pattern(std::string_view text) {
+  std::string pattern = "%";
+  for (const char c : text) {
+    if (c == '%' || c == '_' || c == '\\') {
+      pattern += '\\';
+    }
+    pattern += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  pattern += '%';
+  return pattern;
+}
+
+}  // namespace
+
+template <typename Op>
+auto SqliteStore::write(const std::string& context, Op&& op)
+    -> decltype(op(std::declval<SqliteConnection&>())) {
+  using Out = decltype(op(std::declval<SqliteConnection&>()));
+  std::lock_guard lock(write_mu_);
+  Out result = op(*writer_);
+  if (!result.ok()) {
+    return Out(status_of(result).with_context(context));
+  }
+  return result;
+}
+
+template <typename Op>
+auto SqliteStore::read(const std::string& context, Op&& op)
+    -> decltype(op(std::declval<SqliteConnection&>())) {
+  using Out = decltype(op(std::declval<SqliteConnection&>()));
+  auto lease = acquire_reader();
+  if (!lease.ok()) {
+    return Out(lease.status().with_context(context));
+  }
+  Out result = op(lease->conn());
+  if (!result.ok()) {
+    return Out(status_of(result).with_context(context));
+  }
+  return result;
+}
+
+Result<User> SqliteStore::upsert_user(const std::string& provider, const std::string& provider_id,
+                                      const std::string& login, const std::string& name,
+                                      const std::string& avatar_url, int64_t now_ms) {
+  const std::string context = "upsert_user " + provider + ":" + provider_id;
+  if (provider.empty() || provider_id.empty() || login.empty()) {
+    return invalid(context + ": provider, provider id and login must not be empty");
+  }
+  return write(context, [&](SqliteConnection& db) -> Result<User> {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin(/*immediate=*/true));
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kUpsertUser));
+      stmt.bind_text(1, provider)
+          .bind_text(2, provider_id)
+          .bind_text(3, login)
+          .bind_text(4, name)
+          .bind_text(5, avatar_url)
+          .bind_int(6, now_ms);
+      MU_RETURN_IF_ERROR(stmt.run());
+    }
+    std::optional<User> user;
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kSelectUserByKey));
+      stmt.bind_text(1, provider).bind_text(2, provider_id);
+      MU_ASSIGN_OR_RETURN(user, one_user(stmt));
+    }
+    if (!user) {
+      return error(ErrorCode::kInternal, "the upserted user is missing");
+    }
+    MU_RETURN_IF_ERROR(txn.commit());
+    return *std::move(user);
+  });
+}
+
+Result<std::optional<User>> SqliteStore::user_by_id(int64_t id) {
+  return read("user_by_id", [&](SqliteConnection& db) -> Result<std::optional<User>> {
+    MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kSelectUserById));
+    stmt.bind_int(1, id);
+    return one_user(stmt);
+  });
+}
+
+Result<std::optional<User>> SqliteStore::user_by_login(const std::string& login) {
+  return read("user_by_login", [&](SqliteConnection& db) -> Result<std::optional<User>> {
+    MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kSelectUserByLogin));
+    stmt.bind_text(1, login);
+    return one_user(stmt);
+  });
+}
+
+Status SqliteStore::set_role(const std::string& login, const std::string& role) {
+  const std::string context = "set_role " + login;
+  if (role != kRoleUser && role != kRoleAdmin) {
+    return invalid(context + ": unknown role '" + role + "'");
+  }
+  return write(context, [&](SqliteConnection& db) -> Status {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin(/*immediate=*/true));
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kSetRole));
+      MU_RETURN_IF_ERROR(stmt.bind_text(1, login).bind_text(2, role).run());
+    }
+    MU_ASSIGN_OR_RETURN(int64_t changed, changes(db));
+    if (changed == 0) {
+      return error(ErrorCode::kNotFound, "no user with login '" + login + "'");
+    }
+    return txn.commit();
+  });
+}
+
+Result<int64_t> SqliteStore::count_admins() {
+  return read("count_admins",
+              [&](SqliteConnection& db) -> Result<int64_t> { return query_int(db, kCountAdmins); });
+}
+
+Result<std::vector<User>> SqliteStore::list_users() {
+  return read("list_users", [&](SqliteConnection& db) -> Result<std::vector<User>> {
+    MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kSelectUsers));
+    std::vector<User> out;
+    while (true) {
+      MU_ASSIGN_OR_RETURN(bool row, stmt.step());
+      if (!row) break;
+      out.push_back(read_user(stmt));
+    }
+    return out;
+  });
+}
+
+Status SqliteStore::create_session(const std::string& id_hash, int64_t user_id,
+                                   const std::string& csrf_token, int64_t now_ms,
+                                   int64_t expires_ms, const std::string& user_agent) {
+  if (id_hash.empty() || csrf_token.empty()) {
+    return invalid("create_session: empty session id or CSRF token");
+  }
+  return write("create_session", [&](SqliteConnection& db) -> Status {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin(/*immediate=*/true));
+    MU_RETURN_IF_ERROR(check_user_exists(db, user_id));
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kInsertSession));
+      stmt.bind_text(1, id_hash)
+          .bind_int(2, user_id)
+          .bind_text(3, csrf_token)
+          .bind_int(4, now_ms)
+          .bind_int(5, expires_ms)
+          .bind_text(6, user_agent);
+      MU_RETURN_IF_ERROR(stmt.run());
+    }
+    return txn.commit();
+  });
+}
+
+Result<std::optional<Session>> SqliteStore::session(const std::string& id_hash, int64_t now_ms) {
+  auto found = read("session", [&](SqliteConnection& db) -> Result<std::optional<Session>> {
+    MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kSelectSession));
+    stmt.bind_text(1, id_hash);
+    MU_ASSIGN_OR_RETURN(bool row, stmt.step());
+    if (!row) {
+      return std::optional<Session>();
+    }
+    Session session;
+    session.id_hash = stmt.column_text(0);
+    session.user_id = stmt.column_int(1);
+    session.csrf_token = stmt.column_text(2);
+    session.created_ms = stmt.column_int(3);
+    session.last_seen_ms = stmt.column_int(4);
+    session.expires_ms = stmt.column_int(5);
+    session.user_agent = stmt.column_text(6);
+    return std::optional<Session>(std::move(session));
+  });
+  if (!found.ok() || !found->has_value() || (*found)->expires_ms > now_ms) {
+    return found;
+  }
+  // Expired: delete it lazily (only if it is still expired; a touch may have won).
+  MU_RETURN_IF_ERROR(write("session", [&](SqliteConnection& db) -> Status {
+    MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kDeleteExpiredSession));
+    return stmt.bind_text(1, id_hash).bind_int(2, now_ms).run();
+  }));
+  return std::optional<Session>();
+}
+
+Status SqliteStore::touch_session(const std::string& id_hash, int64_t now_ms,
+                                  int64_t new_expires_ms) {
+  return write("touch_session", [&](SqliteConnection& db) -> Status {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin(/*immediate=*/true));
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kTouchSession));
+      MU_RETURN_IF_ERROR(
+          stmt.bind_text(1, id_hash).bind_int(2, now_ms).bind_int(3, new_expires_ms).run());
+    }
+    MU_ASSIGN_OR_RETURN(int64_t changed, changes(db));
+    if (changed == 0) {
+      return error(ErrorCode::kNotFound, "no live session with that id");
+    }
+    return txn.commit();
+  });
+}
+
+Status SqliteStore::delete_session(const std::string& id_hash) {
+  return write("delete_session", [&](SqliteConnection& db) -> Status {
+    MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kDeleteSession));
+    return stmt.bind_text(1, id_hash).run();
+  });
+}
+
+Result<int64_t> SqliteStore::delete_user_sessions(int64_t user_id) {
+  return write("delete_user_sessions", [&](SqliteConnection& db) -> Result<int64_t> {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin(/*immediate=*/true));
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kDeleteUserSessions));
+      MU_RETURN_IF_ERROR(stmt.bind_int(1, user_id).run());
+    }
+    MU_ASSIGN_OR_RETURN(int64_t deleted, changes(db));
+    MU_RETURN_IF_ERROR(txn.commit());
+    return deleted;
+  });
+}
+
+Result<int64_t> SqliteStore::count_active_sessions(int64_t since_ms) {
+  return read("count_active_sessions", [&](SqliteConnection& db) -> Result<int64_t> {
+    MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kCountActiveSessions));
+    stmt.bind_int(1, since_ms);
+    MU_ASSIGN_OR_RETURN(bool row, stmt.step());
+    return row ? stmt.column_int(0) : int64_t{0};
+  });
+}
+
+Result<bool> SqliteStore::add_favorite(const Favorite& favorite) {
+  if (favorite.board.empty() || favorite.item_key.empty()) {
+    return invalid("add_favorite: empty board or item key");
+  }
+  return write("add_favorite", [&](SqliteConnection& db) -> Result<bool> {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin(/*immediate=*/true));
+    MU_RETURN_IF_ERROR(check_user_exists(db, favorite.user_id));
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kInsertFavorite));
+      stmt.bind_int(1, favorite.user_id)
+          .bind_text(2, favorite.board)
+          .bind_text(3, favorite.item_key)
+          .bind_text(4, favorite.title)
+          .bind_text(5, favorite.url)
+          .bind_int(6, favorite.added_ms);
+      MU_RETURN_IF_ERROR(stmt.run());
+    }
+    MU_ASSIGN_OR_RETURN(int64_t added, changes(db));
+    MU_RETURN_IF_ERROR(txn.commit());
+    return added > 0;
+  });
+}
+
+Result<bool> SqliteStore::remove_favorite(int64_t user_id, const std::string& board,
+                                          const std::string& item_key) {
+  return write("remove_favorite", [&](SqliteConnection& db) -> Result<bool> {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin(/*immediate=*/true));
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kDeleteFavorite));
+      MU_RETURN_IF_ERROR(
+          stmt.bind_int(1, user_id).bind_text(2, board).bind_text(3, item_key).run());
+    }
+    MU_ASSIGN_OR_RETURN(int64_t removed, changes(db));
+    MU_RETURN_IF_ERROR(txn.commit());
+    return removed > 0;
+  });
+}
+
+Result<std::vector<Favorite>> SqliteStore::favorites(int64_t user_id, const FavoriteQuery& query) {
+  if (query.limit < 0 || query.offset < 0) {
+    return invalid("favorites: negative limit or offset");
+  }
+  const std::string pattern = like_pattern(query.text);
+  return read("favorites", [&](SqliteConnection& db) -> Result<std::vector<Favorite>> {
+    MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kSelectFavorites));
+    stmt.bind_int(1, user_id)
+        .bind_text(2, pattern)
+        .bind_text(3, query.board)
+        .bind_int(4, query.limit)
+        .bind_int(5, query.offset);
+    std::vector<Favorite> out;
+    while (true) {
+      MU_ASSIGN_OR_RETURN(bool row, stmt.step());
+      if (!row) break;
+      Favorite& favorite = out.emplace_back();
+      favorite.user_id = stmt.column_int(0);
+      favorite.board = stmt.column_text(1);
+      favorite.item_key = stmt.column_text(2);
+      favorite.title = stmt.column_text(3);
+      favorite.url = stmt.column_text(4);
+      favorite.added_ms = stmt.column_int(5);
+    }
+    return out;
+  });
+}
+
+Result<std::vector<std::string>> SqliteStore::favorite_keys(int64_t user_id,
+                                                            const std::string& board) {
+  return read("favorite_keys", [&](SqliteConnection& db) -> Result<std::vector<std::string>> {
+    MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kSelectFavoriteKeys));
+    stmt.bind_int(1, user_id).bind_text(2, board);
+    std::vector<std::string> out;
+    while (true) {
+      MU_ASSIGN_OR_RETURN(bool row, stmt.step());
+      if (!row) break;
+      out.push_back(stmt.column_text(0));
+    }
+    return out;
+  });
+}
+
+Result<int64_t> SqliteStore::put_preferences(int64_t user_id, int64_t expected_version,
+                                             const std::string& body, int64_t now_ms) {
+  return write("put_preferences", [&](SqliteConnection& db) -> Result<int64_t> {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin(/*immediate=*/true));
+    MU_RETURN_IF_ERROR(check_user_exists(db, user_id));
+    int64_t current = 0;
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kSelectPreferencesVersion));
+      stmt.bind_int(1, user_id);
+      MU_ASSIGN_OR_RETURN(bool row, stmt.step());
+      if (row) current = stmt.column_int(0);
+    }
+    if (current != expected_version) {
+      return error(ErrorCode::kConflict, "preferences of user " + std::to_string(user_id) +
+                                             " are at version " + std::to_string(current) +
+                                             ", not " + std::to_string(expected_version));
+    }
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kUpsertPreferences));
+      stmt.bind_int(1, user_id).bind_int(2, current + 1).bind_text(3, body).bind_int(4, now_ms);
+      MU_RETURN_IF_ERROR(stmt.run());
+    }
+    MU_RETURN_IF_ERROR(txn.commit());
+    return current + 1;
+  });
+}
+
+Result<std::optional<PreferencesRecord>> SqliteStore::preferences(int64_t user_id) {
+  return read("preferences", [&](SqliteConnection& db) -> Result<std::optional<PreferencesRecord>> {
+    MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kSelectPreferences));
+    stmt.bind_int(1, user_id);
+    MU_ASSIGN_OR_RETURN(bool row, stmt.step());
+    if (!row) {
+      return std::optional<PreferencesRecord>();
+    }
+    return std::optional<PreferencesRecord>(PreferencesRecord{
+        stmt.column_int(0), stmt.column_int(1), stmt.column_text(2), stmt.column_int(3)});
+  });
+}
+
+Result<int64_t> SqliteStore::append_audit(const AuditRecord& record) {
+  if (record.action.empty()) {
+    return invalid("append_audit: empty action");
+  }
+  return write("append_audit", [&](SqliteConnection& db) -> Result<int64_t> {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin(/*immediate=*/true));
+    MU_ASSIGN_OR_RETURN(int64_t id, query_int(db, kNextAuditId));
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kInsertAudit));
+      stmt.bind_int(1, id)
+          .bind_int(2, record.at_ms)
+          .bind_text(3, record.actor)
+          .bind_text(4, record.action)
+          .bind_text(5, record.target)
+          .bind_text(6, record.detail.empty() ? std::string_view("{}") : record.detail);
+      MU_RETURN_IF_ERROR(stmt.run());
+    }
+    MU_RETURN_IF_ERROR(txn.commit());
+    return id;
+  });
+}
+
+Result<std::vector<AuditRecord>> SqliteStore::audit_log(int limit, int64_t before_id) {
+  if (limit < 0) {
+    return invalid("audit_log: negative limit " + std::to_string(limit));
+  }
+  return read("audit_log", [&](SqliteConnection& db) -> Result<std::vector<AuditRecord>> {
+    MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kSelectAudit));
+    stmt.bind_int(1, limit).bind_int(2, before_id);
+    std::vector<AuditRecord> out;
+    while (true) {
+      MU_ASSIGN_OR_RETURN(bool row, stmt.step());
+      if (!row) break;
+      out.push_back(AuditRecord{stmt.column_int(0), stmt.column_int(1), stmt.column_text(2),
+                                stmt.column_text(3), stmt.column_text(4), stmt.column_text(5)});
+    }
+    return out;
+  });
+}
+
 }  // namespace mu

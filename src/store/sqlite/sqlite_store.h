@@ -27,6 +27,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -103,6 +104,35 @@ class SqliteStore final : public Store {
                                      const std::string& json, int64_t now_ms) override;
   Result<std::vector<BoardOverrideRecord>> board_overrides() override;
 
+  // Accounts (store/store.h). Writes go through the writer like the rest; session()
+  // reads on a reader and deletes an expired row through the writer.
+  Result<User> upsert_user(const std::string& provider, const std::string& provider_id,
+                           const std::string& login, const std::string& name,
+                           const std::string& avatar_url, int64_t now_ms) override;
+  Result<std::optional<User>> user_by_id(int64_t id) override;
+  Result<std::optional<User>> user_by_login(const std::string& login) override;
+  Status set_role(const std::string& login, const std::string& role) override;
+  Result<int64_t> count_admins() override;
+  Result<std::vector<User>> list_users() override;
+  Status create_session(const std::string& id_hash, int64_t user_id, const std::string& csrf_token,
+                        int64_t now_ms, int64_t expires_ms, const std::string& user_agent) override;
+  Result<std::optional<Session>> session(const std::string& id_hash, int64_t now_ms) override;
+  Status touch_session(const std::string& id_hash, int64_t now_ms, int64_t new_expires_ms) override;
+  Status delete_session(const std::string& id_hash) override;
+  Result<int64_t> delete_user_sessions(int64_t user_id) override;
+  Result<int64_t> count_active_sessions(int64_t since_ms) override;
+  Result<bool> add_favorite(const Favorite& favorite) override;
+  Result<bool> remove_favorite(int64_t user_id, const std::string& board,
+                               const std::string& item_key) override;
+  Result<std::vector<Favorite>> favorites(int64_t user_id, const FavoriteQuery& query) override;
+  Result<std::vector<std::string>> favorite_keys(int64_t user_id,
+                                                 const std::string& board) override;
+  Result<int64_t> put_preferences(int64_t user_id, int64_t expected_version,
+                                  const std::string& body, int64_t now_ms) override;
+  Result<std::optional<PreferencesRecord>> preferences(int64_t user_id) override;
+  Result<int64_t> append_audit(const AuditRecord& record) override;
+  Result<std::vector<AuditRecord>> audit_log(int limit, int64_t before_id) override;
+
   const std::string& path() const { return path_; }
 
   // Use open_sqlite_store(); public only for std::make_unique.
@@ -115,6 +145,13 @@ class SqliteStore final : public Store {
   Result<ReadLease> acquire_reader();
   void release_reader(std::unique_ptr<sqlite::SqliteConnection> conn);
   int64_t now_ms() const;
+  // Runs `op` on the writer (under its mutex) or on a leased reader; errors get `context`.
+  template <typename Op>
+  auto write(const std::string& context, Op&& op)
+      -> decltype(op(std::declval<sqlite::SqliteConnection&>()));
+  template <typename Op>
+  auto read(const std::string& context, Op&& op)
+      -> decltype(op(std::declval<sqlite::SqliteConnection&>()));
 
   const std::string path_;
   const SqliteStoreOptions options_;
