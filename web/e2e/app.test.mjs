@@ -263,16 +263,31 @@ describe('freshness and accessibility', () => {
       error: { code: 'http', message: 'HTTP 503 from https://36kr.com/api', at: new Date().toISOString() },
       due_by: new Date(Date.now() - 60_000).toISOString(),
     });
-    await page.route('**/api/v1/boards', async (route) => {
-      const response = await route.fetch();
-      const body = await response.json();
-      body.boards = body.boards.map((b) => (b.id === '36kr.newsflashes' ? patch(b) : b));
-      await route.fulfill({ response, json: body });
-    });
-    await page.route('**/api/v1/boards/36kr.newsflashes', async (route) => {
-      const response = await route.fetch();
-      await route.fulfill({ response, json: patch(await response.json()) });
-    });
+    // A request still in flight when the test closes its context (a live update's refetch)
+    // fails with "disposed" / "closed": that is the end of the test, not an error.
+    const guard = (handler) => async (route) => {
+      try {
+        await handler(route);
+      } catch (err) {
+        if (!/disposed|closed/i.test(String(err))) throw err;
+      }
+    };
+    await page.route(
+      '**/api/v1/boards',
+      guard(async (route) => {
+        const response = await route.fetch();
+        const body = await response.json();
+        body.boards = body.boards.map((b) => (b.id === '36kr.newsflashes' ? patch(b) : b));
+        await route.fulfill({ response, json: body });
+      }),
+    );
+    await page.route(
+      '**/api/v1/boards/36kr.newsflashes',
+      guard(async (route) => {
+        const response = await route.fetch();
+        await route.fulfill({ response, json: patch(await response.json()) });
+      }),
+    );
   }
 
   test('a failed board shows a stale warning with its error, and overdue past due_by', async () => {

@@ -62,12 +62,29 @@ function put(id: string, patch: Partial<BoardEntry>): BoardEntry {
   return next;
 }
 
+/**
+ * The new list, reusing the previous objects that did not change (compared by value) and the
+ * previous list when nothing changed: a card only re-renders when its own board moved, not on
+ * every catalogue refresh.
+ */
+function sameList<T extends { id: string }>(prev: T[], next: T[]): T[] {
+  const old = new Map(prev.map((x) => [x.id, x]));
+  let same = prev.length === next.length;
+  const out = next.map((x, i) => {
+    const p = old.get(x.id);
+    const keep = p !== undefined && JSON.stringify(p) === JSON.stringify(x) ? p : x;
+    if (keep !== prev[i]) same = false;
+    return keep;
+  });
+  return same ? prev : out;
+}
+
 export async function loadCatalogue(revalidate = false): Promise<void> {
   try {
     const [s, b] = await Promise.all([getSites(), getBoards(revalidate)]);
     if (b.stale) refreshCatalogueSoon(5000);
-    sites.value = s.data.sites;
-    catalogue.value = b.data.boards;
+    sites.value = sameList(sites.value, s.data.sites);
+    catalogue.value = sameList(catalogue.value, b.data.boards);
     catalogueLoaded.value = true;
     catalogueError.value = undefined;
     noteOffline(s.offline || b.offline);
