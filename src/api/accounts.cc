@@ -1,0 +1,443 @@
+#include "api/accounts.h"
+
+#include <spdlog/spdlog.h>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <utility>
+
+#include "auth/crypto.h"
+#include "auth/csrf.h"
+#include "auth/pkce.h"
+#include "auth/session.h"
+
+namespace mu {
+namespace {
+namespace json = boost::json;
+
+constexpr std::size_t kMaxUserAgent = 256;
+
+Response no_store(Response r) {
+  r.set_header("Cache-Control", "no-store");
+  return r;
+}
+
+Response err(int status, std::string_view code, std::string_view message) {
+  return no_store(json_error(status, code, message));
+}
+
+Response json_ok(int status, const json::value& v) {
+  return no_store(json_response(status, json::serialize(v)));
+}
+
+Response empty(int status) {
+  Response r;
+  r.status = status;
+  return no_store(std::move(r));
+}
+
+Response redirect(std::string_view location) {
+  Response r;
+  r.status = 302;
+  r.set_header("Location", location);
+  return no_store(std::move(r));
+}
+
+Response internal(std::string_view what, const Status& s) {
+  spdlog::warn("accounts: {}: {}", what, s.to_string());
+  return no_store(error_response(s));
+}
+
+bool is_http_url(std::string_view url) {
+  auto starts = [&](std::string_view prefix) {
+    if (url.size() <= prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i) {
+      char c = url[i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != prefix[i]) return false;
+    }
+    return true;
+  };
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
+  }
+  return starts("http://") || starts("https://");
+}
+
+// A plain decimal in [lo, hi]; nullopt otherwise.
+std::optional<int> parse_int(std::string_view text, int lo, int hi) {
+  if (text.empty() || text.size() > 9) return std::nullopt;
+  int v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  if (v < lo || v > hi) return std::nullopt;
+  return v;
+}
+
+std::optional<json::object> parse_object(std::string_view body) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  return std::move(v.as_object());
+}
+
+// The string member `key`; nullopt when absent or not a string.
+std::optional<std::string> string_member(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (!v || !v->is_string()) return std::nullopt;
+  return std::string(v->as_string());
+}
+
+json::object user_json(const User& u) {
+  return json::object{
+      {"login", u.login}, {"name", u.name}, {"avatar_url", u.avatar_url}, {"role", u.role}};
+}
+
+json::value preferences_body(const std::string& stored) {
+  boost::system::error_code ec;
+  json::value v = json::parse(stored, ec);
+  if (ec) return json::object{};
+  return v;
+}
+
+}  // namespace
+
+AccountsService::AccountsService(Store& store, Transport& github_transport, const Clock& clock,
+                                 AccountsOptions options)
+    : store_(store),
+      clock_(clock),
+      options_(std::move(options)),
+      github_(github_transport, options_.github),
+      states_(clock, options_.oauth_state) {}
+
+void AccountsService::register_routes(Router& router) {
+  router.add(HttpMethod::kGet, "/auth/github/login", [this](const Request& r) { return login(r); });
+  router.add(HttpMethod::kGet, "/auth/github/callback",
+             [this](const Request& r) { return callback(r); });
+  router.add(HttpMethod::kPost, "/auth/logout", [this](const Request& r) { return logout(r); });
+  router.add(HttpMethod::kGet, "/api/v1/me", [this](const Request& r) { return me(r); });
+  router.add(HttpMethod::kGet, "/api/v1/me/favorites",
+             [this](const Request& r) { return list_favorites(r); });
+  router.add(HttpMethod::kPost, "/api/v1/me/favorites",
+             [this](const Request& r) { return add_favorite(r); });
+  router.add(HttpMethod::kDelete, "/api/v1/me/favorites",
+             [this](const Request& r) { return remove_favorite(r); });
+  router.add(HttpMethod::kGet, "/api/v1/me/favorites/keys",
+             [this](const Request& r) { return favorite_keys(r); });
+  router.add(HttpMethod::kGet, "/api/v1/me/preferences",
+             [this](const Request& r) { return get_preferences(r); });
+  router.add(HttpMethod::kPut, "/api/v1/me/preferences",
+             [this](const Request& r) { return put_preferences(r); });
+  router.add(HttpMethod::kGet, "/api/v1/admin/users",
+             [this](const Request& r) { return admin_users(r); });
+  router.add(HttpMethod::kPost, "/api/v1/admin/users/{login}/role",
+             [this](const Request& r) { return admin_set_role(r); });
+}
+
+Result<std::optional<AccountsService::Authed>> AccountsService::authenticate(
+    const Request& req) const {
+  std::optional<std::string> token = parse_cookie(req.header("Cookie"), kSessionCookieName);
+  if (!token || token->empty()) return std::optional<Authed>{};
+  const std::string id = session_id_of(*token);
+  const int64_t now = clock_.now_ms();
+  MU_ASSIGN_OR_RETURN(std::optional<Session> session, store_.session(id, now));
+  if (!session) return std::optional<Authed>{};
+  MU_ASSIGN_OR_RETURN(std::optional<User> user, store_.user_by_id(session->user_id));
+  if (!user) return std::optional<Authed>{};
+  const int64_t interval_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(options_.touch_interval).count();
+  if (now - session->last_seen_ms >= interval_ms) {
+    const int64_t expires =
+        now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.session_ttl).count();
+    Status s = store_.touch_session(id, now, expires);
+    if (s.ok()) {
+      session->last_seen_ms = now;
+      session->expires_ms = expires;
+    } else if (s.code() != ErrorCode::kNotFound) {
+      return s;
+    }
+  }
+  return std::optional<Authed>{Authed{std::move(*session), std::move(*user)}};
+}
+
+Status AccountsService::csrf(const Request& req, const std::string& session_csrf) const {
+  return check_csrf(req.method_token, req.header("Origin"), req.header("Referer"),
+                    req.header("X-CSRF-Token"), session_csrf, options_.allowed_origins,
+                    options_.self_origin);
+}
+
+std::optional<Response> AccountsService::require(const Request& req, bool mutating, bool admin,
+                                                 Authed& out) const {
+  auto authed = authenticate(req);
+  if (!authed.ok()) return internal("session lookup", authed.status());
+  if (!*authed) return err(401, "unauthenticated", "sign in first");
+  out = std::move(**authed);
+  if (mutating && !csrf(req, out.session.csrf_token).ok()) {
+    return err(403, "csrf", "missing or wrong CSRF token");
+  }
+  if (admin && out.user.role != kRoleAdmin) return err(403, "forbidden", "admins only");
+  return std::nullopt;
+}
+
+Response AccountsService::login(const Request& req) {
+  std::string return_to = "/";
+  if (auto q = req.query("return_to")) return_to = std::string(*q);
+  if (!is_safe_return_to(return_to)) {
+    return err(400, "invalid", "return_to must be a local path");
+  }
+  PkcePair pkce = make_pkce();
+  auto state = states_.put(pkce.verifier, return_to);
+  if (!state.ok()) return err(400, "invalid", state.error_message());
+  return redirect(github_.authorize_redirect(*state, pkce.challenge));
+}
+
+Response AccountsService::callback(const Request& req) {
+  if (req.query("error")) return err(400, "denied", "sign-in was cancelled or refused");
+  const std::string state(req.query("state").value_or(""));
+  const std::string code(req.query("code").value_or(""));
+  if (state.empty() || code.empty()) return err(400, "invalid", "missing code or state");
+  auto pending = states_.take(state);
+  if (!pending.ok()) return err(400, "invalid-state", "unknown, used or expired sign-in state");
+  auto token = github_.exchange(code, pending->code_verifier);
+  if (!token.ok()) {
+    if (token.code() == ErrorCode::kInvalid) {
+      return err(400, "invalid-code", "GitHub refused the sign-in code");
+    }
+    spdlog::warn("accounts: GitHub token exchange failed: {}", token.status().to_string());
+    return err(502, "upstream", "GitHub sign-in failed");
+  }
+  auto gh = github_.fetch_user(token->access_token);
+  if (!gh.ok()) {
+    spdlog::warn("accounts: GitHub user lookup failed: {}", gh.status().to_string());
+    return err(502, "upstream", "GitHub sign-in failed");
+  }
+  const int64_t now = clock_.now_ms();
+  auto user = store_.upsert_user("github", std::to_string(gh->id), gh->login, gh->name,
+                                 gh->avatar_url, now);
+  if (!user.ok()) return internal("upsert user", user.status());
+  if (user->role != kRoleAdmin && std::find(options_.admins.begin(), options_.admins.end(),
+                                            user->login) != options_.admins.end()) {
+    Status s = store_.set_role(user->login, std::string(kRoleAdmin));
+    if (!s.ok()) return internal("grant admin", s);
+    user->role = std::string(kRoleAdmin);
+    AuditRecord audit;
+    audit.at_ms = now;
+    audit.action = "set_role";
+    audit.target = user->login;
+    audit.detail = R"({"role":"admin","reason":"configured admin"})";
+    auto appended = store_.append_audit(audit);
+    if (!appended.ok()) return internal("audit", appended.status());
+  }
+  const std::string session_token = new_session_token();
+  const std::string csrf_token = random_token();
+  const int64_t expires =
+      now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.session_ttl).count();
+  std::string user_agent(req.header("User-Agent").substr(0, kMaxUserAgent));
+  Status created = store_.create_session(session_id_of(session_token), user->id, csrf_token, now,
+                                         expires, user_agent);
+  if (!created.ok()) return internal("create session", created);
+  spdlog::info("accounts: {} signed in", user->login);
+  Response r = redirect(pending->return_to);
+  r.headers.add("Set-Cookie",
+                session_cookie(session_token, options_.session_ttl, options_.secure_cookies));
+  return r;
+}
+
+Response AccountsService::logout(const Request& req) const {
+  auto authed = authenticate(req);
+  if (!authed.ok()) return internal("session lookup", authed.status());
+  const std::string session_csrf = *authed ? (*authed)->session.csrf_token : std::string();
+  if (!csrf(req, session_csrf).ok()) return err(403, "csrf", "missing or wrong CSRF token");
+  if (*authed) {
+    Status s = store_.delete_session((*authed)->session.id_hash);
+    if (!s.ok()) return internal("delete session", s);
+  }
+  Response r = empty(204);
+  r.headers.add("Set-Cookie", clear_session_cookie(options_.secure_cookies));
+  return r;
+}
+
+Response AccountsService::me(const Request& req) const {
+  Authed a;
+  if (auto r = require(req, false, false, a)) return std::move(*r);
+  json::object o = user_json(a.user);
+  o["csrf_token"] = a.session.csrf_token;
+  return json_ok(200, o);
+}
+
+Response AccountsService::list_favorites(const Request& req) const {
+  Authed a;
+  if (auto r = require(req, false, false, a)) return std::move(*r);
+  FavoriteQuery q;
+  q.text = std::string(req.query("q").value_or(""));
+  q.board = std::string(req.query("board").value_or(""));
+  if (auto l = req.query("limit")) {
+    auto v = parse_int(*l, 1, kMaxFavoritesLimit);
+    if (!v) return err(400, "invalid", "limit must be 1.." + std::to_string(kMaxFavoritesLimit));
+    q.limit = *v;
+  }
+  if (auto o = req.query("offset")) {
+    auto v = parse_int(*o, 0, 1'000'000);
+    if (!v) return err(400, "invalid", "offset must be a whole number >= 0");
+    q.offset = *v;
+  }
+  auto favs = store_.favorites(a.user.id, q);
+  if (!favs.ok()) return internal("favorites", favs.status());
+  json::array list;
+  for (const Favorite& f : *favs) {
+    list.push_back(json::object{{"board", f.board},
+                                {"item_key", f.item_key},
+                                {"title", f.title},
+                                {"url", f.url},
+                                {"added_ms", f.added_ms}});
+  }
+  return json_ok(200, json::object{{"favorites", std::move(list)}});
+}
+
+Response AccountsService::add_favorite(const Request& req) const {
+  Authed a;
+  if (auto r = require(req, true, false, a)) return std::move(*r);
+  auto body = parse_object(req.body);
+  if (!body) return err(400, "invalid", "body must be a JSON object");
+  Favorite f;
+  f.user_id = a.user.id;
+  f.board = string_member(*body, "board").value_or("");
+  f.item_key = string_member(*body, "item_key").value_or("");
+  f.title = string_member(*body, "title").value_or("");
+  f.url = string_member(*body, "url").value_or("");
+  f.added_ms = clock_.now_ms();
+  if (f.board.empty() || f.board.size() > 128 || f.item_key.empty() || f.item_key.size() > 1024) {
+    return err(400, "invalid", "board and item_key are required");
+  }
+  if (f.title.size() > 2048) return err(400, "invalid", "title too long");
+  if (f.url.size() > 4096 || !is_http_url(f.url)) {
+    return err(400, "invalid", "url must be an http or https URL");
+  }
+  auto added = store_.add_favorite(f);
+  if (!added.ok()) {
+    if (added.code() == ErrorCode::kInvalid) return err(400, "invalid", added.error_message());
+    return internal("add favorite", added.status());
+  }
+  return json_ok(*added ? 201 : 200, json::object{{"added", *added}});
+}
+
+Response AccountsService::remove_favorite(const Request& req) const {
+  Authed a;
+  if (auto r = require(req, true, false, a)) return std::move(*r);
+  const std::string board(req.query("board").value_or(""));
+  const std::string key(req.query("item_key").value_or(""));
+  if (board.empty() || key.empty()) return err(400, "invalid", "board and item_key are required");
+  auto removed = store_.remove_favorite(a.user.id, board, key);
+  if (!removed.ok()) return internal("remove favorite", removed.status());
+  if (!*removed) return err(404, "not-found", "no such favorite");
+  return empty(204);
+}
+
+Response AccountsService::favorite_keys(const Request& req) const {
+  Authed a;
+  if (auto r = require(req, false, false, a)) return std::move(*r);
+  const std::string board(req.query("board").value_or(""));
+  if (board.empty()) return err(400, "invalid", "board is required");
+  auto keys = store_.favorite_keys(a.user.id, board);
+  if (!keys.ok()) return internal("favorite keys", keys.status());
+  json::array list;
+  for (const std::string& k : *keys) list.push_back(json::value(k));
+  return json_ok(200, json::object{{"board", board}, {"keys", std::move(list)}});
+}
+
+Response AccountsService::get_preferences(const Request& req) const {
+  Authed a;
+  if (auto r = require(req, false, false, a)) return std::move(*r);
+  auto prefs = store_.preferences(a.user.id);
+  if (!prefs.ok()) return internal("preferences", prefs.status());
+  if (!*prefs) return json_ok(200, json::object{{"version", 0}, {"body", json::object{}}});
+  return json_ok(200, json::object{{"version", (*prefs)->version},
+                                   {"body", preferences_body((*prefs)->body)}});
+}
+
+Response AccountsService::put_preferences(const Request& req) const {
+  Authed a;
+  if (auto r = require(req, true, false, a)) return std::move(*r);
+  auto body = parse_object(req.body);
+  if (!body) return err(400, "invalid", "body must be a JSON object");
+  const json::value* version = body->if_contains("version");
+  const json::value* doc = body->if_contains("body");
+  if (!version || !version->is_int64() || version->as_int64() < 0 || !doc || !doc->is_object()) {
+    return err(400, "invalid", "expected {\"version\": <int >= 0>, \"body\": {...}}");
+  }
+  std::string text = json::serialize(*doc);
+  if (text.size() > kMaxPreferencesBytes) return err(413, "too-large", "preferences too large");
+  auto put = store_.put_preferences(a.user.id, version->as_int64(), text, clock_.now_ms());
+  if (!put.ok()) {
+    if (put.code() != ErrorCode::kConflict) return internal("put preferences", put.status());
+    auto current = store_.preferences(a.user.id);
+    if (!current.ok()) return internal("preferences", current.status());
+    json::object o{{"error", json::object{{"code", "conflict"},
+                                          {"message", "preferences changed; merge and retry"}}}};
+    if (*current) {
+      o["version"] = (*current)->version;
+      o["body"] = preferences_body((*current)->body);
+    } else {
+      o["version"] = 0;
+      o["body"] = json::object{};
+    }
+    return json_ok(409, o);
+  }
+  return json_ok(200, json::object{{"version", *put}, {"body", *doc}});
+}
+
+Response AccountsService::admin_users(const Request& req) const {
+  Authed a;
+  if (auto r = require(req, false, true, a)) return std::move(*r);
+  auto users = store_.list_users();
+  if (!users.ok()) return internal("list users", users.status());
+  json::array list;
+  for (const User& u : *users) {
+    json::object o = user_json(u);
+    o["id"] = u.id;
+    o["provider"] = u.provider;
+    o["created_ms"] = u.created_ms;
+    o["last_login_ms"] = u.last_login_ms;
+    list.push_back(std::move(o));
+  }
+  return json_ok(200, json::object{{"users", std::move(list)}});
+}
+
+Response AccountsService::admin_set_role(const Request& req) const {
+  Authed a;
+  if (auto r = require(req, true, true, a)) return std::move(*r);
+  const std::string login(req.param("login"));
+  auto body = parse_object(req.body);
+  if (!body) return err(400, "invalid", "body must be a JSON object");
+  const std::string role = string_member(*body, "role").value_or("");
+  if (role != kRoleUser && role != kRoleAdmin) {
+    return err(400, "invalid", "role must be \"user\" or \"admin\"");
+  }
+  auto target = store_.user_by_login(login);
+  if (!target.ok()) return internal("user by login", target.status());
+  if (!*target) return err(404, "not-found", "no such user");
+  if ((*target)->role == kRoleAdmin && role == kRoleUser) {
+    auto admins = store_.count_admins();
+    if (!admins.ok()) return internal("count admins", admins.status());
+    if (*admins <= 1) return err(409, "conflict", "cannot demote the last admin");
+  }
+  Status s = store_.set_role(login, role);
+  if (!s.ok()) {
+    if (s.code() == ErrorCode::kNotFound) return err(404, "not-found", "no such user");
+    return internal("set role", s);
+  }
+  AuditRecord audit;
+  audit.at_ms = clock_.now_ms();
+  audit.actor = a.user.login;
+  audit.action = "set_role";
+  audit.target = login;
+  audit.detail = json::serialize(json::object{{"role", role}, {"was", (*target)->role}});
+  auto appended = store_.append_audit(audit);
+  if (!appended.ok()) return internal("audit", appended.status());
+  spdlog::info("accounts: {} set the role of {} to {}", a.user.login, login, role);
+  return json_ok(200, json::object{{"login", login}, {"role", role}});
+}
+
+}  // namespace mu

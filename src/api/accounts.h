@@ -1,0 +1,117 @@
+// AccountsService: the HTTP routes of Mu accounts — "sign in with GitHub" (OAuth 2 code flow
+// with PKCE S256 and a server-side state), cookie sessions, the signed-in user (/api/v1/me),
+// favorites, preferences and the admin user list / role changes. It registers its routes on
+// the same Router as ApiService.
+//
+// Routes (every answer carries Cache-Control: no-store):
+//   GET    /auth/github/login?return_to=/path   302 to GitHub; 400 for a bad return_to
+//   GET    /auth/github/callback?code&state     302 to return_to with the session cookie;
+//                                               400 for an unknown/replayed state or code
+//   POST   /auth/logout                         204, session deleted, cookie cleared
+//   GET    /api/v1/me                           {login,name,avatar_url,role,csrf_token}
+//   GET    /api/v1/me/favorites?q=&board=&limit=&offset=
+//   POST   /api/v1/me/favorites                 {board,item_key,title,url}: 201 new, 200 known
+//   DELETE /api/v1/me/favorites?board=&item_key=   204, 404 when there was none
+//   GET    /api/v1/me/favorites/keys?board=
+//   GET    /api/v1/me/preferences               {version, body}
+//   PUT    /api/v1/me/preferences               {version, body}: compare-and-set, 409 + the
+//                                               current document on conflict
+//   GET    /api/v1/admin/users
+//   POST   /api/v1/admin/users/{login}/role     {role}; audited
+// Without a live session the /api/v1 routes answer 401; admin routes answer 403 to users
+// that are not admins. Every mutating route passes check_csrf() (X-CSRF-Token equal to the
+// session's token, or an Origin/Referer of this site or an allowed origin) or answers 403.
+// The browser's cookie holds a random token; the store keeps only its SHA-256. Tokens,
+// codes and secrets are never logged.
+//
+// Handlers read the store synchronously and the callback talks to GitHub through the
+// Transport (bounded by GithubOAuth::Options::timeout).
+//
+// Thread-safety: after register_routes() every handler is safe to run concurrently on any
+// number of server threads (the state store has its own mutex; the rest is immutable).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/github.h"
+#include "auth/oauth_state.h"
+#include "core/clock.h"
+#include "fetch/transport.h"
+#include "http/router.h"
+#include "store/store.h"
+
+namespace mu {
+
+struct AccountsOptions {
+  GithubOAuth::Options github;
+  // GitHub logins that become admins when they sign in.
+  std::vector<std::string> admins;
+  // Adds "Secure" to the session cookie (serve over HTTPS).
+  bool secure_cookies = true;
+  // Origins (besides self_origin) whose cross-site mutating requests are accepted.
+  std::vector<std::string> allowed_origins;
+  // This site's own origin, e.g. "https://mu.example".
+  std::string self_origin;
+  // Session lifetime; each use slides it, at most once per touch_interval.
+  std::chrono::seconds session_ttl{std::chrono::hours(24 * 30)};
+  std::chrono::seconds touch_interval{std::chrono::hours(1)};
+  // Login-in-progress records (OAuth state).
+  OAuthStateStore::Options oauth_state;
+};
+
+class AccountsService {
+ public:
+  // Largest accepted ?limit= of GET /api/v1/me/favorites (default 50).
+  static constexpr int kMaxFavoritesLimit = 200;
+  // Largest accepted preferences document (serialized JSON bytes).
+  static constexpr std::size_t kMaxPreferencesBytes = 64 * 1024;
+
+  // `store`, `github_transport` and `clock` must outlive this object.
+  AccountsService(Store& store, Transport& github_transport, const Clock& clock,
+                  AccountsOptions options);
+  AccountsService(const AccountsService&) = delete;
+  AccountsService& operator=(const AccountsService&) = delete;
+
+  void register_routes(Router& router);
+
+  // Logins in progress (for tests and metrics).
+  std::size_t pending_logins() const { return states_.size(); }
+
+ private:
+  struct Authed {
+    Session session;
+    User user;
+  };
+  // The live session of the request's cookie and its user; nullopt when there is none.
+  // Slides the expiry when the session was last seen touch_interval ago or more.
+  Result<std::optional<Authed>> authenticate(const Request& req) const;
+  Status csrf(const Request& req, const std::string& session_csrf) const;
+  // 401 / 403 (CSRF, role) / 5xx response, or nullopt with `out` filled.
+  std::optional<Response> require(const Request& req, bool mutating, bool admin, Authed& out) const;
+
+  Response login(const Request& req);
+  Response callback(const Request& req);
+  Response logout(const Request& req) const;
+  Response me(const Request& req) const;
+  Response list_favorites(const Request& req) const;
+  Response add_favorite(const Request& req) const;
+  Response remove_favorite(const Request& req) const;
+  Response favorite_keys(const Request& req) const;
+  Response get_preferences(const Request& req) const;
+  Response put_preferences(const Request& req) const;
+  Response admin_users(const Request& req) const;
+  Response admin_set_role(const Request& req) const;
+
+  Store& store_;
+  const Clock& clock_;
+  const AccountsOptions options_;
+  GithubOAuth github_;
+  OAuthStateStore states_;
+};
+
+}  // namespace mu

@@ -1,0 +1,570 @@
+#include "api/accounts.h"
+
+#include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "auth/crypto.h"
+#include "auth/session.h"
+#include "auth/testing/mock_github.h"
+#include "auth/url_util.h"
+#include "fetch/curl_transport.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace mu {
+namespace {
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+const std::string kSelf = "https://mu.example";
+const std::string kRedirect = kSelf + "/auth/github/callback";
+const std::string kFriend = "https://friend.example";
+
+std::unique_ptr<CurlTransport> loopback_transport() {
+  CurlTransport::Options options;
+  options.allow_private_networks = true;
+  auto t = CurlTransport::create(options);
+  EXPECT_TRUE(t.ok()) << t.status().to_string();
+  return std::move(t).value();
+}
+
+FormFields query_of(std::string_view url) {
+  const std::size_t q = url.find('?');
+  return q == std::string::npos ? FormFields{} : parse_form(url.substr(q + 1));
+}
+
+json::value body_json(const Response& r) {
+  boost::system::error_code ec;
+  json::value v = json::parse(r.body_view(), ec);
+  EXPECT_FALSE(ec) << r.body_view();
+  return v;
+}
+
+std::string error_code_of(const Response& r) {
+  json::value v = body_json(r);
+  if (!v.is_object() || !v.as_object().contains("error")) return "";
+  return std::string(v.at("error").at("code").as_string());
+}
+
+struct Call {
+  HttpMethod method = HttpMethod::kGet;
+  std::string target;
+  std::string token;  // session cookie value; "" sends no cookie
+  std::string csrf;   // X-CSRF-Token
+  std::string origin;
+  std::string body;
+};
+
+class AccountsTest : public ::testing::Test {
+ protected:
+  AccountsTest()
+      : mock_(MockGithub::Options{
+            .redirect_uri = kRedirect,
+            .users = {{1, "octocat", "The Octocat", "https://example.test/octocat.png"},
+                      {2, "boss", "Big Boss", "https://example.test/boss.png"},
+                      {3, "hubot", "", "https://example.test/hubot.png"}}}) {}
+
+  void SetUp() override {
+    path_ = std::filesystem::temp_directory_path() /
+            ("mu_accounts_test_" + random_token(9) + ".sqlite");
+    auto s = open_sqlite_store(path_.string());
+    ASSERT_TRUE(s.ok()) << s.status().to_string();
+    store_ = std::move(s).value();
+    ASSERT_TRUE(store_->migrate().ok());
+    transport_ = loopback_transport();
+    build(/*secure=*/true);
+  }
+
+  void TearDown() override {
+    service_.reset();
+    router_.reset();
+    store_.reset();
+    std::error_code ec;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+      std::filesystem::remove(path_.string() + suffix, ec);
+    }
+  }
+
+  void build(bool secure) {
+    AccountsOptions o;
+    o.github = GithubOAuth::Options{.client_id = "mock-client-id",
+                                    .client_secret = "mock-client-secret",
+                                    .authorize_url = mock_.authorize_url(),
+                                    .token_url = mock_.token_url(),
+                                    .api_url = mock_.api_url(),
+                                    .redirect_uri = kRedirect,
+                                    .timeout = 5s};
+    o.admins = {"boss"};
+    o.secure_cookies = secure;
+    o.allowed_origins = {kFriend};
+    o.self_origin = kSelf;
+    service_.reset();
+    router_ = std::make_unique<Router>();
+    service_ = std::make_unique<AccountsService>(*store_, *transport_, clock_, o);
+    service_->register_routes(*router_);
+    ASSERT_TRUE(router_->status().ok()) << router_->status().to_string();
+  }
+
+  Response send(const Call& c) {
+    Request r;
+    r.method = c.method;
+    r.method_token = std::string(http_method_name(c.method));
+    EXPECT_TRUE(r.set_target(c.target).ok()) << c.target;
+    if (!c.token.empty()) r.headers.set("Cookie", "theme=dark; mu_session=" + c.token);
+    if (!c.csrf.empty()) r.headers.set("X-CSRF-Token", c.csrf);
+    if (!c.origin.empty()) r.headers.set("Origin", c.origin);
+    r.headers.set("User-Agent", "accounts-test");
+    r.body = c.body;
+    return router_->handle(r);
+  }
+  Response get(const std::string& target, const std::string& token = "") {
+    return send({.method = HttpMethod::kGet, .target = target, .token = token});
+  }
+
+  // Starts a login as `login` and plays the browser at GitHub: returns the query string
+  // ("?code=..&state=..") GitHub sends the browser back with.
+  std::string authorize(const std::string& login, const std::string& return_to = "/") {
+    EXPECT_TRUE(mock_.sign_in_as(login));
+    Response start = get("/auth/github/login?return_to=" + url_encode_component(return_to));
+    EXPECT_EQ(start.status, 302) << start.body_view();
+    HttpRequest visit;
+    visit.url = std::string(start.header("Location"));
+    visit.max_redirects = 0;
+    auto gh = transport_->fetch(visit);
+    EXPECT_TRUE(gh.ok()) << gh.status().to_string();
+    if (!gh.ok()) return "";
+    EXPECT_EQ(gh->status, 302) << gh->body;
+    const std::string location(gh->header("Location"));
+    EXPECT_EQ(location.rfind(kRedirect + "?", 0), 0u) << location;
+    return location.substr(location.find('?'));
+  }
+
+  Response callback(const std::string& query) { return get("/auth/github/callback" + query); }
+
+  // A full sign-in; returns the session token from the cookie.
+  std::string sign_in(const std::string& login) {
+    Response r = callback(authorize(login));
+    EXPECT_EQ(r.status, 302) << r.body_view();
+    std::optional<std::string> token = parse_cookie(r.header("Set-Cookie"), kSessionCookieName);
+    EXPECT_TRUE(token.has_value());
+    return token.value_or("");
+  }
+
+  std::string csrf_of(const std::string& token) {
+    Response me = get("/api/v1/me", token);
+    EXPECT_EQ(me.status, 200) << me.body_view();
+    if (me.status != 200) return "";
+    return std::string(body_json(me).at("csrf_token").as_string());
+  }
+
+  MockGithub mock_;
+  FakeClock clock_;
+  std::filesystem::path path_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<CurlTransport> transport_;
+  std::unique_ptr<Router> router_;
+  std::unique_ptr<AccountsService> service_;
+};
+
+TEST_F(AccountsTest, LoginRedirectsToGithubWithStateAndPkce) {
+  Response r = get("/auth/github/login?return_to=%2Fboards%2Fweibo");
+  ASSERT_EQ(r.status, 302);
+  const std::string location(r.header("Location"));
+  EXPECT_EQ(location.rfind(mock_.authorize_url() + "?", 0), 0u) << location;
+  const FormFields q = query_of(location);
+  EXPECT_EQ(form_value(q, "client_id"), "mock-client-id");
+  EXPECT_EQ(form_value(q, "redirect_uri"), kRedirect);
+  EXPECT_EQ(form_value(q, "code_challenge_method"), "S256");
+  EXPECT_EQ(form_value(q, "code_challenge").value_or("").size(), 43u);
+  EXPECT_EQ(form_value(q, "state").value_or("").size(), 43u);
+  EXPECT_EQ(location.find("mock-client-secret"), std::string::npos);
+  EXPECT_EQ(r.header("Cache-Control"), "no-store");
+  EXPECT_EQ(service_->pending_logins(), 1u);
+}
+
+TEST_F(AccountsTest, LoginRejectsUnsafeReturnTo) {
+  for (const char* bad : {"https%3A%2F%2Fevil.example%2F", "%2F%2Fevil.example", "javascript:x",
+                          "%2F%5Cevil.example"}) {
+    Response r = get(std::string("/auth/github/login?return_to=") + bad);
+    EXPECT_EQ(r.status, 400) << bad;
+  }
+  EXPECT_EQ(service_->pending_logins(), 0u);
+}
+
+TEST_F(AccountsTest, FullLoginSetsExactCookieAndMeWorks) {
+  Response r = callback(authorize("octocat", "/boards/weibo"));
+  ASSERT_EQ(r.status, 302) << r.body_view();
+  EXPECT_EQ(r.header("Location"), "/boards/weibo");
+  const std::string set_cookie(r.header("Set-Cookie"));
+  const std::string token = parse_cookie(set_cookie, kSessionCookieName).value_or("");
+  ASSERT_EQ(token.size(), 43u);
+  EXPECT_EQ(set_cookie,
+            "mu_session=" + token + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=2592000; Secure");
+  EXPECT_EQ(mock_.tokens_issued(), 1);
+  EXPECT_EQ(mock_.outstanding_codes(), 0);
+
+  // Only the hash of the token is stored.
+  auto by_hash = store_->session(session_id_of(token), clock_.now_ms());
+  ASSERT_TRUE(by_hash.ok());
+  ASSERT_TRUE(by_hash->has_value());
+  EXPECT_EQ((*by_hash)->expires_ms, clock_.now_ms() + 30LL * 24 * 3600 * 1000);
+  EXPECT_EQ((*by_hash)->user_agent, "accounts-test");
+  auto by_token = store_->session(token, clock_.now_ms());
+  ASSERT_TRUE(by_token.ok());
+  EXPECT_FALSE(by_token->has_value());
+
+  Response me = get("/api/v1/me", token);
+  ASSERT_EQ(me.status, 200) << me.body_view();
+  json::value v = body_json(me);
+  EXPECT_EQ(v.at("login").as_string(), "octocat");
+  EXPECT_EQ(v.at("name").as_string(), "The Octocat");
+  EXPECT_EQ(v.at("avatar_url").as_string(), "https://example.test/octocat.png");
+  EXPECT_EQ(v.at("role").as_string(), "user");
+  EXPECT_EQ(v.at("csrf_token").as_string(), (*by_hash)->csrf_token);
+  EXPECT_EQ(v.at("csrf_token").as_string().size(), 43u);
+  EXPECT_EQ(me.header("Cache-Control"), "no-store");
+
+  auto user = store_->user_by_login("octocat");
+  ASSERT_TRUE(user.ok() && user->has_value());
+  EXPECT_EQ((*user)->provider, "github");
+  EXPECT_EQ((*user)->provider_id, "1");
+}
+
+TEST_F(AccountsTest, CookieWithoutSecureWhenNotConfigured) {
+  build(/*secure=*/false);
+  Response r = callback(authorize("octocat"));
+  ASSERT_EQ(r.status, 302) << r.body_view();
+  const std::string set_cookie(r.header("Set-Cookie"));
+  const std::string token = parse_cookie(set_cookie, kSessionCookieName).value_or("");
+  EXPECT_EQ(set_cookie,
+            "mu_session=" + token + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=2592000");
+}
+
+TEST_F(AccountsTest, MeWithoutValidSessionIs401) {
+  EXPECT_EQ(get("/api/v1/me").status, 401);
+  EXPECT_EQ(get("/api/v1/me", random_token()).status, 401);
+  EXPECT_EQ(get("/api/v1/me/favorites").status, 401);
+  EXPECT_EQ(get("/api/v1/me/preferences").status, 401);
+}
+
+TEST_F(AccountsTest, StateMismatchIs400AndCreatesNoSession) {
+  const std::string query = authorize("octocat");
+  const FormFields q = query_of(query);
+  const std::string code = form_value(q, "code").value_or("");
+  Response r = callback("?code=" + code + "&state=" + random_token());
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(error_code_of(r), "invalid-state");
+  EXPECT_TRUE(r.header("Set-Cookie").empty());
+  EXPECT_EQ(callback("?code=" + code).status, 400);
+  auto users = store_->list_users();
+  ASSERT_TRUE(users.ok());
+  EXPECT_TRUE(users->empty());
+  EXPECT_EQ(mock_.tokens_issued(), 0);
+}
+
+TEST_F(AccountsTest, ReplayedCallbackAndReplayedCodeFail) {
+  const std::string query = authorize("octocat");
+  ASSERT_EQ(callback(query).status, 302);
+  // The same callback again: the state was used.
+  Response again = callback(query);
+  EXPECT_EQ(again.status, 400);
+  EXPECT_EQ(error_code_of(again), "invalid-state");
+  // The used code with a fresh, valid state: GitHub refuses it.
+  const std::string fresh = authorize("octocat");
+  const std::string old_code = form_value(query_of(query), "code").value_or("");
+  const std::string new_state = form_value(query_of(fresh), "state").value_or("");
+  Response replayed = callback("?code=" + old_code + "&state=" + new_state);
+  EXPECT_EQ(replayed.status, 400);
+  EXPECT_EQ(error_code_of(replayed), "invalid-code");
+  EXPECT_TRUE(replayed.header("Set-Cookie").empty());
+  EXPECT_EQ(mock_.tokens_issued(), 1);
+}
+
+TEST_F(AccountsTest, AdminEndpointsNeedSessionAndAdminRole) {
+  Response anon = get("/api/v1/admin/users");
+  EXPECT_EQ(anon.status, 401);
+  EXPECT_EQ(send({.method = HttpMethod::kPost,
+                  .target = "/api/v1/admin/users/octocat/role",
+                  .origin = kSelf,
+                  .body = R"({"role":"admin"})"})
+                .status,
+            401);
+
+  const std::string user = sign_in("octocat");
+  const std::string user_csrf = csrf_of(user);
+  EXPECT_EQ(get("/api/v1/admin/users", user).status, 403);
+  Response self_promote = send({.method = HttpMethod::kPost,
+                                .target = "/api/v1/admin/users/octocat/role",
+                                .token = user,
+                                .csrf = user_csrf,
+                                .body = R"({"role":"admin"})"});
+  EXPECT_EQ(self_promote.status, 403);
+  EXPECT_EQ(error_code_of(self_promote), "forbidden");
+
+  const std::string admin = sign_in("boss");  // configured admin
+  Response me = get("/api/v1/me", admin);
+  ASSERT_EQ(me.status, 200);
+  EXPECT_EQ(body_json(me).at("role").as_string(), "admin");
+  Response list = get("/api/v1/admin/users", admin);
+  ASSERT_EQ(list.status, 200) << list.body_view();
+  EXPECT_EQ(body_json(list).at("users").as_array().size(), 2u);
+
+  // Missing CSRF on the admin mutation -> 403 even for an admin.
+  EXPECT_EQ(send({.method = HttpMethod::kPost,
+                  .target = "/api/v1/admin/users/octocat/role",
+                  .token = admin,
+                  .body = R"({"role":"admin"})"})
+                .status,
+            403);
+  Response bad_role = send({.method = HttpMethod::kPost,
+                            .target = "/api/v1/admin/users/octocat/role",
+                            .token = admin,
+                            .csrf = csrf_of(admin),
+                            .body = R"({"role":"root"})"});
+  EXPECT_EQ(bad_role.status, 400);
+  Response promote = send({.method = HttpMethod::kPost,
+                           .target = "/api/v1/admin/users/octocat/role",
+                           .token = admin,
+                           .csrf = csrf_of(admin),
+                           .body = R"({"role":"admin"})"});
+  ASSERT_EQ(promote.status, 200) << promote.body_view();
+  EXPECT_EQ(get("/api/v1/admin/users", user).status, 200);
+  EXPECT_EQ(send({.method = HttpMethod::kPost,
+                  .target = "/api/v1/admin/users/nobody/role",
+                  .token = admin,
+                  .origin = kSelf,
+                  .body = R"({"role":"admin"})"})
+                .status,
+            404);
+
+  auto audit = store_->audit_log(10, 0);
+  ASSERT_TRUE(audit.ok());
+  ASSERT_FALSE(audit->empty());
+  EXPECT_EQ(audit->front().actor, "boss");
+  EXPECT_EQ(audit->front().action, "set_role");
+  EXPECT_EQ(audit->front().target, "octocat");
+}
+
+TEST_F(AccountsTest, LastAdminCannotBeDemoted) {
+  const std::string admin = sign_in("boss");
+  Response r = send({.method = HttpMethod::kPost,
+                     .target = "/api/v1/admin/users/boss/role",
+                     .token = admin,
+                     .csrf = csrf_of(admin),
+                     .body = R"({"role":"user"})"});
+  EXPECT_EQ(r.status, 409);
+  EXPECT_EQ(body_json(get("/api/v1/me", admin)).at("role").as_string(), "admin");
+}
+
+TEST_F(AccountsTest, CsrfGuardsMutatingRoutes) {
+  const std::string token = sign_in("octocat");
+  const std::string csrf = csrf_of(token);
+  const std::string fav =
+      R"({"board":"weibo.hot","item_key":"k1","title":"One","url":"https://weibo.com/1"})";
+  auto post = [&](const std::string& csrf_header, const std::string& origin) {
+    return send({.method = HttpMethod::kPost,
+                 .target = "/api/v1/me/favorites",
+                 .token = token,
+                 .csrf = csrf_header,
+                 .origin = origin,
+                 .body = fav});
+  };
+  Response none = post("", "");
+  EXPECT_EQ(none.status, 403);
+  EXPECT_EQ(error_code_of(none), "csrf");
+  EXPECT_EQ(post(random_token(), "").status, 403);
+  EXPECT_EQ(post("", "https://evil.example").status, 403);
+  EXPECT_EQ(post("", "null").status, 403);
+  EXPECT_EQ(post(csrf, "").status, 201);
+  EXPECT_EQ(post("", kSelf).status, 200);  // already there
+  EXPECT_EQ(post("", kFriend).status, 200);
+  EXPECT_EQ(send({.method = HttpMethod::kPut,
+                  .target = "/api/v1/me/preferences",
+                  .token = token,
+                  .body = R"({"version":0,"body":{}})"})
+                .status,
+            403);
+  EXPECT_EQ(send({.method = HttpMethod::kPost, .target = "/auth/logout", .token = token}).status,
+            403);
+  EXPECT_EQ(get("/api/v1/me", token).status, 200);
+}
+
+TEST_F(AccountsTest, LogoutDeletesTheSessionServerSide) {
+  const std::string token = sign_in("octocat");
+  Response out = send({.method = HttpMethod::kPost,
+                       .target = "/auth/logout",
+                       .token = token,
+                       .csrf = csrf_of(token)});
+  EXPECT_EQ(out.status, 204);
+  EXPECT_EQ(out.header("Set-Cookie"),
+            "mu_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure");
+  EXPECT_EQ(get("/api/v1/me", token).status, 401);
+  auto s = store_->session(session_id_of(token), clock_.now_ms());
+  ASSERT_TRUE(s.ok());
+  EXPECT_FALSE(s->has_value());
+}
+
+TEST_F(AccountsTest, TwoDevicesHaveIndependentSessions) {
+  const std::string laptop = sign_in("octocat");
+  const std::string phone = sign_in("octocat");
+  ASSERT_NE(laptop, phone);
+  const std::string laptop_csrf = csrf_of(laptop);
+  EXPECT_NE(laptop_csrf, csrf_of(phone));
+  // The phone's CSRF token does not authorize the laptop's session.
+  EXPECT_EQ(send({.method = HttpMethod::kPost,
+                  .target = "/auth/logout",
+                  .token = laptop,
+                  .csrf = csrf_of(phone)})
+                .status,
+            403);
+  EXPECT_EQ(send({.method = HttpMethod::kPost,
+                  .target = "/auth/logout",
+                  .token = laptop,
+                  .csrf = laptop_csrf})
+                .status,
+            204);
+  EXPECT_EQ(get("/api/v1/me", laptop).status, 401);
+  EXPECT_EQ(get("/api/v1/me", phone).status, 200);
+  auto users = store_->list_users();
+  ASSERT_TRUE(users.ok());
+  EXPECT_EQ(users->size(), 1u);
+}
+
+TEST_F(AccountsTest, SessionSlidesAtMostHourlyAndExpires) {
+  const std::string token = sign_in("octocat");
+  const std::string id = session_id_of(token);
+  auto expires = [&] {
+    auto s = store_->session(id, clock_.now_ms());
+    EXPECT_TRUE(s.ok() && s->has_value());
+    return (s.ok() && s->has_value()) ? (*s)->expires_ms : int64_t{-1};
+  };
+  const int64_t first = expires();
+  clock_.advance(30min);
+  ASSERT_EQ(get("/api/v1/me", token).status, 200);
+  EXPECT_EQ(expires(), first);  // not touched within the hour
+  clock_.advance(31min);
+  ASSERT_EQ(get("/api/v1/me", token).status, 200);
+  EXPECT_EQ(expires(), clock_.now_ms() + 30LL * 24 * 3600 * 1000);
+  clock_.advance(std::chrono::hours(24 * 30));
+  EXPECT_EQ(get("/api/v1/me", token).status, 401);
+}
+
+TEST_F(AccountsTest, FavoritesAddListSearchDelete) {
+  const std::string token = sign_in("octocat");
+  const std::string csrf = csrf_of(token);
+  auto add = [&](const std::string& body) {
+    return send({.method = HttpMethod::kPost,
+                 .target = "/api/v1/me/favorites",
+                 .token = token,
+                 .csrf = csrf,
+                 .body = body});
+  };
+  EXPECT_EQ(add(R"({"board":"weibo.hot","item_key":"a","title":"Rust 2.0 released",)"
+                R"("url":"https://weibo.com/a"})")
+                .status,
+            201);
+  clock_.advance(1s);
+  EXPECT_EQ(add(R"({"board":"weibo.hot","item_key":"b","title":"Cats",)"
+                R"("url":"http://weibo.com/b"})")
+                .status,
+            201);
+  clock_.advance(1s);
+  EXPECT_EQ(add(R"({"board":"zhihu.hot","item_key":"c","title":"Why RUST?",)"
+                R"("url":"https://zhihu.com/c"})")
+                .status,
+            201);
+  EXPECT_EQ(add(R"j({"board":"x","item_key":"d","title":"t","url":"javascript:alert(1)"})j").status,
+            400);
+  EXPECT_EQ(add(R"({"board":"x","item_key":"d","title":"t","url":"ftp://x.example/"})").status,
+            400);
+  EXPECT_EQ(add(R"({"board":"","item_key":"d","title":"t","url":"https://x.example/"})").status,
+            400);
+  EXPECT_EQ(add("not json").status, 400);
+
+  auto keys_of = [&](const Response& r) {
+    std::vector<std::string> keys;
+    const json::value doc = body_json(r);
+    for (const json::value& f : doc.at("favorites").as_array()) {
+      keys.emplace_back(f.at("item_key").as_string());
+    }
+    return keys;
+  };
+  Response all = get("/api/v1/me/favorites", token);
+  ASSERT_EQ(all.status, 200);
+  EXPECT_EQ(keys_of(all), (std::vector<std::string>{"c", "b", "a"}));
+  EXPECT_EQ(keys_of(get("/api/v1/me/favorites?q=rust", token)),
+            (std::vector<std::string>{"c", "a"}));
+  EXPECT_EQ(keys_of(get("/api/v1/me/favorites?board=weibo.hot", token)),
+            (std::vector<std::string>{"b", "a"}));
+  EXPECT_EQ(keys_of(get("/api/v1/me/favorites?limit=1&offset=1", token)),
+            (std::vector<std::string>{"b"}));
+  EXPECT_EQ(get("/api/v1/me/favorites?limit=0", token).status, 400);
+  EXPECT_EQ(get("/api/v1/me/favorites?offset=-1", token).status, 400);
+
+  Response keys = get("/api/v1/me/favorites/keys?board=weibo.hot", token);
+  ASSERT_EQ(keys.status, 200);
+  EXPECT_EQ(json::serialize(body_json(keys).at("keys")), R"(["a","b"])");
+  EXPECT_EQ(get("/api/v1/me/favorites/keys", token).status, 400);
+
+  auto del = [&](const std::string& target) {
+    return send({.method = HttpMethod::kDelete, .target = target, .token = token, .csrf = csrf});
+  };
+  EXPECT_EQ(del("/api/v1/me/favorites?board=weibo.hot&item_key=a").status, 204);
+  EXPECT_EQ(del("/api/v1/me/favorites?board=weibo.hot&item_key=a").status, 404);
+  EXPECT_EQ(send({.method = HttpMethod::kDelete,
+                  .target = "/api/v1/me/favorites?board=weibo.hot&item_key=b",
+                  .token = token})
+                .status,
+            403);
+  EXPECT_EQ(json::serialize(
+                body_json(get("/api/v1/me/favorites/keys?board=weibo.hot", token)).at("keys")),
+            R"(["b"])");
+
+  // Another user sees none of them.
+  const std::string other = sign_in("hubot");
+  EXPECT_TRUE(keys_of(get("/api/v1/me/favorites", other)).empty());
+}
+
+TEST_F(AccountsTest, PreferencesCompareAndSet) {
+  const std::string token = sign_in("octocat");
+  const std::string csrf = csrf_of(token);
+  auto put = [&](const std::string& body) {
+    return send({.method = HttpMethod::kPut,
+                 .target = "/api/v1/me/preferences",
+                 .token = token,
+                 .csrf = csrf,
+                 .body = body});
+  };
+  Response initial = get("/api/v1/me/preferences", token);
+  ASSERT_EQ(initial.status, 200);
+  EXPECT_EQ(json::serialize(body_json(initial)), R"({"version":0,"body":{}})");
+
+  Response first = put(R"({"version":0,"body":{"theme":"dark"}})");
+  ASSERT_EQ(first.status, 200) << first.body_view();
+  EXPECT_EQ(body_json(first).at("version").as_int64(), 1);
+
+  Response stale = put(R"({"version":0,"body":{"theme":"light"}})");
+  ASSERT_EQ(stale.status, 409);
+  json::value conflict = body_json(stale);
+  EXPECT_EQ(conflict.at("error").at("code").as_string(), "conflict");
+  EXPECT_EQ(conflict.at("version").as_int64(), 1);
+  EXPECT_EQ(json::serialize(conflict.at("body")), R"({"theme":"dark"})");
+
+  Response second = put(R"({"version":1,"body":{"theme":"light","lang":"zh"}})");
+  ASSERT_EQ(second.status, 200);
+  EXPECT_EQ(body_json(second).at("version").as_int64(), 2);
+  Response now = get("/api/v1/me/preferences", token);
+  EXPECT_EQ(body_json(now).at("version").as_int64(), 2);
+  EXPECT_EQ(body_json(now).at("body").at("theme").as_string(), "light");
+
+  EXPECT_EQ(put(R"({"version":2,"body":[1,2]})").status, 400);
+  EXPECT_EQ(put(R"({"body":{}})").status, 400);
+}
+
+}  // namespace
+}  // namespace mu
