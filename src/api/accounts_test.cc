@@ -365,7 +365,7 @@ TEST_F(AccountsTest, CsrfGuardsMutatingRoutes) {
   const std::string token = sign_in("octocat");
   const std::string csrf = csrf_of(token);
   const std::string fav =
-      R"({"board":"weibo.hot","item_key":"k1","title":"One","url":"https://weibo.com/1"})";
+      R"({"board":"weibo.hot","item_key":"k1","title":"One","url":"https://s.weibo.test/1"})";
   auto post = [&](const std::string& csrf_header, const std::string& origin) {
     return send({.method = HttpMethod::kPost,
                  .target = "/api/v1/me/favorites",
@@ -465,12 +465,12 @@ TEST_F(AccountsTest, FavoritesAddListSearchDelete) {
                  .body = body});
   };
   EXPECT_EQ(add(R"({"board":"weibo.hot","item_key":"a","title":"Rust 2.0 released",)"
-                R"("url":"https://weibo.com/a"})")
+                R"("url":"https://s.weibo.test/a"})")
                 .status,
             201);
   clock_.advance(1s);
   EXPECT_EQ(add(R"({"board":"weibo.hot","item_key":"b","title":"Cats",)"
-                R"("url":"http://weibo.com/b"})")
+                R"("url":"http://s.weibo.test/b"})")
                 .status,
             201);
   clock_.advance(1s);
