@@ -17,6 +17,7 @@
 
 #include "store/migrations.h"
 #include "store/postgres/pg_connection.h"
+#include "store/store_codec.h"
 
 namespace mu {
 namespace {
@@ -297,54 +298,6 @@ std::string multi_row_values(std::string_view head, size_t rows, int width,
   }
   sql += tail;
   return sql;
-}
-
-// `extra` as a JSON array of [name, value] pairs (order and repeated names kept), the
-// format the SQLite store uses too. Empty -> NULL column (nullopt).
-Result<std::optional<std::string>> extra_to_json(
-    const std::vector<std::pair<std::string, std::string>>& extra) {
-  if (extra.empty()) {
-    return std::optional<std::string>();
-  }
-  try {
-    boost::json::array pairs;
-    pairs.reserve(extra.size());
-    for (const auto& [name, value] : extra) {
-      pairs.emplace_back(
-          boost::json::array{boost::json::string_view(name), boost::json::string_view(value)});
-    }
-    return std::optional<std::string>(boost::json::serialize(pairs));
-  } catch (const std::exception& e) {
-    return error(ErrorCode::kInternal, std::string("encoding item extra: ") + e.what());
-  }
-}
-
-Result<std::vector<std::pair<std::string, std::string>>> extra_from_json(std::string_view text) {
-  std::vector<std::pair<std::string, std::string>> out;
-  if (text.empty()) {
-    return out;
-  }
-  try {
-    boost::system::error_code ec;
-    const boost::json::value value = boost::json::parse(text, ec);
-    if (ec || !value.is_array()) {
-      return error(ErrorCode::kInternal, "stored item extra is not a JSON array");
-    }
-    for (const boost::json::value& pair : value.get_array()) {
-      const boost::json::array* fields = pair.if_array();
-      if (fields == nullptr || fields->size() != 2 || !(*fields)[0].is_string() ||
-          !(*fields)[1].is_string()) {
-        return error(ErrorCode::kInternal, "stored item extra has an entry that is not a pair");
-      }
-      const boost::json::string& name = (*fields)[0].get_string();
-      const boost::json::string& value_text = (*fields)[1].get_string();
-      out.emplace_back(std::string(name.data(), name.size()),
-                       std::string(value_text.data(), value_text.size()));
-    }
-  } catch (const std::exception& e) {
-    return error(ErrorCode::kInternal, std::string("decoding item extra: ") + e.what());
-  }
-  return out;
 }
 
 // A commit's items, checked and with `extra` encoded, ready to bind.
@@ -1181,20 +1134,6 @@ Status check_user_exists(PgConnection& db, int64_t user_id, std::string_view sql
     return unknown_user(user_id);
   }
   return ok_status();
-}
-
-// A LIKE pattern (escape character '\') matching titles that contain `text`, ASCII letters
-// lowered to match LOWER(title).
-std::string like_pattern(std::string_view text) {
-  std::string pattern = "%";
-  for (const char c : text) {
-    if (c == '%' || c == '_' || c == '\\') {
-      pattern += '\\';
-    }
-    pattern += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  }
-  pattern += '%';
-  return pattern;
 }
 
 Result<User> PostgresStore::upsert_user(const std::string& provider, const std::string& provider_id,
