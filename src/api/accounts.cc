@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "api/handler_util.h"
 #include "auth/crypto.h"
 #include "auth/csrf.h"
 #include "auth/pkce.h"
@@ -17,77 +18,22 @@ namespace json = boost::json;
 
 constexpr std::size_t kMaxUserAgent = 256;
 
-Response no_store(Response r) {
-  r.set_header("Cache-Control", "no-store");
-  return r;
-}
-
-Response err(int status, std::string_view code, std::string_view message) {
-  return no_store(json_error(status, code, message));
-}
-
-Response json_ok(int status, const json::value& v) {
-  return no_store(json_response(status, json::serialize(v)));
-}
-
-Response empty(int status) {
-  Response r;
-  r.status = status;
-  return no_store(std::move(r));
-}
-
-Response redirect(std::string_view location) {
-  Response r;
-  r.status = 302;
-  r.set_header("Location", location);
-  return no_store(std::move(r));
-}
+using handler::empty;
+using handler::err;
+using handler::is_http_url;
+using handler::json_ok;
+using handler::parse_object;
+using handler::redirect;
+using handler::string_member;
 
 Response internal(std::string_view what, const Status& s) {
-  spdlog::warn("accounts: {}: {}", what, s.to_string());
-  return no_store(error_response(s));
+  return handler::internal("accounts", what, s);
 }
 
-bool is_http_url(std::string_view url) {
-  auto starts = [&](std::string_view prefix) {
-    if (url.size() <= prefix.size()) return false;
-    for (std::size_t i = 0; i < prefix.size(); ++i) {
-      char c = url[i];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      if (c != prefix[i]) return false;
-    }
-    return true;
-  };
-  for (char c : url) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
-  }
-  return starts("http://") || starts("https://");
-}
-
-// A plain decimal in [lo, hi]; nullopt otherwise.
 std::optional<int> parse_int(std::string_view text, int lo, int hi) {
-  if (text.empty() || text.size() > 9) return std::nullopt;
-  int v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    v = v * 10 + (c - '0');
-  }
-  if (v < lo || v > hi) return std::nullopt;
-  return v;
-}
-
-std::optional<json::object> parse_object(std::string_view body) {
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  return std::move(v.as_object());
-}
-
-// The string member `key`; nullopt when absent or not a string.
-std::optional<std::string> string_member(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (!v || !v->is_string()) return std::nullopt;
-  return std::string(v->as_string());
+  auto v = handler::parse_int(text, lo, hi);
+  if (!v) return std::nullopt;
+  return static_cast<int>(*v);
 }
 
 json::object user_json(const User& u) {
@@ -113,6 +59,9 @@ AccountsService::AccountsService(Store& store, Transport& github_transport, cons
       states_(clock, options_.oauth_state) {}
 
 void AccountsService::register_routes(Router& router) {
+  router.add(HttpMethod::kGet, "/api/v1/auth/providers",
+             [this](const Request&) { return providers(); });
+  router.add(HttpMethod::kGet, "/auth/local", [this](const Request& r) { return local_admin(r); });
   router.add(HttpMethod::kGet, "/auth/github/login", [this](const Request& r) { return login(r); });
   router.add(HttpMethod::kGet, "/auth/github/callback",
              [this](const Request& r) { return callback(r); });
@@ -182,6 +131,9 @@ std::optional<Response> AccountsService::require(const Request& req, bool mutati
 }
 
 Response AccountsService::login(const Request& req) {
+  if (options_.github.client_id.empty()) {
+    return err(404, "not-found", "GitHub sign-in is not configured (auth.github_client_id)");
+  }
   std::string return_to = "/";
   if (auto q = req.query("return_to")) return_to = std::string(*q);
   if (!is_safe_return_to(return_to)) {
@@ -230,19 +182,72 @@ Response AccountsService::callback(const Request& req) {
     auto appended = store_.append_audit(audit);
     if (!appended.ok()) return internal("audit", appended.status());
   }
+  spdlog::info("accounts: {} signed in", user->login);
+  return start_session(req, *user, now, pending->return_to);
+}
+
+Response AccountsService::start_session(const Request& req, const User& user, int64_t now,
+                                        const std::string& return_to) const {
   const std::string session_token = new_session_token();
   const std::string csrf_token = random_token();
   const int64_t expires =
       now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.session_ttl).count();
   std::string user_agent(req.header("User-Agent").substr(0, kMaxUserAgent));
-  Status created = store_.create_session(session_id_of(session_token), user->id, csrf_token, now,
+  Status created = store_.create_session(session_id_of(session_token), user.id, csrf_token, now,
                                          expires, user_agent);
   if (!created.ok()) return internal("create session", created);
-  spdlog::info("accounts: {} signed in", user->login);
-  Response r = redirect(pending->return_to);
+  Response r = redirect(return_to);
   r.headers.add("Set-Cookie",
                 session_cookie(session_token, options_.session_ttl, options_.secure_cookies));
   return r;
+}
+
+std::string AccountsService::arm_local_admin_link() {
+  std::string token = random_token();
+  std::lock_guard lock(local_mu_);
+  local_admin_hash_ = sha256_hex(token);
+  return token;
+}
+
+Response AccountsService::providers() const {
+  bool local = false;
+  {
+    std::lock_guard lock(local_mu_);
+    local = !local_admin_hash_.empty();
+  }
+  return json_ok(
+      200, json::object{{"github", !options_.github.client_id.empty()}, {"local_admin", local}});
+}
+
+Response AccountsService::local_admin(const Request& req) {
+  const std::string token(req.query("token").value_or(""));
+  {
+    // One use: the first request with the right token consumes it.
+    std::lock_guard lock(local_mu_);
+    if (token.empty() || local_admin_hash_.empty() ||
+        !constant_time_equals(sha256_hex(token), local_admin_hash_)) {
+      return err(404, "not-found", "unknown or already used admin link");
+    }
+    local_admin_hash_.clear();
+  }
+  const int64_t now = clock_.now_ms();
+  auto user = store_.upsert_user("local", "admin", "local-admin", "Local admin", "", now);
+  if (!user.ok()) return internal("upsert local admin", user.status());
+  if (user->role != kRoleAdmin) {
+    Status s = store_.set_role(user->login, std::string(kRoleAdmin));
+    if (!s.ok()) return internal("grant admin", s);
+    user->role = std::string(kRoleAdmin);
+  }
+  AuditRecord audit;
+  audit.at_ms = now;
+  audit.actor = user->login;
+  audit.action = "local_admin_link";
+  audit.target = user->login;
+  audit.detail = R"({"role":"admin"})";
+  auto appended = store_.append_audit(audit);
+  if (!appended.ok()) return internal("audit", appended.status());
+  spdlog::info("accounts: the one-time admin link was used; it no longer works");
+  return start_session(req, *user, now, "/admin");
 }
 
 Response AccountsService::logout(const Request& req) const {

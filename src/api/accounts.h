@@ -4,7 +4,10 @@
 // the same Router as ApiService.
 //
 // Routes (every answer carries Cache-Control: no-store):
-//   GET    /auth/github/login?return_to=/path   302 to GitHub; 400 for a bad return_to
+//   GET    /api/v1/auth/providers               {"github": bool, "local_admin": bool}
+//   GET    /auth/local?token=T                  the one-time local admin link (see below)
+//   GET    /auth/github/login?return_to=/path   302 to GitHub; 400 for a bad return_to; 404
+//                                               when no GitHub client id is configured
 //   GET    /auth/github/callback?code&state     302 to return_to with the session cookie;
 //                                               400 for an unknown/replayed state or code
 //   POST   /auth/logout                         204, session deleted, cookie cleared
@@ -34,6 +37,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,7 +63,8 @@ struct AccountsOptions {
   std::string self_origin;
   // Session lifetime; each use slides it, at most once per touch_interval.
   std::chrono::seconds session_ttl{std::chrono::hours(24 * 30)};
-  std::chrono::seconds touch_interval{std::chrono::hours(1)};
+  // (also how fresh the online count's "active sessions" are).
+  std::chrono::seconds touch_interval{std::chrono::minutes(1)};
   // Login-in-progress records (OAuth state).
   OAuthStateStore::Options oauth_state;
 };
@@ -82,17 +87,30 @@ class AccountsService {
   // Logins in progress (for tests and metrics).
   std::size_t pending_logins() const { return states_.size(); }
 
- private:
+  // Arms the one-time local admin link: GET /auth/local?token=<returned token> signs the
+  // browser in as the "local-admin" user (role admin, provider "local") and redirects to
+  // /admin. The first use consumes it; arming again replaces the previous token. Only the
+  // token's SHA-256 is kept.
+  std::string arm_local_admin_link();
+
   struct Authed {
     Session session;
     User user;
   };
+  // For other services' routes (admin): the request's session and user, or the response to
+  // send instead — 401 without a live session, 403 when `mutating` and the CSRF check
+  // fails or when `admin` and the user is not an admin, 5xx on a store error.
+  std::optional<Response> require(const Request& req, bool mutating, bool admin, Authed& out) const;
+
+ private:
   // The live session of the request's cookie and its user; nullopt when there is none.
   // Slides the expiry when the session was last seen touch_interval ago or more.
   Result<std::optional<Authed>> authenticate(const Request& req) const;
   Status csrf(const Request& req, const std::string& session_csrf) const;
-  // 401 / 403 (CSRF, role) / 5xx response, or nullopt with `out` filled.
-  std::optional<Response> require(const Request& req, bool mutating, bool admin, Authed& out) const;
+  Response start_session(const Request& req, const User& user, int64_t now,
+                         const std::string& return_to) const;
+  Response providers() const;
+  Response local_admin(const Request& req);
 
   Response login(const Request& req);
   Response callback(const Request& req);
@@ -112,6 +130,8 @@ class AccountsService {
   const AccountsOptions options_;
   GithubOAuth github_;
   OAuthStateStore states_;
+  mutable std::mutex local_mu_;
+  std::string local_admin_hash_;  // by local_mu_; "" = no link armed
 };
 
 }  // namespace mu

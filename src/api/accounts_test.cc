@@ -1,12 +1,15 @@
 #include "api/accounts.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <sstream>
 #include <string>
 
 #include "auth/crypto.h"
@@ -435,7 +438,7 @@ TEST_F(AccountsTest, TwoDevicesHaveIndependentSessions) {
   EXPECT_EQ(users->size(), 1u);
 }
 
-TEST_F(AccountsTest, SessionSlidesAtMostHourlyAndExpires) {
+TEST_F(AccountsTest, SessionSlidesAtMostOncePerTouchIntervalAndExpires) {
   const std::string token = sign_in("octocat");
   const std::string id = session_id_of(token);
   auto expires = [&] {
@@ -444,10 +447,10 @@ TEST_F(AccountsTest, SessionSlidesAtMostHourlyAndExpires) {
     return (s.ok() && s->has_value()) ? (*s)->expires_ms : int64_t{-1};
   };
   const int64_t first = expires();
-  clock_.advance(30min);
+  clock_.advance(30s);
   ASSERT_EQ(get("/api/v1/me", token).status, 200);
-  EXPECT_EQ(expires(), first);  // not touched within the hour
-  clock_.advance(31min);
+  EXPECT_EQ(expires(), first);  // not touched within the minute (touch_interval)
+  clock_.advance(31s);
   ASSERT_EQ(get("/api/v1/me", token).status, 200);
   EXPECT_EQ(expires(), clock_.now_ms() + 30LL * 24 * 3600 * 1000);
   clock_.advance(std::chrono::hours(24 * 30));
@@ -564,6 +567,54 @@ TEST_F(AccountsTest, PreferencesCompareAndSet) {
 
   EXPECT_EQ(put(R"({"version":2,"body":[1,2]})").status, 400);
   EXPECT_EQ(put(R"({"body":{}})").status, 400);
+}
+
+// Every log line of a whole account life (sign-in, a refused replay, favorites, role change,
+// logout) at the most verbose level: no session token, CSRF token, OAuth code, state,
+// PKCE verifier, GitHub access token or client secret appears.
+TEST_F(AccountsTest, NoSecretReachesTheLogs) {
+  auto captured = std::make_shared<std::ostringstream>();
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(*captured);
+  auto previous = spdlog::default_logger();
+  auto logger = std::make_shared<spdlog::logger>("capture", sink);
+  logger->set_level(spdlog::level::trace);
+  spdlog::set_default_logger(logger);
+
+  const std::string query = authorize("boss");
+  const FormFields fields = query_of(query);
+  std::string code;
+  std::string state;
+  for (const auto& [k, v] : fields) {
+    if (k == "code") code = v;
+    if (k == "state") state = v;
+  }
+  Response ok = callback(query);
+  ASSERT_EQ(ok.status, 302);
+  const std::string token = parse_cookie(ok.header("Set-Cookie"), kSessionCookieName).value_or("");
+  EXPECT_EQ(callback(query).status, 400);  // replay: logged as a refusal, without the code
+  const std::string csrf = csrf_of(token);
+  send({.method = HttpMethod::kPost,
+        .target = "/api/v1/me/favorites",
+        .token = token,
+        .csrf = csrf,
+        .body =
+            R"({"board":"weibo.hot","item_key":"k","title":"t","url":"https://s.weibo.test/k"})"});
+  (void)sign_in("octocat");
+  send({.method = HttpMethod::kPost,
+        .target = "/api/v1/admin/users/octocat/role",
+        .token = token,
+        .csrf = csrf,
+        .body = R"({"role":"admin"})"});
+  send({.method = HttpMethod::kPost, .target = "/auth/logout", .token = token, .csrf = csrf});
+
+  spdlog::set_default_logger(previous);
+  const std::string logs = captured->str();
+  EXPECT_NE(logs.find("boss signed in"), std::string::npos) << "the capture works: " << logs;
+  for (const std::string& secret : {token, session_id_of(token), csrf, code, state,
+                                    std::string("mock-client-secret"), std::string("gho_")}) {
+    ASSERT_FALSE(secret.empty());
+    EXPECT_EQ(logs.find(secret), std::string::npos) << "leaked: " << secret << "\n" << logs;
+  }
 }
 
 }  // namespace

@@ -168,8 +168,11 @@ void ApiService::register_routes(Router& router) {
   });
   router.add(HttpMethod::kGet, "/api/v1/boards/{id}/runs",
              [this](const Request& req) { return runs(req); });
-  router.add(HttpMethod::kGet, "/api/v1/events", [this](const Request&) {
-    auto stream = events_.subscribe();
+  router.add(HttpMethod::kGet, "/api/v1/events", [this](const Request& req) {
+    // A reader with a session cookie is counted online through the session (not checked
+    // here: a forged cookie only hides the reader from the anonymous count).
+    const bool signed_in = req.header("Cookie").find("mu_session=") != std::string_view::npos;
+    auto stream = events_.subscribe(signed_in);
     if (!stream.ok()) {
       spdlog::debug("api: refusing an event stream: {}", stream.status().to_string());
       Response r = json_error(503, "unavailable", stream.error_message());

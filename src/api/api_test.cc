@@ -116,6 +116,12 @@ class FlakyStore final : public Store {
   Result<std::vector<AuditRecord>> audit_log(int limit, int64_t before_id) override {
     return inner_.audit_log(limit, before_id);
   }
+  Status put_presence(const std::string& instance, int64_t readers, int64_t now_ms) override {
+    return inner_.put_presence(instance, readers, now_ms);
+  }
+  Result<int64_t> count_presence(int64_t since_ms) override {
+    return inner_.count_presence(since_ms);
+  }
   bool down = false;
   int last_runs_limit = -1;
   std::function<void()> on_board_view;  // runs as the cache reads a board to render it

@@ -1,7 +1,10 @@
 #include "api/event_hub.h"
 
+#include <algorithm>
+
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 #include "pipeline/render.h"
@@ -14,6 +17,9 @@ struct EventHub::State {
   uint64_t next_key = 1;  // identifies a stream in `streams`
   uint64_t last_id = 0;   // the SSE id of the last event published
   std::unordered_map<uint64_t, std::shared_ptr<EventStream>> streams;
+  std::unordered_set<uint64_t> signed_in;  // keys of streams opened with a session
+  std::size_t anonymous_peak = 0;          // most anonymous streams open since take_peak
+  std::size_t anonymous() const { return streams.size() - signed_in.size(); }
 };
 
 std::string sse_frame(uint64_t id, std::string_view name, std::string_view data) {
@@ -53,7 +59,7 @@ EventHub::EventHub(EventHubOptions options)
 
 EventHub::~EventHub() { close_all(); }
 
-Result<std::shared_ptr<EventStream>> EventHub::subscribe() {
+Result<std::shared_ptr<EventStream>> EventHub::subscribe(bool signed_in) {
   std::string hello = "retry: " + std::to_string(options_.retry.count()) + "\n\n";
   hello += sse_frame(0, "hello", R"({"server_time":")" + iso8601_utc(clock_->now_ms()) + R"("})");
 
@@ -77,12 +83,15 @@ Result<std::shared_ptr<EventStream>> EventHub::subscribe() {
       if (it != state->streams.end()) {
         leaving = std::move(it->second);
         state->streams.erase(it);
+        state->signed_in.erase(key);
       }
     }
   };
   auto stream = std::make_shared<EventStream>(std::move(so));
   stream->push(std::move(hello));
   state_->streams.emplace(key, stream);
+  if (signed_in) state_->signed_in.insert(key);
+  state_->anonymous_peak = std::max(state_->anonymous_peak, state_->anonymous());
   return stream;
 }
 
@@ -104,6 +113,18 @@ uint64_t EventHub::publish(std::string_view name, std::string_view data_json) {
 std::size_t EventHub::open_streams() const {
   std::lock_guard lock(state_->mu);
   return state_->streams.size();
+}
+
+std::size_t EventHub::open_anonymous_streams() const {
+  std::lock_guard lock(state_->mu);
+  return state_->anonymous();
+}
+
+std::size_t EventHub::take_anonymous_peak() {
+  std::lock_guard lock(state_->mu);
+  const std::size_t peak = std::max(state_->anonymous_peak, state_->anonymous());
+  state_->anonymous_peak = state_->anonymous();
+  return peak;
 }
 
 uint64_t EventHub::last_id() const {

@@ -49,16 +49,22 @@ class EventHub {
 
   // A new stream, already holding the retry and hello frames, registered until it closes
   // (the server closes it when the client goes away). kUnavailable when max_streams are
-  // open or the hub is closed.
-  Result<std::shared_ptr<EventStream>> subscribe();
+  // open or the hub is closed. `signed_in`: the reader has a session (the online count
+  // counts such readers through their session, not as anonymous readers).
+  Result<std::shared_ptr<EventStream>> subscribe(bool signed_in = false);
 
   // Sends `id: <n>\nevent: <name>\ndata: <data_json>\n\n` to every open stream and returns
   // n (1, 2, ...). `name` must be a bare word; a multi-line `data_json` is sent as several
   // data lines (SSE joins them with '\n').
   uint64_t publish(std::string_view name, std::string_view data_json);
 
-  // Streams open now (the "online" count).
+  // Streams open now.
   std::size_t open_streams() const;
+  // Streams open now that were opened without a session.
+  std::size_t open_anonymous_streams() const;
+  // The most anonymous streams open at once since the previous call (at least the number
+  // open now); for the online count's periodic report.
+  std::size_t take_anonymous_peak();
   // The id of the last event published; 0 before the first.
   uint64_t last_id() const;
 

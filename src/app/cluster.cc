@@ -16,7 +16,9 @@
 #include <optional>
 #include <thread>
 
+#include "api/admin.h"
 #include "api/api.h"
+#include "api/stats.h"
 #include "app/catalogue.h"
 #include "app/wiring.h"
 #include "collector/local/local_collector.h"
@@ -32,6 +34,7 @@
 #include "rpc/collector_server.h"
 #include "rpc/scheduler_server.h"
 #include "scheduler/board_change_json.h"
+#include "scheduler/board_override.h"
 #include "scheduler/cron.h"
 #include "scheduler/scheduler.h"
 
@@ -216,25 +219,9 @@ class SchedulerRole final : public SchedulerControl {
     if (!known(change.board)) {
       return error(ErrorCode::kNotFound, "no board \"" + change.board + "\"");
     }
-    MU_RETURN_IF_ERROR(validate(change));
     // Store first (compare-and-set on the board's override document), then the queue.
-    int64_t version = 0;
-    for (int attempt = 0;; ++attempt) {
-      MU_ASSIGN_OR_RETURN(auto current, override_of(change.board));
-      BoardChange base;
-      if (current) {
-        MU_ASSIGN_OR_RETURN(base,
-                            board_change_from_json(change.board, current->version, current->json));
-      }
-      const BoardChange merged = merge_board_change(base, change);
-      auto put = store_.put_board_override(change.board, current ? current->version : 0,
-                                           board_change_to_json(merged), clock_.now_ms());
-      if (put.ok()) {
-        version = *put;
-        break;
-      }
-      if (put.status().code() != ErrorCode::kConflict || attempt >= 50) return put.status();
-    }
+    MU_ASSIGN_OR_RETURN(BoardChange merged, store_board_change(store_, clock_, change));
+    const int64_t version = merged.version;
     QueueCommand cmd{QueueCommand::Kind::kChange, change.board, version};
     auto added = redis_.changes->add(queue_command_to_json(cmd));
     if (!added.ok()) {
@@ -286,55 +273,9 @@ class SchedulerRole final : public SchedulerControl {
     return false;
   }
 
-  static Status validate(const BoardChange& c) {
-    if (c.every && c.cron) {
-      return error(ErrorCode::kInvalid, "every and cron exclude each other; set only one");
-    }
-    // The same bounds as the config file's `every` (sites are not polled faster than 10 s).
-    if (c.every && (*c.every < std::chrono::seconds(10) || *c.every > std::chrono::hours(24 * 7))) {
-      return error(ErrorCode::kInvalid, "every must be between 10s and 7d");
-    }
-    if (c.cron) {
-      auto parsed = CronExpr::parse(*c.cron);
-      if (!parsed.ok()) return error(ErrorCode::kInvalid, "cron: " + parsed.error_message());
-    }
-    if (c.tz) {
-      auto zone = find_time_zone(*c.tz);
-      if (!zone.ok()) return error(ErrorCode::kInvalid, "tz: " + zone.error_message());
-    }
-    return ok_status();
-  }
-
-  Result<std::optional<BoardOverrideRecord>> override_of(const std::string& board) {
-    MU_ASSIGN_OR_RETURN(auto all, store_.board_overrides());
-    for (auto& r : all) {
-      if (r.board == board) return std::optional<BoardOverrideRecord>(std::move(r));
-    }
-    return std::optional<BoardOverrideRecord>();
-  }
-
   // Applies every stored override document newer than what the term's scheduler runs.
   Status reconcile(Scheduler& scheduler) {
-    MU_ASSIGN_OR_RETURN(auto all, store_.board_overrides());
-    std::map<std::string, int64_t> running;
-    for (const auto& b : scheduler.snapshot().boards) running[b.board] = b.version;
-    int applied = 0;
-    for (const auto& r : all) {
-      auto it = running.find(r.board);
-      if (it == running.end() || it->second >= r.version) continue;
-      auto change = board_change_from_json(r.board, r.version, r.json);
-      if (!change.ok()) {
-        spdlog::error("scheduler: override of {} v{}: {}", r.board, r.version,
-                      change.status().to_string());
-        continue;
-      }
-      Status s = scheduler.apply_change(*change);
-      if (s.ok()) {
-        ++applied;
-      } else if (s.code() != ErrorCode::kConflict) {
-        spdlog::error("scheduler: applying {} v{}: {}", r.board, r.version, s.to_string());
-      }
-    }
+    MU_ASSIGN_OR_RETURN(int applied, reconcile_overrides(store_, scheduler));
     last_reconcile_ms_ = clock_.now_ms();
     if (applied > 0) spdlog::info("scheduler: reconcile applied {} board overrides", applied);
     return ok_status();
@@ -354,7 +295,7 @@ class SchedulerRole final : public SchedulerControl {
       return ok_status();
     }
     // A change: the store holds the board's whole document; apply the newest one.
-    MU_ASSIGN_OR_RETURN(auto current, override_of(cmd->board));
+    MU_ASSIGN_OR_RETURN(auto current, stored_override(store_, cmd->board));
     if (!current) return ok_status();
     auto change = board_change_from_json(cmd->board, current->version, current->json);
     if (!change.ok()) {
@@ -598,6 +539,65 @@ int run_scheduler(const Config& config, const std::string& id) {
   return 0;
 }
 
+// The admin console of `mu api` talks to the scheduler instances (api.schedulers) over
+// gRPC: status from the leader (it alone knows next run times), writes through any
+// reachable instance (each stores the change and enqueues it for the leader).
+class ClusterSchedulerControl final : public SchedulerControl {
+ public:
+  explicit ClusterSchedulerControl(const std::vector<std::string>& addresses) {
+    for (const auto& a : addresses) {
+      clients_.push_back(std::make_unique<SchedulerClient>(a, std::chrono::seconds(5)));
+    }
+  }
+
+  Result<SchedulerStatusInfo> status() override {
+    std::optional<SchedulerStatusInfo> follower;
+    Status last = none();
+    for (auto& c : clients_) {
+      auto s = c->status();
+      if (!s.ok()) {
+        last = s.status();
+        continue;
+      }
+      if (s->leader) return s;
+      if (!follower) follower = std::move(*s);
+    }
+    if (follower) return *follower;
+    return last;
+  }
+  Result<std::string> trigger_now(const std::string& board) override {
+    return any([&](SchedulerControl& c) { return c.trigger_now(board); });
+  }
+  Result<int64_t> update_schedule(const BoardChange& change) override {
+    return any([&](SchedulerControl& c) { return c.update_schedule(change); });
+  }
+  Result<std::vector<RunRecord>> list_runs(const std::string& board, int limit) override {
+    return any([&](SchedulerControl& c) { return c.list_runs(board, limit); });
+  }
+
+ private:
+  Status none() const {
+    return error(ErrorCode::kUnavailable, clients_.empty()
+                                              ? "no scheduler configured (api.schedulers)"
+                                              : "no scheduler instance answered");
+  }
+  // The first answer that is not "unreachable" (a real error such as kInvalid is final).
+  template <typename F>
+  auto any(F call) -> decltype(call(std::declval<SchedulerControl&>())) {
+    Status last = none();
+    for (auto& c : clients_) {
+      auto r = call(*c);
+      if (r.ok() || (r.code() != ErrorCode::kUnavailable && r.code() != ErrorCode::kTimeout)) {
+        return r;
+      }
+      last = r.status();
+    }
+    return last;
+  }
+
+  std::vector<std::unique_ptr<SchedulerClient>> clients_;
+};
+
 int run_api(const Config& config) {
   sigset_t signals = block_signals();
   if (Status s = need_redis(config); !s.ok()) return fail(s, "api");
@@ -608,11 +608,32 @@ int run_api(const Config& config) {
   auto store = open_ready_store(config, catalogue, signals);
   if (!store.ok()) return fail(store.status(), "storage");
 
+  auto auth = accounts_options(config);
+  if (!auth.ok()) return fail(auth.status(), "auth");
+  auto github_transport = make_github_transport();
+  if (!github_transport.ok()) return fail(github_transport.status(), "auth");
+  SystemClock clock;
   BusCoordinator coordinator(*redis->events);
   ApiService api(catalogue.sites, catalogue.boards, **store, coordinator);
   if (Status s = api.start(); !s.ok()) spdlog::warn("api: {}", s.to_string());
+  AccountsService accounts(**store, **github_transport, clock, *auth);
+  ClusterSchedulerControl control(config.api.schedulers);
+  AdminOptions admin_opts;
+  admin_opts.mode = "cluster";
+  CollectorRegistry& registry = *redis->collectors;
+  // No source editor here: a spec saved on an API host would not reach the collectors.
+  AdminService admin(
+      catalogue.boards, catalogue.disabled, **store, accounts, control,
+      [&registry] { return registry.alive(); }, nullptr, clock, admin_opts);
+  StatsOptions stats_opts;
+  stats_opts.instance = default_instance_id("api");
+  StatsService stats(catalogue.sites.size(), catalogue.boards.size(), std::string(kVersion),
+                     **store, api.events(), clock, stats_opts);
   Router router;
   api.register_routes(router);
+  accounts.register_routes(router);
+  admin.register_routes(router);
+  stats.register_routes(router);
   if (!router.status().ok()) return fail(router.status(), "routes");
   Server::Options server_opts;
   server_opts.listen = config.server.listen;
@@ -635,6 +656,8 @@ int run_api(const Config& config) {
       if (Status s = api.cache().refresh_all(); !s.ok()) {
         spdlog::warn("api: periodic resync: {}", s.to_string());
       }
+      // This instance's anonymous readers, for the cluster-wide online count.
+      if (Status s = stats.report(); !s.ok()) spdlog::warn("api: presence: {}", s.to_string());
       lock.lock();
     }
   });
@@ -652,6 +675,8 @@ int run_api(const Config& config) {
   resync.join();
   server.stop();
   api.stop();
+  // This instance's readers are gone: do not count them for the rest of the window.
+  (void)(*store)->put_presence(stats_opts.instance, 0, clock.now_ms());
   spdlog::info("stopped cleanly");
   return 0;
 }

@@ -1,5 +1,6 @@
 // mu: the single binary of Mu. Subcommands: serve, fetch, sources, check-sources, migrate,
-// config check, cron next; the distributed roles collector, scheduler, api; ctl.
+// config check, cron next, admin grant|revoke|list; the distributed roles collector,
+// scheduler, api; ctl.
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 #include <boost/json/serialize.hpp>
@@ -9,6 +10,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/admin_cli.h"
 #include "app/catalogue.h"
 #include "app/check_sources.h"
 #include "app/cluster.h"
@@ -200,6 +202,26 @@ int cmd_migrate(const CommonFlags& flags) {
   return 0;
 }
 
+enum class AdminAction { kGrant, kRevoke, kList };
+
+// `mu admin grant LOGIN | revoke LOGIN | list` on the database of storage.url.
+int cmd_admin(const CommonFlags& flags, AdminAction action, const std::string& login,
+              bool as_json) {
+  auto cfg = load(flags);
+  if (!cfg.ok()) return fail(cfg.status());
+  auto store = open_store(*cfg);
+  if (!store.ok()) return fail(store.status());
+  if (Status s = (*store)->migrate(); !s.ok()) return fail(s);
+  const int64_t now_ms = SystemClock().now_ms();
+  Result<std::string> out = action == AdminAction::kGrant ? admin_grant(**store, login, now_ms)
+                            : action == AdminAction::kRevoke
+                                ? admin_revoke(**store, login, cfg->auth.admins, now_ms)
+                                : admin_list(**store, as_json);
+  if (!out.ok()) return fail(out.status());
+  std::cout << *out;
+  return 0;
+}
+
 int cmd_config_check(const CommonFlags& flags) {
   auto cfg = load(flags);
   if (!cfg.ok()) return fail(cfg.status());
@@ -277,6 +299,23 @@ int main(int argc, char** argv) {
   cron_next->add_option("--count", cron_count, "How many (default 5)")->check(CLI::Range(1, 1000));
   cron->require_subcommand(1);
 
+  // Admins (docs/operations.md, "Admins").
+  std::string admin_login;
+  auto* admin =
+      app.add_subcommand("admin", "Who may use the admin console: grant LOGIN, revoke LOGIN, list");
+  auto* admin_grant_cmd =
+      admin->add_subcommand("grant", "Make a user an admin (they must have signed in once)");
+  add_config(admin_grant_cmd);
+  admin_grant_cmd->add_option("login", admin_login, "GitHub login")->required();
+  auto* admin_revoke_cmd =
+      admin->add_subcommand("revoke", "Make an admin a plain user again (never the last admin)");
+  add_config(admin_revoke_cmd);
+  admin_revoke_cmd->add_option("login", admin_login, "GitHub login")->required();
+  auto* admin_list_cmd = admin->add_subcommand("list", "List every user with their role");
+  add_config(admin_list_cmd);
+  admin_list_cmd->add_flag("--json", as_json, "Print JSON");
+  admin->require_subcommand(1);
+
   // Distributed roles (docs/operations.md).
   std::string instance_id;
   std::string role_listen;
@@ -352,5 +391,8 @@ int main(int argc, char** argv) {
   if (*migrate) return cmd_migrate(flags);
   if (*check) return cmd_config_check(flags);
   if (*cron_next) return cmd_cron_next(cron_expr, cron_tz, cron_from, cron_count);
+  if (*admin_grant_cmd) return cmd_admin(flags, AdminAction::kGrant, admin_login, false);
+  if (*admin_revoke_cmd) return cmd_admin(flags, AdminAction::kRevoke, admin_login, false);
+  if (*admin_list_cmd) return cmd_admin(flags, AdminAction::kList, "", as_json);
   return 0;
 }

@@ -4,12 +4,19 @@
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <condition_variable>
+#include <cstdio>
 #include <functional>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
+#include "api/admin.h"
 #include "api/api.h"
+#include "api/stats.h"
 #include "app/catalogue.h"
+#include "app/source_workbench.h"
 #include "collector/local/local_collector.h"
 #include "coord/local/local_coordinator.h"
 #include "core/clock.h"
@@ -19,6 +26,7 @@
 #include "fetch/replay_transport.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "scheduler/local_control.h"
 #include "scheduler/scheduler.h"
 #include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
@@ -46,6 +54,46 @@ Result<std::unique_ptr<Store>> open_store(const Config& config) {
   return error(ErrorCode::kConfig, "storage.url: \"" + url +
                                        "\" is not supported (use sqlite://PATH or "
                                        "postgresql://USER@HOST:PORT/DB)");
+}
+
+std::string public_origin(const Config& config) {
+  if (!config.auth.public_url.empty()) return config.auth.public_url;
+  const std::string& listen = config.server.listen;
+  const auto colon = listen.rfind(':');
+  std::string host = colon == std::string::npos ? listen : listen.substr(0, colon);
+  const std::string port = colon == std::string::npos ? "" : listen.substr(colon);
+  if (host.empty() || host == "0.0.0.0" || host == "[::]") host = "localhost";
+  return "http://" + host + port;
+}
+
+Result<AccountsOptions> accounts_options(const Config& config) {
+  const auto& a = config.auth;
+  if (!a.github_client_id.empty() && a.github_client_secret.empty()) {
+    return error(ErrorCode::kConfig,
+                 "auth.github_client_id is set but auth.github_client_secret is not (set "
+                 "MU_AUTH_GITHUB_CLIENT_SECRET)");
+  }
+  AccountsOptions o;
+  const std::string origin = public_origin(config);
+  o.github.client_id = a.github_client_id;
+  o.github.client_secret = a.github_client_secret;
+  o.github.authorize_url = a.github_authorize_url;
+  o.github.token_url = a.github_token_url;
+  o.github.api_url = a.github_api_url;
+  o.github.redirect_uri = origin + "/auth/github/callback";
+  o.admins = a.admins;
+  o.secure_cookies = origin.rfind("https://", 0) == 0;
+  o.allowed_origins = config.server.cors_origins;
+  o.self_origin = origin;
+  o.session_ttl = a.session_ttl;
+  return o;
+}
+
+Result<std::unique_ptr<Transport>> make_github_transport() {
+  CurlTransport::Options opts;
+  opts.allow_private_networks = true;
+  MU_ASSIGN_OR_RETURN(auto curl, CurlTransport::create(opts));
+  return std::unique_ptr<Transport>(std::move(curl));
 }
 
 namespace {
@@ -160,10 +208,75 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   collector_opts.secrets = config.secrets;
   LocalCollector collector(catalogue.registry, *fetcher, clock, collector_opts);
 
+  Scheduler::Options sched_opts;
+  sched_opts.workers = config.scheduler.workers;
+  sched_opts.retry_base = config.scheduler.retry_base;
+  sched_opts.keep_snapshots = config.storage.keep_snapshots;
+  Scheduler scheduler(catalogue.boards, collector, **store, coordinator, clock, sched_opts);
+  for (const auto& id : catalogue.disabled) {
+    for (const auto& b : catalogue.boards) {
+      if (b.id == id) scheduler.update_board(b, false);
+    }
+  }
+  // Schedule changes made in the admin console are stored; they win over the config file.
+  LocalSchedulerControl control(scheduler, **store, clock);
+  if (auto applied = control.reconcile(); !applied.ok()) {
+    spdlog::warn("scheduler: stored overrides: {}", applied.status().to_string());
+  } else if (*applied > 0) {
+    spdlog::info("scheduler: {} board overrides from the admin console applied", *applied);
+  }
+  if (Status s = scheduler.load_state(); !s.ok()) spdlog::warn("scheduler: {}", s.to_string());
+
+  auto auth = accounts_options(config);
+  if (!auth.ok()) {
+    spdlog::error("{}", auth.status().to_string());
+    return 2;
+  }
+  auto github_transport = make_github_transport();
+  if (!github_transport.ok()) {
+    spdlog::error("auth: {}", github_transport.status().to_string());
+    return 2;
+  }
   ApiService api(catalogue.sites, catalogue.boards, **store, coordinator);
   if (Status s = api.start(); !s.ok()) spdlog::warn("api: {}", s.to_string());
+  AccountsService accounts(**store, **github_transport, clock, *auth);
+  BuiltinIds builtins;
+  {
+    Catalogue builtin;
+    if (Status s = build_builtin_catalogue(builtin); s.ok()) {
+      builtins = builtin_ids(builtin.registry);
+    } else {
+      spdlog::warn("sources: {}", s.to_string());
+    }
+  }
+  FileSourceWorkbench workbench(config.sources.dir, *fetcher, clock, &config.secrets,
+                                std::move(builtins));
+  std::set<std::string> groups;
+  for (const auto& b : catalogue.boards) groups.insert(b.group);
+  AdminService admin(
+      catalogue.boards, catalogue.disabled, **store, accounts, control,
+      [&scheduler, &sched_opts, groups] {
+        CollectorInfo local;
+        local.id = "local";
+        local.address = "in-process";
+        local.groups.assign(groups.begin(), groups.end());
+        local.version = std::string(kVersion);
+        local.capacity = sched_opts.workers;
+        for (const auto& b : scheduler.snapshot().boards) {
+          if (!b.in_flight.empty()) ++local.in_flight;
+        }
+        return Result<std::vector<CollectorInfo>>(std::vector<CollectorInfo>{local});
+      },
+      &workbench, clock);
+  StatsOptions stats_opts;
+  stats_opts.instance = "serve";
+  StatsService stats(catalogue.sites.size(), catalogue.boards.size(), std::string(kVersion),
+                     **store, api.events(), clock, stats_opts);
   Router router;
   api.register_routes(router);
+  accounts.register_routes(router);
+  admin.register_routes(router);
+  stats.register_routes(router);
   if (!router.status().ok()) {
     spdlog::error("routes: {}", router.status().to_string());
     return 1;
@@ -180,18 +293,6 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
     spdlog::error("server: {}", s.to_string());
     return 1;
   }
-
-  Scheduler::Options sched_opts;
-  sched_opts.workers = config.scheduler.workers;
-  sched_opts.retry_base = config.scheduler.retry_base;
-  sched_opts.keep_snapshots = config.storage.keep_snapshots;
-  Scheduler scheduler(catalogue.boards, collector, **store, coordinator, clock, sched_opts);
-  for (const auto& id : catalogue.disabled) {
-    for (const auto& b : catalogue.boards) {
-      if (b.id == id) scheduler.update_board(b, false);
-    }
-  }
-  if (Status s = scheduler.load_state(); !s.ok()) spdlog::warn("scheduler: {}", s.to_string());
   if (config.scheduler.enabled) scheduler.start();
 
   std::string host = config.server.listen.substr(0, config.server.listen.rfind(':'));
@@ -199,9 +300,33 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   spdlog::info("Mu {} serving {} boards on {} sites at http://{}:{}/ (storage {})", kVersion,
                catalogue.boards.size(), catalogue.sites.size(), host, server.port(),
                config.storage.url);
+  if (config.auth.local_admin_link) {
+    auto admins = (*store)->count_admins();
+    if (admins.ok() && *admins == 0) {
+      // Printed, not logged: the link is a credential until it is used.
+      const std::string token = accounts.arm_local_admin_link();
+      std::printf(
+          "\nNo admin yet. Open this one-time link to sign in as the local admin:\n"
+          "  http://%s:%d/auth/local?token=%s\n\n",
+          host.c_str(), static_cast<int>(server.port()), token.c_str());
+      std::fflush(stdout);
+    }
+  }
+
+  // This instance's anonymous readers for the online count (5-minute peak, every 30 s).
+  std::mutex report_mu;
+  std::condition_variable report_cv;
+  bool stopping = false;
+  std::thread reporter([&] {
+    std::unique_lock lock(report_mu);
+    do {
+      lock.unlock();
+      if (Status s = stats.report(); !s.ok()) spdlog::warn("stats: {}", s.to_string());
+      lock.lock();
+    } while (!report_cv.wait_for(lock, std::chrono::seconds(30), [&] { return stopping; }));
+  });
 
   int sig = 0;
-  int64_t config_version = 0;  // boards start at version 0; every reload is newer
   for (;;) {
     sigwait(&signals, &sig);
     if (sig != SIGHUP) break;
@@ -214,19 +339,13 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
       spdlog::error("SIGHUP: {}; keeping the running configuration", built.to_string());
       continue;
     }
-    ++config_version;
     int applied = 0;
     for (const auto& b : next.boards) {
       if (catalogue.registry.find(b.id) == nullptr) {
         spdlog::warn("SIGHUP: new board {} needs a restart", b.id);
         continue;
       }
-      BoardChange change;
-      change.board = b.id;
-      change.version = config_version;
-      change.meta = b;
-      change.enabled = next.disabled.count(b.id) == 0;
-      if (Status s = scheduler.apply_change(change); !s.ok()) {
+      if (Status s = control.reload_board(b, next.disabled.count(b.id) == 0); !s.ok()) {
         spdlog::warn("SIGHUP: {}: {}", b.id, s.to_string());
       } else {
         ++applied;
@@ -236,6 +355,12 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   }
   spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
   // Reverse order of start: stop taking requests, finish running fetches, then release.
+  {
+    std::lock_guard lock(report_mu);
+    stopping = true;
+  }
+  report_cv.notify_all();
+  reporter.join();
   server.stop();
   scheduler.stop();
   api.stop();

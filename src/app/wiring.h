@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "api/accounts.h"
 #include "core/config.h"
 #include "core/status.h"
 #include "fetch/transport.h"
@@ -15,6 +16,16 @@
 namespace mu {
 
 Result<std::unique_ptr<Store>> open_store(const Config& config);
+
+// The accounts settings of the config: GitHub OAuth (redirect URI public_url +
+// /auth/github/callback), admins, cookie Secure flag (public_url is https), allowed
+// origins (server.cors_origins). kConfig when a GitHub client id has no secret.
+Result<AccountsOptions> accounts_options(const Config& config);
+// The transport the GitHub sign-in uses: always the network (never replayed fixtures), and
+// loopback allowed (the provider's URLs come from the config, e.g. a local mock in tests).
+Result<std::unique_ptr<Transport>> make_github_transport();
+// This site's origin: auth.public_url, else http://<server.listen> (0.0.0.0 -> localhost).
+std::string public_origin(const Config& config);
 Result<std::unique_ptr<Transport>> make_transport(const Config& config);
 
 // `mu serve`: every role in this process until SIGINT/SIGTERM. On SIGHUP it calls `reload`

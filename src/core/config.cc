@@ -289,6 +289,48 @@ std::vector<KeySpec> key_specs() {
                                      as_duration(in, milliseconds(0), milliseconds(60'000)));
                  return ok_status();
                })});
+  auto url_key = [](std::string Config::Auth::*field) {
+    return make([field](const Input& in, Config& c) -> Status {
+      MU_ASSIGN_OR_RETURN(std::string v, as_string(in));
+      if (!v.empty() && v.rfind("http://", 0) != 0 && v.rfind("https://", 0) != 0) {
+        return bad(in, "\"" + v + "\" must start with http:// or https://");
+      }
+      while (!v.empty() && v.back() == '/') v.pop_back();
+      c.auth.*field = v;
+      return ok_status();
+    });
+  };
+  k.push_back({"auth.public_url", url_key(&Config::Auth::public_url)});
+  k.push_back({"auth.github_authorize_url", url_key(&Config::Auth::github_authorize_url)});
+  k.push_back({"auth.github_token_url", url_key(&Config::Auth::github_token_url)});
+  k.push_back({"auth.github_api_url", url_key(&Config::Auth::github_api_url)});
+  k.push_back({"auth.admins", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.auth.admins, as_list(in));
+                 return ok_status();
+               })});
+  k.push_back({"auth.session_ttl", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(milliseconds v,
+                                     as_duration(in, milliseconds(60'000),
+                                                 milliseconds(int64_t{365} * 24 * 3600 * 1000)));
+                 c.auth.session_ttl = std::chrono::duration_cast<std::chrono::seconds>(v);
+                 return ok_status();
+               })});
+  k.push_back({"auth.local_admin_link", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.auth.local_admin_link, as_bool(in));
+                 return ok_status();
+               })});
+  k.push_back({"auth.github_client_id", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.auth.github_client_id, as_string(in));
+                 return ok_status();
+               })});
+  k.push_back({"auth.github_client_secret", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.auth.github_client_secret, as_string(in));
+                 return ok_status();
+               })});
+  k.push_back({"api.schedulers", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.api.schedulers, as_list(in));
+                 return ok_status();
+               })});
   k.push_back({"sources.dir", make([](const Input& in, Config& c) -> Status {
                  MU_ASSIGN_OR_RETURN(c.sources.dir, as_string(in));
                  return ok_status();

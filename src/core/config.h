@@ -112,6 +112,27 @@ struct Config {
     std::string dir = "sources.d";  // user-written declarative sources (*.toml); may be absent
   } sources;
 
+  struct Auth {
+    // This site's origin as browsers see it ("https://mu.example"); the OAuth callback is
+    // public_url + "/auth/github/callback". "": http://<server.listen>. Cookies get
+    // "Secure" when it is https.
+    std::string public_url;
+    std::vector<std::string> admins;  // GitHub logins that are admins when they sign in
+    std::chrono::seconds session_ttl{std::chrono::hours(24 * 30)};
+    // `mu serve` prints a one-time admin sign-in link when no admin exists.
+    bool local_admin_link = true;
+    std::string github_client_id;      // "": GitHub sign-in is off
+    std::string github_client_secret;  // prefer MU_AUTH_GITHUB_CLIENT_SECRET; never logged
+    std::string github_authorize_url = "https://github.com/login/oauth/authorize";
+    std::string github_token_url = "https://github.com/login/oauth/access_token";
+    std::string github_api_url = "https://api.github.com";
+  } auth;
+
+  struct Api {
+    // `mu api`: gRPC addresses of the scheduler instances the admin console talks to.
+    std::vector<std::string> schedulers;
+  } api;
+
   std::map<std::string, std::string> secrets;  // [secrets] "zhihu.cookie" = "..."
   std::map<std::string, BoardOverride> boards;
 

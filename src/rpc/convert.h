@@ -11,7 +11,7 @@
 #include "core/types.h"
 #include "rpc/collector.pb.h"
 #include "rpc/scheduler.pb.h"
-#include "rpc/scheduler_control.h"
+#include "scheduler/control.h"
 #include "scheduler/scheduler.h"
 #include "store/store.h"
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/status.h"
-#include "rpc/scheduler_control.h"
+#include "scheduler/control.h"
 
 namespace mu {
 

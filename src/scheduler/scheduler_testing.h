@@ -144,6 +144,8 @@ class FakeStore final : public Store {
   Result<std::optional<PreferencesRecord>> preferences(int64_t) override { return no_accounts(); }
   Result<int64_t> append_audit(const AuditRecord&) override { return no_accounts(); }
   Result<std::vector<AuditRecord>> audit_log(int, int64_t) override { return no_accounts(); }
+  Status put_presence(const std::string&, int64_t, int64_t) override { return no_accounts(); }
+  Result<int64_t> count_presence(int64_t) override { return no_accounts(); }
 
   std::mutex mu;
   int64_t fence = 0;

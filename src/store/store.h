@@ -1,5 +1,5 @@
 // Store: Mu's durable state (sites, boards, snapshots, per-item history, runs, fence) and
-// the accounts data (users, sessions, favorites, preferences, audit log).
+// the accounts data (users, sessions, favorites, preferences, audit log, presence).
 // Implementations: store/sqlite (embedded) and store/postgres. Every method is safe for
 // concurrent use. Errors: kUnavailable when the database cannot be reached, kFenced /
 // kConflict from commit_snapshot, kNotFound for unknown boards and users, kInvalid for
@@ -274,6 +274,14 @@ class Store {
   // Newest first: at most `limit` records with ids below `before_id` (0: from the newest).
   // kInvalid for a negative limit.
   virtual Result<std::vector<AuditRecord>> audit_log(int limit, int64_t before_id) = 0;
+
+  // --- accounts: presence (the anonymous half of the "online now" counter) ---
+  // Upserts the row of API instance `instance`: it has `readers` anonymous live readers
+  // (open event streams) as of now_ms. kInvalid for an empty instance or negative readers.
+  virtual Status put_presence(const std::string& instance, int64_t readers, int64_t now_ms) = 0;
+  // The sum of `readers` over the instances whose row was updated at or after since_ms (0
+  // when there is none): instances that stopped reporting drop out by themselves.
+  virtual Result<int64_t> count_presence(int64_t since_ms) = 0;
 };
 
 }  // namespace mu

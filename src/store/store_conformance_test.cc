@@ -999,6 +999,78 @@ TYPED_TEST(StoreConformanceTest, AuditLogIsAppendOnlyNewestFirstAndPaged) {
   EXPECT_EQ(store.audit_log(-1, 0).code(), ErrorCode::kInvalid);
 }
 
+// --- accounts: presence --------------------------------------------------------------------
+
+TYPED_TEST(StoreConformanceTest, PresenceIsZeroWithoutReports) {
+  auto count = this->store_->count_presence(0);
+  ASSERT_TRUE(is_ok(count));
+  EXPECT_EQ(*count, 0);
+}
+
+TYPED_TEST(StoreConformanceTest, PutPresenceReplacesTheInstancesRow) {
+  Store& store = *this->store_;
+  ASSERT_TRUE(is_ok(store.put_presence("api-1", 7, 1000)));
+  ASSERT_TRUE(is_ok(store.put_presence("api-1", 3, 2000)));
+  auto count = store.count_presence(0);
+  ASSERT_TRUE(is_ok(count));
+  EXPECT_EQ(*count, 3);  // replaced, not added
+  // The update moved its time too: a window that starts after the first report still sees
+  // it.
+  auto recent = store.count_presence(1500);
+  ASSERT_TRUE(is_ok(recent));
+  EXPECT_EQ(*recent, 3);
+  // Down to zero readers is a report like any other.
+  ASSERT_TRUE(is_ok(store.put_presence("api-1", 0, 3000)));
+  auto none = store.count_presence(0);
+  ASSERT_TRUE(is_ok(none));
+  EXPECT_EQ(*none, 0);
+}
+
+TYPED_TEST(StoreConformanceTest, CountPresenceSumsTheInstancesUpdatedSince) {
+  Store& store = *this->store_;
+  ASSERT_TRUE(is_ok(store.put_presence("api-1", 5, 10'000)));
+  ASSERT_TRUE(is_ok(store.put_presence("api-2", 11, 20'000)));
+  ASSERT_TRUE(is_ok(store.put_presence("实例-3", 100, 30'000)));
+  const std::map<int64_t, int64_t> expected = {{0, 116},      {10'000, 116}, {10'001, 111},
+                                               {20'000, 111}, {30'000, 100}, {30'001, 0}};
+  for (const auto& [since, sum] : expected) {
+    auto count = store.count_presence(since);
+    ASSERT_TRUE(is_ok(count)) << since;
+    EXPECT_EQ(*count, sum) << "since " << since;
+  }
+  // A stale instance that reports again counts again.
+  ASSERT_TRUE(is_ok(store.put_presence("api-1", 2, 40'000)));
+  auto count = store.count_presence(30'000);
+  ASSERT_TRUE(is_ok(count));
+  EXPECT_EQ(*count, 102);
+  // Large counts do not overflow a 32-bit sum.
+  ASSERT_TRUE(is_ok(store.put_presence("api-2", int64_t{5'000'000'000}, 40'000)));
+  auto big = store.count_presence(40'000);
+  ASSERT_TRUE(is_ok(big));
+  EXPECT_EQ(*big, int64_t{5'000'000'002});
+}
+
+TYPED_TEST(StoreConformanceTest, PutPresenceRejectsAnEmptyInstanceOrNegativeReaders) {
+  Store& store = *this->store_;
+  EXPECT_EQ(store.put_presence("", 1, 1000).code(), ErrorCode::kInvalid);
+  EXPECT_EQ(store.put_presence("api-1", -1, 1000).code(), ErrorCode::kInvalid);
+  auto count = store.count_presence(0);
+  ASSERT_TRUE(is_ok(count));
+  EXPECT_EQ(*count, 0);  // nothing was written
+}
+
+TYPED_TEST(StoreConformanceTest, PresenceIsSharedWithASecondStore) {
+  ASSERT_TRUE(is_ok(this->store_->put_presence("api-1", 4, 1000)));
+  auto opened = this->backend_.open(&this->clock_);
+  ASSERT_TRUE(is_ok(opened));
+  std::unique_ptr<Store> other = std::move(opened).value();
+  ASSERT_TRUE(is_ok(other->migrate()));
+  ASSERT_TRUE(is_ok(other->put_presence("api-2", 6, 1000)));
+  auto count = this->store_->count_presence(1000);
+  ASSERT_TRUE(is_ok(count));
+  EXPECT_EQ(*count, 10);
+}
+
 TYPED_TEST(StoreConformanceTest, AccountsAreSharedWithASecondStore) {
   auto user = this->store_->upsert_user("github", "1", "alice", "", "", 1000);
   ASSERT_TRUE(is_ok(user));

@@ -261,6 +261,14 @@ constexpr char kSelectAudit[] =
     "SELECT id, at_ms, actor, action, target, detail FROM audit_log "
     "WHERE ($2::bigint <= 0 OR id < $2::bigint) ORDER BY id DESC LIMIT $1::bigint";
 
+constexpr char kUpsertPresence[] =
+    "INSERT INTO presence (instance, readers, updated_ms) VALUES ($1, $2, $3) "
+    "ON CONFLICT (instance) DO UPDATE SET readers = excluded.readers, "
+    "updated_ms = excluded.updated_ms";
+// SUM over BIGINT is NUMERIC in PostgreSQL: cast back so the column reads as an integer.
+constexpr char kCountPresence[] =
+    "SELECT COALESCE(SUM(readers), 0)::bigint FROM presence WHERE updated_ms >= $1";
+
 // --- helpers --------------------------------------------------------------------------
 
 Status invalid(std::string message) { return error(ErrorCode::kInvalid, std::move(message)); }
@@ -546,6 +554,8 @@ class PostgresStore final : public Store {
   Result<std::optional<PreferencesRecord>> preferences(int64_t user_id) override;
   Result<int64_t> append_audit(const AuditRecord& record) override;
   Result<std::vector<AuditRecord>> audit_log(int limit, int64_t before_id) override;
+  Status put_presence(const std::string& instance, int64_t readers, int64_t now_ms) override;
+  Result<int64_t> count_presence(int64_t since_ms) override;
 
  private:
   // A pooled connection borrowed for one call; goes back to the pool (or is closed when it
@@ -1478,6 +1488,23 @@ Result<std::vector<AuditRecord>> PostgresStore::audit_log(int limit, int64_t bef
                                 std::string(result.text(row, 5))});
     }
     return out;
+  });
+}
+
+Status PostgresStore::put_presence(const std::string& instance, int64_t readers, int64_t now_ms) {
+  if (instance.empty() || readers < 0) {
+    return invalid("put_presence: empty instance or negative reader count");
+  }
+  MU_RETURN_IF_ERROR(check_text(instance, "put_presence: instance"));
+  return run("put_presence", [&](PgConnection& db) -> Status {
+    return db.query(kUpsertPresence, Params().add_text(instance).add_int(readers).add_int(now_ms))
+        .status();
+  });
+}
+
+Result<int64_t> PostgresStore::count_presence(int64_t since_ms) {
+  return run("count_presence", [&](PgConnection& db) -> Result<int64_t> {
+    return query_int(db, kCountPresence, Params().add_int(since_ms));
   });
 }
 

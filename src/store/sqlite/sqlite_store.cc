@@ -991,6 +991,13 @@ constexpr char kSelectAudit[] =
     "SELECT id, at_ms, actor, action, target, detail FROM audit_log "
     "WHERE (?2 <= 0 OR id < ?2) ORDER BY id DESC LIMIT ?1";
 
+constexpr char kUpsertPresence[] =
+    "INSERT INTO presence (instance, readers, updated_ms) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (instance) DO UPDATE SET readers = excluded.readers, "
+    "updated_ms = excluded.updated_ms";
+constexpr char kCountPresence[] =
+    "SELECT COALESCE(SUM(readers), 0) FROM presence WHERE updated_ms >= ?1";
+
 Status status_of(const Status& status) { return status; }
 template <typename T>
 Status status_of(const Result<T>& result) {
@@ -1417,6 +1424,25 @@ Result<std::vector<AuditRecord>> SqliteStore::audit_log(int limit, int64_t befor
                                 stmt.column_text(3), stmt.column_text(4), stmt.column_text(5)});
     }
     return out;
+  });
+}
+
+Status SqliteStore::put_presence(const std::string& instance, int64_t readers, int64_t now_ms) {
+  if (instance.empty() || readers < 0) {
+    return invalid("put_presence: empty instance or negative reader count");
+  }
+  return write("put_presence", [&](SqliteConnection& db) -> Status {
+    MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kUpsertPresence));
+    return stmt.bind_text(1, instance).bind_int(2, readers).bind_int(3, now_ms).run();
+  });
+}
+
+Result<int64_t> SqliteStore::count_presence(int64_t since_ms) {
+  return read("count_presence", [&](SqliteConnection& db) -> Result<int64_t> {
+    MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kCountPresence));
+    stmt.bind_int(1, since_ms);
+    MU_ASSIGN_OR_RETURN(bool row, stmt.step());
+    return row ? stmt.column_int(0) : int64_t{0};
   });
 }
 

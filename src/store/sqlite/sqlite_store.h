@@ -132,6 +132,8 @@ class SqliteStore final : public Store {
   Result<std::optional<PreferencesRecord>> preferences(int64_t user_id) override;
   Result<int64_t> append_audit(const AuditRecord& record) override;
   Result<std::vector<AuditRecord>> audit_log(int limit, int64_t before_id) override;
+  Status put_presence(const std::string& instance, int64_t readers, int64_t now_ms) override;
+  Result<int64_t> count_presence(int64_t since_ms) override;
 
   const std::string& path() const { return path_; }
 

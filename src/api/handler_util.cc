@@ -1,0 +1,82 @@
+#include "api/handler_util.h"
+
+#include <spdlog/spdlog.h>
+#include <boost/json.hpp>
+
+#include <utility>
+
+namespace mu::handler {
+namespace json = boost::json;
+
+Response no_store(Response r) {
+  r.set_header("Cache-Control", "no-store");
+  return r;
+}
+
+Response err(int status, std::string_view code, std::string_view message) {
+  return no_store(json_error(status, code, message));
+}
+
+Response json_ok(int status, const json::value& v) {
+  return no_store(json_response(status, json::serialize(v)));
+}
+
+Response empty(int status) {
+  Response r;
+  r.status = status;
+  return no_store(std::move(r));
+}
+
+Response redirect(std::string_view location) {
+  Response r;
+  r.status = 302;
+  r.set_header("Location", location);
+  return no_store(std::move(r));
+}
+
+Response internal(std::string_view component, std::string_view what, const Status& s) {
+  spdlog::warn("{}: {}: {}", component, what, s.to_string());
+  return no_store(error_response(s));
+}
+
+std::optional<int64_t> parse_int(std::string_view text, int64_t lo, int64_t hi) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  int64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  if (v < lo || v > hi) return std::nullopt;
+  return v;
+}
+
+std::optional<json::object> parse_object(std::string_view body) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  return std::move(v.as_object());
+}
+
+std::optional<std::string> string_member(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (!v || !v->is_string()) return std::nullopt;
+  return std::string(v->as_string());
+}
+
+bool is_http_url(std::string_view url) {
+  auto starts = [&](std::string_view prefix) {
+    if (url.size() <= prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i) {
+      char c = url[i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != prefix[i]) return false;
+    }
+    return true;
+  };
+  for (char c : url) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
+  }
+  return starts("http://") || starts("https://");
+}
+
+}  // namespace mu::handler

@@ -1,0 +1,38 @@
+// `mu admin grant|revoke|list`: who may use the admin console, changed from the command
+// line on the database the config names (the way to appoint the first admin without the
+// one-time local link, or to recover when every admin is locked out). Each function works
+// on an open, migrated Store and returns the text to print; main.cc maps errors to exit
+// codes. Roles can only be given to users who signed in once (a user row exists). Every
+// change appends a "set_role" audit record with actor "cli". Plain functions; as safe for
+// concurrent use as the Store (the last-admin check and the change are two calls, like the
+// admin API's).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "store/store.h"
+
+namespace mu {
+
+// The audit actor of changes made with `mu admin`.
+inline constexpr std::string_view kCliActor = "cli";
+
+// Makes `login` an admin. kInvalid for an empty login; kNotFound ("<login> has not signed in
+// yet; ...") when no user has that login. Already an admin: nothing changes (no audit).
+Result<std::string> admin_grant(Store& store, const std::string& login, int64_t now_ms);
+
+// Makes `login` a plain user again. kNotFound as admin_grant; kConflict when it is the last
+// admin. Not an admin: nothing changes. When `login` is listed in auth.admins
+// (`configured_admins`) the text warns that the next sign-in makes it an admin again.
+Result<std::string> admin_revoke(Store& store, const std::string& login,
+                                 const std::vector<std::string>& configured_admins, int64_t now_ms);
+
+// Every user: a table (id, login, role, provider, last sign-in in UTC) and a count line, or
+// a JSON array of {id, login, name, role, provider, created_ms, last_login_ms}.
+Result<std::string> admin_list(Store& store, bool as_json);
+
+}  // namespace mu
