@@ -40,25 +40,6 @@ Response failed(std::string_view what, const Status& s) {
   }
 }
 
-// `meta` with a stored override's settings applied (what the scheduler runs).
-BoardMeta effective(BoardMeta meta, const BoardChange& c) {
-  Schedule& s = meta.schedule;
-  if (c.every) {
-    s.every = *c.every;
-    s.cron.clear();
-  }
-  if (c.cron) s.cron = *c.cron;
-  if (c.tz) s.tz = *c.tz;
-  if (c.misfire) s.misfire = *c.misfire;
-  if (c.catch_up) s.catch_up = *c.catch_up;
-  if (c.overlap) s.overlap = *c.overlap;
-  if (c.timeout) s.timeout = *c.timeout;
-  if (c.retries) s.retries = *c.retries;
-  if (c.jitter) s.jitter = *c.jitter;
-  if (c.group) meta.group = *c.group;
-  return meta;
-}
-
 json::object schedule_json(const Schedule& s) {
   if (!s.cron.empty()) return json::object{{"cron", s.cron}, {"tz", s.tz}};
   return json::object{{"every_s", s.every.count()}};
@@ -230,7 +211,7 @@ Response AdminService::overview(const Request& req) const {
   json::array boards;
   for (const BoardMeta& base : boards_) {
     auto st = stored.find(base.id);
-    const BoardMeta meta = st == stored.end() ? base : effective(base, st->second);
+    const BoardMeta meta = st == stored.end() ? base : with_change(base, st->second);
     bool enabled = disabled_.count(base.id) == 0;
     if (st != stored.end() && st->second.enabled) enabled = *st->second.enabled;
     json::object o{{"id", base.id},
@@ -304,7 +285,7 @@ Response AdminService::preview(const Request& req) const {
   }
   auto change = parse_change(meta.id, body);
   if (!change.ok()) return err(400, "invalid", change.error_message());
-  meta = effective(meta, *change);
+  meta = with_change(meta, *change);
   const int64_t now_s = clock_.now_ms() / 1000;
   auto slots = upcoming_slots(board_plan(meta, true), now_s, options_.preview_count);
   if (!slots.ok()) return err(400, "invalid", slots.error_message());

@@ -120,21 +120,9 @@ Status Scheduler::apply_locked(const BoardChange& change, bool at_current_versio
   BoardMeta meta = change.meta ? *change.meta : it->second.meta;
   meta.id = change.board;
   bool enabled = it != boards_.end() ? it->second.enabled : true;
-  Schedule& s = meta.schedule;
-  if (change.every) {
-    s.every = *change.every;
-    s.cron.clear();
-  }
-  if (change.cron) s.cron = *change.cron;
-  if (change.tz) s.tz = *change.tz;
-  if (change.misfire) s.misfire = *change.misfire;
-  if (change.catch_up) s.catch_up = *change.catch_up;
-  if (change.overlap) s.overlap = *change.overlap;
-  if (change.timeout) s.timeout = *change.timeout;
-  if (change.retries) s.retries = *change.retries;
-  if (change.jitter) s.jitter = *change.jitter;
+  meta = with_change(std::move(meta), change);
+  const Schedule& s = meta.schedule;
   if (change.enabled) enabled = *change.enabled;
-  if (change.group) meta.group = *change.group;
   if (Status st = check_schedule(s); !st.ok()) {
     return error(ErrorCode::kInvalid, "board " + change.board + ": " + st.message());
   }
@@ -152,6 +140,24 @@ Status Scheduler::apply_locked(const BoardChange& change, bool at_current_versio
   entry.version = version;
   plan_cv_.notify_all();
   return ok_status();
+}
+
+BoardMeta with_change(BoardMeta meta, const BoardChange& change) {
+  Schedule& s = meta.schedule;
+  if (change.every) {
+    s.every = *change.every;
+    s.cron.clear();
+  }
+  if (change.cron) s.cron = *change.cron;
+  if (change.tz) s.tz = *change.tz;
+  if (change.misfire) s.misfire = *change.misfire;
+  if (change.catch_up) s.catch_up = *change.catch_up;
+  if (change.overlap) s.overlap = *change.overlap;
+  if (change.timeout) s.timeout = *change.timeout;
+  if (change.retries) s.retries = *change.retries;
+  if (change.jitter) s.jitter = *change.jitter;
+  if (change.group) meta.group = *change.group;
+  return meta;
 }
 
 Status Scheduler::apply_change(const BoardChange& change) {

@@ -53,6 +53,10 @@ struct BoardChange {
   std::optional<std::string> group;  // collector group that runs the board
 };
 
+// `meta` with the schedule and group fields `change` sets (not `enabled`, `meta` or the
+// version): what a board runs as after the change. Pure.
+BoardMeta with_change(BoardMeta meta, const BoardChange& change);
+
 struct SchedulerCounters {
   int64_t dispatched = 0;  // runs handed to the collector (first attempts and retries)
   int64_t committed = 0;
