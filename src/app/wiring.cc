@@ -255,10 +255,12 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   for (const auto& b : catalogue.boards) groups.insert(b.group);
   AdminService admin(
       catalogue.boards, catalogue.disabled, **store, accounts, control,
-      [&scheduler, &sched_opts, groups] {
+      [&scheduler, &sched_opts, &clock, groups, started_ms = clock.now_ms()] {
         CollectorInfo local;
         local.id = "local";
         local.address = "in-process";
+        local.started_ms = started_ms;
+        local.heartbeat_ms = clock.now_ms();  // in-process: alive whenever it answers
         local.groups.assign(groups.begin(), groups.end());
         local.version = std::string(kVersion);
         local.capacity = sched_opts.workers;

@@ -5,7 +5,7 @@
 // Environment: MU_BIN (default ../build/release/mu, else ../build/integ/mu), CHROMIUM
 // (default /usr/bin/chromium), E2E_KEEP=1 keeps temp dirs and prints their paths.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
@@ -95,10 +95,12 @@ function cleanEnv() {
 /**
  * Starts `mu serve`. Options: replay (default true: answer fetches from the fixtures),
  * env (extra MU_* variables), port (default: a free one), staticDir (default dist/), args
- * (more command-line arguments, e.g. ['--config', file]).
+ * (more command-line arguments, e.g. ['--config', file]), config (text of a mu.toml written
+ * to the temp dir and passed with --config; a function ({ port, base }) => text when it needs
+ * the port, e.g. [auth] public_url).
  * Returns { port, base, dir, stop(), log() }.
  */
-export async function startMu({ replay = true, env = {}, port, staticDir = DIST, cwd, args: extraArgs = [] } = {}) {
+export async function startMu({ replay = true, env = {}, port, staticDir = DIST, cwd, args: extraArgs = [], config } = {}) {
   const bin = muBin();
   if (!existsSync(bin)) throw new Error(`mu binary not found at ${bin} (set MU_BIN)`);
   const dir = tempDir('mu-web-mu-');
@@ -106,6 +108,11 @@ export async function startMu({ replay = true, env = {}, port, staticDir = DIST,
     const p = port ?? (await freePort());
     const args = ['serve', '--listen', `127.0.0.1:${p}`];
     if (replay) args.push('--replay', FIXTURES);
+    if (config !== undefined) {
+      const file = join(dir, 'mu.toml');
+      writeFileSync(file, typeof config === 'function' ? config({ port: p, base: `http://127.0.0.1:${p}` }) : config);
+      args.push('--config', file);
+    }
     args.push(...extraArgs);
     let out = '';
     const child = spawn(bin, args, {
@@ -210,4 +217,41 @@ export function watchPage(page) {
     if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
   });
   return errors;
+}
+
+/**
+ * Signs in through the header's "Sign in with GitHub" link (a mock provider auto-approves;
+ * which user it signs in is up to the test, e.g. a `mock_github_login` cookie on its origin)
+ * and waits for the account button.
+ */
+export async function signIn(page) {
+  await page.getByTestId('sign-in').click();
+  await page.getByTestId('account-button').waitFor({ timeout: 30_000 });
+}
+
+/**
+ * fetch() from inside the page: same origin, the session cookie, and on mutations the CSRF
+ * token of the current session (from /api/v1/me). Returns { status, json }.
+ */
+export function pageFetch(page, path, { method = 'GET', body } = {}) {
+  return page.evaluate(
+    async ({ path, method, body }) => {
+      const headers = { Accept: 'application/json' };
+      if (method !== 'GET') {
+        const me = await fetch('/api/v1/me', { cache: 'no-store' });
+        if (me.ok) headers['X-CSRF-Token'] = (await me.json()).csrf_token;
+        if (body !== undefined) headers['Content-Type'] = 'application/json';
+      }
+      const r = await fetch(path, { method, headers, cache: 'no-store', body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await r.text();
+      let json = null;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        // not JSON (204)
+      }
+      return { status: r.status, json };
+    },
+    { path, method, body },
+  );
 }

@@ -1,17 +1,30 @@
 // Writes docs/screenshots/{desktop-light,desktop-dark,mobile,home}.png from the app fed by
-// the recorded fixtures (mu serve --replay). Run: npm run screenshots (after npm run build).
+// the recorded fixtures (mu serve --replay), and admin.png: the admin console (a second mu
+// with accounts on, signed in through the mock GitHub provider as a configured admin).
+// Run: npm run screenshots (after npm run build); `npm run screenshots -- --admin` writes
+// admin.png only.
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, ensureBuilt, launchBrowser, startMu, waitFor, waitForBoards } from './harness.mjs';
+import { startMockGithub } from '../../tests/mock_github/mock_github.mjs';
+import { ROOT, ensureBuilt, launchBrowser, signIn, startMu, waitFor, waitForBoards } from './harness.mjs';
 
 const OUT = join(ROOT, 'docs/screenshots');
 mkdirSync(OUT, { recursive: true });
 ensureBuilt();
-const mu = await startMu();
+const adminOnly = process.argv.includes('--admin');
+const mu = adminOnly ? undefined : await startMu();
 let browser;
 try {
-  await waitForBoards(mu.base, ['36kr.newsflashes', '36kr.hot', 'baidu.realtime', 'baidu.novel', 'baidu.movie', 'baidu.teleplay']);
   browser = await launchBrowser();
+  if (!adminOnly) await readerShots(browser);
+  await adminShot(browser);
+} finally {
+  await browser?.close();
+  await mu?.stop();
+}
+
+async function readerShots(browser) {
+  await waitForBoards(mu.base, ['36kr.newsflashes', '36kr.hot', 'baidu.realtime', 'baidu.novel', 'baidu.movie', 'baidu.teleplay']);
   const shots = [
     { name: 'desktop-light', viewport: { width: 1280, height: 800 }, colorScheme: 'light' },
     { name: 'desktop-dark', viewport: { width: 1280, height: 800 }, colorScheme: 'dark' },
@@ -44,7 +57,28 @@ try {
   }
   copyFileSync(join(OUT, 'desktop-light.png'), join(OUT, 'home.png'));
   console.log('wrote', join(OUT, 'home.png'));
-} finally {
-  await browser?.close();
-  await mu.stop();
+}
+
+/** The admin console with one board's editor open (schedule preview and runs). */
+async function adminShot(browser) {
+  const gh = await startMockGithub();
+  const admin = await startMu({ config: ({ base }) => gh.authConfig({ publicUrl: base, admins: ['octocat'] }) });
+  try {
+    await waitForBoards(admin.base, ['weibo.hot-search']);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light', locale: 'zh-CN', reducedMotion: 'reduce' });
+    const page = await context.newPage();
+    await page.goto(`${admin.base}/#/admin/boards/weibo.hot-search`);
+    await signIn(page);
+    await page.getByTestId('preview').waitFor();
+    await page.locator('[data-testid="runs"] tbody tr').first().waitFor();
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.waitForTimeout(300);
+    const file = join(OUT, 'admin.png');
+    await page.screenshot({ path: file });
+    console.log('wrote', file);
+    await context.close();
+  } finally {
+    await admin.stop();
+    await gh.close();
+  }
 }

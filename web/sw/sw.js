@@ -46,6 +46,21 @@ function isEvents(url) {
   return url.pathname === '/api/v1/events' || url.pathname.startsWith('/api/v1/events/');
 }
 
+// Per-user answers and the sign-in flow are never cached or answered from the cache: they
+// belong to one session, and a navigation to /auth/... must reach the server (a slow
+// GitHub exchange must not turn the callback into the cached app shell).
+function isPrivate(url) {
+  const p = url.pathname;
+  return (
+    p === '/api/v1/me' ||
+    p.startsWith('/api/v1/me/') ||
+    p.startsWith('/api/v1/admin/') ||
+    p.startsWith('/api/v1/auth/') ||
+    p === '/api/v1/stats' ||
+    p.startsWith('/auth/')
+  );
+}
+
 function marked(cached, header) {
   const headers = new Headers(cached.headers);
   headers.set(header, '1');
@@ -108,7 +123,7 @@ self.addEventListener('fetch', (event) => {
   const request = event.request;
   if (request.method !== 'GET') return;
   const url = new URL(request.url);
-  if (isEvents(url)) return;
+  if (isEvents(url) || isPrivate(url)) return;
   if (isApi(url)) {
     event.respondWith(apiNetworkFirst(event));
     return;
@@ -136,7 +151,7 @@ self.addEventListener('message', (event) => {
           .filter((u) => typeof u === 'string')
           .map((u) => {
             const url = new URL(u, self.location.href);
-            if (!isApi(url) || isEvents(url)) return undefined;
+            if (!isApi(url) || isEvents(url) || isPrivate(url)) return undefined;
             return fetch(url.href)
               .then((r) => (r.ok ? cache.put(url.href, r) : undefined))
               .catch(() => undefined);

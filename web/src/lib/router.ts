@@ -1,12 +1,16 @@
 // A tiny hash router: #/ (all boards), #/following, #/site/<id>[/<board>], #/board/<id>,
-// #/settings. Hash routes work from any static host and from the service worker's cache.
+// #/settings, #/favorites (saved items), #/admin[/<section>[/<id>]]. Hash routes work from any
+// static host and from the service worker's cache. The paths /favorites and /admin (links
+// from elsewhere; Mu serves the app for them) become the same hash routes.
 import { ref } from 'vue';
 
 export type Route =
   | { name: 'home'; tab: 'all' | 'following' }
   | { name: 'home'; tab: 'site'; site: string; board?: string }
   | { name: 'board'; id: string }
-  | { name: 'settings' };
+  | { name: 'settings' }
+  | { name: 'favorites' }
+  | { name: 'admin'; section: string; id?: string };
 
 export function parseHash(hash: string): Route {
   const parts = hash
@@ -22,10 +26,20 @@ export function parseHash(hash: string): Route {
     });
   if (parts[0] === 'board' && parts[1]) return { name: 'board', id: parts[1] };
   if (parts[0] === 'settings') return { name: 'settings' };
+  if (parts[0] === 'favorites') return { name: 'favorites' };
+  if (parts[0] === 'admin') return parts[2] ? { name: 'admin', section: parts[1] ?? '', id: parts[2] } : { name: 'admin', section: parts[1] ?? '' };
   if (parts[0] === 'following') return { name: 'home', tab: 'following' };
   if (parts[0] === 'site' && parts[1]) return { name: 'home', tab: 'site', site: parts[1], board: parts[2] };
   return { name: 'home', tab: 'all' };
 }
+
+/** "/admin" or "/favorites" (no hash) → the hash route, keeping the address bar tidy. */
+function pathAlias(): void {
+  const path = typeof location.pathname === 'string' ? location.pathname : '';
+  const m = /^\/(admin|favorites)\/?$/.exec(path);
+  if (m && !location.hash && typeof history !== 'undefined') history.replaceState(null, '', `/#/${m[1]}`);
+}
+pathAlias();
 
 export const route = ref<Route>(parseHash(location.hash));
 

@@ -17,7 +17,7 @@ export interface SettingsValues {
   order: string[];
   /** Board ids the user chose not to show on the home page. */
   hidden: string[];
-  /** Followed boards (the 关注 tab); local until accounts exist. */
+  /** Followed boards (the 关注 tab); synced with the account's preferences when signed in. */
   favorites: string[];
 }
 
@@ -48,7 +48,9 @@ export function defaultSettings(): SettingsDoc {
   };
 }
 
-const KEYS: SettingsKey[] = ['theme', 'lang', 'density', 'newTab', 'order', 'hidden', 'favorites'];
+/** Every synced field, in a fixed order. */
+export const SETTINGS_KEYS: readonly SettingsKey[] = ['theme', 'lang', 'density', 'newTab', 'order', 'hidden', 'favorites'];
+const KEYS = SETTINGS_KEYS;
 
 function isStringArray(v: unknown): v is string[] {
   return Array.isArray(v) && v.every((x) => typeof x === 'string');
@@ -90,7 +92,9 @@ export function mergeSettings(a: SettingsDoc, b: SettingsDoc): SettingsDoc {
   for (const key of KEYS) {
     const ta = a.field_updated_at[key] ?? EPOCH;
     const tb = b.field_updated_at[key] ?? EPOCH;
-    const winner = tb > ta ? b : a;
+    // Same moment on both sides: the larger value wins, so both sides pick the same one.
+    const bWins = tb > ta || (tb === ta && JSON.stringify(b[key]) > JSON.stringify(a[key]));
+    const winner = bWins ? b : a;
     target[key] = structuredClone(winner[key]);
     const stamp = tb > ta ? tb : ta;
     if (stamp !== EPOCH) out.field_updated_at[key] = stamp;
@@ -166,4 +170,9 @@ export function toggleFavorite(id: string): void {
     ? settings.favorites.filter((x) => x !== id)
     : [...settings.favorites, id];
   setSetting('favorites', favs);
+}
+
+/** Replaces the whole document (a merge with the account's copy); keeps the same object. */
+export function setSettingsDoc(doc: SettingsDoc): void {
+  Object.assign(settings, doc);
 }

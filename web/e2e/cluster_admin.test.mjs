@@ -1,0 +1,144 @@
+// The admin console against a local cluster (scripts/cluster: Redis, PostgreSQL, three
+// schedulers, four collectors, two API instances, fed by the fixtures). Skipped unless
+// MU_CLUSTER_E2E=1 (it needs redis-server and PostgreSQL and takes a minute or two).
+//
+// An admin signs in on API instance a1 through the mock GitHub provider, changes a board's
+// schedule in the console, and the leader applies it: the console (whose overview comes from
+// the leader) shows the new version and a next run ≈ now + 10 min, and so does
+// `mu ctl --scheduler <leader> status`. Then the cluster is stopped.
+//
+// Environment: MU_BIN (the mu binary), MU_CLUSTER_PORT_OFFSET (default 300, so that a
+// cluster on the default ports keeps running), E2E_KEEP=1 keeps the cluster directory.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { startMockGithub } from '../../tests/mock_github/mock_github.mjs';
+import { ROOT, ensureBuilt, launchBrowser, muBin, pageFetch, removeDir, signIn, tempDir, waitFor, watchPage } from './harness.mjs';
+
+const ENABLED = process.env.MU_CLUSTER_E2E === '1';
+const OFFSET = Number(process.env.MU_CLUSTER_PORT_OFFSET ?? '300');
+const A1 = `http://127.0.0.1:${8081 + OFFSET}`;
+const SCHEDULERS = [7401, 7402, 7403].map((p) => `127.0.0.1:${p + OFFSET}`);
+const BOARD = 'hackernews.front';
+const SCRIPT = join(ROOT, 'scripts/cluster');
+
+let gh;
+let dir;
+let env;
+let browser;
+let up = false;
+
+function cluster(cmd) {
+  const r = spawnSync(SCRIPT, [cmd], { cwd: ROOT, env, encoding: 'utf8', timeout: 240_000 });
+  if (r.status !== 0) throw new Error(`scripts/cluster ${cmd} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** `mu ctl --scheduler ADDR status` as JSON, or null when that instance does not answer. */
+function ctlStatus(addr) {
+  const r = spawnSync(muBin(), ['ctl', '--scheduler', addr, 'status'], { encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0) return null;
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    return null;
+  }
+}
+
+before(async () => {
+  if (!ENABLED) return;
+  ensureBuilt(); // the cluster's API instances serve web/dist
+  gh = await startMockGithub();
+  dir = tempDir('mu-web-cluster-');
+  chmodSync(dir, 0o755); // PostgreSQL runs as the postgres user when the test runs as root
+  const extra = join(dir, 'extra.toml');
+  let text = gh.authConfig({ publicUrl: A1, admins: ['octocat'] });
+  // The API instances reach the schedulers for the console (unless the script says so already).
+  if (!/schedulers\s*=/.test(readFileSync(SCRIPT, 'utf8'))) text += `[api]\nschedulers = ${JSON.stringify(SCHEDULERS)}\n`;
+  writeFileSync(extra, text);
+  env = {
+    ...process.env,
+    MU_BIN: muBin(),
+    MU_CLUSTER_DIR: join(dir, 'cluster'),
+    MU_CLUSTER_PORT_OFFSET: String(OFFSET),
+    MU_CLUSTER_EXTRA_CONFIG: extra,
+  };
+  delete env.MU_CLUSTER_REPLAY; // the default: the recorded fixtures
+  up = true; // "down" also cleans up a half-started cluster
+  cluster('up');
+  await waitFor(async () => (await fetch(`${A1}/readyz`)).ok, { timeout: 120_000, what: 'API instance a1' });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  if (up) {
+    try {
+      cluster('down');
+    } catch (err) {
+      console.error(String(err));
+    }
+  }
+  await gh?.close();
+  if (dir) removeDir(dir);
+});
+
+test('cluster: an admin on API instance 1 changes a schedule and the leader applies it', { skip: !ENABLED && 'set MU_CLUSTER_E2E=1 (needs redis-server and PostgreSQL)' }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+  await context.addCookies([{ name: 'mock_github_login', value: 'octocat', url: gh.base }]);
+  const page = await context.newPage();
+  const errors = watchPage(page);
+  await page.goto(`${A1}/#/`);
+  await signIn(page);
+  assert.equal(gh.stats().tokens_issued, 1);
+
+  // The scheduler section: cluster mode, with a leader and an epoch.
+  await page.goto(`${A1}/#/admin/scheduler`);
+  await page.getByTestId('scheduler').waitFor({ timeout: 60_000 });
+  assert.equal(await page.getByTestId('sched-mode').textContent(), 'cluster');
+  await waitFor(async () => /s\d|是本实例/.test(await page.getByTestId('sched-leader').textContent()), { timeout: 60_000, what: 'a leader in the console' });
+  assert.ok(Number(await page.getByTestId('sched-epoch').textContent()) >= 1);
+
+  // Change the board's schedule to every 10 minutes.
+  await page.goto(`${A1}/#/admin/boards/${BOARD}`);
+  const editor = page.getByTestId('board-editor');
+  await editor.waitFor({ timeout: 60_000 });
+  const row = page.locator(`[data-testid="admin-boards"] tr[data-board="${BOARD}"]`);
+  const versionBefore = Number(await row.getAttribute('data-version'));
+  await editor.getByTestId('mode-every').check();
+  await editor.getByTestId('every').fill('10m');
+  await waitFor(async () => (await editor.getByTestId('preview').locator('li').count()) === 5, { what: 'the preview' });
+  const saveAt = Date.now();
+  const [put] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith(`/api/v1/admin/boards/${BOARD}`) && r.request().method() === 'PUT'),
+    editor.getByTestId('save-board').click(),
+  ]);
+  assert.equal(put.status(), 200, await put.text());
+  const { version } = await put.json();
+  assert.ok(version > versionBefore);
+
+  // The console's data comes from the leader: it shows the new version and next run once the
+  // leader applied the change (the console refetches until it does).
+  await waitFor(async () => Number(await row.getAttribute('data-version')) >= version, { timeout: 60_000, what: 'the leader to apply the change' });
+  await waitFor(
+    async () => {
+      const next = Number(await row.locator('td.next').getAttribute('data-ms'));
+      return next >= saveAt - 1_000 && next <= Date.now() + 600_000 + 60_000;
+    },
+    { timeout: 60_000, what: 'a next run within ten minutes' },
+  );
+  const overview = (await pageFetch(page, '/api/v1/admin/overview')).json;
+  assert.equal(overview.scheduler.mode, 'cluster');
+  assert.equal(overview.scheduler.leader, true, 'the overview is the leader\'s');
+  assert.equal(overview.boards.find((b) => b.id === BOARD).schedule.every_s, 600);
+
+  // The leader says the same over its control port.
+  const leader = await waitFor(() => SCHEDULERS.map(ctlStatus).find((s) => s?.leader), { timeout: 60_000, what: 'the leader over mu ctl' });
+  const b = leader.boards.find((x) => x.board === BOARD);
+  assert.ok(b.version >= version, `leader has version ${b.version} >= ${version}`);
+  assert.ok(b.next_due_s * 1000 <= Date.now() + 600_000 + 60_000, 'the leader plans the next run within ten minutes');
+  assert.deepEqual(errors.filter((e) => !/Failed to load resource|ERR_NAME_NOT_RESOLVED/.test(e)), []);
+  await context.close();
+});
