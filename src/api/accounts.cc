@@ -142,7 +142,10 @@ Response AccountsService::login(const Request& req) {
   PkcePair pkce = make_pkce();
   auto state = states_.put(pkce.verifier, return_to);
   if (!state.ok()) return err(400, "invalid", state.error_message());
-  return redirect(github_.authorize_redirect(*state, pkce.challenge));
+  Response r = redirect(github_.authorize_redirect(*state, pkce.challenge));
+  r.headers.add("Set-Cookie",
+                oauth_state_cookie(*state, std::chrono::minutes(10), options_.secure_cookies));
+  return r;
 }
 
 Response AccountsService::callback(const Request& req) {
@@ -150,6 +153,11 @@ Response AccountsService::callback(const Request& req) {
   const std::string state(req.query("state").value_or(""));
   const std::string code(req.query("code").value_or(""));
   if (state.empty() || code.empty()) return err(400, "invalid", "missing code or state");
+  // The state must come back to the browser that started the sign-in (login CSRF).
+  const std::optional<std::string> own = parse_cookie(req.header("Cookie"), kOAuthStateCookieName);
+  if (!own || !constant_time_equals(*own, state)) {
+    return err(400, "invalid-state", "this sign-in was not started in this browser");
+  }
   auto pending = states_.take(state);
   if (!pending.ok()) return err(400, "invalid-state", "unknown, used or expired sign-in state");
   auto token = github_.exchange(code, pending->code_verifier);
@@ -183,7 +191,9 @@ Response AccountsService::callback(const Request& req) {
     if (!appended.ok()) return internal("audit", appended.status());
   }
   spdlog::info("accounts: {} signed in", user->login);
-  return start_session(req, *user, now, pending->return_to);
+  Response r = start_session(req, *user, now, pending->return_to);
+  r.headers.add("Set-Cookie", clear_oauth_state_cookie(options_.secure_cookies));
+  return r;
 }
 
 Response AccountsService::start_session(const Request& req, const User& user, int64_t now,

@@ -61,6 +61,7 @@ struct Call {
   std::string csrf;   // X-CSRF-Token
   std::string origin;
   std::string body;
+  std::string state_cookie;  // mu_oauth_state value; "" sends none
 };
 
 class AccountsTest : public ::testing::Test {
@@ -118,7 +119,10 @@ class AccountsTest : public ::testing::Test {
     r.method = c.method;
     r.method_token = std::string(http_method_name(c.method));
     EXPECT_TRUE(r.set_target(c.target).ok()) << c.target;
-    if (!c.token.empty()) r.headers.set("Cookie", "theme=dark; mu_session=" + c.token);
+    std::string cookie = "theme=dark";
+    if (!c.token.empty()) cookie += "; mu_session=" + c.token;
+    if (!c.state_cookie.empty()) cookie += "; mu_oauth_state=" + c.state_cookie;
+    r.headers.set("Cookie", cookie);
     if (!c.csrf.empty()) r.headers.set("X-CSRF-Token", c.csrf);
     if (!c.origin.empty()) r.headers.set("Origin", c.origin);
     r.headers.set("User-Agent", "accounts-test");
@@ -135,6 +139,8 @@ class AccountsTest : public ::testing::Test {
     EXPECT_TRUE(mock_.sign_in_as(login));
     Response start = get("/auth/github/login?return_to=" + url_encode_component(return_to));
     EXPECT_EQ(start.status, 302) << start.body_view();
+    // The browser keeps the state cookie for the callback.
+    state_cookie_ = parse_cookie(start.header("Set-Cookie"), kOAuthStateCookieName).value_or("");
     HttpRequest visit;
     visit.url = std::string(start.header("Location"));
     visit.max_redirects = 0;
@@ -147,7 +153,12 @@ class AccountsTest : public ::testing::Test {
     return location.substr(location.find('?'));
   }
 
-  Response callback(const std::string& query) { return get("/auth/github/callback" + query); }
+  // The browser coming back from GitHub (with the state cookie its login set).
+  Response callback(const std::string& query) {
+    return send({.method = HttpMethod::kGet,
+                 .target = "/auth/github/callback" + query,
+                 .state_cookie = state_cookie_});
+  }
 
   // A full sign-in; returns the session token from the cookie.
   std::string sign_in(const std::string& login) {
@@ -166,6 +177,7 @@ class AccountsTest : public ::testing::Test {
   }
 
   MockGithub mock_;
+  std::string state_cookie_;  // the mu_oauth_state cookie of the last login started
   FakeClock clock_;
   std::filesystem::path path_;
   std::unique_ptr<Store> store_;
@@ -268,6 +280,40 @@ TEST_F(AccountsTest, StateMismatchIs400AndCreatesNoSession) {
   ASSERT_TRUE(users.ok());
   EXPECT_TRUE(users->empty());
   EXPECT_EQ(mock_.tokens_issued(), 0);
+}
+
+// Login CSRF: a callback link produced by someone else's sign-in (an attacker who
+// authorized their own account) is refused in a browser that did not start it.
+TEST_F(AccountsTest, CallbackNeedsTheStateCookieOfTheBrowserThatStartedIt) {
+  Response start = get("/auth/github/login?return_to=%2F");
+  ASSERT_EQ(start.status, 302);
+  std::string set_cookie;
+  for (const auto& [name, value] : start.headers) {
+    if (name == "Set-Cookie") set_cookie = value;
+  }
+  const std::string state = form_value(query_of(start.header("Location")), "state").value_or("");
+  ASSERT_FALSE(state.empty());
+  EXPECT_EQ(set_cookie, "mu_oauth_state=" + state +
+                            "; Path=/auth/github; HttpOnly; SameSite=Lax; Max-Age=600; Secure");
+
+  const std::string query = authorize("octocat");
+  const std::string attackers = state_cookie_;
+  state_cookie_.clear();  // the victim's browser has no state cookie
+  Response victim = callback(query);
+  EXPECT_EQ(victim.status, 400);
+  EXPECT_EQ(error_code_of(victim), "invalid-state");
+  state_cookie_ = random_token();  // or another sign-in's
+  EXPECT_EQ(callback(query).status, 400);
+  EXPECT_EQ(mock_.tokens_issued(), 0) << "GitHub is never asked";
+  // The browser that started it still can finish, and its state cookie is cleared.
+  state_cookie_ = attackers;
+  Response ok = callback(query);
+  ASSERT_EQ(ok.status, 302) << ok.body_view();
+  bool cleared = false;
+  for (const auto& [name, value] : ok.headers) {
+    if (name == "Set-Cookie" && value.rfind("mu_oauth_state=;", 0) == 0) cleared = true;
+  }
+  EXPECT_TRUE(cleared);
 }
 
 TEST_F(AccountsTest, ReplayedCallbackAndReplayedCodeFail) {

@@ -12,11 +12,14 @@ bool is_token_char(char c) {
          c == '_';
 }
 
-std::string cookie_with(std::string_view value, long long max_age, bool secure) {
-  std::string out(kSessionCookieName);
+std::string cookie_with(std::string_view name, std::string_view path, std::string_view value,
+                        long long max_age, bool secure) {
+  std::string out(name);
   out += '=';
   out += value;
-  out += "; Path=/; HttpOnly; SameSite=Lax; Max-Age=";
+  out += "; Path=";
+  out += path;
+  out += "; HttpOnly; SameSite=Lax; Max-Age=";
   out += std::to_string(max_age);
   if (secure) out += "; Secure";
   return out;
@@ -38,10 +41,25 @@ std::string session_cookie(std::string_view token, std::chrono::seconds max_age,
   if (token.empty() || !std::all_of(token.begin(), token.end(), is_token_char)) {
     return clear_session_cookie(secure);
   }
-  return cookie_with(token, std::max<long long>(0, max_age.count()), secure);
+  return cookie_with(kSessionCookieName, "/", token, std::max<long long>(0, max_age.count()),
+                     secure);
 }
 
-std::string clear_session_cookie(bool secure) { return cookie_with("", 0, secure); }
+std::string clear_session_cookie(bool secure) {
+  return cookie_with(kSessionCookieName, "/", "", 0, secure);
+}
+
+std::string oauth_state_cookie(std::string_view state, std::chrono::seconds max_age, bool secure) {
+  if (state.empty() || !std::all_of(state.begin(), state.end(), is_token_char)) {
+    return clear_oauth_state_cookie(secure);
+  }
+  return cookie_with(kOAuthStateCookieName, kOAuthStateCookiePath, state,
+                     std::max<long long>(0, max_age.count()), secure);
+}
+
+std::string clear_oauth_state_cookie(bool secure) {
+  return cookie_with(kOAuthStateCookieName, kOAuthStateCookiePath, "", 0, secure);
+}
 
 std::optional<std::string> parse_cookie(std::string_view header, std::string_view name) {
   if (name.empty()) return std::nullopt;

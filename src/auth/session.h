@@ -30,6 +30,15 @@ std::string session_cookie(std::string_view token, std::chrono::seconds max_age,
 // attributes.
 std::string clear_session_cookie(bool secure);
 
+// The OAuth `state` of a sign-in in progress is also set in this cookie (Path=/auth/github,
+// HttpOnly, SameSite=Lax, 10 minutes): the callback accepts a state only from the browser
+// that started the sign-in, so an attacker cannot log a victim into the attacker's account
+// by sending them a callback link (login CSRF).
+inline constexpr std::string_view kOAuthStateCookieName = "mu_oauth_state";
+inline constexpr std::string_view kOAuthStateCookiePath = "/auth/github";
+std::string oauth_state_cookie(std::string_view state, std::chrono::seconds max_age, bool secure);
+std::string clear_oauth_state_cookie(bool secure);
+
 // The value of cookie `name` in a Cookie request header ("a=1; mu_session=xyz"). Tolerates
 // spaces and tabs around pieces and around '=', strips one pair of surrounding double
 // quotes, skips pieces without '='. Names match exactly (case-sensitive). When the name is
