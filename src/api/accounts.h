@@ -74,7 +74,7 @@ class AccountsService {
   // Largest accepted ?limit= of GET /api/v1/me/favorites (default 50).
   static constexpr int kMaxFavoritesLimit = 200;
   // Largest accepted preferences document (serialized JSON bytes).
-  static constexpr std::size_t kMaxPreferencesBytes = 64 * 1024;
+  static constexpr std::size_t kMaxPreferencesBytes = std::size_t{64} * 1024;
 
   // `store`, `github_transport` and `clock` must outlive this object.
   AccountsService(Store& store, Transport& github_transport, const Clock& clock,
