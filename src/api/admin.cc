@@ -122,8 +122,8 @@ AdminService::AdminService(std::vector<BoardMeta> boards, std::set<std::string> 
                            Store& store, AccountsService& accounts, SchedulerControl& control,
                            CollectorLister collectors, SourceWorkbench* workbench,
                            const Clock& clock, AdminOptions options)
-    : boards_(std::move(boards)),
-      disabled_(std::move(disabled)),
+    : catalogue_(
+          std::make_shared<const Catalogue>(Catalogue{std::move(boards), std::move(disabled)})),
       store_(store),
       accounts_(accounts),
       control_(control),
@@ -153,11 +153,23 @@ void AdminService::register_routes(Router& router) {
              [this](const Request& r) { return audit(r); });
 }
 
-const BoardMeta* AdminService::find(const std::string& id) const {
-  for (const auto& b : boards_) {
-    if (b.id == id) return &b;
+void AdminService::set_catalogue(std::vector<BoardMeta> boards, std::set<std::string> disabled) {
+  auto next = std::make_shared<const Catalogue>(Catalogue{std::move(boards), std::move(disabled)});
+  std::lock_guard lock(catalogue_mu_);
+  catalogue_ = std::move(next);
+}
+
+std::shared_ptr<const AdminService::Catalogue> AdminService::catalogue() const {
+  std::lock_guard lock(catalogue_mu_);
+  return catalogue_;
+}
+
+std::optional<BoardMeta> AdminService::find(const std::string& id) const {
+  auto cat = catalogue();
+  for (const auto& b : cat->boards) {
+    if (b.id == id) return b;
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 Status AdminService::record(const std::string& actor, const std::string& action,
@@ -209,10 +221,11 @@ Response AdminService::overview(const Request& req) const {
   for (auto& s : *states) state_of[s.board] = std::move(s);
 
   json::array boards;
-  for (const BoardMeta& base : boards_) {
+  const auto cat = catalogue();
+  for (const BoardMeta& base : cat->boards) {
     auto st = stored.find(base.id);
     const BoardMeta meta = st == stored.end() ? base : with_change(base, st->second);
-    bool enabled = disabled_.count(base.id) == 0;
+    bool enabled = cat->disabled.count(base.id) == 0;
     if (st != stored.end() && st->second.enabled) enabled = *st->second.enabled;
     json::object o{{"id", base.id},
                    {"site", base.site},
@@ -279,9 +292,9 @@ Response AdminService::preview(const Request& req) const {
   BoardMeta meta;
   meta.id = board.empty() ? "preview.board" : board;
   if (!board.empty()) {
-    const BoardMeta* known = find(board);
-    if (known == nullptr) return err(404, "not-found", "no board \"" + board + "\"");
-    meta = *known;
+    auto known = find(board);
+    if (!known) return err(404, "not-found", "no board \"" + board + "\"");
+    meta = std::move(*known);
   }
   auto change = parse_change(meta.id, body);
   if (!change.ok()) return err(400, "invalid", change.error_message());
@@ -299,7 +312,7 @@ Response AdminService::update_board(const Request& req) const {
   AccountsService::Authed who;
   if (auto r = accounts_.require(req, true, true, who)) return std::move(*r);
   const std::string id(req.param("id"));
-  if (find(id) == nullptr) return err(404, "not-found", "no board \"" + id + "\"");
+  if (!find(id)) return err(404, "not-found", "no board \"" + id + "\"");
   auto body = parse_object(req.body);
   if (!body) return err(400, "invalid", "body must be a JSON object");
   auto change = parse_change(id, *body);
@@ -325,7 +338,7 @@ Response AdminService::run_now(const Request& req) const {
   AccountsService::Authed who;
   if (auto r = accounts_.require(req, true, true, who)) return std::move(*r);
   const std::string id(req.param("id"));
-  if (find(id) == nullptr) return err(404, "not-found", "no board \"" + id + "\"");
+  if (!find(id)) return err(404, "not-found", "no board \"" + id + "\"");
   auto dispatch = control_.trigger_now(id);
   if (!dispatch.ok()) return failed("run now", dispatch.status());
   const std::string detail = json::serialize(json::object{{"dispatch_id", *dispatch}});

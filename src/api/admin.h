@@ -16,10 +16,14 @@
 //   POST /api/v1/admin/sources/test            {text}: parsed items or errors per board
 //   PUT  /api/v1/admin/sources/{name}          {text}: validated, saved (next start loads it)
 //   GET  /api/v1/admin/audit?limit=&before=
-// Thread-safety: handlers are safe to run concurrently once register_routes() returned.
+// Thread-safety: handlers are safe to run concurrently once register_routes() returned;
+// set_catalogue() may be called meanwhile.
 #pragma once
 
 #include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -53,8 +57,17 @@ class AdminService {
 
   void register_routes(Router& router);
 
+  // The boards as the configuration now describes them (after a reload); stored overrides
+  // still apply on top.
+  void set_catalogue(std::vector<BoardMeta> boards, std::set<std::string> disabled);
+
  private:
-  const BoardMeta* find(const std::string& id) const;
+  struct Catalogue {
+    std::vector<BoardMeta> boards;
+    std::set<std::string> disabled;
+  };
+  std::shared_ptr<const Catalogue> catalogue() const;
+  std::optional<BoardMeta> find(const std::string& id) const;
   Response overview(const Request& req) const;
   Response preview(const Request& req) const;
   Response update_board(const Request& req) const;
@@ -67,8 +80,8 @@ class AdminService {
   Status record(const std::string& actor, const std::string& action, const std::string& target,
                 const std::string& detail_json) const;
 
-  std::vector<BoardMeta> boards_;
-  std::set<std::string> disabled_;
+  mutable std::mutex catalogue_mu_;
+  std::shared_ptr<const Catalogue> catalogue_;  // by catalogue_mu_
   Store& store_;
   AccountsService& accounts_;
   SchedulerControl& control_;

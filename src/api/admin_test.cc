@@ -393,5 +393,19 @@ TEST_F(AdminTest, LocalAdminLinkWorksOnce) {
   EXPECT_EQ(send(HttpMethod::kGet, "/auth/github/login").status, 404);
 }
 
+TEST_F(AdminTest, OverviewFollowsAReloadedCatalogue) {
+  EXPECT_EQ(board_in_overview("zhihu.hot").at("schedule").at("every_s").as_int64(), 300);
+  std::vector<BoardMeta> reloaded = boards_;
+  reloaded[1].schedule.every = 1200s;
+  admin_->set_catalogue(reloaded, {});
+  EXPECT_EQ(board_in_overview("zhihu.hot").at("schedule").at("every_s").as_int64(), 1200);
+  // A stored override still wins over the file.
+  ASSERT_EQ(
+      as_admin(HttpMethod::kPut, "/api/v1/admin/boards/zhihu.hot", R"({"every":"45m"})").status,
+      200);
+  admin_->set_catalogue(reloaded, {});
+  EXPECT_EQ(board_in_overview("zhihu.hot").at("schedule").at("every_s").as_int64(), 2700);
+}
+
 }  // namespace
 }  // namespace mu

@@ -129,6 +129,24 @@ Status ApiService::start() {
   return s;
 }
 
+Status ApiService::resync() {
+  const std::vector<std::string> ids = cache_.board_ids();
+  std::vector<std::string> before;
+  before.reserve(ids.size());
+  for (const auto& id : ids) {
+    auto body = cache_.board(id);
+    before.push_back(body ? body->etag : std::string());
+  }
+  Status s = cache_.refresh_all();
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    auto body = cache_.board(ids[i]);
+    if (body && body->etag != before[i]) {
+      events_.publish("board-updated", board_updated_json(BoardUpdated{ids[i], 0}));
+    }
+  }
+  return s;
+}
+
 void ApiService::stop() {
   subscription_.reset();
   events_.close_all();

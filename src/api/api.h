@@ -49,6 +49,10 @@ class ApiService {
   void register_routes(Router& router);
 
   BoardCache& cache() { return cache_; }
+  // Re-renders every board from the store and sends `board-updated` to the SSE clients for
+  // each board whose body changed: the periodic safety net of `mu api` for board-updated
+  // messages lost on the way (pub/sub is lossy). Returns the first store error.
+  Status resync();
   // The SSE streams: open_streams() counts the readers connected right now.
   EventHub& events() { return events_; }
 

@@ -670,5 +670,42 @@ TEST_F(ApiTest, ResyncOfTheSubscriptionIsPassedOnToClients) {
   server->stop();
 }
 
+// `mu api`'s periodic safety net: a board committed without an event (a lost pub/sub
+// message) reaches the cache and the SSE clients by resync(); unchanged boards send nothing.
+TEST_F(ApiTest, PeriodicResyncTellsClientsOnlyAboutChangedBoards) {
+  LocalCoordinator silent;  // nobody publishes on it
+  ApiService api({site_}, {meta_}, *store_, silent);
+  ASSERT_TRUE(api.start().ok());
+  auto server = serve(api);
+  SseTestClient c(server->port());
+  ASSERT_TRUE(c.request("/api/v1/events"));
+  ASSERT_EQ(c.next_event()->event, "hello");
+
+  CommitRequest commit;
+  commit.board = meta_.id;
+  commit.epoch = 1;
+  commit.dispatch_id = "weibo.hot-search@9";
+  Item item;
+  item.key = item.title = "戊";
+  item.url = "https://s.weibo.com/weibo?q=e";
+  commit.items.push_back(item);
+  ASSERT_TRUE(store_->commit_snapshot(commit).ok());
+  ASSERT_TRUE(api.resync().ok());
+  std::optional<SseBlock> e = c.next_event();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->event, "board-updated");
+  EXPECT_EQ(e->data, R"({"board":"weibo.hot-search","version":0})");
+  json::value board = json::parse(api.cache().board(meta_.id)->json->c_str());
+  EXPECT_EQ(board.at("items").at(0).at("title").as_string(), "戊");
+
+  // Nothing changed since: a second resync sends no event (the next one seen is ours).
+  ASSERT_TRUE(api.resync().ok());
+  api.events().publish("marker", "{}");
+  e = c.next_event();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->event, "marker");
+  server->stop();
+}
+
 }  // namespace
 }  // namespace mu

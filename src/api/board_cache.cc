@@ -83,4 +83,11 @@ std::shared_ptr<const RenderedBody> BoardCache::sites() const {
   return sites_;
 }
 
+std::vector<std::string> BoardCache::board_ids() const {
+  std::vector<std::string> ids;
+  ids.reserve(boards_.size());
+  for (const auto& b : boards_) ids.push_back(b.id);
+  return ids;
+}
+
 }  // namespace mu

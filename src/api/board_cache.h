@@ -35,6 +35,8 @@ class BoardCache {
   std::shared_ptr<const RenderedBody> sites() const;
 
   bool known(const std::string& id) const { return meta_.count(id) != 0; }
+  // Every board id, in catalogue order.
+  std::vector<std::string> board_ids() const;
 
  private:
   Status render_one(const std::string& id);

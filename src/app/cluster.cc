@@ -51,16 +51,6 @@ std::string default_instance_id(const std::string& role) {
 
 namespace {
 
-sigset_t block_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
-}
-
 // Waits for SIGINT or SIGTERM (SIGHUP is ignored by the distributed roles: they take
 // schedule changes through the queue).
 int wait_for_shutdown(sigset_t& signals) {
@@ -431,7 +421,7 @@ int fail(const Status& s, const char* what) {
 }  // namespace
 
 int run_collector(const Config& config, const std::string& id) {
-  sigset_t signals = block_signals();
+  sigset_t signals = block_shutdown_signals();
   if (Status s = need_redis(config); !s.ok()) return fail(s, "collector");
   SystemClock clock;
   Catalogue catalogue;
@@ -512,7 +502,7 @@ int run_collector(const Config& config, const std::string& id) {
 }
 
 int run_scheduler(const Config& config, const std::string& id) {
-  sigset_t signals = block_signals();
+  sigset_t signals = block_shutdown_signals();
   if (Status s = need_redis(config); !s.ok()) return fail(s, "scheduler");
   SystemClock clock;
   Catalogue catalogue;
@@ -599,7 +589,7 @@ class ClusterSchedulerControl final : public SchedulerControl {
 };
 
 int run_api(const Config& config) {
-  sigset_t signals = block_signals();
+  sigset_t signals = block_shutdown_signals();
   if (Status s = need_redis(config); !s.ok()) return fail(s, "api");
   Catalogue catalogue;
   if (Status s = load_catalogue(config, catalogue); !s.ok()) return fail(s, "api");
@@ -653,7 +643,7 @@ int run_api(const Config& config) {
     std::unique_lock lock(mu);
     while (!cv.wait_for(lock, std::chrono::seconds(30), [&] { return stopping; })) {
       lock.unlock();
-      if (Status s = api.cache().refresh_all(); !s.ok()) {
+      if (Status s = api.resync(); !s.ok()) {
         spdlog::warn("api: periodic resync: {}", s.to_string());
       }
       // This instance's anonymous readers, for the cluster-wide online count.

@@ -144,10 +144,6 @@ Result<std::unique_ptr<Transport>> make_transport(const Config& config) {
   return std::unique_ptr<Transport>(std::move(curl));
 }
 
-namespace {
-
-// Blocks the shutdown signals in every thread started after this call, so that the main
-// thread can wait for them with sigwait().
 sigset_t block_shutdown_signals() {
   sigset_t set;
   sigemptyset(&set);
@@ -157,8 +153,6 @@ sigset_t block_shutdown_signals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   return set;
 }
-
-}  // namespace
 
 int run_serve(const Config& config, const std::function<Result<Config>()>& reload) {
   sigset_t signals = block_shutdown_signals();
@@ -353,6 +347,11 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
         ++applied;
       }
     }
+    std::vector<BoardMeta> running_boards;
+    for (const auto& b : next.boards) {
+      if (catalogue.registry.find(b.id) != nullptr) running_boards.push_back(b);
+    }
+    admin.set_catalogue(std::move(running_boards), next.disabled);
     spdlog::info("SIGHUP: configuration reloaded, {} boards applied", applied);
   }
   spdlog::info("received {}, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");

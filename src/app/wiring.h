@@ -3,6 +3,8 @@
 // runs the roles. Called from main.cc; not thread-safe.
 #pragma once
 
+#include <signal.h>
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -33,5 +35,9 @@ Result<std::unique_ptr<Transport>> make_transport(const Config& config);
 int run_serve(const Config& config, const std::function<Result<Config>()>& reload);
 
 void setup_logging(const std::string& level);
+
+// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread and every thread it starts after
+// this call, so that the main thread can wait for them with sigwait(). Returns that set.
+sigset_t block_shutdown_signals();
 
 }  // namespace mu
