@@ -50,13 +50,14 @@ json::value preferences_body(const std::string& stored) {
 
 }  // namespace
 
-AccountsService::AccountsService(Store& store, Transport& github_transport, const Clock& clock,
+AccountsService::AccountsService(Store& store, LoginStates& login_states,
+                                 Transport& github_transport, const Clock& clock,
                                  AccountsOptions options)
     : store_(store),
       clock_(clock),
       options_(std::move(options)),
       github_(github_transport, options_.github),
-      states_(clock, options_.oauth_state) {}
+      states_(login_states) {}
 
 void AccountsService::register_routes(Router& router) {
   router.add(HttpMethod::kGet, "/api/v1/auth/providers",
@@ -141,7 +142,10 @@ Response AccountsService::login(const Request& req) {
   }
   PkcePair pkce = make_pkce();
   auto state = states_.put(pkce.verifier, return_to);
-  if (!state.ok()) return err(400, "invalid", state.error_message());
+  if (!state.ok()) {
+    if (state.code() == ErrorCode::kInvalid) return err(400, "invalid", state.error_message());
+    return internal("record login state", state.status());
+  }
   Response r = redirect(github_.authorize_redirect(*state, pkce.challenge));
   r.headers.add("Set-Cookie",
                 oauth_state_cookie(*state, std::chrono::minutes(10), options_.secure_cookies));
@@ -159,7 +163,12 @@ Response AccountsService::callback(const Request& req) {
     return err(400, "invalid-state", "this sign-in was not started in this browser");
   }
   auto pending = states_.take(state);
-  if (!pending.ok()) return err(400, "invalid-state", "unknown, used or expired sign-in state");
+  if (!pending.ok()) {
+    if (pending.code() == ErrorCode::kInvalid) {
+      return err(400, "invalid-state", "unknown, used or expired sign-in state");
+    }
+    return internal("take login state", pending.status());
+  }
   auto token = github_.exchange(code, pending->code_verifier);
   if (!token.ok()) {
     if (token.code() == ErrorCode::kInvalid) {

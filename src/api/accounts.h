@@ -27,11 +27,18 @@
 // The browser's cookie holds a random token; the store keeps only its SHA-256. Tokens,
 // codes and secrets are never logged.
 //
+// Sign-ins in progress (the OAuth state, PKCE verifier and return_to) are kept by the
+// LoginStates passed in: StoreLoginStates (api/store_login_states.h) in the shared store for
+// `mu serve` and `mu api`, so the callback may reach any API instance; OAuthStateStore in
+// memory for a single process. A LoginStates failure other than an unknown state answers
+// 5xx, not 400.
+//
 // Handlers read the store synchronously and the callback talks to GitHub through the
 // Transport (bounded by GithubOAuth::Options::timeout).
 //
 // Thread-safety: after register_routes() every handler is safe to run concurrently on any
-// number of server threads (the state store has its own mutex; the rest is immutable).
+// number of server threads (LoginStates and Store are safe for concurrent use; the rest is
+// immutable or under local_mu_).
 #pragma once
 
 #include <chrono>
@@ -65,8 +72,6 @@ struct AccountsOptions {
   std::chrono::seconds session_ttl{std::chrono::hours(24 * 30)};
   // (also how fresh the online count's "active sessions" are).
   std::chrono::seconds touch_interval{std::chrono::minutes(1)};
-  // Login-in-progress records (OAuth state).
-  OAuthStateStore::Options oauth_state;
 };
 
 class AccountsService {
@@ -76,16 +81,13 @@ class AccountsService {
   // Largest accepted preferences document (serialized JSON bytes).
   static constexpr std::size_t kMaxPreferencesBytes = std::size_t{64} * 1024;
 
-  // `store`, `github_transport` and `clock` must outlive this object.
-  AccountsService(Store& store, Transport& github_transport, const Clock& clock,
-                  AccountsOptions options);
+  // `store`, `login_states`, `github_transport` and `clock` must outlive this object.
+  AccountsService(Store& store, LoginStates& login_states, Transport& github_transport,
+                  const Clock& clock, AccountsOptions options);
   AccountsService(const AccountsService&) = delete;
   AccountsService& operator=(const AccountsService&) = delete;
 
   void register_routes(Router& router);
-
-  // Logins in progress (for tests and metrics).
-  std::size_t pending_logins() const { return states_.size(); }
 
   // Arms the one-time local admin link: GET /auth/local?token=<returned token> signs the
   // browser in as the "local-admin" user (role admin, provider "local") and redirects to
@@ -129,7 +131,7 @@ class AccountsService {
   const Clock& clock_;
   const AccountsOptions options_;
   GithubOAuth github_;
-  OAuthStateStore states_;
+  LoginStates& states_;
   mutable std::mutex local_mu_;
   std::string local_admin_hash_;  // by local_mu_; "" = no link armed
 };

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 
+#include "api/store_login_states.h"
 #include "auth/crypto.h"
 #include "auth/session.h"
 #include "auth/testing/mock_github.h"
@@ -64,6 +65,33 @@ struct Call {
   std::string state_cookie;  // mu_oauth_state value; "" sends none
 };
 
+// Counts the logins recorded through it (the service's LoginStates in these tests).
+class CountingLoginStates final : public LoginStates {
+ public:
+  explicit CountingLoginStates(LoginStates& inner) : inner_(inner) {}
+  Result<std::string> put(std::string code_verifier, std::string return_to) override {
+    auto state = inner_.put(std::move(code_verifier), std::move(return_to));
+    if (state.ok()) ++recorded;
+    return state;
+  }
+  Result<PendingLogin> take(std::string_view state) override { return inner_.take(state); }
+  int recorded = 0;
+
+ private:
+  LoginStates& inner_;
+};
+
+// A LoginStates whose records cannot be reached (the database is down).
+class DownLoginStates final : public LoginStates {
+ public:
+  Result<std::string> put(std::string, std::string) override {
+    return error(ErrorCode::kUnavailable, "database is locked");
+  }
+  Result<PendingLogin> take(std::string_view) override {
+    return error(ErrorCode::kUnavailable, "database is locked");
+  }
+};
+
 class AccountsTest : public ::testing::Test {
  protected:
   AccountsTest()
@@ -80,6 +108,9 @@ class AccountsTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.status().to_string();
     store_ = std::move(s).value();
     ASSERT_TRUE(store_->migrate().ok());
+    // As in `mu serve` / `mu api`: sign-ins in progress live in the store.
+    store_states_ = std::make_unique<StoreLoginStates>(*store_, clock_);
+    login_states_ = std::make_unique<CountingLoginStates>(*store_states_);
     transport_ = loopback_transport();
     build(/*secure=*/true);
   }
@@ -87,6 +118,8 @@ class AccountsTest : public ::testing::Test {
   void TearDown() override {
     service_.reset();
     router_.reset();
+    login_states_.reset();
+    store_states_.reset();
     store_.reset();
     std::error_code ec;
     for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
@@ -94,7 +127,7 @@ class AccountsTest : public ::testing::Test {
     }
   }
 
-  void build(bool secure) {
+  AccountsOptions options(bool secure) const {
     AccountsOptions o;
     o.github = GithubOAuth::Options{.client_id = "mock-client-id",
                                     .client_secret = "mock-client-secret",
@@ -107,14 +140,19 @@ class AccountsTest : public ::testing::Test {
     o.secure_cookies = secure;
     o.allowed_origins = {kFriend};
     o.self_origin = kSelf;
+    return o;
+  }
+
+  void build(bool secure) {
     service_.reset();
     router_ = std::make_unique<Router>();
-    service_ = std::make_unique<AccountsService>(*store_, *transport_, clock_, o);
+    service_ = std::make_unique<AccountsService>(*store_, *login_states_, *transport_, clock_,
+                                                 options(secure));
     service_->register_routes(*router_);
     ASSERT_TRUE(router_->status().ok()) << router_->status().to_string();
   }
 
-  Response send(const Call& c) {
+  static Request request_of(const Call& c) {
     Request r;
     r.method = c.method;
     r.method_token = std::string(http_method_name(c.method));
@@ -127,8 +165,13 @@ class AccountsTest : public ::testing::Test {
     if (!c.origin.empty()) r.headers.set("Origin", c.origin);
     r.headers.set("User-Agent", "accounts-test");
     r.body = c.body;
-    return router_->handle(r);
+    return r;
   }
+  static Response send_to(Router& router, const Call& c) {
+    Request r = request_of(c);
+    return router.handle(r);
+  }
+  Response send(const Call& c) { return send_to(*router_, c); }
   Response get(const std::string& target, const std::string& token = "") {
     return send({.method = HttpMethod::kGet, .target = target, .token = token});
   }
@@ -181,6 +224,8 @@ class AccountsTest : public ::testing::Test {
   FakeClock clock_;
   std::filesystem::path path_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<StoreLoginStates> store_states_;
+  std::unique_ptr<CountingLoginStates> login_states_;
   std::unique_ptr<CurlTransport> transport_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<AccountsService> service_;
@@ -199,7 +244,12 @@ TEST_F(AccountsTest, LoginRedirectsToGithubWithStateAndPkce) {
   EXPECT_EQ(form_value(q, "state").value_or("").size(), 43u);
   EXPECT_EQ(location.find("mock-client-secret"), std::string::npos);
   EXPECT_EQ(r.header("Cache-Control"), "no-store");
-  EXPECT_EQ(service_->pending_logins(), 1u);
+  // The state is recorded (in the store) with the return_to, once.
+  EXPECT_EQ(login_states_->recorded, 1);
+  auto pending = login_states_->take(form_value(q, "state").value_or(""));
+  ASSERT_TRUE(pending.ok()) << pending.status().to_string();
+  EXPECT_EQ(pending->return_to, "/boards/weibo");
+  EXPECT_EQ(login_states_->take(form_value(q, "state").value_or("")).code(), ErrorCode::kInvalid);
 }
 
 TEST_F(AccountsTest, LoginRejectsUnsafeReturnTo) {
@@ -208,7 +258,7 @@ TEST_F(AccountsTest, LoginRejectsUnsafeReturnTo) {
     Response r = get(std::string("/auth/github/login?return_to=") + bad);
     EXPECT_EQ(r.status, 400) << bad;
   }
-  EXPECT_EQ(service_->pending_logins(), 0u);
+  EXPECT_EQ(login_states_->recorded, 0);
 }
 
 TEST_F(AccountsTest, FullLoginSetsExactCookieAndMeWorks) {
@@ -314,6 +364,85 @@ TEST_F(AccountsTest, CallbackNeedsTheStateCookieOfTheBrowserThatStartedIt) {
     if (name == "Set-Cookie" && value.rfind("mu_oauth_state=;", 0) == 0) cleared = true;
   }
   EXPECT_TRUE(cleared);
+}
+
+// Several `mu api` processes behind a load balancer without sticky sessions: the callback
+// may reach another instance than the one that started the sign-in. The state lives in the
+// shared store, so that instance finishes it (and it is still used only once).
+TEST_F(AccountsTest, SignInStartedOnOneInstanceFinishesOnAnother) {
+  struct Instance {
+    explicit Instance(Store& store, LoginStates& states, Transport& transport, const Clock& clock,
+                      AccountsOptions options)
+        : service(store, states, transport, clock, std::move(options)) {
+      service.register_routes(router);
+    }
+    AccountsService service;
+    Router router;
+  };
+  // Instance B: its own Store object on the same database file, its own login states.
+  auto opened = open_sqlite_store(path_.string());
+  ASSERT_TRUE(opened.ok()) << opened.status().to_string();
+  std::unique_ptr<Store> store_b = std::move(opened).value();
+  ASSERT_TRUE(store_b->migrate().ok());
+  StoreLoginStates states_b(*store_b, clock_);
+  Instance b(*store_b, states_b, *transport_, clock_, options(/*secure=*/true));
+  ASSERT_TRUE(b.router.status().ok()) << b.router.status().to_string();
+  // Instance C keeps its states in its own memory, as every instance did before.
+  OAuthStateStore memory_c(clock_);
+  Instance c(*store_b, memory_c, *transport_, clock_, options(/*secure=*/true));
+
+  const std::string query = authorize("octocat", "/boards/weibo");  // started on A
+  const Call back{.target = "/auth/github/callback" + query, .state_cookie = state_cookie_};
+  Response lost = send_to(c.router, back);
+  EXPECT_EQ(lost.status, 400) << "C never saw the state";
+  EXPECT_EQ(error_code_of(lost), "invalid-state");
+
+  Response done = send_to(b.router, back);
+  ASSERT_EQ(done.status, 302) << done.body_view();
+  EXPECT_EQ(done.header("Location"), "/boards/weibo");
+  const std::string token =
+      parse_cookie(done.header("Set-Cookie"), kSessionCookieName).value_or("");
+  ASSERT_FALSE(token.empty());
+  EXPECT_EQ(get("/api/v1/me", token).status, 200) << "the session works on A too";
+
+  // Used once across instances: the same callback on A (or B again) fails.
+  Response again = callback(query);
+  EXPECT_EQ(again.status, 400);
+  EXPECT_EQ(error_code_of(again), "invalid-state");
+  EXPECT_EQ(send_to(b.router, back).status, 400);
+  EXPECT_EQ(mock_.tokens_issued(), 1);
+}
+
+TEST_F(AccountsTest, SignInStateExpiresAfterTenMinutes) {
+  const std::string late = authorize("octocat");
+  const std::string late_cookie = state_cookie_;
+  const std::string in_time = authorize("octocat");
+  clock_.advance(10min - 1ms);
+  EXPECT_EQ(callback(in_time).status, 302);
+  clock_.advance(1ms);
+  state_cookie_ = late_cookie;
+  Response r = callback(late);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(error_code_of(r), "invalid-state");
+  EXPECT_EQ(mock_.tokens_issued(), 1);
+}
+
+// A store outage is the server's fault: 5xx, not the 400 of a bad state or return_to.
+TEST_F(AccountsTest, UnreachableLoginStatesAnswer5xx) {
+  DownLoginStates down;
+  AccountsService service(*store_, down, *transport_, clock_, options(/*secure=*/true));
+  Router router;
+  service.register_routes(router);
+  Response start = send_to(router, {.target = "/auth/github/login?return_to=%2F"});
+  EXPECT_EQ(start.status, 503) << start.body_view();
+  EXPECT_TRUE(start.header("Location").empty());
+  const std::string query = authorize("octocat");  // a real state, recorded by A
+  Response back =
+      send_to(router, {.target = "/auth/github/callback" + query, .state_cookie = state_cookie_});
+  EXPECT_EQ(back.status, 503) << back.body_view();
+  EXPECT_EQ(mock_.tokens_issued(), 0);
+  // A bad return_to is still the caller's fault.
+  EXPECT_EQ(send_to(router, {.target = "/auth/github/login?return_to=%2F%2Fevil"}).status, 400);
 }
 
 TEST_F(AccountsTest, ReplayedCallbackAndReplayedCodeFail) {

@@ -101,7 +101,7 @@ class AdminTest : public ::testing::Test {
     AccountsOptions ao;
     ao.secure_cookies = false;
     ao.self_origin = "http://mu.test";
-    accounts_ = std::make_unique<AccountsService>(*store_, transport_, clock_, ao);
+    accounts_ = std::make_unique<AccountsService>(*store_, login_states_, transport_, clock_, ao);
     admin_ = std::make_unique<AdminService>(
         boards_, std::set<std::string>{"zhihu.hot"}, *store_, *accounts_, *control_,
         [] {
@@ -184,6 +184,7 @@ class AdminTest : public ::testing::Test {
   FakeClock clock_;
   LocalCoordinator coordinator_;
   NoTransport transport_;
+  OAuthStateStore login_states_{clock_};  // no GitHub sign-ins here
   FakeWorkbench workbench_;
   std::vector<BoardMeta> boards_;
   std::unique_ptr<ScriptedCollector> collector_;

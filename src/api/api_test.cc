@@ -56,6 +56,9 @@ class FlakyStore final : public Store {
   Result<std::vector<BoardOverrideRecord>> board_overrides() override {
     return inner_.board_overrides();
   }
+  Result<std::optional<BoardOverrideRecord>> board_override(const std::string& board) override {
+    return inner_.board_override(board);
+  }
   Result<User> upsert_user(const std::string& provider, const std::string& provider_id,
                            const std::string& login, const std::string& name,
                            const std::string& avatar_url, int64_t now_ms) override {
@@ -115,6 +118,14 @@ class FlakyStore final : public Store {
   }
   Result<std::vector<AuditRecord>> audit_log(int limit, int64_t before_id) override {
     return inner_.audit_log(limit, before_id);
+  }
+  Status put_login_state(const std::string& state_hash, const std::string& code_verifier,
+                         const std::string& return_to, int64_t expires_ms) override {
+    return inner_.put_login_state(state_hash, code_verifier, return_to, expires_ms);
+  }
+  Result<std::optional<LoginStateRecord>> take_login_state(const std::string& state_hash,
+                                                           int64_t now_ms) override {
+    return inner_.take_login_state(state_hash, now_ms);
   }
   Status put_presence(const std::string& instance, int64_t readers, int64_t now_ms) override {
     return inner_.put_presence(instance, readers, now_ms);

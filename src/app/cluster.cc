@@ -19,6 +19,7 @@
 #include "api/admin.h"
 #include "api/api.h"
 #include "api/stats.h"
+#include "api/store_login_states.h"
 #include "app/catalogue.h"
 #include "app/wiring.h"
 #include "collector/local/local_collector.h"
@@ -606,7 +607,10 @@ int run_api(const Config& config) {
   BusCoordinator coordinator(*redis->events);
   ApiService api(catalogue.sites, catalogue.boards, **store, coordinator);
   if (Status s = api.start(); !s.ok()) spdlog::warn("api: {}", s.to_string());
-  AccountsService accounts(**store, **github_transport, clock, *auth);
+  // Sign-ins in progress live in the shared store: the GitHub callback may reach another
+  // API instance than the one that started the sign-in (no sticky sessions needed).
+  StoreLoginStates login_states(**store, clock);
+  AccountsService accounts(**store, login_states, **github_transport, clock, *auth);
   ClusterSchedulerControl control(config.api.schedulers);
   AdminOptions admin_opts;
   admin_opts.mode = "cluster";

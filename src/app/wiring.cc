@@ -15,6 +15,7 @@
 #include "api/admin.h"
 #include "api/api.h"
 #include "api/stats.h"
+#include "api/store_login_states.h"
 #include "app/catalogue.h"
 #include "app/source_workbench.h"
 #include "collector/local/local_collector.h"
@@ -233,7 +234,9 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   }
   ApiService api(catalogue.sites, catalogue.boards, **store, coordinator);
   if (Status s = api.start(); !s.ok()) spdlog::warn("api: {}", s.to_string());
-  AccountsService accounts(**store, **github_transport, clock, *auth);
+  // Sign-ins in progress live in the store, like everything a restart must not lose.
+  StoreLoginStates login_states(**store, clock);
+  AccountsService accounts(**store, login_states, **github_transport, clock, *auth);
   BuiltinIds builtins;
   {
     Catalogue builtin;

@@ -23,10 +23,10 @@ OAuthStateStore::OAuthStateStore(const Clock& clock, Options options)
 
 Result<std::string> OAuthStateStore::put(std::string code_verifier, std::string return_to) {
   if (!is_safe_return_to(return_to)) {
-    return error(ErrorCode::kInvalid, "oauth state: return_to must be a local path");
+    return error(ErrorCode::kInvalid, std::string(kUnsafeReturnToMessage));
   }
   if (!is_valid_pkce_verifier(code_verifier)) {
-    return error(ErrorCode::kInvalid, "oauth state: invalid PKCE verifier");
+    return error(ErrorCode::kInvalid, std::string(kInvalidVerifierMessage));
   }
   std::string state = random_token(32);
   std::string key = sha256_hex(state);
@@ -48,21 +48,21 @@ Result<std::string> OAuthStateStore::put(std::string code_verifier, std::string 
 }
 
 Result<PendingLogin> OAuthStateStore::take(std::string_view state) {
-  if (state.empty() || state.size() > 512) {
-    return error(ErrorCode::kInvalid, "oauth state: unknown or expired state");
+  if (state.empty() || state.size() > kMaxOAuthStateLength) {
+    return error(ErrorCode::kInvalid, std::string(kUnknownStateMessage));
   }
   const std::string key = sha256_hex(state);
   const MonoTime now = clock_.mono();
   std::lock_guard lock(mu_);
   auto it = entries_.find(key);
   if (it == entries_.end()) {
-    return error(ErrorCode::kInvalid, "oauth state: unknown or expired state");
+    return error(ErrorCode::kInvalid, std::string(kUnknownStateMessage));
   }
   Entry entry = std::move(it->second);
   order_.erase(entry.seq);
   entries_.erase(it);
   if (now >= entry.expires) {
-    return error(ErrorCode::kInvalid, "oauth state: unknown or expired state");
+    return error(ErrorCode::kInvalid, std::string(kUnknownStateMessage));
   }
   return std::move(entry.login);
 }

@@ -1,15 +1,22 @@
-// OAuthStateStore: the short-lived server-side record of a login in progress. When a user
+// Login states: the short-lived server-side record of a login in progress. When a user
 // starts "sign in with GitHub", Mu creates a random `state`, remembers the PKCE verifier and
 // where to send the user afterwards, and puts only the state in the authorize URL. The
 // callback hands the state back; take() returns the record exactly once (a replayed or
 // expired state fails), which defeats login CSRF and code injection.
 //
-// Entries live `ttl` (default 10 min, measured on the injected Clock's monotonic time); the
-// store holds at most `max_entries` (expired entries are purged first, then the oldest one is
-// evicted, so a flood of login starts cannot grow memory without bound). States are kept
-// only as SHA-256 digests, so lookups do not compare secrets byte by byte.
+// LoginStates is the interface AccountsService uses. OAuthStateStore keeps the records in
+// this process's memory (tests, and a single process); api/store_login_states.h keeps them
+// in the shared Store, so that a callback reaching another API instance than the one that
+// started the sign-in still finds its state.
 //
-// Thread-safety: every method is safe to call from any thread (one mutex).
+// OAuthStateStore: entries live `ttl` (default 10 min, measured on the injected Clock's
+// monotonic time); the store holds at most `max_entries` (expired entries are purged first,
+// then the oldest one is evicted, so a flood of login starts cannot grow memory without
+// bound). States are kept only as SHA-256 digests, so lookups do not compare secrets byte by
+// byte.
+//
+// Thread-safety: implementations are safe to call from any thread; OAuthStateStore uses one
+// mutex.
 #pragma once
 
 #include <chrono>
@@ -37,7 +44,35 @@ struct PendingLogin {
   WallTime created;
 };
 
-class OAuthStateStore {
+// Where logins in progress are kept. Every implementation validates and fails alike:
+// put() gives kInvalid "oauth state: return_to must be a local path" or "oauth state:
+// invalid PKCE verifier"; take() gives kInvalid "oauth state: unknown or expired state" for
+// a state that is unknown, was taken already or has expired. Other codes (kUnavailable, ...)
+// mean the records could not be reached.
+class LoginStates {
+ public:
+  virtual ~LoginStates() = default;
+
+  // Records a login in progress and returns its new random state (43 characters).
+  // kInvalid when `return_to` is not a safe local path or `code_verifier` is not a valid
+  // PKCE verifier.
+  virtual Result<std::string> put(std::string code_verifier, std::string return_to) = 0;
+
+  // Removes and returns the login recorded under `state`. kInvalid when the state is
+  // unknown, was already taken, or has expired.
+  virtual Result<PendingLogin> take(std::string_view state) = 0;
+};
+
+// The error messages every LoginStates gives (see above).
+inline constexpr std::string_view kUnsafeReturnToMessage =
+    "oauth state: return_to must be a local path";
+inline constexpr std::string_view kInvalidVerifierMessage = "oauth state: invalid PKCE verifier";
+inline constexpr std::string_view kUnknownStateMessage = "oauth state: unknown or expired state";
+
+// Longest state take() looks up; longer ones are unknown without a lookup.
+inline constexpr std::size_t kMaxOAuthStateLength = 512;
+
+class OAuthStateStore final : public LoginStates {
  public:
   struct Options {
     std::chrono::milliseconds ttl{std::chrono::minutes(10)};
@@ -47,14 +82,8 @@ class OAuthStateStore {
   explicit OAuthStateStore(const Clock& clock);
   OAuthStateStore(const Clock& clock, Options options);
 
-  // Records a login in progress and returns its new random state (43 characters).
-  // kInvalid when `return_to` is not a safe local path or `code_verifier` is not a valid
-  // PKCE verifier.
-  Result<std::string> put(std::string code_verifier, std::string return_to);
-
-  // Removes and returns the login recorded under `state`. kInvalid when the state is
-  // unknown, was already taken, or has expired.
-  Result<PendingLogin> take(std::string_view state);
+  Result<std::string> put(std::string code_verifier, std::string return_to) override;
+  Result<PendingLogin> take(std::string_view state) override;
 
   // Entries currently held (expired ones included until the next purge).
   std::size_t size() const;

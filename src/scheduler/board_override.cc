@@ -29,11 +29,7 @@ Status validate_board_change(const BoardChange& c) {
 }
 
 Result<std::optional<BoardOverrideRecord>> stored_override(Store& store, const std::string& board) {
-  MU_ASSIGN_OR_RETURN(auto all, store.board_overrides());
-  for (auto& r : all) {
-    if (r.board == board) return std::optional<BoardOverrideRecord>(std::move(r));
-  }
-  return std::optional<BoardOverrideRecord>();
+  return store.board_override(board);
 }
 
 Result<BoardChange> store_board_change(Store& store, const Clock& clock,

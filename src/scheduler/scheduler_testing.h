@@ -107,6 +107,12 @@ class FakeStore final : public Store {
     for (const auto& [_, r] : overrides) out.push_back(r);
     return out;
   }
+  Result<std::optional<BoardOverrideRecord>> board_override(const std::string& board) override {
+    std::lock_guard lock(mu);
+    auto it = overrides.find(board);
+    if (it == overrides.end()) return std::optional<BoardOverrideRecord>();
+    return std::optional<BoardOverrideRecord>(it->second);
+  }
   // Accounts are not used by the scheduler: every call fails.
   Result<User> upsert_user(const std::string&, const std::string&, const std::string&,
                            const std::string&, const std::string&, int64_t) override {
@@ -144,6 +150,13 @@ class FakeStore final : public Store {
   Result<std::optional<PreferencesRecord>> preferences(int64_t) override { return no_accounts(); }
   Result<int64_t> append_audit(const AuditRecord&) override { return no_accounts(); }
   Result<std::vector<AuditRecord>> audit_log(int, int64_t) override { return no_accounts(); }
+  Status put_login_state(const std::string&, const std::string&, const std::string&,
+                         int64_t) override {
+    return no_accounts();
+  }
+  Result<std::optional<LoginStateRecord>> take_login_state(const std::string&, int64_t) override {
+    return no_accounts();
+  }
   Status put_presence(const std::string&, int64_t, int64_t) override { return no_accounts(); }
   Result<int64_t> count_presence(int64_t) override { return no_accounts(); }
 

@@ -1,12 +1,13 @@
 // Store: Mu's durable state (sites, boards, snapshots, per-item history, runs, fence) and
-// the accounts data (users, sessions, favorites, preferences, audit log, presence).
-// Implementations: store/sqlite (embedded) and store/postgres. Every method is safe for
-// concurrent use. Errors: kUnavailable when the database cannot be reached, kFenced /
-// kConflict from commit_snapshot, kNotFound for unknown boards and users, kInvalid for
-// malformed arguments (empty ids, an unknown role, negative limits).
+// the accounts data (users, sessions, favorites, preferences, audit log, presence, sign-ins
+// in progress). Implementations: store/sqlite (embedded) and store/postgres. Every method is
+// safe for concurrent use. Errors: kUnavailable when the database cannot be reached,
+// kFenced / kConflict from commit_snapshot, kNotFound for unknown boards and users, kInvalid
+// for malformed arguments (empty ids, an unknown role, negative limits).
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -130,6 +131,26 @@ struct PreferencesRecord {
   int64_t updated_ms = 0;
 };
 
+// A sign-in in progress (the OAuth "state" of "sign in with GitHub"), shared by every API
+// instance so that the callback may reach another instance than the one that started it.
+// `state_hash` is the SHA-256 hex of the state (the state itself is never stored).
+struct LoginStateRecord {
+  std::string state_hash;
+  std::string code_verifier;  // PKCE verifier for the token exchange
+  std::string return_to;      // local path to go to afterwards
+  int64_t expires_ms = 0;     // dead from this instant on
+};
+
+// put_login_state deletes rows that expired this long before the new row expires: a login
+// state lives minutes (auth/oauth_state.h), so such rows are dead whatever the clock.
+inline constexpr int64_t kLoginStatePurgeHorizonMs = int64_t{24} * 3600 * 1000;
+// The rows put_login_state(..., expires_ms) purges are those with an expiry at or before this.
+inline constexpr int64_t login_state_purge_before(int64_t expires_ms) {
+  return expires_ms < std::numeric_limits<int64_t>::min() + kLoginStatePurgeHorizonMs
+             ? std::numeric_limits<int64_t>::min()
+             : expires_ms - kLoginStatePurgeHorizonMs;
+}
+
 // One administrative action. `id` is assigned by append_audit (1, 2, ...).
 struct AuditRecord {
   int64_t id = 0;
@@ -203,6 +224,9 @@ class Store {
                                              const std::string& json, int64_t now_ms) = 0;
   // Every board's override document, by board id.
   virtual Result<std::vector<BoardOverrideRecord>> board_overrides() = 0;
+  // The override document of one board (a primary-key lookup); nullopt when it has none,
+  // also for a board the store does not know.
+  virtual Result<std::optional<BoardOverrideRecord>> board_override(const std::string& board) = 0;
 
   // --- accounts: users ---
   // Creates the user of (provider, provider_id) with role kRoleUser and created_ms =
@@ -274,6 +298,20 @@ class Store {
   // Newest first: at most `limit` records with ids below `before_id` (0: from the newest).
   // kInvalid for a negative limit.
   virtual Result<std::vector<AuditRecord>> audit_log(int limit, int64_t before_id) = 0;
+
+  // --- accounts: sign-ins in progress (OAuth login states) ---
+  // Records a sign-in under `state_hash`. kInvalid for an empty state_hash or code_verifier;
+  // kConflict when the hash is already recorded. Also purges rows that expired
+  // kLoginStatePurgeHorizonMs or more before `expires_ms` (take_login_state purges the rest;
+  // each call purges at most a few hundred rows, oldest first, so its cost stays bounded).
+  virtual Status put_login_state(const std::string& state_hash, const std::string& code_verifier,
+                                 const std::string& return_to, int64_t expires_ms) = 0;
+  // One use: atomically deletes the row and returns it, so of two concurrent callers (in
+  // any processes) exactly one gets it. nullopt when there is none or it expired
+  // (expires_ms <= now_ms; the row is deleted all the same). Also purges rows expired at
+  // now_ms. kInvalid for an empty state_hash.
+  virtual Result<std::optional<LoginStateRecord>> take_login_state(const std::string& state_hash,
+                                                                   int64_t now_ms) = 0;
 
   // --- accounts: presence (the anonymous half of the "online now" counter) ---
   // Upserts the row of API instance `instance`: it has `readers` anonymous live readers

@@ -7,11 +7,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/clock.h"
@@ -640,6 +642,41 @@ TYPED_TEST(StoreConformanceTest, BoardOverridesOfEveryBoardAreListedById) {
   EXPECT_EQ((*all)[1].version, 1);
 }
 
+TYPED_TEST(StoreConformanceTest, BoardOverrideOfOneBoardIsLookedUpByItsId) {
+  Store& store = *this->store_;
+  auto none = store.board_override("hn.top");
+  ASSERT_TRUE(is_ok(none));
+  EXPECT_FALSE(none->has_value());
+  ASSERT_TRUE(is_ok(store.put_board_override("hn.top", 0, R"({"every_s":300})", 1000)));
+  ASSERT_TRUE(is_ok(store.put_board_override("hn.top", 1, R"({"note":"引号 \"x\""})", 2000)));
+  ASSERT_TRUE(is_ok(store.put_board_override("hn.new", 0, R"({"group":"cn"})", 3000)));
+
+  auto top = store.board_override("hn.top");
+  ASSERT_TRUE(is_ok(top));
+  ASSERT_TRUE(top->has_value());
+  EXPECT_EQ((*top)->board, "hn.top");
+  EXPECT_EQ((*top)->version, 2);
+  EXPECT_EQ((*top)->json, R"({"note":"引号 \"x\""})");
+  EXPECT_EQ((*top)->updated_ms, 2000);
+  auto fresh = store.board_override("hn.new");
+  ASSERT_TRUE(is_ok(fresh));
+  ASSERT_TRUE(fresh->has_value());
+  EXPECT_EQ((*fresh)->version, 1);
+  EXPECT_EQ((*fresh)->json, R"({"group":"cn"})");
+  for (const char* board : {"weibo.hot-search", "nope.board", ""}) {
+    auto missing = store.board_override(board);
+    ASSERT_TRUE(is_ok(missing)) << board;
+    EXPECT_FALSE(missing->has_value()) << board;
+  }
+  // A second store (another process) sees it.
+  auto opened = this->backend_.open(&this->clock_);
+  ASSERT_TRUE(is_ok(opened));
+  auto seen = (*opened)->board_override("hn.top");
+  ASSERT_TRUE(is_ok(seen));
+  ASSERT_TRUE(seen->has_value());
+  EXPECT_EQ((*seen)->version, 2);
+}
+
 TYPED_TEST(StoreConformanceTest, BoardOverrideOfARetiredBoardIsNotFound) {
   ASSERT_TRUE(is_ok(this->store_->sync_catalogue({make_site("hn")}, {make_board("hn", "top")})));
   EXPECT_EQ(this->store_->put_board_override("hn.new", 0, "{}", 1).code(), ErrorCode::kNotFound);
@@ -1092,6 +1129,134 @@ TYPED_TEST(StoreConformanceTest, AccountsAreSharedWithASecondStore) {
   auto next = this->store_->append_audit(AuditRecord{0, 2, "bob", "login", "", ""});
   ASSERT_TRUE(is_ok(next));
   EXPECT_EQ(*next, *audit + 1);
+}
+
+// --- accounts: sign-ins in progress ----------------------------------------------------------
+
+TYPED_TEST(StoreConformanceTest, LoginStateIsTakenOnce) {
+  Store& store = *this->store_;
+  ASSERT_TRUE(is_ok(store.put_login_state("h1", "verifier-1", "/boards/hn?x=1", 10'000)));
+  ASSERT_TRUE(is_ok(store.put_login_state("h2", "verifier-2", "/", 10'000)));
+  auto taken = store.take_login_state("h1", 9'999);
+  ASSERT_TRUE(is_ok(taken));
+  ASSERT_TRUE(taken->has_value());
+  EXPECT_EQ((*taken)->state_hash, "h1");
+  EXPECT_EQ((*taken)->code_verifier, "verifier-1");
+  EXPECT_EQ((*taken)->return_to, "/boards/hn?x=1");
+  EXPECT_EQ((*taken)->expires_ms, 10'000);
+  auto again = store.take_login_state("h1", 9'999);
+  ASSERT_TRUE(is_ok(again));
+  EXPECT_FALSE(again->has_value());
+  auto unknown = store.take_login_state("h3", 0);
+  ASSERT_TRUE(is_ok(unknown));
+  EXPECT_FALSE(unknown->has_value());
+  auto other = store.take_login_state("h2", 0);  // untouched by the others
+  ASSERT_TRUE(is_ok(other));
+  ASSERT_TRUE(other->has_value());
+  EXPECT_EQ((*other)->code_verifier, "verifier-2");
+}
+
+TYPED_TEST(StoreConformanceTest, ExpiredLoginStateIsAbsentAndGone) {
+  Store& store = *this->store_;
+  ASSERT_TRUE(is_ok(store.put_login_state("h1", "v", "/", 10'000)));
+  auto expired = store.take_login_state("h1", 10'000);  // dead from expires_ms on
+  ASSERT_TRUE(is_ok(expired));
+  EXPECT_FALSE(expired->has_value());
+  auto gone = store.take_login_state("h1", 0);
+  ASSERT_TRUE(is_ok(gone));
+  EXPECT_FALSE(gone->has_value());
+}
+
+TYPED_TEST(StoreConformanceTest, TakeLoginStatePurgesExpiredRows) {
+  Store& store = *this->store_;
+  ASSERT_TRUE(is_ok(store.put_login_state("old", "v", "/", 1'000)));
+  ASSERT_TRUE(is_ok(store.put_login_state("live", "v", "/", 5'000)));
+  auto none = store.take_login_state("unrelated", 2'000);
+  ASSERT_TRUE(is_ok(none));
+  EXPECT_FALSE(none->has_value());
+  auto old = store.take_login_state("old", 0);  // purged at 2000, even read as of 0
+  ASSERT_TRUE(is_ok(old));
+  EXPECT_FALSE(old->has_value());
+  auto live = store.take_login_state("live", 0);
+  ASSERT_TRUE(is_ok(live));
+  EXPECT_TRUE(live->has_value());
+}
+
+TYPED_TEST(StoreConformanceTest, PutLoginStatePurgesRowsExpiredADayBeforeIt) {
+  Store& store = *this->store_;
+  ASSERT_TRUE(is_ok(store.put_login_state("old", "v", "/", 1'000)));
+  ASSERT_TRUE(is_ok(store.put_login_state("b", "v", "/", 1'000 + kLoginStatePurgeHorizonMs - 1)));
+  auto kept = store.take_login_state("old", 0);
+  ASSERT_TRUE(is_ok(kept));
+  EXPECT_TRUE(kept->has_value()) << "expired less than a day before the new row: kept";
+  ASSERT_TRUE(is_ok(store.put_login_state("old", "v", "/", 1'000)));
+  ASSERT_TRUE(is_ok(store.put_login_state("c", "v", "/", 1'000 + kLoginStatePurgeHorizonMs)));
+  auto purged = store.take_login_state("old", 0);
+  ASSERT_TRUE(is_ok(purged));
+  EXPECT_FALSE(purged->has_value());
+  auto b = store.take_login_state("b", 0);
+  ASSERT_TRUE(is_ok(b));
+  EXPECT_TRUE(b->has_value());
+}
+
+TYPED_TEST(StoreConformanceTest, PutLoginStateChecksItsArguments) {
+  Store& store = *this->store_;
+  EXPECT_EQ(store.put_login_state("", "v", "/", 1'000).code(), ErrorCode::kInvalid);
+  EXPECT_EQ(store.put_login_state("h", "", "/", 1'000).code(), ErrorCode::kInvalid);
+  EXPECT_EQ(store.take_login_state("", 0).code(), ErrorCode::kInvalid);
+  ASSERT_TRUE(is_ok(store.put_login_state("h", "v", "/", 1'000)));
+  EXPECT_EQ(store.put_login_state("h", "w", "/x", 2'000).code(), ErrorCode::kConflict);
+  auto kept = store.take_login_state("h", 0);
+  ASSERT_TRUE(is_ok(kept));
+  ASSERT_TRUE(kept->has_value());
+  EXPECT_EQ((*kept)->code_verifier, "v") << "the conflicting put changed nothing";
+}
+
+TYPED_TEST(StoreConformanceTest, LoginStateIsSharedWithASecondStore) {
+  ASSERT_TRUE(is_ok(this->store_->put_login_state("h", "v", "/x", 10'000)));
+  auto opened = this->backend_.open(&this->clock_);
+  ASSERT_TRUE(is_ok(opened));
+  std::unique_ptr<Store> other = std::move(opened).value();
+  ASSERT_TRUE(is_ok(other->migrate()));
+  auto taken = other->take_login_state("h", 1'000);
+  ASSERT_TRUE(is_ok(taken));
+  ASSERT_TRUE(taken->has_value());
+  EXPECT_EQ((*taken)->return_to, "/x");
+  auto again = this->store_->take_login_state("h", 1'000);
+  ASSERT_TRUE(is_ok(again));
+  EXPECT_FALSE(again->has_value());
+}
+
+// Two API instances get the same callback at once: exactly one of them may use the state.
+TYPED_TEST(StoreConformanceTest, ConcurrentTakesOfALoginStateHaveOneWinner) {
+  auto opened = this->backend_.open(&this->clock_);
+  ASSERT_TRUE(is_ok(opened));
+  std::unique_ptr<Store> other = std::move(opened).value();
+  Store* stores[] = {this->store_.get(), other.get()};
+  for (int round = 0; round < 20; ++round) {
+    const std::string hash = "h" + std::to_string(round);
+    ASSERT_TRUE(is_ok(this->store_->put_login_state(hash, "v", "/", 10'000)));
+    std::atomic<int> winners{0};
+    std::atomic<int> losers{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i) {
+      threads.emplace_back([&, i] {
+        auto taken = stores[i % 2]->take_login_state(hash, 1'000);
+        if (!taken.ok()) {
+          ADD_FAILURE() << taken.status().to_string();
+        } else if (taken->has_value()) {
+          ++winners;
+        } else {
+          ++losers;
+        }
+      });
+    }
+    for (std::thread& thread : threads) {
+      thread.join();
+    }
+    EXPECT_EQ(winners.load(), 1) << hash;
+    EXPECT_EQ(losers.load(), 3) << hash;
+  }
 }
 
 // --- a second Store on the same database ---------------------------------------------------

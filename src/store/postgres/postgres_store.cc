@@ -187,6 +187,8 @@ constexpr char kUpsertOverride[] =
     "updated_ms = excluded.updated_ms";
 constexpr char kSelectOverrides[] =
     "SELECT board, version, body, updated_ms FROM board_overrides ORDER BY board";
+constexpr char kSelectOverride[] =
+    "SELECT board, version, body, updated_ms FROM board_overrides WHERE board = $1";
 
 // --- accounts ---
 
@@ -260,6 +262,22 @@ RETURNING id)sql";
 constexpr char kSelectAudit[] =
     "SELECT id, at_ms, actor, action, target, detail FROM audit_log "
     "WHERE ($2::bigint <= 0 OR id < $2::bigint) ORDER BY id DESC LIMIT $1::bigint";
+
+constexpr char kInsertLoginState[] =
+    "INSERT INTO login_states (state_hash, code_verifier, return_to, expires_ms) "
+    "VALUES ($1, $2, $3, $4)";
+// At most 500 expired rows per call, so one call's work stays bounded even after a flood of
+// sign-ins nobody finished (each put adds one row and purges up to 500). SKIP LOCKED: rows
+// another transaction is deleting are left to it, so purges never wait on each other (nor
+// deadlock with a concurrent take).
+constexpr char kPurgeLoginStates[] =
+    "DELETE FROM login_states WHERE state_hash IN (SELECT state_hash FROM login_states "
+    "WHERE expires_ms <= $1 ORDER BY expires_ms LIMIT 500 FOR UPDATE SKIP LOCKED)";
+// Of two concurrent deletes of one row, the second waits for the first and then finds it
+// gone (READ COMMITTED re-checks the row): exactly one gets it back.
+constexpr char kTakeLoginState[] =
+    "DELETE FROM login_states WHERE state_hash = $1 "
+    "RETURNING state_hash, code_verifier, return_to, expires_ms";
 
 constexpr char kUpsertPresence[] =
     "INSERT INTO presence (instance, readers, updated_ms) VALUES ($1, $2, $3) "
@@ -527,6 +545,7 @@ class PostgresStore final : public Store {
   Result<int64_t> put_board_override(const std::string& board, int64_t expected_version,
                                      const std::string& json, int64_t now_ms) override;
   Result<std::vector<BoardOverrideRecord>> board_overrides() override;
+  Result<std::optional<BoardOverrideRecord>> board_override(const std::string& board) override;
 
   Result<User> upsert_user(const std::string& provider, const std::string& provider_id,
                            const std::string& login, const std::string& name,
@@ -554,6 +573,10 @@ class PostgresStore final : public Store {
   Result<std::optional<PreferencesRecord>> preferences(int64_t user_id) override;
   Result<int64_t> append_audit(const AuditRecord& record) override;
   Result<std::vector<AuditRecord>> audit_log(int limit, int64_t before_id) override;
+  Status put_login_state(const std::string& state_hash, const std::string& code_verifier,
+                         const std::string& return_to, int64_t expires_ms) override;
+  Result<std::optional<LoginStateRecord>> take_login_state(const std::string& state_hash,
+                                                           int64_t now_ms) override;
   Status put_presence(const std::string& instance, int64_t readers, int64_t now_ms) override;
   Result<int64_t> count_presence(int64_t since_ms) override;
 
@@ -1116,6 +1139,23 @@ Result<std::vector<BoardOverrideRecord>> PostgresStore::board_overrides() {
   });
 }
 
+Result<std::optional<BoardOverrideRecord>> PostgresStore::board_override(const std::string& board) {
+  if (!pg::is_storable_text(board)) {
+    return std::optional<BoardOverrideRecord>();  // no board has such an id
+  }
+  return run("board_override " + board,
+             [&](PgConnection& db) -> Result<std::optional<BoardOverrideRecord>> {
+               MU_ASSIGN_OR_RETURN(PgResult result,
+                                   db.query(kSelectOverride, Params().add_text(board)));
+               if (result.rows() == 0) {
+                 return std::optional<BoardOverrideRecord>();
+               }
+               return std::optional<BoardOverrideRecord>(
+                   BoardOverrideRecord{std::string(result.text(0, 0)), result.int64(0, 1),
+                                       std::string(result.text(0, 2)), result.int64(0, 3)});
+             });
+}
+
 // ---------------------------------------------------------------------------------------
 // Accounts
 
@@ -1488,6 +1528,52 @@ Result<std::vector<AuditRecord>> PostgresStore::audit_log(int limit, int64_t bef
                                 std::string(result.text(row, 5))});
     }
     return out;
+  });
+}
+
+Status PostgresStore::put_login_state(const std::string& state_hash,
+                                      const std::string& code_verifier,
+                                      const std::string& return_to, int64_t expires_ms) {
+  if (state_hash.empty() || code_verifier.empty()) {
+    return invalid("put_login_state: empty state hash or code verifier");
+  }
+  MU_RETURN_IF_ERROR(check_text(state_hash, "put_login_state: state hash"));
+  MU_RETURN_IF_ERROR(check_text(code_verifier, "put_login_state: code verifier"));
+  MU_RETURN_IF_ERROR(check_text(return_to, "put_login_state: return_to"));
+  return run("put_login_state", [&](PgConnection& db) -> Status {
+    // Two statements, each atomic on its own: a purge lost with the connection is harmless.
+    MU_RETURN_IF_ERROR(
+        db.query(kPurgeLoginStates, Params().add_int(login_state_purge_before(expires_ms)))
+            .status());
+    Params params;
+    params.add_text(state_hash).add_text(code_verifier).add_text(return_to).add_int(expires_ms);
+    return db.query(kInsertLoginState, params).status();
+  });
+}
+
+Result<std::optional<LoginStateRecord>> PostgresStore::take_login_state(
+    const std::string& state_hash, int64_t now_ms) {
+  if (state_hash.empty()) {
+    return invalid("take_login_state: empty state hash");
+  }
+  if (!pg::is_storable_text(state_hash)) {
+    return std::optional<LoginStateRecord>();  // never stored
+  }
+  // The purge first: when it fails nothing was taken. The take is one statement; when the
+  // connection breaks while it runs, run() tries again, which finds nothing if the first
+  // attempt did delete the row (the sign-in fails, it is never used twice).
+  return run("take_login_state", [&](PgConnection& db) -> Result<std::optional<LoginStateRecord>> {
+    MU_RETURN_IF_ERROR(db.query(kPurgeLoginStates, Params().add_int(now_ms)).status());
+    MU_ASSIGN_OR_RETURN(PgResult result, db.query(kTakeLoginState, Params().add_text(state_hash)));
+    if (result.rows() == 0) {
+      return std::optional<LoginStateRecord>();
+    }
+    LoginStateRecord record{std::string(result.text(0, 0)), std::string(result.text(0, 1)),
+                            std::string(result.text(0, 2)), result.int64(0, 3)};
+    if (record.expires_ms <= now_ms) {
+      return std::optional<LoginStateRecord>();  // expired: deleted, reported as absent
+    }
+    return std::optional<LoginStateRecord>(std::move(record));
   });
 }
 

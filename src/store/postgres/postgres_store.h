@@ -13,8 +13,10 @@
 // `pool_size`; callers wait when all are busy). Writers are serialized by the row lock on
 // the `fence` row (commit_snapshot, record_failure), by an advisory lock (migrate,
 // sync_catalogue, and upsert_user / append_audit, whose ids are MAX(id) + 1), by the
-// board's row lock (put_board_override) or the user's (put_preferences); reads that need a
-// consistent view (board_view, runs) run in a REPEATABLE READ READ ONLY transaction.
+// board's row lock (put_board_override) or the user's (put_preferences); take_login_state is
+// one DELETE ... RETURNING, so of concurrent takes of one state exactly one gets the row.
+// Reads that need a consistent view (board_view, runs) run in a REPEATABLE READ READ ONLY
+// transaction.
 //
 // Connections: a connection that broke (server restarted, socket reset) is discarded, the
 // idle ones opened before it are replaced, and the call is run once more on a fresh

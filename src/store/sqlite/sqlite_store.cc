@@ -72,6 +72,8 @@ constexpr char kUpsertOverride[] =
     "updated_ms = excluded.updated_ms";
 constexpr char kSelectOverrides[] =
     "SELECT board, version, body, updated_ms FROM board_overrides ORDER BY board";
+constexpr char kSelectOverride[] =
+    "SELECT board, version, body, updated_ms FROM board_overrides WHERE board = ?1";
 constexpr char kRaiseFence[] = "UPDATE fence SET epoch = ?1 WHERE id = 1 AND epoch < ?1";
 constexpr char kSelectSnapshotByDispatch[] = "SELECT id FROM snapshots WHERE dispatch_id = ?1";
 constexpr char kSelectBoardRetired[] = "SELECT retired FROM boards WHERE id = ?1";
@@ -919,6 +921,25 @@ Result<std::vector<BoardOverrideRecord>> SqliteStore::board_overrides() {
   return result;
 }
 
+Result<std::optional<BoardOverrideRecord>> SqliteStore::board_override(const std::string& board) {
+  auto read = [&](SqliteConnection& db) -> Result<std::optional<BoardOverrideRecord>> {
+    MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kSelectOverride));
+    stmt.bind_text(1, board);
+    MU_ASSIGN_OR_RETURN(bool row, stmt.step());
+    if (!row) {
+      return std::optional<BoardOverrideRecord>();
+    }
+    return std::optional<BoardOverrideRecord>(BoardOverrideRecord{
+        stmt.column_text(0), stmt.column_int(1), stmt.column_text(2), stmt.column_int(3)});
+  };
+  MU_ASSIGN_OR_RETURN(ReadLease lease, acquire_reader());
+  auto result = read(lease.conn());
+  if (!result.ok()) {
+    return result.status().with_context("board_override " + board);
+  }
+  return result;
+}
+
 // ---------------------------------------------------------------------------------------
 // Accounts
 
@@ -990,6 +1011,19 @@ constexpr char kInsertAudit[] =
 constexpr char kSelectAudit[] =
     "SELECT id, at_ms, actor, action, target, detail FROM audit_log "
     "WHERE (?2 <= 0 OR id < ?2) ORDER BY id DESC LIMIT ?1";
+
+constexpr char kInsertLoginState[] =
+    "INSERT INTO login_states (state_hash, code_verifier, return_to, expires_ms) "
+    "VALUES (?1, ?2, ?3, ?4)";
+// At most this many expired rows go per call, so one call's work stays bounded even after a
+// flood of sign-ins nobody finished (each put adds one row and purges up to this many).
+#define MU_LOGIN_STATE_PURGE_BATCH "500"
+constexpr char kPurgeLoginStates[] =
+    "DELETE FROM login_states WHERE state_hash IN (SELECT state_hash FROM login_states "
+    "WHERE expires_ms <= ?1 ORDER BY expires_ms LIMIT " MU_LOGIN_STATE_PURGE_BATCH ")";
+constexpr char kTakeLoginState[] =
+    "DELETE FROM login_states WHERE state_hash = ?1 "
+    "RETURNING state_hash, code_verifier, return_to, expires_ms";
 
 constexpr char kUpsertPresence[] =
     "INSERT INTO presence (instance, readers, updated_ms) VALUES (?1, ?2, ?3) "
@@ -1425,6 +1459,64 @@ Result<std::vector<AuditRecord>> SqliteStore::audit_log(int limit, int64_t befor
     }
     return out;
   });
+}
+
+Status SqliteStore::put_login_state(const std::string& state_hash, const std::string& code_verifier,
+                                    const std::string& return_to, int64_t expires_ms) {
+  if (state_hash.empty() || code_verifier.empty()) {
+    return invalid("put_login_state: empty state hash or code verifier");
+  }
+  return write("put_login_state", [&](SqliteConnection& db) -> Status {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin(/*immediate=*/true));
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kPurgeLoginStates));
+      MU_RETURN_IF_ERROR(stmt.bind_int(1, login_state_purge_before(expires_ms)).run());
+    }
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kInsertLoginState));
+      stmt.bind_text(1, state_hash)
+          .bind_text(2, code_verifier)
+          .bind_text(3, return_to)
+          .bind_int(4, expires_ms);
+      MU_RETURN_IF_ERROR(stmt.run());
+    }
+    return txn.commit();
+  });
+}
+
+Result<std::optional<LoginStateRecord>> SqliteStore::take_login_state(const std::string& state_hash,
+                                                                      int64_t now_ms) {
+  if (state_hash.empty()) {
+    return invalid("take_login_state: empty state hash");
+  }
+  // The DELETE takes the row under the write lock, so a concurrent take (another thread or
+  // process) finds it gone.
+  auto take = [&](SqliteConnection& db) -> Result<std::optional<LoginStateRecord>> {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin(/*immediate=*/true));
+    std::optional<LoginStateRecord> taken;
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kTakeLoginState));
+      stmt.bind_text(1, state_hash);
+      MU_ASSIGN_OR_RETURN(bool row, stmt.step());
+      if (row) {
+        taken = LoginStateRecord{stmt.column_text(0), stmt.column_text(1), stmt.column_text(2),
+                                 stmt.column_int(3)};
+        MU_RETURN_IF_ERROR(stmt.run());  // to the end: at most one row
+      }
+    }
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kPurgeLoginStates));
+      MU_RETURN_IF_ERROR(stmt.bind_int(1, now_ms).run());
+    }
+    MU_RETURN_IF_ERROR(txn.commit());
+    if (taken && taken->expires_ms <= now_ms) {
+      taken.reset();  // expired: deleted, reported as absent
+    }
+    return taken;
+  };
+  return write("take_login_state", take);
 }
 
 Status SqliteStore::put_presence(const std::string& instance, int64_t readers, int64_t now_ms) {

@@ -103,6 +103,7 @@ class SqliteStore final : public Store {
   Result<int64_t> put_board_override(const std::string& board, int64_t expected_version,
                                      const std::string& json, int64_t now_ms) override;
   Result<std::vector<BoardOverrideRecord>> board_overrides() override;
+  Result<std::optional<BoardOverrideRecord>> board_override(const std::string& board) override;
 
   // Accounts (store/store.h). Writes go through the writer like the rest; session()
   // reads on a reader and deletes an expired row through the writer.
@@ -132,6 +133,13 @@ class SqliteStore final : public Store {
   Result<std::optional<PreferencesRecord>> preferences(int64_t user_id) override;
   Result<int64_t> append_audit(const AuditRecord& record) override;
   Result<std::vector<AuditRecord>> audit_log(int limit, int64_t before_id) override;
+  // Login states: both calls write (BEGIN IMMEDIATE on the writer); take_login_state is a
+  // DELETE ... RETURNING (SQLite 3.35 or newer), which the write lock makes one-use across
+  // threads and processes alike.
+  Status put_login_state(const std::string& state_hash, const std::string& code_verifier,
+                         const std::string& return_to, int64_t expires_ms) override;
+  Result<std::optional<LoginStateRecord>> take_login_state(const std::string& state_hash,
+                                                           int64_t now_ms) override;
   Status put_presence(const std::string& instance, int64_t readers, int64_t now_ms) override;
   Result<int64_t> count_presence(int64_t since_ms) override;
 
