@@ -653,7 +653,7 @@ TEST_F(AccountsTest, FavoritesAddListSearchDelete) {
             201);
   clock_.advance(1s);
   EXPECT_EQ(add(R"({"board":"zhihu.hot","item_key":"c","title":"Why RUST?",)"
-                R"("url":"https://zhihu.com/c"})")
+                R"("url":"https://zhihu.test/c"})")
                 .status,
             201);
   EXPECT_EQ(add(R"j({"board":"x","item_key":"d","title":"t","url":"javascript:alert(1)"})j").status,

@@ -87,8 +87,8 @@ class AdminTest : public ::testing::Test {
     store_ = std::move(s).value();
     ASSERT_TRUE(store_->migrate().ok());
     boards_ = {board("weibo.hot", 600s), board("zhihu.hot", 300s)};
-    Site weibo{"weibo", "微博", "Weibo", "https://weibo.com"};
-    Site zhihu{"zhihu", "知乎", "Zhihu", "https://www.zhihu.com"};
+    Site weibo{"weibo", "微博", "Weibo", "https://weibo.test"};
+    Site zhihu{"zhihu", "知乎", "Zhihu", "https://zhihu.test"};
     ASSERT_TRUE(store_->sync_catalogue({weibo, zhihu}, boards_).ok());
 
     collector_ = std::make_unique<ScriptedCollector>(clock_);

@@ -698,7 +698,7 @@ TEST_F(ApiTest, PeriodicResyncTellsClientsOnlyAboutChangedBoards) {
   commit.dispatch_id = "weibo.hot-search@9";
   Item item;
   item.key = item.title = "戊";
-  item.url = "https://s.weibo.com/weibo?q=e";
+  item.url = "https://s.weibo.test/weibo?q=e";
   commit.items.push_back(item);
   ASSERT_TRUE(store_->commit_snapshot(commit).ok());
   ASSERT_TRUE(api.resync().ok());

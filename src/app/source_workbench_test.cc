@@ -108,10 +108,10 @@ group = "cn"
 name_zh = "测试"
 name_en = "Test"
 kind = "rank"
-homepage = "https://weibo.com/"
+homepage = "https://weibo.test/"
 
 [boards.request]
-url = "https://weibo.com/feed.xml"
+url = "https://weibo.test/feed.xml"
 
 [boards.parse]
 type = "feed"
@@ -286,7 +286,7 @@ TEST_F(SourceWorkbenchTest, SaveThenListRoundTrips) {
   // What list() reports as loading is what the real loader loads.
   SourceRegistry registry;
   ASSERT_TRUE(
-      registry.add_site(Site{"weibo", "微博", "Weibo", "https://weibo.com", "", "", "cn"}).ok());
+      registry.add_site(Site{"weibo", "微博", "Weibo", "https://weibo.test", "", "", "cn"}).ok());
   std::vector<Status> errors;
   ASSERT_TRUE(load_spec_dir(dir, registry, errors).ok());
   ASSERT_EQ(errors.size(), 1u);

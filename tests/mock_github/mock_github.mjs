@@ -151,7 +151,7 @@ export async function startMockGithub({
     };
     const fail = (error, description) => {
       counts.token_errors++;
-      return answer({ error, error_description: description, error_uri: 'https://docs.github.com/apps/oauth' });
+      return answer({ error, error_description: description, error_uri: 'https://docs.github.test/apps/oauth' });
     };
     if (url.searchParams.has('client_secret')) return fail('incorrect_client_credentials', 'The client secret must not be sent in the URL.');
     let raw;
@@ -198,10 +198,10 @@ export async function startMockGithub({
     const login = m ? tokens.get(m[1]) : undefined;
     if (!login) {
       counts.user_unauthorized++;
-      return send(res, 401, { message: 'Requires authentication', documentation_url: 'https://docs.github.com/rest' });
+      return send(res, 401, { message: 'Requires authentication', documentation_url: 'https://docs.github.test/rest' });
     }
     const u = userFor(login);
-    return send(res, 200, { ...u, type: 'User', site_admin: false, html_url: `https://github.com/${u.login}` });
+    return send(res, 200, { ...u, type: 'User', site_admin: false, html_url: `https://github.test/${u.login}` });
   }
 
   const server = createServer((req, res) => {
