@@ -25,19 +25,11 @@ Response internal(std::string_view what, const Status& s) {
   return handler::internal("admin", what, s);
 }
 
-// The 4xx answer for a Status from the scheduler or store, or a logged 5xx.
+// The answer for a Status from the scheduler or store (http_status_for decides); only
+// server-side failures (5xx) are logged.
 Response failed(std::string_view what, const Status& s) {
-  switch (s.code()) {
-    case ErrorCode::kInvalid:
-    case ErrorCode::kConfig:
-      return err(400, "invalid", s.message());
-    case ErrorCode::kNotFound:
-      return err(404, "not-found", s.message());
-    case ErrorCode::kConflict:
-      return err(409, "conflict", s.message());
-    default:
-      return internal(what, s);
-  }
+  if (http_status_for(s.code()) >= 500) return internal(what, s);
+  return handler::no_store(error_response(s));
 }
 
 json::object schedule_json(const Schedule& s) {

@@ -185,6 +185,19 @@ class ApiTest : public ::testing::Test {
     ASSERT_TRUE(coord_.publish({meta_.id, *v}).ok());
   }
 
+  // A one-item snapshot written to the store with no board-updated event (a lost message).
+  void commit_without_event(const std::string& dispatch, const std::string& title) {
+    CommitRequest c;
+    c.board = meta_.id;
+    c.epoch = 1;
+    c.dispatch_id = dispatch;
+    Item it;
+    it.key = it.title = title;
+    it.url = "https://s.weibo.test/weibo?q=" + title;
+    c.items.push_back(it);
+    ASSERT_TRUE(store_->commit_snapshot(c).ok());
+  }
+
   void fail(const std::string& dispatch, Status status, int attempt = 1) {
     FailureRecord f;
     f.board = meta_.id;
@@ -660,15 +673,7 @@ TEST_F(ApiTest, ResyncOfTheSubscriptionIsPassedOnToClients) {
   ASSERT_TRUE(c.request("/api/v1/events"));
   ASSERT_EQ(c.next_event()->event, "hello");
   // A snapshot committed while the bus was down: its event never came.
-  CommitRequest commit;
-  commit.board = meta_.id;
-  commit.epoch = 1;
-  commit.dispatch_id = "weibo.hot-search@7";
-  Item item;
-  item.key = item.title = "丁";
-  item.url = "https://s.weibo.com/weibo?q=d";
-  commit.items.push_back(item);
-  ASSERT_TRUE(store_->commit_snapshot(commit).ok());
+  commit_without_event("weibo.hot-search@7", "丁");
   coordinator.lose_events();
   std::optional<SseBlock> e = c.next_event();
   ASSERT_TRUE(e);
@@ -692,15 +697,7 @@ TEST_F(ApiTest, PeriodicResyncTellsClientsOnlyAboutChangedBoards) {
   ASSERT_TRUE(c.request("/api/v1/events"));
   ASSERT_EQ(c.next_event()->event, "hello");
 
-  CommitRequest commit;
-  commit.board = meta_.id;
-  commit.epoch = 1;
-  commit.dispatch_id = "weibo.hot-search@9";
-  Item item;
-  item.key = item.title = "戊";
-  item.url = "https://s.weibo.test/weibo?q=e";
-  commit.items.push_back(item);
-  ASSERT_TRUE(store_->commit_snapshot(commit).ok());
+  commit_without_event("weibo.hot-search@9", "戊");
   ASSERT_TRUE(api.resync().ok());
   std::optional<SseBlock> e = c.next_event();
   ASSERT_TRUE(e);

@@ -53,7 +53,6 @@ Result<std::string> StatsService::stats_json() {
     std::lock_guard lock(mu_);
     if (!cached_.empty() && now - cached_at_ms_ < cache_ms && now >= cached_at_ms_) return cached_;
   }
-  MU_RETURN_IF_ERROR(report());
   const int64_t since =
       now - std::chrono::duration_cast<std::chrono::milliseconds>(options_.window).count();
   MU_ASSIGN_OR_RETURN(int64_t sessions, store_.count_active_sessions(since));

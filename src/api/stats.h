@@ -37,10 +37,10 @@ class StatsService {
   void register_routes(Router& router);
 
   // Samples this instance's anonymous readers and writes the peak over the window to the
-  // store. Call periodically (e.g. every 30 s); stats() also calls it when its cache is old.
+  // store. The process calls it every 30 s (app/); answering GET /api/v1/stats only reads.
   Status report();
 
-  // The JSON body of GET /api/v1/stats.
+  // The JSON body of GET /api/v1/stats (from the store's last reports).
   Result<std::string> stats_json();
 
  private:

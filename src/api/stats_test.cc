@@ -66,6 +66,7 @@ TEST_F(StatsTest, OnlineCountsRecentSessionsAndAnonymousReadersOfEveryInstance) 
   ASSERT_TRUE(s1.ok() && s2.ok() && s3.ok());
   add_session("h1", clock_.now_ms());
   add_session("h2", clock_.now_ms() - 10 * 60 * 1000);  // seen 10 min ago: not online
+  ASSERT_TRUE(a.report().ok());
   ASSERT_TRUE(b.report().ok());
 
   json::value o = online(a);
@@ -77,10 +78,12 @@ TEST_F(StatsTest, OnlineCountsRecentSessionsAndAnonymousReadersOfEveryInstance) 
   // A reader who left a minute ago still counts (peak over the window)...
   (*s1)->close();
   clock_.advance(60s);
+  ASSERT_TRUE(a.report().ok());
   ASSERT_TRUE(b.report().ok());
   EXPECT_EQ(online(a).at("readers").as_int64(), 2);
   // ...but not after the window; and an instance that stopped reporting drops out too.
   clock_.advance(301s);
+  ASSERT_TRUE(a.report().ok());
   EXPECT_EQ(online(a).at("readers").as_int64(), 0) << "a: no reader left; b: report too old";
   EXPECT_EQ(online(a).at("sessions").as_int64(), 0);
 }
@@ -93,6 +96,7 @@ TEST_F(StatsTest, AnswersAreCachedBriefly) {
   EXPECT_EQ(json::parse(*first).at("boards").as_int64(), 2);
   auto reader = hub.subscribe(false);
   ASSERT_TRUE(reader.ok());
+  ASSERT_TRUE(stats.report().ok());
   EXPECT_EQ(*stats.stats_json(), *first) << "within cache_for";
   clock_.advance(6s);
   EXPECT_EQ(json::parse(*stats.stats_json()).at("online").at("readers").as_int64(), 1);

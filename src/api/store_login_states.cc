@@ -23,12 +23,7 @@ StoreLoginStates::StoreLoginStates(Store& store, const Clock& clock, Options opt
       ttl_ms_(std::min<int64_t>(options.ttl.count(), kLoginStatePurgeHorizonMs)) {}
 
 Result<std::string> StoreLoginStates::put(std::string code_verifier, std::string return_to) {
-  if (!is_safe_return_to(return_to)) {
-    return error(ErrorCode::kInvalid, std::string(kUnsafeReturnToMessage));
-  }
-  if (!is_valid_pkce_verifier(code_verifier)) {
-    return error(ErrorCode::kInvalid, std::string(kInvalidVerifierMessage));
-  }
+  MU_RETURN_IF_ERROR(check_login_request(code_verifier, return_to));
   std::string state = random_token(32);
   MU_RETURN_IF_ERROR(store_.put_login_state(sha256_hex(state), code_verifier, return_to,
                                             clock_.now_ms() + ttl_ms_));

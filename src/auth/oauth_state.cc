@@ -18,16 +18,21 @@ bool is_safe_return_to(std::string_view path) {
 
 OAuthStateStore::OAuthStateStore(const Clock& clock) : OAuthStateStore(clock, Options{}) {}
 
-OAuthStateStore::OAuthStateStore(const Clock& clock, Options options)
-    : clock_(clock), options_(options) {}
-
-Result<std::string> OAuthStateStore::put(std::string code_verifier, std::string return_to) {
+Status check_login_request(std::string_view code_verifier, std::string_view return_to) {
   if (!is_safe_return_to(return_to)) {
     return error(ErrorCode::kInvalid, std::string(kUnsafeReturnToMessage));
   }
   if (!is_valid_pkce_verifier(code_verifier)) {
     return error(ErrorCode::kInvalid, std::string(kInvalidVerifierMessage));
   }
+  return ok_status();
+}
+
+OAuthStateStore::OAuthStateStore(const Clock& clock, Options options)
+    : clock_(clock), options_(options) {}
+
+Result<std::string> OAuthStateStore::put(std::string code_verifier, std::string return_to) {
+  MU_RETURN_IF_ERROR(check_login_request(code_verifier, return_to));
   std::string state = random_token(32);
   std::string key = sha256_hex(state);
   const MonoTime now = clock_.mono();

@@ -67,6 +67,10 @@ class LoginStates {
 inline constexpr std::string_view kUnsafeReturnToMessage =
     "oauth state: return_to must be a local path";
 inline constexpr std::string_view kInvalidVerifierMessage = "oauth state: invalid PKCE verifier";
+
+// The checks every LoginStates::put() makes: kInvalid with kUnsafeReturnToMessage or
+// kInvalidVerifierMessage.
+Status check_login_request(std::string_view code_verifier, std::string_view return_to);
 inline constexpr std::string_view kUnknownStateMessage = "oauth state: unknown or expired state";
 
 // Longest state take() looks up; longer ones are unknown without a lookup.

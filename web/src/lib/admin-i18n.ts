@@ -1,6 +1,6 @@
 // The admin console's strings (zh-CN, en). They follow the app's language (i18n.ts `locale`)
 // and use the same {param} syntax, but live in the admin chunk so readers never download them.
-import { locale, type Locale } from './i18n';
+import { fill, locale, type Locale } from './i18n';
 
 const zh = {
   sections_label: '管理分区',
@@ -228,11 +228,7 @@ export type AdminKey = keyof typeof zh;
 export const adminTables: Readonly<Record<Locale, Messages>> = { 'zh-CN': zh, en };
 
 export function ta(key: AdminKey, params?: Record<string, string | number>): string {
-  let text = adminTables[locale.value][key] ?? key;
-  if (params) {
-    for (const [name, value] of Object.entries(params)) text = text.split(`{${name}}`).join(String(value));
-  }
-  return text;
+  return fill(adminTables[locale.value][key] ?? key, params);
 }
 
 /** A moment as local date and time with seconds ("2026/11/26 08:30:05"). */

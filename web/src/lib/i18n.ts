@@ -226,12 +226,16 @@ export function detectLocale(languages: readonly string[] = navigator.languages 
   return first.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en';
 }
 
-export function t(key: MessageKey, params?: Record<string, string | number>): string {
-  let text = tables[locale.value][key] ?? key;
+/** `text` with each `{name}` replaced by params[name] (shared by every string table). */
+export function fill(text: string, params?: Record<string, string | number>): string {
   if (params) {
     for (const [name, value] of Object.entries(params)) text = text.split(`{${name}}`).join(String(value));
   }
   return text;
+}
+
+export function t(key: MessageKey, params?: Record<string, string | number>): string {
+  return fill(tables[locale.value][key] ?? key, params);
 }
 
 export const isZh = computed(() => locale.value === 'zh-CN');
