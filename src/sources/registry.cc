@@ -32,6 +32,7 @@ Status SourceRegistry::add_site(Site site) {
     return error(ErrorCode::kInvalid, "site \"" + site.id + "\": region must be \"cn\" or " +
                                           "\"global\", got \"" + site.region + "\"");
   }
+  site_index_.emplace(site.id, sites_.size());
   sites_.push_back(std::move(site));
   return ok_status();
 }
@@ -61,22 +62,19 @@ Status SourceRegistry::add(std::unique_ptr<Source> source) {
   if (find(meta.id) != nullptr) {
     return error(ErrorCode::kConflict, "board \"" + meta.id + "\" is already registered");
   }
+  board_index_.emplace(meta.id, sources_.size());
   sources_.push_back(std::move(source));
   return ok_status();
 }
 
 const Source* SourceRegistry::find(std::string_view board_id) const {
-  for (const auto& s : sources_) {
-    if (s->meta().id == board_id) return s.get();
-  }
-  return nullptr;
+  auto it = board_index_.find(std::string(board_id));
+  return it == board_index_.end() ? nullptr : sources_[it->second].get();
 }
 
 const Site* SourceRegistry::find_site(std::string_view site_id) const {
-  for (const auto& s : sites_) {
-    if (s.id == site_id) return &s;
-  }
-  return nullptr;
+  auto it = site_index_.find(std::string(site_id));
+  return it == site_index_.end() ? nullptr : &sites_[it->second];
 }
 
 std::vector<const Source*> SourceRegistry::boards() const {
