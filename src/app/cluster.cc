@@ -29,6 +29,7 @@
 #include "fetch/polite_transport.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "rpc/cluster_scheduler_control.h"
 #include "rpc/collector_client.h"
 #include "rpc/collector_server.h"
 #include "rpc/scheduler_server.h"
@@ -267,65 +268,6 @@ int run_scheduler(const Config& config, const std::string& id) {
   spdlog::info("stopped cleanly");
   return 0;
 }
-
-// The admin console of `mu api` talks to the scheduler instances (api.schedulers) over
-// gRPC: status from the leader (it alone knows next run times), writes through any
-// reachable instance (each stores the change and enqueues it for the leader).
-class ClusterSchedulerControl final : public SchedulerControl {
- public:
-  explicit ClusterSchedulerControl(const std::vector<std::string>& addresses) {
-    for (const auto& a : addresses) {
-      clients_.push_back(std::make_unique<SchedulerClient>(a, std::chrono::seconds(5)));
-    }
-  }
-
-  Result<SchedulerStatusInfo> status() override {
-    std::optional<SchedulerStatusInfo> follower;
-    Status last = none();
-    for (auto& c : clients_) {
-      auto s = c->status();
-      if (!s.ok()) {
-        last = s.status();
-        continue;
-      }
-      if (s->leader) return s;
-      if (!follower) follower = std::move(*s);
-    }
-    if (follower) return *follower;
-    return last;
-  }
-  Result<std::string> trigger_now(const std::string& board) override {
-    return any([&](SchedulerControl& c) { return c.trigger_now(board); });
-  }
-  Result<int64_t> update_schedule(const BoardChange& change) override {
-    return any([&](SchedulerControl& c) { return c.update_schedule(change); });
-  }
-  Result<std::vector<RunRecord>> list_runs(const std::string& board, int limit) override {
-    return any([&](SchedulerControl& c) { return c.list_runs(board, limit); });
-  }
-
- private:
-  Status none() const {
-    return error(ErrorCode::kUnavailable, clients_.empty()
-                                              ? "no scheduler configured (api.schedulers)"
-                                              : "no scheduler instance answered");
-  }
-  // The first answer that is not "unreachable" (a real error such as kInvalid is final).
-  template <typename F>
-  auto any(F call) -> decltype(call(std::declval<SchedulerControl&>())) {
-    Status last = none();
-    for (auto& c : clients_) {
-      auto r = call(*c);
-      if (r.ok() || (r.code() != ErrorCode::kUnavailable && r.code() != ErrorCode::kTimeout)) {
-        return r;
-      }
-      last = r.status();
-    }
-    return last;
-  }
-
-  std::vector<std::unique_ptr<SchedulerClient>> clients_;
-};
 
 int run_api(const Config& config) {
   sigset_t signals = block_shutdown_signals();
