@@ -10,7 +10,6 @@
 #include <condition_variable>
 #include <cstdio>
 #include <iostream>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -34,8 +33,6 @@
 #include "rpc/collector_server.h"
 #include "rpc/scheduler_server.h"
 #include "scheduler/board_change_json.h"
-#include "scheduler/board_override.h"
-#include "scheduler/cron.h"
 #include "scheduler/leader_role.h"
 #include "scheduler/scheduler.h"
 
@@ -372,63 +369,14 @@ json::value run_json(const RunRecord& r) {
   return o;
 }
 
-Result<BoardChange> parse_update(const std::string& board, const std::vector<std::string>& kv) {
-  BoardChange c;
-  c.board = board;
-  for (const auto& a : kv) {
-    const auto eq = a.find('=');
-    if (eq == std::string::npos) return error(ErrorCode::kInvalid, "expected key=value: " + a);
-    const std::string key = a.substr(0, eq);
-    const std::string value = a.substr(eq + 1);
-    auto secs = [&]() -> Result<std::chrono::seconds> {
-      MU_ASSIGN_OR_RETURN(auto d, parse_duration(value));
-      return std::chrono::duration_cast<std::chrono::seconds>(d);
-    };
-    if (key == "every") {
-      MU_ASSIGN_OR_RETURN(c.every, secs());
-    } else if (key == "timeout") {
-      MU_ASSIGN_OR_RETURN(c.timeout, secs());
-    } else if (key == "jitter") {
-      MU_ASSIGN_OR_RETURN(c.jitter, secs());
-    } else if (key == "catch_up") {
-      MU_ASSIGN_OR_RETURN(c.catch_up, secs());
-    } else if (key == "cron") {
-      c.cron = value;
-    } else if (key == "tz") {
-      c.tz = value;
-    } else if (key == "group") {
-      c.group = value;
-    } else if (key == "enabled") {
-      if (value != "true" && value != "false") {
-        return error(ErrorCode::kInvalid, "enabled: expected true or false");
-      }
-      c.enabled = value == "true";
-    } else if (key == "retries") {
-      try {
-        c.retries = std::stoi(value);
-      } catch (const std::exception&) {
-        return error(ErrorCode::kInvalid, "retries: expected a number");
-      }
-    } else if (key == "misfire") {
-      c.misfire = parse_misfire_policy(value);
-      if (!c.misfire) return error(ErrorCode::kInvalid, "misfire: unknown policy " + value);
-    } else if (key == "overlap") {
-      c.overlap = parse_overlap_policy(value);
-      if (!c.overlap) return error(ErrorCode::kInvalid, "overlap: unknown policy " + value);
-    } else {
-      return error(ErrorCode::kInvalid, "unknown setting \"" + key + "\"");
-    }
-  }
-  return c;
-}
-
 }  // namespace
 
 int run_ctl(const std::string& scheduler, const std::vector<std::string>& args) {
   auto usage = [] {
     std::fprintf(stderr,
                  "usage: mu ctl --scheduler HOST:PORT status | run BOARD | runs BOARD [N] | "
-                 "update BOARD key=value...\n");
+                 "update BOARD key=value...\n  update keys: %s\n",
+                 board_change_keys().c_str());
     return 2;
   };
   if (args.empty()) return usage();
@@ -479,7 +427,7 @@ int run_ctl(const std::string& scheduler, const std::vector<std::string>& args) 
     return 0;
   }
   if (cmd == "update" && args.size() >= 3) {
-    auto change = parse_update(args[1], {args.begin() + 2, args.end()});
+    auto change = board_change_from_args(args[1], {args.begin() + 2, args.end()});
     if (!change.ok()) return report(change.status());
     auto version = client.update_schedule(*change);
     if (!version.ok()) return report(version.status());
