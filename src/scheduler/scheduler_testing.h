@@ -91,7 +91,10 @@ class FakeStore final : public Store {
     ++prunes;
     return int64_t{0};
   }
-  Result<int64_t> fence_epoch() override { return fence; }
+  Result<int64_t> fence_epoch() override {
+    std::lock_guard lock(mu);
+    return fence;
+  }
   Result<int64_t> raise_fence(int64_t epoch) override {
     std::lock_guard lock(mu);
     ++fence_raises;
