@@ -64,38 +64,11 @@ json::object item_json(const Item& item) {
 }
 
 // The body of PUT /api/v1/admin/boards/{id} as a BoardChange; kInvalid names the field.
+// A change from the request body: the settings parser every front end shares
+// (scheduler/board_change_json.h), then the rules no scheduler accepts a change without.
 Result<BoardChange> parse_change(const std::string& board, const json::object& body) {
-  BoardChange c;
-  c.board = board;
-  int fields = 0;
-  for (const auto& [key, value] : body) {
-    ++fields;
-    if (key == "every") {
-      if (!value.is_string())
-        return error(ErrorCode::kInvalid, "every: expected \"90s\", \"10m\"…");
-      auto d = parse_duration(std::string(value.as_string()));
-      if (!d.ok()) return error(ErrorCode::kInvalid, "every: " + d.error_message());
-      c.every = std::chrono::duration_cast<std::chrono::seconds>(*d);
-    } else if (key == "every_s") {
-      if (!value.is_int64()) return error(ErrorCode::kInvalid, "every_s: expected whole seconds");
-      c.every = std::chrono::seconds(value.as_int64());
-    } else if (key == "cron") {
-      if (!value.is_string()) return error(ErrorCode::kInvalid, "cron: expected a string");
-      c.cron = std::string(value.as_string());
-    } else if (key == "tz") {
-      if (!value.is_string()) return error(ErrorCode::kInvalid, "tz: expected a string");
-      c.tz = std::string(value.as_string());
-    } else if (key == "enabled") {
-      if (!value.is_bool()) return error(ErrorCode::kInvalid, "enabled: expected true or false");
-      c.enabled = value.as_bool();
-    } else if (key == "group") {
-      if (!value.is_string()) return error(ErrorCode::kInvalid, "group: expected a string");
-      c.group = std::string(value.as_string());
-    } else {
-      return error(ErrorCode::kInvalid, "unknown field \"" + std::string(key) + "\"");
-    }
-  }
-  if (fields == 0) return error(ErrorCode::kInvalid, "nothing to change");
+  if (body.empty()) return error(ErrorCode::kInvalid, "nothing to change");
+  MU_ASSIGN_OR_RETURN(BoardChange c, board_change_from_json(board, 0, json::serialize(body)));
   MU_RETURN_IF_ERROR(validate_board_change(c));
   return c;
 }

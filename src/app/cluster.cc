@@ -7,11 +7,9 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
-#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <iostream>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -24,19 +22,18 @@
 #include "app/wiring.h"
 #include "collector/local/local_collector.h"
 #include "collector/remote/routing_collector.h"
-#include "coord/leader_elector.h"
 #include "coord/redis/redis_coord.h"
 #include "core/clock.h"
 #include "core/version.h"
 #include "fetch/polite_transport.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "rpc/cluster_scheduler_control.h"
 #include "rpc/collector_client.h"
 #include "rpc/collector_server.h"
 #include "rpc/scheduler_server.h"
 #include "scheduler/board_change_json.h"
-#include "scheduler/board_override.h"
-#include "scheduler/cron.h"
+#include "scheduler/leader_role.h"
 #include "scheduler/scheduler.h"
 
 namespace mu {
@@ -105,29 +102,6 @@ Status need_redis(const Config& config) {
   return ok_status();
 }
 
-// The coordinator a scheduler term runs with: the leader epoch while this term is provably
-// current, events through the bus.
-class TermCoordinator final : public Coordinator {
- public:
-  TermCoordinator(const LeaderElector& elector, int64_t epoch, EventBus& bus)
-      : elector_(elector), epoch_(epoch), bus_(bus) {}
-  int64_t leader_epoch() const override { return elector_.epoch() == epoch_ ? epoch_ : 0; }
-  Status publish(const BoardUpdated& event) override {
-    Status s = bus_.publish(event);
-    if (!s.ok()) spdlog::warn("events: {} (API instances resync on reconnect)", s.to_string());
-    return s;
-  }
-  std::unique_ptr<Subscription> subscribe(
-      std::function<void(const BoardUpdated&)> callback) override {
-    return bus_.subscribe(std::move(callback), nullptr);
-  }
-
- private:
-  const LeaderElector& elector_;
-  const int64_t epoch_;
-  EventBus& bus_;
-};
-
 // The coordinator of an API instance: events only.
 class BusCoordinator final : public Coordinator {
  public:
@@ -147,264 +121,20 @@ class BusCoordinator final : public Coordinator {
   EventBus& bus_;
 };
 
-// One instance of `mu scheduler`. Every instance serves SchedulerControl (writes go to the
-// store, then the queue); the instance holding the lease runs a Scheduler for its term,
-// consumes the queue and reconciles against the store.
-class SchedulerRole final : public SchedulerControl {
- public:
-  SchedulerRole(const Config& config, std::string id, const Catalogue& catalogue, Store& store,
-                RedisCoordination& redis, Collector& collector, const Clock& clock)
-      : config_(config),
-        id_(std::move(id)),
-        catalogue_(catalogue),
-        store_(store),
-        redis_(redis),
-        collector_(collector),
-        clock_(clock),
-        elector_(*redis.leases, clock, elector_options(config, id_), elector_callbacks(),
-                 [this](const std::string& holder, milliseconds ttl, int64_t floor) {
-                   return redis_.leases->try_acquire_above(holder, ttl, floor);
-                 }) {}
-
-  ~SchedulerRole() override { stop(); }
-
-  void start() { elector_.start(); }
-
-  // Hands over: releases the lease first (a follower takes over at once), then lets this
-  // term's running dispatches finish (their commits are fenced once the new leader raised
-  // the fence).
-  void stop() { elector_.stop(/*release=*/true); }
-
-  Result<SchedulerStatusInfo> status() override {
-    SchedulerStatusInfo info;
-    info.instance = id_;
-    info.leader = elector_.is_leader();
-    auto who = redis_.leases->leader();
-    if (who.ok() && who->has_value()) {
-      info.leader_instance = (*who)->holder;
-      info.epoch = (*who)->epoch;
-    }
-    if (auto depth = redis_.changes->depth(); depth.ok()) info.queue_depth = *depth;
-    info.last_reconcile_ms = last_reconcile_ms_.load();
-    std::lock_guard lock(term_mu_);
-    if (term_) {
-      for (const auto& b : term_->scheduler->snapshot().boards) {
-        info.boards.push_back({b.board, b.enabled, b.version, b.next_due_s, b.in_flight});
-      }
-    }
-    return info;
-  }
-
-  Result<std::string> trigger_now(const std::string& board) override {
-    if (!known(board)) return error(ErrorCode::kNotFound, "no board \"" + board + "\"");
-    {
-      std::lock_guard lock(term_mu_);
-      if (term_ && elector_.epoch() == term_->epoch) return term_->scheduler->trigger_now(board);
-    }
-    QueueCommand cmd{QueueCommand::Kind::kRunNow, board, 0};
-    MU_ASSIGN_OR_RETURN(std::string entry, redis_.changes->add(queue_command_to_json(cmd)));
-    return "queued:" + entry;
-  }
-
-  Result<int64_t> update_schedule(const BoardChange& change) override {
-    if (!known(change.board)) {
-      return error(ErrorCode::kNotFound, "no board \"" + change.board + "\"");
-    }
-    // Store first (compare-and-set on the board's override document), then the queue.
-    MU_ASSIGN_OR_RETURN(BoardChange merged, store_board_change(store_, clock_, change));
-    const int64_t version = merged.version;
-    QueueCommand cmd{QueueCommand::Kind::kChange, change.board, version};
-    auto added = redis_.changes->add(queue_command_to_json(cmd));
-    if (!added.ok()) {
-      // Stored but not announced: the leader's periodic reconcile applies it.
-      spdlog::warn("scheduler: change {} v{} stored; queue: {} (reconcile will apply it)",
-                   change.board, version, added.status().to_string());
-    }
-    return version;
-  }
-
-  Result<std::vector<RunRecord>> list_runs(const std::string& board, int limit) override {
-    return store_.runs(board, limit);
-  }
-
- private:
-  struct Term {
-    int64_t epoch = 0;
-    std::unique_ptr<TermCoordinator> coordinator;
-    std::unique_ptr<Scheduler> scheduler;
-    std::atomic<bool> stop{false};
-    std::thread consumer;
-  };
-
-  static LeaderElector::Options elector_options(const Config& config, const std::string& id) {
-    LeaderElector::Options o;
-    o.holder = id;
-    o.ttl = config.coordination.lease_ttl;
-    o.renew_every = config.coordination.renew_every;
-    o.renew_deadline = config.coordination.renew_deadline;
-    o.retry_every = config.coordination.retry_every;
-    return o;
-  }
-
-  LeaderElector::Callbacks elector_callbacks() {
-    LeaderElector::Callbacks cb;
-    cb.on_elected = [this](int64_t epoch) { begin_term(epoch); };
-    cb.on_demoted = [this](int64_t epoch, const std::string& why) { end_term(epoch, why); };
-    cb.epoch_floor = [this]() -> int64_t {
-      auto fence = store_.fence_epoch();
-      return fence.ok() ? *fence : 0;
-    };
-    return cb;
-  }
-
-  bool known(const std::string& board) const {
-    for (const auto& b : catalogue_.boards) {
-      if (b.id == board) return true;
-    }
-    return false;
-  }
-
-  // Applies every stored override document newer than what the term's scheduler runs.
-  Status reconcile(Scheduler& scheduler) {
-    MU_ASSIGN_OR_RETURN(int applied, reconcile_overrides(store_, scheduler));
-    last_reconcile_ms_ = clock_.now_ms();
-    if (applied > 0) spdlog::info("scheduler: reconcile applied {} board overrides", applied);
-    return ok_status();
-  }
-
-  // Applies one queue entry. Errors worth retrying (store down) leave it unacknowledged.
-  Status apply_entry(Scheduler& scheduler, const QueueEntry& entry) {
-    auto cmd = queue_command_from_json(entry.payload);
-    if (!cmd.ok()) {
-      spdlog::error("scheduler: dropping queue entry {}: {}", entry.id, cmd.status().to_string());
-      return ok_status();
-    }
-    if (cmd->kind == QueueCommand::Kind::kRunNow) {
-      auto id = scheduler.trigger_now(cmd->board);
-      if (!id.ok() && id.status().code() == ErrorCode::kUnavailable) return id.status();
-      if (!id.ok()) spdlog::warn("scheduler: run now {}: {}", cmd->board, id.status().to_string());
-      return ok_status();
-    }
-    // A change: the store holds the board's whole document; apply the newest one.
-    MU_ASSIGN_OR_RETURN(auto current, stored_override(store_, cmd->board));
-    if (!current) return ok_status();
-    auto change = board_change_from_json(cmd->board, current->version, current->json);
-    if (!change.ok()) {
-      spdlog::error("scheduler: override of {}: {}", cmd->board, change.status().to_string());
-      return ok_status();
-    }
-    Status s = scheduler.apply_change(*change);
-    if (s.ok()) {
-      spdlog::info("scheduler: applied {} v{} from the queue", cmd->board, current->version);
-    } else if (s.code() != ErrorCode::kConflict) {
-      spdlog::error("scheduler: applying {}: {}", cmd->board, s.to_string());
-    }
-    return ok_status();
-  }
-
-  void consume(Term& term) {
-    ChangeQueue& queue = *redis_.changes;
-    MonoTime next_reconcile = clock_.mono() + config_.scheduler.reconcile_every;
-    MonoTime next_claim = clock_.mono();
-    while (!term.stop.load()) {
-      std::vector<QueueEntry> entries;
-      if (clock_.mono() >= next_claim) {
-        // Entries a previous leader (or this one, on a failed apply) read but never acked.
-        auto claimed = queue.claim(id_, milliseconds(0), 64);
-        if (claimed.ok()) entries = std::move(*claimed);
-        next_claim = clock_.mono() + milliseconds(5000);
-      }
-      if (entries.empty()) {
-        auto read = queue.read(id_, 64, milliseconds(300));
-        if (read.ok()) {
-          entries = std::move(*read);
-        } else {
-          spdlog::debug("scheduler: queue: {}", read.status().to_string());
-          std::unique_lock lock(wait_mu_);
-          wait_cv_.wait_for(lock, milliseconds(200), [&] { return term.stop.load(); });
-        }
-      }
-      for (const auto& e : entries) {
-        if (term.stop.load()) break;
-        Status s = apply_entry(*term.scheduler, e);
-        if (!s.ok()) {
-          spdlog::warn("scheduler: queue entry {} not applied yet: {}", e.id, s.to_string());
-          continue;  // stays pending; claimed again later
-        }
-        if (Status a = queue.ack(e.id); !a.ok()) {
-          spdlog::warn("scheduler: ack {}: {}", e.id, a.to_string());
-        }
-      }
-      if (clock_.mono() >= next_reconcile) {
-        if (Status s = reconcile(*term.scheduler); !s.ok()) {
-          spdlog::warn("scheduler: reconcile: {}", s.to_string());
-        }
-        next_reconcile = clock_.mono() + config_.scheduler.reconcile_every;
-      }
-    }
-  }
-
-  void begin_term(int64_t epoch) {
-    // Fence first: from here on the old leader's late commits are rejected.
-    auto fence = store_.raise_fence(epoch);
-    if (!fence.ok()) {
-      spdlog::warn("scheduler: raising the store fence to {}: {}", epoch,
-                   fence.status().to_string());
-    }
-    auto term = std::make_unique<Term>();
-    term->epoch = epoch;
-    term->coordinator = std::make_unique<TermCoordinator>(elector_, epoch, *redis_.events);
-    Scheduler::Options opts;
-    opts.workers = config_.scheduler.workers;
-    opts.retry_base = config_.scheduler.retry_base;
-    opts.keep_snapshots = config_.storage.keep_snapshots;
-    term->scheduler = std::make_unique<Scheduler>(catalogue_.boards, collector_, store_,
-                                                  *term->coordinator, clock_, opts);
-    for (const auto& b : catalogue_.boards) {
-      if (catalogue_.disabled.count(b.id) != 0) term->scheduler->update_board(b, false);
-    }
-    if (Status s = reconcile(*term->scheduler); !s.ok()) {
-      spdlog::warn("scheduler: reconcile at takeover: {}", s.to_string());
-    }
-    if (Status s = term->scheduler->load_state(); !s.ok()) {
-      spdlog::warn("scheduler: load_state: {}", s.to_string());
-    }
-    term->scheduler->start();
-    Term* raw = term.get();
-    term->consumer = std::thread([this, raw] { consume(*raw); });
-    spdlog::info("scheduler: {} leads epoch {} ({} boards)", id_, epoch, catalogue_.boards.size());
-    std::lock_guard lock(term_mu_);
-    term_ = std::move(term);
-  }
-
-  void end_term(int64_t epoch, const std::string& why) {
-    std::unique_ptr<Term> term;
-    {
-      std::lock_guard lock(term_mu_);
-      term = std::move(term_);
-    }
-    if (!term) return;
-    term->stop = true;
-    wait_cv_.notify_all();
-    if (term->consumer.joinable()) term->consumer.join();
-    term->scheduler->stop();
-    spdlog::info("scheduler: term {} ended ({})", epoch, why);
-  }
-
-  const Config& config_;
-  const std::string id_;
-  const Catalogue& catalogue_;
-  Store& store_;
-  RedisCoordination& redis_;
-  Collector& collector_;
-  const Clock& clock_;
-  std::atomic<int64_t> last_reconcile_ms_{0};
-  std::mutex wait_mu_;
-  std::condition_variable wait_cv_;
-  std::mutex term_mu_;
-  std::unique_ptr<Term> term_;  // by term_mu_
-  LeaderElector elector_;       // last: its thread calls into the members above
-};
+// The options of `mu scheduler`'s LeaderRole from the configuration.
+LeaderRole::Options leader_role_options(const Config& config, const std::string& id) {
+  LeaderRole::Options o;
+  o.id = id;
+  o.elector.ttl = config.coordination.lease_ttl;
+  o.elector.renew_every = config.coordination.renew_every;
+  o.elector.renew_deadline = config.coordination.renew_deadline;
+  o.elector.retry_every = config.coordination.retry_every;
+  o.scheduler.workers = config.scheduler.workers;
+  o.scheduler.retry_base = config.scheduler.retry_base;
+  o.scheduler.keep_snapshots = config.storage.keep_snapshots;
+  o.reconcile_every = config.scheduler.reconcile_every;
+  return o;
+}
 
 Status load_catalogue(const Config& config, Catalogue& catalogue) {
   MU_RETURN_IF_ERROR(build_catalogue(config, catalogue));
@@ -516,7 +246,13 @@ int run_scheduler(const Config& config, const std::string& id) {
   RoutingCollector router(*redis->collectors, [](const CollectorInfo& c) {
     return std::unique_ptr<Collector>(std::make_unique<GrpcCollector>(c.address));
   });
-  SchedulerRole role(config, id, catalogue, **store, *redis, router, clock);
+  RedisLeaseStore& leases = *redis->leases;
+  LeaderRole role(catalogue.boards, catalogue.disabled,
+                  LeaderRole::Backends{leases, *redis->changes, *redis->events, **store, router},
+                  clock, leader_role_options(config, id),
+                  [&leases](const std::string& holder, milliseconds ttl, int64_t floor) {
+                    return leases.try_acquire_above(holder, ttl, floor);
+                  });
   auto server = SchedulerServer::start(config.scheduler.listen, role);
   if (!server.ok()) return fail(server.status(), "scheduler");
   role.start();
@@ -529,65 +265,6 @@ int run_scheduler(const Config& config, const std::string& id) {
   spdlog::info("stopped cleanly");
   return 0;
 }
-
-// The admin console of `mu api` talks to the scheduler instances (api.schedulers) over
-// gRPC: status from the leader (it alone knows next run times), writes through any
-// reachable instance (each stores the change and enqueues it for the leader).
-class ClusterSchedulerControl final : public SchedulerControl {
- public:
-  explicit ClusterSchedulerControl(const std::vector<std::string>& addresses) {
-    for (const auto& a : addresses) {
-      clients_.push_back(std::make_unique<SchedulerClient>(a, std::chrono::seconds(5)));
-    }
-  }
-
-  Result<SchedulerStatusInfo> status() override {
-    std::optional<SchedulerStatusInfo> follower;
-    Status last = none();
-    for (auto& c : clients_) {
-      auto s = c->status();
-      if (!s.ok()) {
-        last = s.status();
-        continue;
-      }
-      if (s->leader) return s;
-      if (!follower) follower = std::move(*s);
-    }
-    if (follower) return *follower;
-    return last;
-  }
-  Result<std::string> trigger_now(const std::string& board) override {
-    return any([&](SchedulerControl& c) { return c.trigger_now(board); });
-  }
-  Result<int64_t> update_schedule(const BoardChange& change) override {
-    return any([&](SchedulerControl& c) { return c.update_schedule(change); });
-  }
-  Result<std::vector<RunRecord>> list_runs(const std::string& board, int limit) override {
-    return any([&](SchedulerControl& c) { return c.list_runs(board, limit); });
-  }
-
- private:
-  Status none() const {
-    return error(ErrorCode::kUnavailable, clients_.empty()
-                                              ? "no scheduler configured (api.schedulers)"
-                                              : "no scheduler instance answered");
-  }
-  // The first answer that is not "unreachable" (a real error such as kInvalid is final).
-  template <typename F>
-  auto any(F call) -> decltype(call(std::declval<SchedulerControl&>())) {
-    Status last = none();
-    for (auto& c : clients_) {
-      auto r = call(*c);
-      if (r.ok() || (r.code() != ErrorCode::kUnavailable && r.code() != ErrorCode::kTimeout)) {
-        return r;
-      }
-      last = r.status();
-    }
-    return last;
-  }
-
-  std::vector<std::unique_ptr<SchedulerClient>> clients_;
-};
 
 int run_api(const Config& config) {
   sigset_t signals = block_shutdown_signals();
@@ -692,63 +369,14 @@ json::value run_json(const RunRecord& r) {
   return o;
 }
 
-Result<BoardChange> parse_update(const std::string& board, const std::vector<std::string>& kv) {
-  BoardChange c;
-  c.board = board;
-  for (const auto& a : kv) {
-    const auto eq = a.find('=');
-    if (eq == std::string::npos) return error(ErrorCode::kInvalid, "expected key=value: " + a);
-    const std::string key = a.substr(0, eq);
-    const std::string value = a.substr(eq + 1);
-    auto secs = [&]() -> Result<std::chrono::seconds> {
-      MU_ASSIGN_OR_RETURN(auto d, parse_duration(value));
-      return std::chrono::duration_cast<std::chrono::seconds>(d);
-    };
-    if (key == "every") {
-      MU_ASSIGN_OR_RETURN(c.every, secs());
-    } else if (key == "timeout") {
-      MU_ASSIGN_OR_RETURN(c.timeout, secs());
-    } else if (key == "jitter") {
-      MU_ASSIGN_OR_RETURN(c.jitter, secs());
-    } else if (key == "catch_up") {
-      MU_ASSIGN_OR_RETURN(c.catch_up, secs());
-    } else if (key == "cron") {
-      c.cron = value;
-    } else if (key == "tz") {
-      c.tz = value;
-    } else if (key == "group") {
-      c.group = value;
-    } else if (key == "enabled") {
-      if (value != "true" && value != "false") {
-        return error(ErrorCode::kInvalid, "enabled: expected true or false");
-      }
-      c.enabled = value == "true";
-    } else if (key == "retries") {
-      try {
-        c.retries = std::stoi(value);
-      } catch (const std::exception&) {
-        return error(ErrorCode::kInvalid, "retries: expected a number");
-      }
-    } else if (key == "misfire") {
-      c.misfire = parse_misfire_policy(value);
-      if (!c.misfire) return error(ErrorCode::kInvalid, "misfire: unknown policy " + value);
-    } else if (key == "overlap") {
-      c.overlap = parse_overlap_policy(value);
-      if (!c.overlap) return error(ErrorCode::kInvalid, "overlap: unknown policy " + value);
-    } else {
-      return error(ErrorCode::kInvalid, "unknown setting \"" + key + "\"");
-    }
-  }
-  return c;
-}
-
 }  // namespace
 
 int run_ctl(const std::string& scheduler, const std::vector<std::string>& args) {
   auto usage = [] {
     std::fprintf(stderr,
                  "usage: mu ctl --scheduler HOST:PORT status | run BOARD | runs BOARD [N] | "
-                 "update BOARD key=value...\n");
+                 "update BOARD key=value...\n  update keys: %s\n",
+                 board_change_keys().c_str());
     return 2;
   };
   if (args.empty()) return usage();
@@ -799,7 +427,7 @@ int run_ctl(const std::string& scheduler, const std::vector<std::string>& args) 
     return 0;
   }
   if (cmd == "update" && args.size() >= 3) {
-    auto change = parse_update(args[1], {args.begin() + 2, args.end()});
+    auto change = board_change_from_args(args[1], {args.begin() + 2, args.end()});
     if (!change.ok()) return report(change.status());
     auto version = client.update_schedule(*change);
     if (!version.ok()) return report(version.status());

@@ -1,6 +1,7 @@
 // Collector: runs one dispatch (fetch + parse + normalize a board) and returns its items
-// or a typed error. LocalCollector runs in-process; a gRPC client will implement the same
-// interface for remote collectors. Implementations are safe for concurrent use.
+// or a typed error. LocalCollector runs in-process; GrpcCollector (rpc/) calls a remote
+// `mu collector` and RoutingCollector (collector/remote/) picks one for each dispatch.
+// Implementations are safe for concurrent use.
 #pragma once
 
 #include <chrono>

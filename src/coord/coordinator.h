@@ -1,6 +1,7 @@
 // Coordinator: what Mu's processes share besides the store — the leader lease with its
 // fencing epoch and board-updated events. coord/local is the in-process implementation
-// for `mu serve`; coord/redis will implement it for the distributed roles.
+// for `mu serve`; the distributed roles build theirs from the interfaces of coord/cluster.h
+// (coord/redis implements those; the leader's term coordinator is in scheduler/leader_role).
 // Implementations are safe for concurrent use; event callbacks run on the publisher's
 // thread (local) and must be quick.
 #pragma once

@@ -26,7 +26,7 @@ LeaderElector::~LeaderElector() { stop(true); }
 
 int64_t LeaderElector::epoch() const {
   std::lock_guard lock(mu_);
-  if (term_epoch_ == 0 || clock_.mono() >= valid_until_) return 0;
+  if (term_epoch_ == 0 || term_epoch_ == resigned_ || clock_.mono() >= valid_until_) return 0;
   return term_epoch_;
 }
 
@@ -51,14 +51,35 @@ milliseconds LeaderElector::step() {
   int64_t term = 0;
   MonoTime valid_until;
   MonoTime next_renew;
+  MonoTime acquire_after;
+  bool resigned = false;
   {
     std::lock_guard lock(mu_);
     if (stopping_) return options_.retry_every;
     term = term_epoch_;
     valid_until = valid_until_;
     next_renew = next_renew_;
+    acquire_after = acquire_after_;
+    resigned = term != 0 && term == resigned_;
   }
   const MonoTime sent = clock_.mono();
+  if (resigned) {
+    if (Status s = lease_.release(options_.holder, term); !s.ok()) {
+      spdlog::warn("leader: release after resigning: {} (the lease expires)", s.to_string());
+    }
+    {
+      std::lock_guard lock(mu_);
+      term_epoch_ = 0;
+      resigned_ = 0;
+      acquire_after_ = sent + options_.ttl;
+    }
+    demote_locked_out(term, "resigned");
+    return options_.ttl;
+  }
+  if (term == 0 && sent < acquire_after) {
+    return std::max(milliseconds(1),
+                    std::chrono::duration_cast<milliseconds>(acquire_after - sent));
+  }
   if (term != 0) {
     if (sent >= valid_until) {
       {
@@ -124,12 +145,22 @@ milliseconds LeaderElector::step() {
   return std::max(milliseconds(1), std::chrono::duration_cast<milliseconds>(next_renew_ - now));
 }
 
+void LeaderElector::resign(int64_t epoch) {
+  {
+    std::lock_guard lock(mu_);
+    if (epoch == 0 || term_epoch_ != epoch) return;
+    resigned_ = epoch;
+  }
+  cv_.notify_all();
+}
+
 void LeaderElector::loop() {
   for (;;) {
     const milliseconds wait = step();
     std::unique_lock lock(mu_);
     // Real time here: this is the production loop; tests call step() with a FakeClock.
-    cv_.wait_for(lock, wait, [&] { return stopping_; });
+    cv_.wait_for(lock, wait,
+                 [&] { return stopping_ || (resigned_ != 0 && resigned_ == term_epoch_); });
     if (stopping_) return;
   }
 }
@@ -154,6 +185,7 @@ void LeaderElector::stop(bool release) {
     std::lock_guard lock(mu_);
     term = term_epoch_;
     term_epoch_ = 0;
+    resigned_ = 0;
   }
   if (term == 0) return;
   if (release) {

@@ -65,6 +65,13 @@ class LeaderElector {
   // deletes the lease so a follower takes over at once. Idempotent.
   void stop(bool release = true);
 
+  // Gives up the term `epoch` when it is still current (a leader that cannot start its
+  // term): epoch() answers 0 at once; the next round (woken at once under start())
+  // releases the lease, runs on_demoted ("resigned") and waits `ttl` before trying to
+  // acquire again, so another instance can take over. No-op for any other epoch. Never
+  // calls back on the calling thread, so a term's own thread may call it.
+  void resign(int64_t epoch);
+
   // The epoch of the current term while it is provably ours, else 0.
   int64_t epoch() const;
   bool is_leader() const { return epoch() != 0; }
@@ -86,6 +93,8 @@ class LeaderElector {
   int64_t term_epoch_ = 0;      // by mu_; 0: follower
   MonoTime valid_until_{};      // by mu_; last successful send + renew_deadline
   MonoTime next_renew_{};       // by mu_
+  int64_t resigned_ = 0;        // by mu_; the term resign() gave up, released by step()
+  MonoTime acquire_after_{};    // by mu_; no acquire before (hold-off after resigning)
   LeaderInfo seen_;             // by mu_
   std::mt19937_64 rng_;         // by step()'s caller
   std::mutex step_mu_;          // one step at a time

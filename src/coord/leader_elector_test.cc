@@ -3,75 +3,17 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <random>
 #include <vector>
+
+#include "coord/coord_testing.h"
 
 namespace mu {
 namespace {
 
 using std::chrono::milliseconds;
 
-// A lease store that keeps the lease in memory and expires it on a FakeClock, with a
-// switch to make every call fail as if the backend were down.
-class FakeLease final : public LeaseStore {
- public:
-  explicit FakeLease(const FakeClock& clock) : clock_(clock) {}
-
-  Result<std::optional<int64_t>> try_acquire(const std::string& holder, milliseconds ttl) override {
-    return acquire_above(holder, ttl, 0);
-  }
-  Result<std::optional<int64_t>> acquire_above(const std::string& holder, milliseconds ttl,
-                                               int64_t floor) {
-    ++acquire_calls;
-    if (down) return error(ErrorCode::kUnavailable, "fake lease: down");
-    expire();
-    if (!holder_.empty()) return std::optional<int64_t>();
-    epoch_ = std::max(epoch_, floor) + 1;
-    holder_ = holder;
-    held_epoch_ = epoch_;
-    expires_ = clock_.mono() + ttl;
-    return std::optional<int64_t>(epoch_);
-  }
-  Result<bool> renew(const std::string& holder, int64_t epoch, milliseconds ttl) override {
-    ++renew_calls;
-    if (down) return error(ErrorCode::kUnavailable, "fake lease: down");
-    expire();
-    if (holder_ != holder || held_epoch_ != epoch) return false;
-    expires_ = clock_.mono() + ttl;
-    return true;
-  }
-  Status release(const std::string& holder, int64_t epoch) override {
-    if (down) return error(ErrorCode::kUnavailable, "fake lease: down");
-    if (holder_ == holder && held_epoch_ == epoch) holder_.clear();
-    return ok_status();
-  }
-  Result<std::optional<LeaderInfo>> leader() override {
-    if (down) return error(ErrorCode::kUnavailable, "fake lease: down");
-    expire();
-    if (holder_.empty()) return std::optional<LeaderInfo>();
-    return std::optional<LeaderInfo>(LeaderInfo{holder_, held_epoch_, milliseconds(0)});
-  }
-  // Someone else takes the lease (e.g. after it expired elsewhere).
-  void steal(const std::string& holder) {
-    ++epoch_;
-    holder_ = holder;
-    held_epoch_ = epoch_;
-    expires_ = clock_.mono() + milliseconds(3000);
-  }
-
-  bool down = false;
-  int acquire_calls = 0;
-  int renew_calls = 0;
-
- private:
-  void expire() {
-    if (!holder_.empty() && clock_.mono() >= expires_) holder_.clear();
-  }
-  const FakeClock& clock_;
-  std::string holder_;
-  int64_t epoch_ = 0;
-  int64_t held_epoch_ = 0;
-  MonoTime expires_{};
-};
+using testing_support::FakeLease;
 
 struct Events {
   std::vector<int64_t> elected;
@@ -216,6 +158,28 @@ TEST(LeaderElector, StopReleasesSoAFollowerTakesOverOnItsNextTry) {
   ASSERT_EQ(ea.demoted.size(), 1u);
   EXPECT_EQ(ea.demoted[0].second, "stopping");
   b.step();  // no time passed: the lease is free right away
+  EXPECT_EQ(b.epoch(), 2);
+}
+
+TEST(LeaderElector, ResignReleasesTheLeaseAndHoldsOffSoAnotherInstanceTakesOver) {
+  FakeClock clock;
+  FakeLease lease(clock);
+  Events ea, eb;
+  LeaderElector a(lease, clock, opts("a"), record(ea));
+  LeaderElector b(lease, clock, opts("b"), record(eb));
+  a.step();
+  a.resign(7);  // not its term: nothing happens
+  EXPECT_EQ(a.epoch(), 1);
+  a.resign(1);
+  EXPECT_EQ(a.epoch(), 0);          // at once, before the elector's next round
+  EXPECT_TRUE(ea.demoted.empty());  // never on the resigning thread
+  const milliseconds wait = a.step();
+  ASSERT_EQ(ea.demoted.size(), 1u);
+  EXPECT_EQ(ea.demoted[0].second, "resigned");
+  EXPECT_EQ(wait, milliseconds(3000));
+  a.step();  // held off: does not take the free lease back
+  EXPECT_EQ(a.epoch(), 0);
+  b.step();
   EXPECT_EQ(b.epoch(), 2);
 }
 

@@ -1,5 +1,7 @@
 #include "rpc/scheduler_server.h"
 
+#include "rpc/cluster_scheduler_control.h"
+
 #include <gtest/gtest.h>
 
 #include <mutex>
@@ -204,6 +206,42 @@ TEST(SchedulerRpc, UnreachableSchedulerIsUnavailable) {
   SchedulerClient client("127.0.0.1:" + std::to_string(port), seconds(5));
   EXPECT_EQ(client.status().code(), ErrorCode::kUnavailable);
   EXPECT_EQ(client.trigger_now("a.b").code(), ErrorCode::kUnavailable);
+}
+
+int dead_port() {
+  Fixture f;
+  return f.server->port();
+}
+
+TEST(ClusterSchedulerControl, StatusFromTheLeaderWritesThroughTheFirstReachableInstance) {
+  const int dead = dead_port();
+  Fixture follower, leader;
+  follower.control.status_info.instance = "s-1";
+  leader.control.status_info.instance = "s-2";
+  leader.control.status_info.leader = true;
+  auto addr = [](Fixture& f) { return "127.0.0.1:" + std::to_string(f.server->port()); };
+  ClusterSchedulerControl control(
+      {"127.0.0.1:" + std::to_string(dead), addr(follower), addr(leader)}, seconds(5));
+  auto st = control.status();
+  ASSERT_TRUE(st.ok()) << st.status().to_string();
+  EXPECT_EQ(st->instance, "s-2");
+  BoardChange c;
+  c.board = "a.b";
+  auto version = control.update_schedule(c);
+  ASSERT_TRUE(version.ok()) << version.status().to_string();
+  EXPECT_EQ(follower.control.changes.size(), 1u);  // the dead one skipped, then the first
+  EXPECT_TRUE(leader.control.changes.empty());
+  // A real answer (not "unreachable") is final: no second instance is asked.
+  c.board = "stale.board";
+  EXPECT_EQ(control.update_schedule(c).code(), ErrorCode::kConflict);
+  EXPECT_TRUE(leader.control.changes.empty());
+}
+
+TEST(ClusterSchedulerControl, NoInstanceIsUnavailable) {
+  ClusterSchedulerControl none({}, seconds(1));
+  EXPECT_EQ(none.status().code(), ErrorCode::kUnavailable);
+  ClusterSchedulerControl dead({"127.0.0.1:" + std::to_string(dead_port())}, seconds(5));
+  EXPECT_EQ(dead.trigger_now("a.b").code(), ErrorCode::kUnavailable);
 }
 
 }  // namespace

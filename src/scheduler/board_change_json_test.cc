@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+#include <vector>
+
 namespace mu {
 namespace {
 
@@ -67,6 +70,70 @@ TEST(BoardChangeJson, RejectsBadDocumentsNamingTheField) {
     EXPECT_NE(r.status().message().find(field), std::string::npos)
         << text << " -> " << r.status().message();
   }
+}
+
+// Bug: the admin API (6 keys), `mu ctl update` (11 keys) and the stored documents parsed
+// changes with three functions that disagreed on keys and messages. Now one parser: every
+// key works through the JSON body and key=value alike, with the same result.
+TEST(BoardChangeParser, JsonAndKeyValueAcceptTheSameKeysWithTheSameResult) {
+  const std::vector<std::pair<std::string, std::string>> both = {
+      {R"({"enabled":false})", "enabled=false"},
+      {R"({"every":"10m"})", "every=10m"},
+      {R"({"every_s":600})", "every_s=600"},
+      {R"({"cron":"*/5 * * * *"})", "cron=*/5 * * * *"},
+      {R"({"tz":"Europe/London"})", "tz=Europe/London"},
+      {R"({"misfire":"catch-up"})", "misfire=catch-up"},
+      {R"({"catch_up":"2m"})", "catch_up=2m"},
+      {R"({"catch_up_s":120})", "catch_up_s=120"},
+      {R"({"overlap":"queue-one"})", "overlap=queue-one"},
+      {R"({"timeout":"20s"})", "timeout=20s"},
+      {R"({"timeout_s":20})", "timeout_s=20"},
+      {R"({"retries":3})", "retries=3"},
+      {R"({"jitter":"7s"})", "jitter=7s"},
+      {R"({"jitter_s":7})", "jitter_s=7"},
+      {R"({"group":"cn"})", "group=cn"},
+  };
+  for (const auto& [json, kv] : both) {
+    auto from_json = board_change_from_json("b", 0, json);
+    auto from_args = board_change_from_args("b", {kv});
+    ASSERT_TRUE(from_json.ok()) << json << ": " << from_json.status().to_string();
+    ASSERT_TRUE(from_args.ok()) << kv << ": " << from_args.status().to_string();
+    EXPECT_EQ(board_change_to_json(*from_json), board_change_to_json(*from_args)) << kv;
+    EXPECT_NE(board_change_to_json(*from_json), "{}") << kv;
+  }
+  EXPECT_EQ(board_change_from_args("b", {"every=10m"})->every, seconds(600));
+}
+
+TEST(BoardChangeParser, SameErrorMessageThroughEveryFrontEnd) {
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+      {R"({"enabled":"yes"})", "enabled=yes", "enabled: expected true or false"},
+      {R"({"every":"soon"})", "every=soon", "every: "},
+      {R"({"every_s":-5})", "every_s=-5", "every_s: must not be negative"},
+      {R"({"every_s":0})", "every_s=0", "every_s: must be positive"},
+      {R"({"retries":1000})", "retries=1000", "retries: expected a whole number within 0..100"},
+      {R"({"retries":-1})", "retries=-1", "retries: expected a whole number within 0..100"},
+      {R"({"misfire":"sometimes"})", "misfire=sometimes", "misfire: unknown policy \"sometimes\""},
+      {R"({"overlap":"both"})", "overlap=both", "overlap: unknown policy \"both\""},
+      {R"({"colour":"red"})", "colour=red", "colour: unknown field (known: enabled, every"},
+  };
+  for (const auto& [json, kv, message] : cases) {
+    auto from_json = board_change_from_json("b", 0, json);
+    auto from_args = board_change_from_args("b", {kv});
+    ASSERT_FALSE(from_json.ok()) << json;
+    ASSERT_FALSE(from_args.ok()) << kv;
+    EXPECT_EQ(from_json.status().code(), ErrorCode::kInvalid);
+    EXPECT_EQ(from_args.status().code(), ErrorCode::kInvalid);
+    EXPECT_EQ(from_json.status().message().rfind(message, 0), 0u) << from_json.status().message();
+    EXPECT_EQ(from_json.status().message(), from_args.status().message()) << kv;
+  }
+  // Both schedule kinds at once, whatever the spelling.
+  EXPECT_EQ(board_change_from_args("b", {"every=1m", "cron=* * * * *"}).status().message(),
+            "every: every and cron exclude each other; set only one");
+  EXPECT_EQ(
+      board_change_from_json("b", 0, R"({"every":"1m","cron":"* * * * *"})").status().message(),
+      "every: every and cron exclude each other; set only one");
+  EXPECT_EQ(board_change_from_args("b", {"every"}).status().message(),
+            "expected key=value, got \"every\"");
 }
 
 TEST(BoardChangeJson, MergeLetsTheLaterScheduleKindWin) {

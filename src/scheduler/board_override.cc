@@ -11,10 +11,10 @@ namespace mu {
 
 Status validate_board_change(const BoardChange& c) {
   if (c.every && c.cron) {
-    return error(ErrorCode::kInvalid, "every and cron exclude each other; set only one");
+    return error(ErrorCode::kInvalid, "every: every and cron exclude each other; set only one");
   }
   if (c.every && (*c.every < std::chrono::seconds(10) || *c.every > std::chrono::hours(24 * 7))) {
-    return error(ErrorCode::kInvalid, "every must be between 10s and 7d");
+    return error(ErrorCode::kInvalid, "every: must be between 10s and 7d");
   }
   if (c.cron) {
     auto parsed = CronExpr::parse(*c.cron);
@@ -24,7 +24,7 @@ Status validate_board_change(const BoardChange& c) {
     auto zone = find_time_zone(*c.tz);
     if (!zone.ok()) return error(ErrorCode::kInvalid, "tz: " + zone.error_message());
   }
-  if (c.group && c.group->empty()) return error(ErrorCode::kInvalid, "group must not be empty");
+  if (c.group && c.group->empty()) return error(ErrorCode::kInvalid, "group: must not be empty");
   return ok_status();
 }
 

@@ -66,6 +66,10 @@ class FakeStore final : public Store {
   }
   Result<std::vector<BoardState>> board_states() override {
     std::lock_guard lock(mu);
+    if (states_failures > 0) {
+      --states_failures;
+      return error(ErrorCode::kUnavailable, "store down");
+    }
     std::vector<BoardState> out;
     for (auto& [k, v] : states) out.push_back(v);
     return out;
@@ -87,9 +91,17 @@ class FakeStore final : public Store {
     ++prunes;
     return int64_t{0};
   }
-  Result<int64_t> fence_epoch() override { return fence; }
+  Result<int64_t> fence_epoch() override {
+    std::lock_guard lock(mu);
+    return fence;
+  }
   Result<int64_t> raise_fence(int64_t epoch) override {
     std::lock_guard lock(mu);
+    ++fence_raises;
+    if (fence_failures > 0) {
+      --fence_failures;
+      return error(ErrorCode::kUnavailable, "lock timeout");
+    }
     fence = std::max(fence, epoch);
     return fence;
   }
@@ -103,6 +115,10 @@ class FakeStore final : public Store {
   }
   Result<std::vector<BoardOverrideRecord>> board_overrides() override {
     std::lock_guard lock(mu);
+    if (overrides_failures > 0) {
+      --overrides_failures;
+      return error(ErrorCode::kUnavailable, "store down");
+    }
     std::vector<BoardOverrideRecord> out;
     for (const auto& [_, r] : overrides) out.push_back(r);
     return out;
@@ -165,7 +181,11 @@ class FakeStore final : public Store {
   int64_t next_version = 0;
   int prunes = 0;
   int commit_failures = 0;
-  bool keep_runs = true;  // false: runs() answers nothing, as a store without history
+  int fence_failures = 0;      // raise_fence() calls that fail (kUnavailable) before one works
+  int fence_raises = 0;        // raise_fence() calls
+  int states_failures = 0;     // board_states() calls that fail (load_state)
+  int overrides_failures = 0;  // board_overrides() calls that fail (reconcile)
+  bool keep_runs = true;       // false: runs() answers nothing, as a store without history
   std::set<std::string> committed;
   std::map<std::string, BoardOverrideRecord> overrides;
   std::map<std::string, int> commits_per_board;

@@ -1,6 +1,6 @@
 -- 0001_init: sites, boards, snapshots and their items, per-item history, runs, fence.
 --
--- Shared by every Store implementation (SQLite now, PostgreSQL later), so it sticks to
+-- Shared by every Store implementation (SQLite and PostgreSQL), so it sticks to
 -- portable SQL: INTEGER / BIGINT / TEXT / DOUBLE PRECISION columns, plain constraints and
 -- indexes, no AUTOINCREMENT / SERIAL / IDENTITY and no WITHOUT ROWID. Row ids of
 -- `snapshots` and `runs` are assigned by the store as MAX(id) + 1 inside its serialized
