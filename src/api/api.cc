@@ -95,13 +95,77 @@ std::string board_updated_json(const BoardUpdated& e) {
   return out;
 }
 
+// "a,b,c" -> {"a","b","c"} (empty parts dropped).
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    const size_t comma = text.find(',');
+    std::string_view part = text.substr(0, comma);
+    if (!part.empty()) out.emplace_back(part);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+// A plain decimal in [lo, hi]; nullopt otherwise.
+std::optional<size_t> parse_count(std::string_view text, size_t lo, size_t hi) {
+  if (text.empty() || text.size() > 9) return std::nullopt;
+  size_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<size_t>(c - '0');
+  }
+  if (value < lo || value > hi) return std::nullopt;
+  return value;
+}
+
 }  // namespace
+
+Result<CatalogueQuery> parse_catalogue_query(const Request& req) {
+  CatalogueQuery q;
+  for (const auto& [name, value] : req.query_params) {
+    if (name == "site") {
+      q.sites = split_list(value);
+    } else if (name == "kind") {
+      q.kind = parse_board_kind(value);
+      if (!q.kind) return error(ErrorCode::kInvalid, "kind must be rank or stream");
+    } else if (name == "q") {
+      if (value.size() > ApiService::kMaxQueryBytes) {
+        return error(ErrorCode::kInvalid,
+                     "q is longer than " + std::to_string(ApiService::kMaxQueryBytes) + " bytes");
+      }
+      q.text = value;
+    } else if (name == "ids") {
+      q.ids = split_list(value);
+      if (q.ids.size() > ApiService::kMaxCatalogueLimit) {
+        return error(
+            ErrorCode::kInvalid,
+            "ids lists more than " + std::to_string(ApiService::kMaxCatalogueLimit) + " boards");
+      }
+    } else if (name == "limit") {
+      auto n = parse_count(value, 1, ApiService::kMaxCatalogueLimit);
+      if (!n) {
+        return error(ErrorCode::kInvalid, "limit must be a whole number from 1 to " +
+                                              std::to_string(ApiService::kMaxCatalogueLimit));
+      }
+      q.limit = *n;
+    } else if (name == "offset") {
+      auto n = parse_count(value, 0, 100'000'000);
+      if (!n) return error(ErrorCode::kInvalid, "offset must be a whole number from 0");
+      q.offset = *n;
+    }
+    // Other parameters (cache busters and the like) are ignored.
+  }
+  return q;
+}
 
 ApiService::ApiService(std::vector<Site> sites, std::vector<BoardMeta> boards, Store& store,
                        Coordinator& coordinator, ApiOptions options)
     : store_(store),
       coordinator_(coordinator),
-      cache_(std::move(sites), std::move(boards), store),
+      cache_(std::move(sites), std::move(boards), store,
+             options.clock != nullptr ? *options.clock : system_clock_, options.cache),
       events_(std::move(options.events)) {}
 
 ApiService::~ApiService() { stop(); }
@@ -118,9 +182,9 @@ Status ApiService::start() {
         events_.publish("board-updated", board_updated_json(e));
       },
       [this] {
-        // Events may have been lost while the subscription was down: reload everything,
-        // and tell the SSE clients to refetch everything too.
-        Status s = cache_.refresh_all();
+        // Events may have been lost while the subscription was down: reload what changed
+        // meanwhile, and tell the SSE clients to refetch what they show.
+        Status s = cache_.refresh_changed().status();
         if (!s.ok()) spdlog::warn("api: resync after reconnect: {}", s.to_string());
         events_.publish("resync", R"({"reason":"reconnect"})");
       });
@@ -130,21 +194,12 @@ Status ApiService::start() {
 }
 
 Status ApiService::resync() {
-  const std::vector<std::string> ids = cache_.board_ids();
-  std::vector<std::string> before;
-  before.reserve(ids.size());
-  for (const auto& id : ids) {
-    auto body = cache_.board(id);
-    before.push_back(body ? body->etag : std::string());
+  auto changed = cache_.refresh_changed();
+  if (!changed.ok()) return changed.status();
+  for (const auto& id : *changed) {
+    events_.publish("board-updated", board_updated_json(BoardUpdated{id, 0}));
   }
-  Status s = cache_.refresh_all();
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    auto body = cache_.board(ids[i]);
-    if (body && body->etag != before[i]) {
-      events_.publish("board-updated", board_updated_json(BoardUpdated{ids[i], 0}));
-    }
-  }
-  return s;
+  return ok_status();
 }
 
 void ApiService::stop() {
@@ -176,9 +231,8 @@ void ApiService::register_routes(Router& router) {
   router.add(HttpMethod::kGet, "/api/v1/sites", [this](const Request&) {
     return serve_rendered(cache_.sites(), "public, max-age=300");
   });
-  router.add(HttpMethod::kGet, "/api/v1/boards", [this](const Request&) {
-    return serve_rendered(cache_.catalogue(), kBoardCacheControl);
-  });
+  router.add(HttpMethod::kGet, "/api/v1/boards",
+             [this](const Request& req) { return boards(req); });
   router.add(HttpMethod::kGet, "/api/v1/boards/{id}", [this](const Request& req) {
     std::string id(req.param("id"));
     if (!cache_.known(id)) return json_error(404, "not-found", "no board \"" + id + "\"");
@@ -200,6 +254,14 @@ void ApiService::register_routes(Router& router) {
     }
     return event_stream_response(std::move(stream).value());
   });
+}
+
+Response ApiService::boards(const Request& req) const {
+  if (req.query_params.empty()) return serve_rendered(cache_.catalogue(), kBoardCacheControl);
+  auto query = parse_catalogue_query(req);
+  if (!query.ok()) return json_error(400, "invalid", query.error_message());
+  auto body = std::make_shared<const RenderedBody>(cache_.query_catalogue(*query));
+  return serve_rendered(body, kBoardCacheControl);
 }
 
 Response ApiService::runs(const Request& req) const {

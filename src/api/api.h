@@ -23,14 +23,23 @@
 namespace mu {
 
 struct ApiOptions {
-  EventHubOptions events;  // GET /api/v1/events: stream limit, queue, heartbeat, retry
+  EventHubOptions events;        // GET /api/v1/events: stream limit, queue, heartbeat, retry
+  BoardCacheOptions cache;       // how often the whole catalogue is re-assembled
+  const Clock* clock = nullptr;  // nullptr: the system clock
 };
+
+// The query of GET /api/v1/boards (site=a,b kind=rank|stream q=text ids=a,b limit= offset=);
+// kInvalid names the bad parameter.
+Result<CatalogueQuery> parse_catalogue_query(const Request& req);
 
 class ApiService {
  public:
   // ?limit= of GET /api/v1/boards/{id}/runs: default and largest accepted value.
   static constexpr int kDefaultRunsLimit = 20;
   static constexpr int kMaxRunsLimit = 200;
+  // GET /api/v1/boards: the largest ?limit= and ?ids= count, the longest ?q=.
+  static constexpr size_t kMaxCatalogueLimit = 1000;
+  static constexpr size_t kMaxQueryBytes = 200;
 
   ApiService(std::vector<Site> sites, std::vector<BoardMeta> boards, Store& store,
              Coordinator& coordinator, ApiOptions options = {});
@@ -49,9 +58,10 @@ class ApiService {
   void register_routes(Router& router);
 
   BoardCache& cache() { return cache_; }
-  // Re-renders every board from the store and sends `board-updated` to the SSE clients for
-  // each board whose body changed: the periodic safety net of `mu api` for board-updated
-  // messages lost on the way (pub/sub is lossy). Returns the first store error.
+  // Re-renders the boards whose state in the store changed since they were rendered (one
+  // query for every board's state, then only those boards) and sends `board-updated` to the
+  // SSE clients for each: the periodic safety net of `mu api` for board-updated messages
+  // lost on the way (pub/sub is lossy). Returns the store error, if any.
   Status resync();
   // The SSE streams: open_streams() counts the readers connected right now.
   EventHub& events() { return events_; }
@@ -62,6 +72,9 @@ class ApiService {
   Response readyz() const;
   Response runs(const Request& req) const;
 
+  Response boards(const Request& req) const;
+
+  SystemClock system_clock_;
   Store& store_;
   Coordinator& coordinator_;
   BoardCache cache_;

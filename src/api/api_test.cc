@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <thread>
@@ -29,15 +30,20 @@ class FlakyStore final : public Store {
   }
   Status record_failure(const FailureRecord& f) override { return inner_.record_failure(f); }
   Result<std::optional<BoardView>> board_view(const std::string& b) override {
+    ++board_view_calls;
     if (on_board_view) on_board_view();
     if (down) return error(ErrorCode::kUnavailable, "database is locked");
     return inner_.board_view(b);
   }
   Result<std::vector<BoardState>> board_states() override {
+    ++board_states_calls;
     if (down) return error(ErrorCode::kUnavailable, "database is locked");
     return inner_.board_states();
   }
-  Result<BoardState> board_state(const std::string& b) override { return inner_.board_state(b); }
+  Result<BoardState> board_state(const std::string& b) override {
+    ++board_state_calls;
+    return inner_.board_state(b);
+  }
   Result<std::vector<RunRecord>> runs(const std::string& b, int n) override {
     if (down) return error(ErrorCode::kUnavailable, "database is locked");
     last_runs_limit = n;
@@ -136,6 +142,9 @@ class FlakyStore final : public Store {
   bool down = false;
   int last_runs_limit = -1;
   std::function<void()> on_board_view;  // runs as the cache reads a board to render it
+  std::atomic<int> board_view_calls{0};
+  std::atomic<int> board_states_calls{0};
+  std::atomic<int> board_state_calls{0};
 
  private:
   Store& inner_;
@@ -220,7 +229,13 @@ class ApiTest : public ::testing::Test {
   Site site_;
   BoardMeta meta_;
   Router router_;
-  ApiOptions options_;  // set before SetUp() by fixtures that need other options
+  // Set before SetUp() by fixtures that need other options. The catalogue is re-assembled
+  // at every request here; its coalescing is tested in board_cache_test.cc.
+  ApiOptions options_ = [] {
+    ApiOptions o;
+    o.cache.catalogue_interval = Millis(0);
+    return o;
+  }();
   std::unique_ptr<ApiService> api_;
   int64_t last_version_ = 0;
 };
@@ -713,6 +728,214 @@ TEST_F(ApiTest, PeriodicResyncTellsClientsOnlyAboutChangedBoards) {
   ASSERT_TRUE(e);
   EXPECT_EQ(e->event, "marker");
   server->stop();
+}
+
+// --- the catalogue at scale (issue 18: per-update costs must not grow with the boards) ---
+
+class BoardCacheTest : public ::testing::Test {
+ protected:
+  static constexpr int kBoards = 200;
+
+  void SetUp() override {
+    auto s = open_sqlite_store(":memory:");
+    ASSERT_TRUE(s.ok()) << s.status().to_string();
+    real_ = std::move(s).value();
+    ASSERT_TRUE(real_->migrate().ok());
+    sites_ = {Site{"weibo", "微博", "Weibo", "https://weibo.test", "", "#e6162d", "cn"},
+              Site{"hackernews", "黑客新闻", "Hacker News", "https://hn.test", "", "", "global"}};
+    for (int i = 0; i < kBoards; ++i) {
+      BoardMeta m;
+      m.site = i % 2 == 0 ? "weibo" : "hackernews";
+      m.id = m.site + ".b" + std::to_string(i);
+      m.name_zh = i == 8 ? "跨年热搜" : "榜单" + std::to_string(i);
+      m.name_en = i == 8 ? "New Year Hot" : "Board " + std::to_string(i);
+      m.kind = i % 5 == 4 ? BoardKind::kStream : BoardKind::kRank;
+      boards_.push_back(m);
+    }
+    ASSERT_TRUE(real_->sync_catalogue(sites_, boards_).ok());
+    store_ = std::make_unique<FlakyStore>(*real_);
+  }
+
+  std::unique_ptr<BoardCache> make_cache(Millis interval) {
+    BoardCacheOptions o;
+    o.catalogue_interval = interval;
+    return std::make_unique<BoardCache>(sites_, boards_, *store_, clock_, o);
+  }
+
+  void commit(const std::string& board, const std::string& dispatch, const std::string& title) {
+    CommitRequest c;
+    c.board = board;
+    c.epoch = 1;
+    c.dispatch_id = dispatch;
+    c.stats.finished_ms = clock_.now_ms();
+    Item it;
+    it.key = it.title = title;
+    it.url = "https://weibo.test/" + title;
+    c.items.push_back(it);
+    ASSERT_TRUE(real_->commit_snapshot(c).ok());
+  }
+
+  static json::array boards_of(const std::shared_ptr<const RenderedBody>& body) {
+    return json::parse(*body->json).at("boards").as_array();
+  }
+  static json::value parse(const RenderedBody& body) { return json::parse(*body.json); }
+
+  FakeClock clock_;
+  std::unique_ptr<Store> real_;
+  std::unique_ptr<FlakyStore> store_;
+  std::vector<Site> sites_;
+  std::vector<BoardMeta> boards_;
+};
+
+// The bug: every board update re-read every board's state from the store and re-rendered
+// and re-compressed the whole catalogue (10,000 boards at 1/min kept a core busy).
+TEST_F(BoardCacheTest, OneBoardUpdateReadsOneBoardAndNeverEveryBoard) {
+  auto cache = make_cache(Millis(1000));
+  ASSERT_TRUE(cache->refresh_all().ok());
+  ASSERT_NE(cache->catalogue(), nullptr);
+  store_->board_view_calls = 0;
+  store_->board_states_calls = 0;
+  store_->board_state_calls = 0;
+  for (int i = 0; i < 50; ++i) {
+    commit(boards_[i].id, boards_[i].id + "@1", "t" + std::to_string(i));
+    ASSERT_TRUE(cache->refresh(boards_[i].id).ok());
+  }
+  EXPECT_EQ(store_->board_view_calls, 50);
+  EXPECT_EQ(store_->board_states_calls, 0);
+  EXPECT_EQ(store_->board_state_calls, 0);
+}
+
+TEST_F(BoardCacheTest, CatalogueIsAssembledAtMostOncePerIntervalAndThenCatchesUp) {
+  auto cache = make_cache(Millis(1000));
+  ASSERT_TRUE(cache->refresh_all().ok());
+  auto first = cache->catalogue();
+  ASSERT_EQ(boards_of(first).size(), static_cast<size_t>(kBoards));
+  EXPECT_EQ(json::parse(*first->json).at("total").as_int64(), kBoards);
+
+  commit(boards_[3].id, boards_[3].id + "@1", "one");
+  ASSERT_TRUE(cache->refresh(boards_[3].id).ok());
+  // Within the interval: the same assembled body (no re-render, no re-gzip).
+  EXPECT_EQ(cache->catalogue(), first);
+  // The board itself is current at once.
+  EXPECT_EQ(parse(*cache->board(boards_[3].id)).at("items").as_array().size(), 1u);
+
+  clock_.advance(std::chrono::milliseconds(1000));
+  auto second = cache->catalogue();
+  ASSERT_NE(second, first);
+  EXPECT_NE(second->etag, first->etag);
+  EXPECT_EQ(boards_of(second).at(3).at("item_count").as_int64(), 1);
+  // Nothing changed since: the assembled body is reused however much time passes.
+  clock_.advance(std::chrono::hours(1));
+  EXPECT_EQ(cache->catalogue(), second);
+}
+
+TEST_F(BoardCacheTest, ZeroIntervalAssemblesAfterEveryChange) {
+  auto cache = make_cache(Millis(0));
+  ASSERT_TRUE(cache->refresh_all().ok());
+  auto first = cache->catalogue();
+  commit(boards_[5].id, boards_[5].id + "@1", "x");
+  ASSERT_TRUE(cache->refresh(boards_[5].id).ok());
+  auto second = cache->catalogue();
+  EXPECT_NE(second, first);
+  EXPECT_EQ(boards_of(second).at(5).at("item_count").as_int64(), 1);
+}
+
+TEST_F(BoardCacheTest, QueriesFilterBySiteKindTextAndIdsAndPage) {
+  auto cache = make_cache(Millis(1000));
+  ASSERT_TRUE(cache->refresh_all().ok());
+  CatalogueQuery q;
+  q.sites = {"hackernews"};
+  auto body = parse(cache->query_catalogue(q));
+  EXPECT_EQ(body.at("total").as_int64(), kBoards / 2);
+  for (const auto& b : body.at("boards").as_array())
+    EXPECT_EQ(b.at("site").as_string(), "hackernews");
+
+  q = {};
+  q.kind = BoardKind::kStream;
+  body = parse(cache->query_catalogue(q));
+  EXPECT_EQ(body.at("total").as_int64(), kBoards / 5);
+  for (const auto& b : body.at("boards").as_array()) EXPECT_EQ(b.at("kind").as_string(), "stream");
+
+  // Case-insensitive over ids and English names; Chinese substrings; site names.
+  for (const char* text : {"NEW YEAR", "跨年", "new year hot"}) {
+    q = {};
+    q.text = text;
+    body = parse(cache->query_catalogue(q));
+    ASSERT_EQ(body.at("total").as_int64(), 1) << text;
+    EXPECT_EQ(body.at("boards").at(0).at("id").as_string(), "weibo.b8") << text;
+  }
+  q = {};
+  q.text = "黑客新闻";
+  EXPECT_EQ(parse(cache->query_catalogue(q)).at("total").as_int64(), kBoards / 2);
+
+  q = {};
+  q.ids = {"weibo.b10", "nope.x", "hackernews.b1"};
+  body = parse(cache->query_catalogue(q));
+  ASSERT_EQ(body.at("total").as_int64(), 2);  // unknown ids are skipped; catalogue order
+  EXPECT_EQ(body.at("boards").at(0).at("id").as_string(), "hackernews.b1");
+  EXPECT_EQ(body.at("boards").at(1).at("id").as_string(), "weibo.b10");
+
+  q = {};
+  q.offset = 190;
+  q.limit = 25;
+  body = parse(cache->query_catalogue(q));
+  EXPECT_EQ(body.at("total").as_int64(), kBoards);
+  ASSERT_EQ(body.at("boards").as_array().size(), 10u);
+  EXPECT_EQ(body.at("boards").at(0).at("id").as_string(), boards_[190].id);
+  q.offset = 5000;
+  EXPECT_TRUE(parse(cache->query_catalogue(q)).at("boards").as_array().empty());
+}
+
+// The bug: mu api's 30 s safety resync re-read and re-rendered every board.
+TEST_F(BoardCacheTest, RefreshChangedRendersOnlyBoardsWhoseStateMoved) {
+  auto cache = make_cache(Millis(0));
+  ASSERT_TRUE(cache->refresh_all().ok());
+  commit(boards_[11].id, boards_[11].id + "@1", "a");  // no event: a lost message
+  commit(boards_[42].id, boards_[42].id + "@1", "b");
+  store_->board_view_calls = 0;
+  auto changed = cache->refresh_changed();
+  ASSERT_TRUE(changed.ok()) << changed.status().to_string();
+  EXPECT_EQ(*changed, (std::vector<std::string>{boards_[11].id, boards_[42].id}));
+  EXPECT_EQ(store_->board_view_calls, 2);
+  EXPECT_EQ(parse(*cache->board(boards_[42].id)).at("items").as_array().size(), 1u);
+  // Nothing moved since: nothing is rendered.
+  changed = cache->refresh_changed();
+  ASSERT_TRUE(changed.ok());
+  EXPECT_TRUE(changed->empty());
+  EXPECT_EQ(store_->board_view_calls, 2);
+  // A dead store: an error, and the bodies stay.
+  store_->down = true;
+  EXPECT_FALSE(cache->refresh_changed().ok());
+  EXPECT_EQ(parse(*cache->board(boards_[42].id)).at("items").as_array().size(), 1u);
+}
+
+TEST_F(BoardCacheTest, SetMetaRendersTheEffectiveSchedule) {
+  auto cache = make_cache(Millis(0));
+  ASSERT_TRUE(cache->refresh_all().ok());
+  BoardMeta changed = boards_[2];
+  changed.schedule.every = std::chrono::minutes(30);
+  ASSERT_TRUE(cache->set_meta(changed).ok());
+  EXPECT_EQ(parse(*cache->board(changed.id)).at("every_seconds").as_int64(), 1800);
+  EXPECT_EQ(boards_of(cache->catalogue()).at(2).at("every_seconds").as_int64(), 1800);
+  BoardMeta unknown;
+  unknown.id = "nope.x";
+  EXPECT_EQ(cache->set_meta(unknown).code(), ErrorCode::kNotFound);
+}
+
+TEST_F(ApiTest, CatalogueQueryParametersAreValidated) {
+  EXPECT_EQ(get("/api/v1/boards?kind=hot").status, 400);
+  EXPECT_EQ(get("/api/v1/boards?limit=0").status, 400);
+  EXPECT_EQ(get("/api/v1/boards?limit=1001").status, 400);
+  EXPECT_EQ(get("/api/v1/boards?offset=-1").status, 400);
+  EXPECT_EQ(get("/api/v1/boards?q=" + std::string(201, 'a')).status, 400);
+  Response r = get("/api/v1/boards?site=weibo&kind=rank&q=%E7%83%AD%E6%90%9C&limit=5");
+  ASSERT_EQ(r.status, 200);
+  json::value body = json::parse(r.body_view());
+  EXPECT_EQ(body.at("total").as_int64(), 1);
+  EXPECT_EQ(body.at("boards").at(0).at("id").as_string(), "weibo.hot-search");
+  EXPECT_FALSE(r.etag.empty());
+  EXPECT_NE(r.gzip_body, nullptr);
+  EXPECT_EQ(json::parse(get("/api/v1/boards?site=zhihu").body_view()).at("total").as_int64(), 0);
 }
 
 }  // namespace

@@ -1,81 +1,224 @@
 #include "api/board_cache.h"
 
+#include <algorithm>
 #include <mutex>
+#include <unordered_set>
 
 #include "pipeline/rank.h"
 
 namespace mu {
+namespace {
 
-BoardCache::BoardCache(std::vector<Site> sites, std::vector<BoardMeta> boards, Store& store)
-    : sites_list_(std::move(sites)), boards_(std::move(boards)), store_(store) {
-  for (const auto& b : boards_) meta_.emplace(b.id, &b);
-  for (const auto& b : boards_) {
-    for (const auto& s : sites_list_) {
-      if (s.id == b.site) site_of_.emplace(b.id, &s);
-    }
+void append_lower(std::string& out, std::string_view text) {
+  for (char c : text) {
+    out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
   }
-  sites_ = std::make_shared<const RenderedBody>(render_sites(sites_list_, boards_));
+  out += '\n';
 }
 
-Status BoardCache::render_one(const std::string& id) {
-  const BoardMeta& meta = *meta_.at(id);
+std::string lower(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 1);
+  append_lower(out, text);
+  out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+BoardCache::BoardCache(std::vector<Site> sites, std::vector<BoardMeta> boards, Store& store,
+                       const Clock& clock, BoardCacheOptions options)
+    : sites_list_(std::move(sites)), store_(store), clock_(clock), options_(options) {
+  std::unordered_map<std::string_view, const Site*> site_by_id;
+  for (const auto& s : sites_list_) site_by_id.emplace(s.id, &s);
+  slots_.reserve(boards.size());
+  for (auto& b : boards) {
+    auto slot = std::make_unique<Slot>();
+    auto site = site_by_id.find(b.site);
+    slot->site = site != site_by_id.end() ? site->second : nullptr;
+    append_lower(slot->search_text, b.id);
+    append_lower(slot->search_text, b.name_zh);
+    append_lower(slot->search_text, b.name_en);
+    append_lower(slot->search_text, b.site);
+    if (slot->site != nullptr) {
+      append_lower(slot->search_text, slot->site->name_zh);
+      append_lower(slot->search_text, slot->site->name_en);
+    }
+    slot->meta = std::move(b);
+    index_.emplace(slot->meta.id, slots_.size());
+    slots_.push_back(std::move(slot));
+  }
+  std::vector<BoardMeta> metas;
+  metas.reserve(slots_.size());
+  for (const auto& slot : slots_) metas.push_back(slot->meta);
+  sites_ = std::make_shared<const RenderedBody>(render_sites(sites_list_, metas));
+}
+
+Status BoardCache::render_locked(Slot& slot) {
   static const Site kUnknownSite;
-  auto site_it = site_of_.find(id);
-  const Site& site = site_it != site_of_.end() ? *site_it->second : kUnknownSite;
-  MU_ASSIGN_OR_RETURN(std::optional<BoardView> view, store_.board_view(id));
+  const Site& site = slot.site != nullptr ? *slot.site : kUnknownSite;
+  const BoardMeta& meta = slot.meta;
+  MU_ASSIGN_OR_RETURN(std::optional<BoardView> view, store_.board_view(meta.id));
+  BoardState state;
   RenderedBody body;
   if (view) {
     auto ranked = rank_items(view->snapshot.items, view->has_previous, view->previous_keys,
                              view->history, view->snapshot.fetched_at_ms);
-    body = render_board(site, meta, view->state, ranked);
+    state = view->state;
+    body = render_board(site, meta, state, ranked);
   } else {
-    auto state = store_.board_state(id);
-    BoardState st = state.ok() ? *state : BoardState{};
-    st.board = id;
-    body = render_board(site, meta, st, {});
+    auto read = store_.board_state(meta.id);
+    if (read.ok()) state = *read;
+    state.board = meta.id;
+    body = render_board(site, meta, state, {});
   }
-  auto ptr = std::make_shared<const RenderedBody>(std::move(body));
-  std::unique_lock lock(mu_);
-  bodies_[id] = std::move(ptr);
-  return ok_status();
-}
-
-Status BoardCache::render_catalogue() {
-  MU_ASSIGN_OR_RETURN(auto states, store_.board_states());
-  auto ptr = std::make_shared<const RenderedBody>(mu::render_catalogue(boards_, states));
-  std::unique_lock lock(mu_);
-  catalogue_ = std::move(ptr);
+  auto body_ptr = std::make_shared<const RenderedBody>(std::move(body));
+  auto entry = std::make_shared<const std::string>(render_catalogue_entry(meta, state));
+  Stamp stamp{state.version, state.fetched_at_ms, state.last_run_at_ms, state.enabled,
+              state.last_error_code};
+  {
+    std::unique_lock lock(mu_);
+    slot.body = std::move(body_ptr);
+    slot.entry = std::move(entry);
+    slot.stamp = std::move(stamp);
+  }
+  changes_.fetch_add(1, std::memory_order_release);
   return ok_status();
 }
 
 Status BoardCache::refresh_all() {
-  std::lock_guard render(render_mu_);
   Status first;
-  for (const auto& b : boards_) {
-    Status s = render_one(b.id);
-    if (!s.ok() && first.ok()) first = s.with_context(b.id);
+  for (const auto& slot : slots_) {
+    std::lock_guard render(slot->render_mu);
+    Status s = render_locked(*slot);
+    if (!s.ok() && first.ok()) first = s.with_context(slot->meta.id);
   }
-  Status c = render_catalogue();
-  if (!c.ok() && first.ok()) first = c;
   return first;
 }
 
 Status BoardCache::refresh(const std::string& board) {
-  if (!known(board)) return error(ErrorCode::kNotFound, "unknown board " + board);
-  std::lock_guard render(render_mu_);
-  MU_RETURN_IF_ERROR(render_one(board).with_context(board));
-  return render_catalogue();
+  auto it = index_.find(board);
+  if (it == index_.end()) return error(ErrorCode::kNotFound, "unknown board " + board);
+  Slot& slot = *slots_[it->second];
+  std::lock_guard render(slot.render_mu);
+  return render_locked(slot).with_context(board);
+}
+
+Result<std::vector<std::string>> BoardCache::refresh_changed() {
+  MU_ASSIGN_OR_RETURN(std::vector<BoardState> states, store_.board_states());
+  std::vector<std::string> changed;
+  Status first;
+  for (const BoardState& st : states) {
+    auto it = index_.find(st.board);
+    if (it == index_.end()) continue;
+    Slot& slot = *slots_[it->second];
+    const Stamp now{st.version, st.fetched_at_ms, st.last_run_at_ms, st.enabled,
+                    st.last_error_code};
+    {
+      std::shared_lock lock(mu_);
+      if (slot.body && slot.stamp == now) continue;
+    }
+    std::lock_guard render(slot.render_mu);
+    Status s = render_locked(slot);
+    if (!s.ok()) {
+      if (first.ok()) first = s.with_context(st.board);
+      continue;
+    }
+    changed.push_back(st.board);
+  }
+  if (!first.ok() && changed.empty()) return first;
+  return changed;
+}
+
+Status BoardCache::set_meta(const BoardMeta& meta) {
+  auto it = index_.find(meta.id);
+  if (it == index_.end()) return error(ErrorCode::kNotFound, "unknown board " + meta.id);
+  Slot& slot = *slots_[it->second];
+  std::lock_guard render(slot.render_mu);
+  // Names, site and kind define the board's place in the catalogue: only the schedule and
+  // the operator's fields follow live changes.
+  slot.meta.schedule = meta.schedule;
+  slot.meta.group = meta.group;
+  return render_locked(slot).with_context(meta.id);
 }
 
 std::shared_ptr<const RenderedBody> BoardCache::board(const std::string& id) const {
+  auto it = index_.find(id);
+  if (it == index_.end()) return nullptr;
   std::shared_lock lock(mu_);
-  auto it = bodies_.find(id);
-  return it == bodies_.end() ? nullptr : it->second;
+  return slots_[it->second]->body;
+}
+
+void BoardCache::maybe_assemble() const {
+  const uint64_t changes = changes_.load(std::memory_order_acquire);
+  std::unique_lock lock(assemble_mu_, std::defer_lock);
+  {
+    // Someone else assembling: serve what exists (if anything does).
+    if (!lock.try_lock()) {
+      std::shared_lock read(mu_);
+      if (catalogue_) return;
+    }
+  }
+  if (!lock.owns_lock()) lock.lock();
+  const MonoTime now = clock_.mono();
+  if (catalogue_ && built_ == changes) return;
+  if (catalogue_ && built_at_ != MonoTime{} && now - built_at_ < options_.catalogue_interval) {
+    return;
+  }
+  std::vector<std::shared_ptr<const std::string>> held;
+  std::vector<const std::string*> entries;
+  held.reserve(slots_.size());
+  entries.reserve(slots_.size());
+  {
+    std::shared_lock read(mu_);
+    for (const auto& slot : slots_) {
+      if (slot->entry) held.push_back(slot->entry);
+    }
+  }
+  for (const auto& e : held) entries.push_back(e.get());
+  auto body = std::make_shared<const RenderedBody>(assemble_catalogue(entries, entries.size()));
+  {
+    std::unique_lock write(mu_);
+    catalogue_ = std::move(body);
+  }
+  built_ = changes;
+  built_at_ = now;
 }
 
 std::shared_ptr<const RenderedBody> BoardCache::catalogue() const {
+  maybe_assemble();
   std::shared_lock lock(mu_);
   return catalogue_;
+}
+
+RenderedBody BoardCache::query_catalogue(const CatalogueQuery& query) const {
+  std::unordered_set<std::string_view> sites(query.sites.begin(), query.sites.end());
+  std::unordered_set<std::string_view> ids(query.ids.begin(), query.ids.end());
+  const std::string text = lower(query.text);
+  std::vector<const Slot*> matched;
+  for (const auto& slot : slots_) {
+    const BoardMeta& meta = slot->meta;  // id, site and kind never change after construction
+    if (!ids.empty() && ids.count(meta.id) == 0) continue;
+    if (!sites.empty() && sites.count(meta.site) == 0) continue;
+    if (query.kind && meta.kind != *query.kind) continue;
+    if (!text.empty() && slot->search_text.find(text) == std::string::npos) continue;
+    matched.push_back(slot.get());
+  }
+  const size_t total = matched.size();
+  const size_t begin = std::min(query.offset, total);
+  const size_t end = query.limit ? std::min(total, begin + *query.limit) : total;
+  std::vector<std::shared_ptr<const std::string>> held;
+  held.reserve(end - begin);
+  {
+    std::shared_lock lock(mu_);
+    for (size_t i = begin; i < end; ++i) {
+      if (matched[i]->entry) held.push_back(matched[i]->entry);
+    }
+  }
+  std::vector<const std::string*> entries;
+  entries.reserve(held.size());
+  for (const auto& e : held) entries.push_back(e.get());
+  return assemble_catalogue(entries, total);
 }
 
 std::shared_ptr<const RenderedBody> BoardCache::sites() const {
@@ -85,8 +228,8 @@ std::shared_ptr<const RenderedBody> BoardCache::sites() const {
 
 std::vector<std::string> BoardCache::board_ids() const {
   std::vector<std::string> ids;
-  ids.reserve(boards_.size());
-  for (const auto& b : boards_) ids.push_back(b.id);
+  ids.reserve(slots_.size());
+  for (const auto& slot : slots_) ids.push_back(slot->meta.id);
   return ids;
 }
 

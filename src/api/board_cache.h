@@ -1,17 +1,30 @@
 // BoardCache: the API's pre-rendered bodies (each board's JSON + gzip + ETag, the
 // catalogue and the site list), rebuilt from the Store when a board-updated event arrives
 // and served many times without copying. If the store cannot be read, the previous body
-// stays (last good data is never replaced by an error). Safe for concurrent use: readers
-// take a shared_ptr under a shared lock; refreshes render outside the lock.
+// stays (last good data is never replaced by an error).
+//
+// Costs: one board update re-renders that board and its catalogue entry only (O(1) in the
+// number of boards). The whole catalogue (GET /api/v1/boards) is assembled from the
+// per-board entries lazily, when it is asked for, at most once per `catalogue_interval`;
+// between two assemblies the previous body is served. Filtered catalogue queries scan the
+// per-board entries without touching the store.
+//
+// Safe for concurrent use: readers take a shared_ptr under a shared lock; refreshes render
+// outside it, one refresh of a board at a time (a per-board mutex).
 #pragma once
 
+#include <atomic>
+#include <chrono>
+#include <cstddef>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/status.h"
 #include "core/types.h"
 #include "pipeline/render.h"
@@ -19,43 +32,93 @@
 
 namespace mu {
 
+struct BoardCacheOptions {
+  // The whole catalogue is re-assembled at most this often (0: whenever a board changed).
+  std::chrono::milliseconds catalogue_interval{1000};
+};
+
+// A filtered, paged view of the catalogue (GET /api/v1/boards?site=&kind=&q=&ids=&...).
+struct CatalogueQuery {
+  std::vector<std::string> sites;  // only boards of these sites; empty: every site
+  std::optional<BoardKind> kind;   // only boards of this kind
+  std::string text;                // substring of id, names, site id or site names
+  std::vector<std::string> ids;    // only these boards; empty: every board
+  size_t offset = 0;
+  std::optional<size_t> limit;  // nullopt: every match after offset
+};
+
 class BoardCache {
  public:
-  BoardCache(std::vector<Site> sites, std::vector<BoardMeta> boards, Store& store);
+  BoardCache(std::vector<Site> sites, std::vector<BoardMeta> boards, Store& store,
+             const Clock& clock, BoardCacheOptions options = {});
+  BoardCache(const BoardCache&) = delete;
+  BoardCache& operator=(const BoardCache&) = delete;
 
-  // Renders every board, the catalogue and the sites. Returns the first store error (the
-  // boards it could render are still served).
+  // Renders every board and the sites. Returns the first store error (the boards it could
+  // render are still served).
   Status refresh_all();
-  // Re-renders one board and the catalogue.
+  // Re-renders one board and its catalogue entry.
   Status refresh(const std::string& board);
+  // Reads every board's state in one store query and re-renders only the boards whose
+  // state changed since they were last rendered; returns their ids. The safety net for
+  // lost board-updated events: its cost is one query plus the boards that changed.
+  Result<std::vector<std::string>> refresh_changed();
+  // Replaces a board's metadata (its effective schedule after a live change: every, cron,
+  // enabled, ...) and re-renders it. kNotFound for an unknown board.
+  Status set_meta(const BoardMeta& meta);
 
-  // nullptr for an unknown board id.
+  // nullptr for an unknown board id or one not rendered yet.
   std::shared_ptr<const RenderedBody> board(const std::string& id) const;
+  // Every board, assembled at most once per catalogue_interval (see above).
   std::shared_ptr<const RenderedBody> catalogue() const;
+  // The boards matching `query` in catalogue order, paged; "total" counts every match.
+  RenderedBody query_catalogue(const CatalogueQuery& query) const;
   std::shared_ptr<const RenderedBody> sites() const;
 
-  bool known(const std::string& id) const { return meta_.count(id) != 0; }
+  bool known(const std::string& id) const { return index_.count(id) != 0; }
   // Every board id, in catalogue order.
   std::vector<std::string> board_ids() const;
+  size_t size() const { return slots_.size(); }
 
  private:
-  Status render_one(const std::string& id);
-  Status render_catalogue();
+  // What refresh_changed compares to decide whether a board needs rendering again.
+  struct Stamp {
+    int64_t version = -1;
+    int64_t fetched_at_ms = -1;
+    int64_t last_run_at_ms = -1;
+    bool enabled = true;
+    std::string last_error_code;
+    bool operator==(const Stamp&) const = default;
+  };
+  struct Slot {
+    std::mutex render_mu;  // one refresh of this board at a time ("read, render, publish")
+    BoardMeta meta;        // guarded by render_mu (set_meta)
+    const Site* site = nullptr;
+    std::string search_text;  // lower-cased id, names, site id and names; immutable
+    // Guarded by the cache's mu_:
+    std::shared_ptr<const RenderedBody> body;
+    std::shared_ptr<const std::string> entry;
+    Stamp stamp;
+  };
+
+  Status render_locked(Slot& slot);
+  void maybe_assemble() const;
 
   std::vector<Site> sites_list_;
-  std::vector<BoardMeta> boards_;
-  std::unordered_map<std::string, const BoardMeta*> meta_;
-  std::unordered_map<std::string, const Site*> site_of_;
+  std::vector<std::unique_ptr<Slot>> slots_;       // in catalogue order
+  std::unordered_map<std::string, size_t> index_;  // board id -> slot; immutable
   Store& store_;
+  const Clock& clock_;
+  const BoardCacheOptions options_;
 
-  // Held across "read the store, render, publish": without it two concurrent refreshes
-  // could publish out of order and a stale catalogue (read before the other's commit)
-  // would replace a newer one until the next update (seen as boards "never run" in e2e).
-  std::mutex render_mu_;
   mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, std::shared_ptr<const RenderedBody>> bodies_;
-  std::shared_ptr<const RenderedBody> catalogue_;
   std::shared_ptr<const RenderedBody> sites_;
+  // The assembled catalogue: rebuilt by maybe_assemble when changes_ moved past built_.
+  mutable std::mutex assemble_mu_;
+  mutable std::shared_ptr<const RenderedBody> catalogue_;
+  std::atomic<uint64_t> changes_{0};
+  mutable uint64_t built_ = 0;   // guarded by assemble_mu_
+  mutable MonoTime built_at_{};  // guarded by assemble_mu_
 };
 
 }  // namespace mu

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <unordered_map>
 
 #include "core/compress.h"
 
@@ -170,40 +171,63 @@ RenderedBody render_board(const Site& site, const BoardMeta& meta, const BoardSt
   return make_rendered(json::serialize(root));
 }
 
+std::string render_catalogue_entry(const BoardMeta& meta, const BoardState& st) {
+  json::object o = board_header(meta);
+  o["site"] = meta.site;
+  o["enabled"] = st.enabled;
+  o["version"] = st.version;
+  o["item_count"] = st.item_count;
+  o["fetched_at"] = time_or_null(st.fetched_at_ms);
+  o["last_run_at"] = time_or_null(st.last_run_at_ms);
+  o["stale"] = st.stale;
+  o["error"] = error_or_null(st);
+  put_run_health(o, meta, st);
+  return json::serialize(o);
+}
+
+RenderedBody assemble_catalogue(const std::vector<const std::string*>& entries, size_t total) {
+  size_t bytes = 32;
+  for (const std::string* e : entries) bytes += e->size() + 1;
+  std::string out;
+  out.reserve(bytes);
+  out += R"({"boards":[)";
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (i != 0) out += ',';
+    out += *entries[i];
+  }
+  out += R"(],"total":)";
+  out += std::to_string(total);
+  out += '}';
+  return make_rendered(std::move(out));
+}
+
 RenderedBody render_catalogue(const std::vector<BoardMeta>& boards,
                               const std::vector<BoardState>& states) {
   std::unordered_map<std::string_view, const BoardState*> by_id;
   for (const auto& s : states) by_id.emplace(s.board, &s);
-  json::array arr;
-  arr.reserve(boards.size());
+  std::vector<std::string> rendered;
+  rendered.reserve(boards.size());
+  const BoardState empty;
   for (const auto& meta : boards) {
-    json::object o = board_header(meta);
-    o["site"] = meta.site;
-    BoardState empty;
-    const BoardState& st = by_id.count(meta.id) ? *by_id[meta.id] : empty;
-    o["enabled"] = st.enabled;
-    o["version"] = st.version;
-    o["item_count"] = st.item_count;
-    o["fetched_at"] = time_or_null(st.fetched_at_ms);
-    o["last_run_at"] = time_or_null(st.last_run_at_ms);
-    o["stale"] = st.stale;
-    o["error"] = error_or_null(st);
-    put_run_health(o, meta, st);
-    arr.push_back(std::move(o));
+    auto it = by_id.find(meta.id);
+    rendered.push_back(render_catalogue_entry(meta, it != by_id.end() ? *it->second : empty));
   }
-  json::object root;
-  root["boards"] = std::move(arr);
-  return make_rendered(json::serialize(root));
+  std::vector<const std::string*> entries;
+  entries.reserve(rendered.size());
+  for (const auto& e : rendered) entries.push_back(&e);
+  return assemble_catalogue(entries, entries.size());
 }
 
 RenderedBody render_sites(const std::vector<Site>& sites, const std::vector<BoardMeta>& boards) {
+  std::unordered_map<std::string_view, json::array> ids_of;
+  for (const auto& b : boards) ids_of[b.site].push_back(json::value(b.id));
   json::array arr;
+  arr.reserve(sites.size());
   for (const auto& s : sites) {
     json::object o = site_object(s);
-    json::array ids;
-    for (const auto& b : boards) {
-      if (b.site == s.id) ids.push_back(json::value(b.id));
-    }
+    auto it = ids_of.find(s.id);
+    json::array ids = it != ids_of.end() ? std::move(it->second) : json::array();
+    o["board_count"] = ids.size();
     o["boards"] = std::move(ids);
     arr.push_back(std::move(o));
   }

@@ -41,13 +41,21 @@ int64_t due_by_ms(const BoardMeta& meta, const BoardState& state);
 RenderedBody render_board(const Site& site, const BoardMeta& meta, const BoardState& state,
                           const std::vector<RankedItem>& items);
 
-// GET /api/v1/boards: every board with its freshness (fetched_at, stale, error, run
-// history, due_by). Ages and "overdue" are left to clients so the cached body stays valid
-// until the next update.
+// One board's entry of GET /api/v1/boards (a JSON object): its metadata and freshness
+// (fetched_at, stale, error, run history, due_by). Ages and "overdue" are left to clients so
+// the cached text stays valid until the board's next update.
+std::string render_catalogue_entry(const BoardMeta& meta, const BoardState& state);
+
+// {"boards":[<entries>...],"total":total} from entries rendered by render_catalogue_entry:
+// the catalogue is assembled from per-board texts, so one board update re-renders one
+// entry, not every board.
+RenderedBody assemble_catalogue(const std::vector<const std::string*>& entries, size_t total);
+
+// GET /api/v1/boards: every board with its freshness (see render_catalogue_entry).
 RenderedBody render_catalogue(const std::vector<BoardMeta>& boards,
                               const std::vector<BoardState>& states);
 
-// GET /api/v1/sites
+// GET /api/v1/sites: every site with its board ids and board_count.
 RenderedBody render_sites(const std::vector<Site>& sites, const std::vector<BoardMeta>& boards);
 
 // ISO 8601 UTC text with milliseconds ("2026-11-26T08:30:00.000Z").
