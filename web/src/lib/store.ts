@@ -171,44 +171,60 @@ async function fetchHome(revalidate: boolean): Promise<HomeAnswer> {
   };
 }
 
-async function fetchAll(revalidate: boolean): Promise<HomeAnswer> {
-  const b = await getBoards(revalidate);
-  return { boards: b.data.boards, offline: b.offline, stale: b.stale };
+/**
+ * The catalogue if it is small: `?limit=LARGE_CATALOGUE+1` is the whole catalogue when there
+ * are at most LARGE_CATALOGUE boards, and says by its `total` (and its length) when there are
+ * more — one request, in parallel with the sites, without knowing the mode first. (A server
+ * without the filters ignores `limit` and answers everything: a small catalogue.)
+ */
+async function fetchProbe(revalidate: boolean): Promise<HomeAnswer & { total: number }> {
+  const b = await getBoards(revalidate, { limit: LARGE_CATALOGUE + 1 });
+  return { boards: b.data.boards, offline: b.offline, stale: b.stale, total: b.data.total ?? b.data.boards.length };
 }
 
 /**
  * Loads the sites and the boards the page needs: the whole catalogue when it is small, else
- * only the home's boards. The mode of the last load is remembered, so both requests usually
- * start at once; on a first visit the sites (with their board counts) come first.
+ * only the home's boards. Both requests start at once. The mode of the last load is
+ * remembered: a known large catalogue asks only for the home's boards (and checks the mode
+ * against the sites' board counts); otherwise the probe above decides, and in a large
+ * catalogue only its first HOME_FIRST boards are kept.
  */
 export async function loadCatalogue(revalidate = false): Promise<void> {
   try {
-    const hint = catalogueLoaded.value ? (large.value ? 'large' : 'small') : readModeHint();
+    const knownLarge = catalogueLoaded.value ? large.value : readModeHint() === 'large';
     const sitesJob = getSites();
-    let boardsJob: Promise<HomeAnswer> | undefined =
-      hint === 'large' ? fetchHome(revalidate) : hint === 'small' ? fetchAll(revalidate) : undefined;
-    // Do not leave a guess that turns out wrong as an unhandled rejection.
-    boardsJob?.catch(() => undefined);
+    const boardsJob: Promise<HomeAnswer & { total?: number }> = knownLarge ? fetchHome(revalidate) : fetchProbe(revalidate);
+    boardsJob.catch(() => undefined); // awaited below; no unhandled rejection if the sites fail first
     const s = await sitesJob;
     const counted = s.data.sites.length > 0 && s.data.sites.every((x) => typeof x.board_count === 'number');
     const count = counted ? s.data.sites.reduce((n, x) => n + (x.board_count ?? 0), 0) : undefined;
-    const isLarge = count !== undefined && count > LARGE_CATALOGUE;
-    if (!boardsJob || isLarge !== (hint === 'large')) boardsJob = isLarge ? fetchHome(revalidate) : fetchAll(revalidate);
-    const b = await boardsJob;
+    let b = await boardsJob;
+    // The catalogue shrank below the threshold (or the server lost its counts): all of it.
+    if (knownLarge && !(count !== undefined && count > LARGE_CATALOGUE)) b = await fetchProbe(revalidate);
+    const isLarge = b.total !== undefined ? b.total > LARGE_CATALOGUE : true;
     if (b.stale) refreshCatalogueSoon(5000);
     if (isLarge !== large.value || !catalogueLoaded.value) writeModeHint(isLarge);
     large.value = isLarge;
     sites.value = sameList(sites.value, s.data.sites);
-    if (isLarge) {
+    let followUp = false;
+    if (!isLarge) {
+      catalogue.value = sameList(catalogue.value, b.boards);
+    } else if (b.total !== undefined) {
+      // The probe of a catalogue that turned out large: keep the first boards only.
+      const first = b.boards.slice(0, HOME_FIRST);
+      defaultIds.value = first.map((x) => x.id);
+      mergeMetas(first);
+      followUp = settings.order.length > 0 || settings.favorites.length > 0;
+    } else {
       if (b.first) defaultIds.value = b.first;
       mergeMetas(b.boards);
-    } else {
-      catalogue.value = sameList(catalogue.value, b.boards);
     }
-    totalBoards.value = count ?? catalogue.value.length;
+    totalBoards.value = count ?? (isLarge ? (b.total ?? catalogue.value.length) : catalogue.value.length);
     catalogueLoaded.value = true;
     catalogueError.value = undefined;
     noteOffline(s.offline || b.offline);
+    // The user's own boards (a first load in this browser of someone's synced list).
+    if (followUp) await loadMissing();
   } catch (err) {
     catalogueError.value = errorText(err);
     if (err instanceof TypeError) offline.value = true;
