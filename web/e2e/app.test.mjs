@@ -213,11 +213,14 @@ describe('board page and search', () => {
 });
 
 describe('layout', () => {
-  test('390×844: no horizontal scrolling on home, board page and settings', async () => {
+  test('390×844: no horizontal scrolling on home, board page, settings and the directory', async () => {
     const { context, page } = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-    for (const hash of ['#/', '#/board/bilibili.popular', '#/settings', '#/site/github']) {
+    for (const hash of ['#/', '#/board/bilibili.popular', '#/settings', '#/site/github', '#/boards']) {
       await page.goto(`${mu.base}/${hash}`);
-      await page.locator('main section.card, main [data-testid="board-items"] > li, main [data-testid="order-list"] > li').first().waitFor();
+      await page
+        .locator('main section.card, main [data-testid="board-items"] > li, main [data-testid="order-list"] > li, main [data-testid="dir-list"] > li')
+        .first()
+        .waitFor();
       await page.waitForTimeout(300);
       const width = await page.evaluate(() => document.scrollingElement.scrollWidth);
       assert.ok(width <= 390, `${hash}: scrollWidth ${width} <= 390`);

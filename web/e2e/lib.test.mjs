@@ -25,6 +25,7 @@ before(async () => {
     kind: await load('/src/lib/kind.ts'),
     i18n: await load('/src/lib/i18n.ts'),
     time: await load('/src/lib/time.ts'),
+    api: await load('/src/lib/api.ts'),
   };
 });
 
@@ -96,7 +97,23 @@ describe('router', () => {
     assert.deepEqual(parseHash('#/board/weibo.hot-search'), { name: 'board', id: 'weibo.hot-search' });
     assert.deepEqual(parseHash('#/board/a%2Fb'), { name: 'board', id: 'a/b' });
     assert.deepEqual(parseHash('#/settings'), { name: 'settings' });
+    assert.deepEqual(parseHash('#/boards'), { name: 'boards' });
     assert.deepEqual(parseHash('#/nonsense/%E0%A4%A'), { name: 'home', tab: 'all' });
+  });
+});
+
+describe('api', () => {
+  test('boardQueryString: catalogue filters, encoded; none is the whole catalogue', () => {
+    const { boardQueryString } = lib.api;
+    assert.equal(boardQueryString(), '');
+    assert.equal(boardQueryString({}), '');
+    assert.equal(boardQueryString({ limit: 301 }), '?limit=301');
+    assert.equal(boardQueryString({ ids: ['weibo.hot-search', 'a b'] }), '?ids=weibo.hot-search,a%20b');
+    assert.equal(
+      boardQueryString({ q: '生成 150&x', site: ['gen0150', 'gen0151'], kind: 'stream', limit: 60, offset: 120 }),
+      '?site=gen0150,gen0151&kind=stream&q=%E7%94%9F%E6%88%90%20150%26x&limit=60&offset=120',
+    );
+    assert.equal(boardQueryString({ q: '', offset: 0, site: [] }), '', 'empty filters are left out');
   });
 });
 

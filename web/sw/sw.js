@@ -61,6 +61,25 @@ function isPrivate(url) {
   );
 }
 
+// Directory and palette searches of the catalogue (?q=, ?site=, ?kind=, ?offset=): one URL per
+// query, useless offline and without bound in number, so they are never cached.
+function isCatalogueSearch(url) {
+  if (url.pathname !== '/api/v1/boards') return false;
+  const p = url.searchParams;
+  return p.has('q') || p.has('site') || p.has('kind') || p.has('offset');
+}
+
+// The home's boards by id (?ids=…): a new URL whenever the user's list changes; the last few
+// are kept (offline reloads use the newest), older ones are dropped.
+const MAX_ID_LISTS = 6;
+async function pruneIdLists(cache) {
+  const lists = (await cache.keys()).filter((r) => {
+    const u = new URL(r.url);
+    return u.pathname === '/api/v1/boards' && u.searchParams.has('ids');
+  });
+  await Promise.all(lists.slice(0, Math.max(0, lists.length - MAX_ID_LISTS)).map((r) => cache.delete(r)));
+}
+
 function marked(cached, header) {
   const headers = new Headers(cached.headers);
   headers.set(header, '1');
@@ -71,7 +90,10 @@ async function apiNetworkFirst(event) {
   const request = event.request;
   const cache = await caches.open(API_CACHE);
   const fromNetwork = fetch(request).then(async (response) => {
-    if (response.ok) await cache.put(request, response.clone());
+    if (response.ok) {
+      await cache.put(request, response.clone());
+      if (new URL(request.url).searchParams.has('ids')) await pruneIdLists(cache);
+    }
     return response;
   });
   event.waitUntil(fromNetwork.catch(() => undefined));
@@ -123,7 +145,7 @@ self.addEventListener('fetch', (event) => {
   const request = event.request;
   if (request.method !== 'GET') return;
   const url = new URL(request.url);
-  if (isEvents(url) || isPrivate(url)) return;
+  if (isEvents(url) || isPrivate(url) || isCatalogueSearch(url)) return;
   if (isApi(url)) {
     event.respondWith(apiNetworkFirst(event));
     return;
@@ -151,7 +173,7 @@ self.addEventListener('message', (event) => {
           .filter((u) => typeof u === 'string')
           .map((u) => {
             const url = new URL(u, self.location.href);
-            if (!isApi(url) || isEvents(url) || isPrivate(url)) return undefined;
+            if (!isApi(url) || isEvents(url) || isPrivate(url) || isCatalogueSearch(url)) return undefined;
             return fetch(url.href)
               .then((r) => (r.ok ? cache.put(url.href, r) : undefined))
               .catch(() => undefined);

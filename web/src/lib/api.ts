@@ -12,6 +12,8 @@ export interface Site {
   color?: string;
   region?: string;
   boards?: string[];
+  /** Number of boards of the site (servers since the large-catalogue API). */
+  board_count?: number;
 }
 
 export interface BoardError {
@@ -137,8 +139,37 @@ export function getSites(): Promise<Fetched<{ sites: Site[] }>> {
   return getJson('/api/v1/sites');
 }
 
-export function getBoards(revalidate = false): Promise<Fetched<{ boards: BoardMeta[] }>> {
-  return getJson('/api/v1/boards', revalidate);
+/** Filters of GET /api/v1/boards (docs/api.md); all optional and combinable. */
+export interface BoardQuery {
+  site?: readonly string[];
+  kind?: 'rank' | 'stream';
+  q?: string;
+  /** At most 1000 ids; unknown ids are skipped by the server. */
+  ids?: readonly string[];
+  limit?: number;
+  offset?: number;
+}
+
+export interface BoardList {
+  boards: BoardMeta[];
+  /** Matching boards before paging (absent from servers before the large-catalogue API). */
+  total?: number;
+}
+
+/** The query string for `query` ("" when there is no filter: the whole catalogue). */
+export function boardQueryString(query: BoardQuery = {}): string {
+  const p: string[] = [];
+  if (query.site?.length) p.push(`site=${query.site.map(encodeURIComponent).join(',')}`);
+  if (query.kind) p.push(`kind=${query.kind}`);
+  if (query.q) p.push(`q=${encodeURIComponent(query.q)}`);
+  if (query.ids) p.push(`ids=${query.ids.map(encodeURIComponent).join(',')}`);
+  if (query.limit !== undefined) p.push(`limit=${query.limit}`);
+  if (query.offset) p.push(`offset=${query.offset}`);
+  return p.length ? `?${p.join('&')}` : '';
+}
+
+export function getBoards(revalidate = false, query?: BoardQuery): Promise<Fetched<BoardList>> {
+  return getJson(`/api/v1/boards${boardQueryString(query)}`, revalidate);
 }
 
 export function getBoard(id: string, revalidate = false): Promise<Fetched<BoardBody>> {

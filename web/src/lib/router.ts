@@ -1,5 +1,5 @@
 // A tiny hash router: #/ (all boards), #/following, #/site/<id>[/<board>], #/board/<id>,
-// #/settings, #/favorites (saved items), #/admin[/<section>[/<id>]]. Hash routes work from any
+// #/boards (the board directory), #/settings, #/favorites (saved items), #/admin[/<section>[/<id>]]. Hash routes work from any
 // static host and from the service worker's cache. The paths /favorites and /admin (links
 // from elsewhere; Mu serves the app for them) become the same hash routes.
 import { ref } from 'vue';
@@ -8,6 +8,7 @@ export type Route =
   | { name: 'home'; tab: 'all' | 'following' }
   | { name: 'home'; tab: 'site'; site: string; board?: string }
   | { name: 'board'; id: string }
+  | { name: 'boards' }
   | { name: 'settings' }
   | { name: 'favorites' }
   | { name: 'admin'; section: string; id?: string };
@@ -25,6 +26,7 @@ export function parseHash(hash: string): Route {
       }
     });
   if (parts[0] === 'board' && parts[1]) return { name: 'board', id: parts[1] };
+  if (parts[0] === 'boards') return { name: 'boards' };
   if (parts[0] === 'settings') return { name: 'settings' };
   if (parts[0] === 'favorites') return { name: 'favorites' };
   if (parts[0] === 'admin') return parts[2] ? { name: 'admin', section: parts[1] ?? '', id: parts[2] } : { name: 'admin', section: parts[1] ?? '' };
