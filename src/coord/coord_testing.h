@@ -109,30 +109,15 @@ class FakeChangeQueue final : public ChangeQueue {
     std::lock_guard lock(mu_);
     ++read_calls;
     if (down) return error(ErrorCode::kUnavailable, "fake queue: down");
-    std::vector<QueueEntry> out;
-    for (auto& e : entries_) {
-      if (static_cast<int>(out.size()) >= max) break;
-      if (e.deliveries != 0) continue;
-      e.consumer = consumer;
-      ++e.deliveries;
-      out.push_back(QueueEntry{e.id, e.payload, e.deliveries});
-    }
-    return out;
+    return deliver(consumer, max, [](const Entry& e) { return e.deliveries == 0; });
   }
   Result<std::vector<QueueEntry>> claim(const std::string& consumer, std::chrono::milliseconds,
                                         int max) override {
     std::lock_guard lock(mu_);
     ++claim_calls;
     if (down) return error(ErrorCode::kUnavailable, "fake queue: down");
-    std::vector<QueueEntry> out;
-    for (auto& e : entries_) {
-      if (static_cast<int>(out.size()) >= max) break;
-      if (e.deliveries == 0 || acked.count(e.id) != 0) continue;
-      e.consumer = consumer;
-      ++e.deliveries;
-      out.push_back(QueueEntry{e.id, e.payload, e.deliveries});
-    }
-    return out;
+    return deliver(consumer, max,
+                   [&](const Entry& e) { return e.deliveries != 0 && acked.count(e.id) == 0; });
   }
   Status ack(const std::string& id) override {
     std::lock_guard lock(mu_);
@@ -170,6 +155,19 @@ class FakeChangeQueue final : public ChangeQueue {
     std::string consumer;
     int deliveries = 0;
   };
+  // Hands up to `max` entries that `eligible` picks to `consumer` (mu_ held).
+  template <class Eligible>
+  std::vector<QueueEntry> deliver(const std::string& consumer, int max, Eligible eligible) {
+    std::vector<QueueEntry> out;
+    for (auto& e : entries_) {
+      if (static_cast<int>(out.size()) >= max) break;
+      if (!eligible(e)) continue;
+      e.consumer = consumer;
+      ++e.deliveries;
+      out.push_back(QueueEntry{e.id, e.payload, e.deliveries});
+    }
+    return out;
+  }
   std::mutex mu_;
   int64_t next_id_ = 0;
   std::vector<Entry> entries_;

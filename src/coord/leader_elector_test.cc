@@ -36,6 +36,16 @@ LeaderElector::Callbacks record(Events& events) {
   return cb;
 }
 
+// Candidates "a" and "b" on one lease, each recording its callbacks.
+class TwoCandidates : public ::testing::Test {
+ protected:
+  FakeClock clock;
+  FakeLease lease{clock};
+  Events ea, eb;
+  LeaderElector a{lease, clock, opts("a"), record(ea)};
+  LeaderElector b{lease, clock, opts("b"), record(eb)};
+};
+
 TEST(LeaderElector, FirstStepAcquiresAndRenewsOnSchedule) {
   FakeClock clock;
   FakeLease lease(clock);
@@ -58,12 +68,7 @@ TEST(LeaderElector, FirstStepAcquiresAndRenewsOnSchedule) {
   EXPECT_TRUE(events.demoted.empty());
 }
 
-TEST(LeaderElector, FollowerWaitsAboutRetryEveryWithJitterAndTakesOverAfterExpiry) {
-  FakeClock clock;
-  FakeLease lease(clock);
-  Events ea, eb;
-  LeaderElector a(lease, clock, opts("a"), record(ea));
-  LeaderElector b(lease, clock, opts("b"), record(eb));
+TEST_F(TwoCandidates, FollowerWaitsAboutRetryEveryWithJitterAndTakesOverAfterExpiry) {
   a.step();
   for (int i = 0; i < 50; ++i) {
     const milliseconds wait = b.step();
@@ -146,12 +151,7 @@ TEST(LeaderElector, BackendOutageKeepsTermUntilDeadlineThenDemotes) {
   EXPECT_EQ(a.epoch(), 2);
 }
 
-TEST(LeaderElector, StopReleasesSoAFollowerTakesOverOnItsNextTry) {
-  FakeClock clock;
-  FakeLease lease(clock);
-  Events ea, eb;
-  LeaderElector a(lease, clock, opts("a"), record(ea));
-  LeaderElector b(lease, clock, opts("b"), record(eb));
+TEST_F(TwoCandidates, StopReleasesSoAFollowerTakesOverOnItsNextTry) {
   a.step();
   b.step();
   a.stop(true);
@@ -161,12 +161,7 @@ TEST(LeaderElector, StopReleasesSoAFollowerTakesOverOnItsNextTry) {
   EXPECT_EQ(b.epoch(), 2);
 }
 
-TEST(LeaderElector, ResignReleasesTheLeaseAndHoldsOffSoAnotherInstanceTakesOver) {
-  FakeClock clock;
-  FakeLease lease(clock);
-  Events ea, eb;
-  LeaderElector a(lease, clock, opts("a"), record(ea));
-  LeaderElector b(lease, clock, opts("b"), record(eb));
+TEST_F(TwoCandidates, ResignReleasesTheLeaseAndHoldsOffSoAnotherInstanceTakesOver) {
   a.step();
   a.resign(7);  // not its term: nothing happens
   EXPECT_EQ(a.epoch(), 1);
