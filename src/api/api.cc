@@ -202,6 +202,10 @@ Status ApiService::resync() {
   return ok_status();
 }
 
+void ApiService::announce_board_changed(const std::string& board) {
+  events_.publish("board-updated", board_updated_json(BoardUpdated{board, 0}));
+}
+
 void ApiService::stop() {
   subscription_.reset();
   events_.close_all();

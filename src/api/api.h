@@ -63,6 +63,9 @@ class ApiService {
   // SSE clients for each: the periodic safety net of `mu api` for board-updated messages
   // lost on the way (pub/sub is lossy). Returns the store error, if any.
   Status resync();
+  // Tells the SSE clients that `board` changed (its body was re-rendered outside an update,
+  // e.g. a live schedule change), so they refetch it.
+  void announce_board_changed(const std::string& board);
   // The SSE streams: open_streams() counts the readers connected right now.
   EventHub& events() { return events_; }
 

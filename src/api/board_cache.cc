@@ -62,20 +62,26 @@ Status BoardCache::render_locked(Slot& slot) {
   BoardState state;
   RenderedBody body;
   if (view) {
-    auto ranked = rank_items(view->snapshot.items, view->has_previous, view->previous_keys,
-                             view->history, view->snapshot.fetched_at_ms);
     state = view->state;
-    body = render_board(site, meta, state, ranked);
   } else {
     auto read = store_.board_state(meta.id);
     if (read.ok()) state = *read;
     state.board = meta.id;
+  }
+  // The stamp is what the store says (refresh_changed compares it with the store); the
+  // body shows the operator's enabled flag when an override sets one.
+  Stamp stamp{state.version, state.fetched_at_ms, state.last_run_at_ms, state.enabled,
+              state.last_error_code};
+  if (slot.enabled) state.enabled = *slot.enabled;
+  if (view) {
+    auto ranked = rank_items(view->snapshot.items, view->has_previous, view->previous_keys,
+                             view->history, view->snapshot.fetched_at_ms);
+    body = render_board(site, meta, state, ranked);
+  } else {
     body = render_board(site, meta, state, {});
   }
   auto body_ptr = std::make_shared<const RenderedBody>(std::move(body));
   auto entry = std::make_shared<const std::string>(render_catalogue_entry(meta, state));
-  Stamp stamp{state.version, state.fetched_at_ms, state.last_run_at_ms, state.enabled,
-              state.last_error_code};
   {
     std::unique_lock lock(mu_);
     slot.body = std::move(body_ptr);
@@ -130,7 +136,7 @@ Result<std::vector<std::string>> BoardCache::refresh_changed() {
   return changed;
 }
 
-Status BoardCache::set_meta(const BoardMeta& meta) {
+Status BoardCache::set_meta(const BoardMeta& meta, std::optional<bool> enabled) {
   auto it = index_.find(meta.id);
   if (it == index_.end()) return error(ErrorCode::kNotFound, "unknown board " + meta.id);
   Slot& slot = *slots_[it->second];
@@ -139,6 +145,7 @@ Status BoardCache::set_meta(const BoardMeta& meta) {
   // the operator's fields follow live changes.
   slot.meta.schedule = meta.schedule;
   slot.meta.group = meta.group;
+  slot.enabled = enabled;
   return render_locked(slot).with_context(meta.id);
 }
 

@@ -63,9 +63,11 @@ class BoardCache {
   // state changed since they were last rendered; returns their ids. The safety net for
   // lost board-updated events: its cost is one query plus the boards that changed.
   Result<std::vector<std::string>> refresh_changed();
-  // Replaces a board's metadata (its effective schedule after a live change: every, cron,
-  // enabled, ...) and re-renders it. kNotFound for an unknown board.
-  Status set_meta(const BoardMeta& meta);
+  // Replaces a board's schedule and collector group with its effective ones after a live
+  // change (catalogue + stored override: every, cron, group) and, when `enabled` is set,
+  // renders the board with that flag instead of the catalogue's; then re-renders it.
+  // Names, site and kind never change. kNotFound for an unknown board.
+  Status set_meta(const BoardMeta& meta, std::optional<bool> enabled = std::nullopt);
 
   // nullptr for an unknown board id or one not rendered yet.
   std::shared_ptr<const RenderedBody> board(const std::string& id) const;
@@ -91,8 +93,9 @@ class BoardCache {
     bool operator==(const Stamp&) const = default;
   };
   struct Slot {
-    std::mutex render_mu;  // one refresh of this board at a time ("read, render, publish")
-    BoardMeta meta;        // guarded by render_mu (set_meta)
+    std::mutex render_mu;         // one refresh of this board at a time ("read, render, publish")
+    BoardMeta meta;               // guarded by render_mu (set_meta)
+    std::optional<bool> enabled;  // the override's flag, guarded by render_mu (set_meta)
     const Site* site = nullptr;
     std::string search_text;  // lower-cased id, names, site id and names; immutable
     // Guarded by the cache's mu_:

@@ -14,9 +14,11 @@
 
 #include "api/admin.h"
 #include "api/api.h"
+#include "api/schedule_follower.h"
 #include "api/stats.h"
 #include "api/store_login_states.h"
 #include "app/catalogue.h"
+#include "app/periodic.h"
 #include "app/source_workbench.h"
 #include "collector/local/local_collector.h"
 #include "coord/local/local_coordinator.h"
@@ -234,6 +236,21 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   }
   ApiService api(catalogue.sites, catalogue.boards, **store, coordinator);
   if (Status s = api.start(); !s.ok()) spdlog::warn("api: {}", s.to_string());
+  // Every board renders its effective schedule (catalogue + stored override): live changes
+  // from the console or `mu ctl` reach this instance's pages within about a second.
+  ScheduleFollower follower(catalogue.boards, **store, api.cache());
+  bool follow_failing = false;
+  PeriodicTask follow_schedules(std::chrono::seconds(1), [&] {
+    auto changed = follower.poll();
+    if (!changed.ok()) {
+      if (!follow_failing)
+        spdlog::warn("api: schedule overrides: {}", changed.status().to_string());
+      follow_failing = true;
+      return;
+    }
+    follow_failing = false;
+    for (const auto& id : *changed) api.announce_board_changed(id);
+  });
   // Sign-ins in progress live in the store, like everything a restart must not lose.
   StoreLoginStates login_states(**store, clock);
   AccountsService accounts(**store, login_states, **github_transport, clock, *auth);

@@ -67,6 +67,11 @@ json::object board_header(const BoardMeta& meta) {
   o["group"] = meta.group;
   o["homepage"] = meta.homepage;
   o["every_seconds"] = meta.schedule.every.count();
+  if (meta.schedule.cron.empty()) {
+    o["cron"] = nullptr;
+  } else {
+    o["cron"] = meta.schedule.cron;
+  }
   return o;
 }
 
@@ -129,6 +134,7 @@ RenderedBody render_board(const Site& site, const BoardMeta& meta, const BoardSt
                           const std::vector<RankedItem>& items) {
   json::object root = board_header(meta);
   root["site"] = site_object(site);
+  root["enabled"] = state.enabled;
   root["version"] = state.version;
   root["fetched_at"] = time_or_null(state.fetched_at_ms);
   root["last_run_at"] = time_or_null(state.last_run_at_ms);

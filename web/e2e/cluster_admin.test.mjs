@@ -20,6 +20,7 @@ import { ROOT, ensureBuilt, launchBrowser, muBin, pageFetch, removeDir, signIn, 
 const ENABLED = process.env.MU_CLUSTER_E2E === '1';
 const OFFSET = Number(process.env.MU_CLUSTER_PORT_OFFSET ?? '300');
 const A1 = `http://127.0.0.1:${8081 + OFFSET}`;
+const A2 = `http://127.0.0.1:${8082 + OFFSET}`;
 const SCHEDULERS = [7401, 7402, 7403].map((p) => `127.0.0.1:${p + OFFSET}`);
 const BOARD = 'hackernews.front';
 const SCRIPT = join(ROOT, 'scripts/cluster');
@@ -34,6 +35,17 @@ function cluster(cmd) {
   const r = spawnSync(SCRIPT, [cmd], { cwd: ROOT, env, encoding: 'utf8', timeout: 240_000 });
   if (r.status !== 0) throw new Error(`scripts/cluster ${cmd} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
+}
+
+/** One board's catalogue entry as an API instance renders it, or null when it does not answer. */
+async function entryOn(api, board) {
+  try {
+    const r = await fetch(`${api}/api/v1/boards?ids=${board}`);
+    if (!r.ok) return null;
+    return (await r.json()).boards[0] ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** `mu ctl --scheduler ADDR status` as JSON, or null when that instance does not answer. */
@@ -139,6 +151,27 @@ test('cluster: an admin on API instance 1 changes a schedule and the leader appl
   const b = leader.boards.find((x) => x.board === BOARD);
   assert.ok(b.version >= version, `leader has version ${b.version} >= ${version}`);
   assert.ok(b.next_due_s * 1000 <= Date.now() + 600_000 + 60_000, 'the leader plans the next run within ten minutes');
+
+  // Every API instance renders the effective schedule, not the static catalogue: the
+  // console's change, and a board disabled with `mu ctl` (issue 15).
+  for (const api of [A1, A2]) {
+    await waitFor(async () => (await entryOn(api, BOARD))?.every_seconds === 600, { timeout: 30_000, what: `${api} to show every 600 s` });
+    const body = await (await fetch(`${api}/api/v1/boards/${BOARD}`)).json();
+    assert.equal(body.every_seconds, 600);
+  }
+  const DISABLED = 'v2ex.hot';
+  const ctl = spawnSync(muBin(), ['ctl', '--scheduler', SCHEDULERS[0], 'update', DISABLED, 'enabled=false'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(ctl.status, 0, ctl.stderr);
+  for (const api of [A1, A2]) {
+    await waitFor(async () => (await entryOn(api, DISABLED))?.enabled === false, { timeout: 30_000, what: `${api} to show ${DISABLED} disabled` });
+    const body = await (await fetch(`${api}/api/v1/boards/${DISABLED}`)).json();
+    assert.equal(body.enabled, false);
+    assert.equal(body.due_by, null, 'a disabled board is never overdue');
+  }
+  // The page reads the same catalogue.
+  const seen = (await pageFetch(page, `/api/v1/boards?ids=${DISABLED},${BOARD}`)).json.boards;
+  assert.equal(seen.find((x) => x.id === DISABLED).enabled, false);
+  assert.equal(seen.find((x) => x.id === BOARD).every_seconds, 600);
   assert.deepEqual(errors.filter((e) => !/Failed to load resource|ERR_NAME_NOT_RESOLVED/.test(e)), []);
   await context.close();
 });
