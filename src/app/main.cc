@@ -167,9 +167,14 @@ int cmd_check_sources(const CommonFlags& flags, bool live, const std::vector<std
   SystemClock clock;
   auto checks = check_boards(cat, **transport, clock, cfg->secrets, only, workers);
   std::cout << format_checks(checks);
+  // A spec file of sources.d that did not load (does not validate, not a regular file, too
+  // large, not UTF-8) is a failure too, unless only some boards were asked for.
+  for (const auto& e : cat.spec_errors) {
+    std::cout << "broken spec (not loaded): " << e.message() << "\n";
+  }
   bool all_ok =
       std::all_of(checks.begin(), checks.end(), [](const BoardCheck& c) { return c.status.ok(); });
-  return all_ok ? 0 : 1;
+  return all_ok && (cat.spec_errors.empty() || !only.empty()) ? 0 : 1;
 }
 
 int cmd_cron_next(const std::string& expr, const std::string& tz, const std::string& from,
