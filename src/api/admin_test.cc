@@ -11,6 +11,7 @@
 #include "auth/crypto.h"
 #include "auth/session.h"
 #include "coord/local/local_coordinator.h"
+#include "core/utf8.h"
 #include "scheduler/local_control.h"
 #include "scheduler/scheduler_testing.h"
 #include "store/sqlite/sqlite_store.h"
@@ -36,8 +37,11 @@ class FakeWorkbench final : public SourceWorkbench {
   bool writable() const override { return true; }
   std::string example() const override { return "# example"; }
   Result<std::vector<Spec>> list() const override {
-    return std::vector<Spec>{{"mine", "[site]\n", {"mine.feed"}, ""}};
+    std::vector<Spec> specs{{"mine", "[site]\n", {"mine.feed"}, ""}};
+    specs.insert(specs.end(), extra_specs.begin(), extra_specs.end());
+    return specs;
   }
+  std::vector<Spec> extra_specs;
   Result<std::vector<Preview>> test(std::string_view text) const override {
     if (text.find("broken") != std::string_view::npos) {
       return error(ErrorCode::kInvalid, "mine.toml: boards.feed.url: required");
@@ -335,6 +339,21 @@ TEST_F(AdminTest, RunNowDispatchesThroughTheScheduler) {
   EXPECT_EQ(as_admin(HttpMethod::kPost, "/api/v1/admin/boards/nope.x/run").status, 404);
   Response audit = as_admin(HttpMethod::kGet, "/api/v1/admin/audit?limit=1");
   EXPECT_EQ(std::string(body(audit).at("entries").at(0).at("action").as_string()), "board.run");
+}
+
+// Issue 17.10: a binary spec file came back raw, as invalid UTF-8 JSON. Whatever bytes a
+// file name, text or error holds, the answer is valid UTF-8 JSON.
+TEST_F(AdminTest, SourcesListIsValidUtf8WhateverTheFilesHold) {
+  workbench_.extra_specs.push_back(
+      {"bin\xFF", "title = \"\xC0\xAF\x80\"\n", {}, "bin\xFF.toml: not valid UTF-8 \xFE"});
+  Response s = as_admin(HttpMethod::kGet, "/api/v1/admin/sources");
+  ASSERT_EQ(s.status, 200);
+  EXPECT_EQ(find_invalid_utf8(s.body_view()), std::nullopt) << s.body_view();
+  const json::value parsed = body(s);  // still parses
+  const auto& spec = parsed.at("specs").at(1);
+  EXPECT_EQ(std::string(spec.at("name").as_string()), "bin\xEF\xBF\xBD");
+  EXPECT_EQ(std::string(spec.at("text").as_string()),
+            "title = \"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"\n");
 }
 
 TEST_F(AdminTest, CollectorsSourcesAndAudit) {

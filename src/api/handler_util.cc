@@ -5,6 +5,8 @@
 
 #include <utility>
 
+#include "core/utf8.h"
+
 namespace mu::handler {
 namespace json = boost::json;
 
@@ -18,7 +20,12 @@ Response err(int status, std::string_view code, std::string_view message) {
 }
 
 Response json_ok(int status, const json::value& v) {
-  return no_store(json_response(status, json::serialize(v)));
+  // Boost.JSON copies string bytes as they are; text read from disk or the network may not
+  // be UTF-8. Ill-formed bytes can only sit inside strings, so replacing them keeps the
+  // document valid JSON and makes it valid UTF-8.
+  std::string body = json::serialize(v);
+  if (find_invalid_utf8(body)) body = replace_invalid_utf8(body);
+  return no_store(json_response(status, std::move(body)));
 }
 
 Response empty(int status) {

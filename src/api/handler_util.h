@@ -18,7 +18,8 @@ namespace mu::handler {
 Response no_store(Response r);
 // {"error":{"code","message"}} with `status`, not cached.
 Response err(int status, std::string_view code, std::string_view message);
-// `v` serialized with `status`, not cached.
+// `v` serialized with `status`, not cached. Always valid UTF-8: ill-formed bytes in its
+// strings become U+FFFD.
 Response json_ok(int status, const boost::json::value& v);
 // A body-less answer, not cached.
 Response empty(int status);

@@ -38,7 +38,12 @@ struct CommonFlags {
 Result<Config> load(const CommonFlags& flags) {
   MU_ASSIGN_OR_RETURN(Config cfg,
                       load_config(flags.config_path, mu_environment(), schedule_validator()));
-  if (!flags.listen.empty()) cfg.server.listen = flags.listen;
+  if (!flags.listen.empty()) {
+    if (Status s = check_listen_address(flags.listen, ListenHost::kIpAddress); !s.ok()) {
+      return s.with_context("--listen");
+    }
+    cfg.server.listen = flags.listen;
+  }
   if (!flags.replay.empty()) cfg.fetch.replay_dir = flags.replay;
   return cfg;
 }
@@ -162,9 +167,14 @@ int cmd_check_sources(const CommonFlags& flags, bool live, const std::vector<std
   SystemClock clock;
   auto checks = check_boards(cat, **transport, clock, cfg->secrets, only, workers);
   std::cout << format_checks(checks);
+  // A spec file of sources.d that did not load (does not validate, not a regular file, too
+  // large, not UTF-8) is a failure too, unless only some boards were asked for.
+  for (const auto& e : cat.spec_errors) {
+    std::cout << "broken spec (not loaded): " << e.message() << "\n";
+  }
   bool all_ok =
       std::all_of(checks.begin(), checks.end(), [](const BoardCheck& c) { return c.status.ok(); });
-  return all_ok ? 0 : 1;
+  return all_ok && (cat.spec_errors.empty() || !only.empty()) ? 0 : 1;
 }
 
 int cmd_cron_next(const std::string& expr, const std::string& tz, const std::string& from,
@@ -222,9 +232,15 @@ int cmd_admin(const CommonFlags& flags, AdminAction action, const std::string& l
   return 0;
 }
 
+// Warnings of a loaded config, logged once the process starts a role.
+void log_config_warnings(const Config& cfg) {
+  for (const auto& w : cfg.warnings) spdlog::warn("config: {}", w);
+}
+
 int cmd_config_check(const CommonFlags& flags) {
   auto cfg = load(flags);
   if (!cfg.ok()) return fail(cfg.status());
+  for (const auto& w : cfg->warnings) std::fprintf(stderr, "mu: warning: %s\n", w.c_str());
   Catalogue cat;
   if (Status s = build_catalogue(*cfg, cat); !s.ok()) return fail(s);
   std::printf("config ok (%s): listen %s, storage %s, coordination %s, %zu board overrides\n",
@@ -359,11 +375,20 @@ int main(int argc, char** argv) {
   if (*serve) {
     auto cfg = load(flags);
     if (!cfg.ok()) return fail(cfg.status());
+    log_config_warnings(*cfg);
     return run_serve(*cfg, [&flags]() { return load(flags); });
   }
   if (*collector || *scheduler || *api_role) {
     auto cfg = load(flags);
     if (!cfg.ok()) return fail(cfg.status());
+    log_config_warnings(*cfg);
+    for (const auto& [flag, value] :
+         {std::pair{"--listen", &role_listen}, {"--advertise", &advertise}}) {
+      if (value->empty()) continue;
+      if (Status s = check_listen_address(*value, ListenHost::kHostName); !s.ok()) {
+        return fail(s.with_context(flag));
+      }
+    }
     if (*collector) {
       if (!role_listen.empty()) cfg->collector.listen = role_listen;
       if (!advertise.empty()) cfg->collector.advertise = advertise;

@@ -16,6 +16,7 @@
 #include <thread>
 #include <utility>
 
+#include "core/utf8.h"
 #include "sources/spec/spec_loader.h"
 
 namespace mu {
@@ -240,40 +241,16 @@ bool FileSourceWorkbench::writable() const {
 std::string FileSourceWorkbench::example() const { return kExample; }
 
 Result<std::vector<FileSourceWorkbench::File>> FileSourceWorkbench::read_files() const {
+  auto entries = read_spec_dir(dir_);
+  if (!entries.ok()) return error(ErrorCode::kUnavailable, entries.error_message());
   std::vector<File> files;
-  std::error_code ec;
-  if (!fs::exists(dir_, ec)) {
-    if (ec && ec != std::errc::no_such_file_or_directory) {
-      return error(ErrorCode::kUnavailable,
-                   "cannot look at " + dir_.string() + ": " + ec.message());
-    }
-    return files;
-  }
-  if (!fs::is_directory(dir_, ec)) {
-    return error(ErrorCode::kUnavailable, dir_.string() + " is not a directory");
-  }
-  fs::directory_iterator it(dir_, ec);
-  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    const fs::path& path = it->path();
-    std::error_code file_ec;
-    if (path.extension() != kExtension || !fs::is_regular_file(path, file_ec)) continue;
+  files.reserve(entries->size());
+  for (auto& entry : *entries) {
     File& file = files.emplace_back();
-    file.file_name = path.filename().string();
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      file.read_error =
-          error(ErrorCode::kUnavailable, file.file_name + ": cannot read " + path.string());
-      continue;
-    }
-    std::ostringstream text;
-    text << in.rdbuf();  // sets failbit on `text` for an empty file: nothing to read
-    file.text = std::move(text).str();
+    file.file_name = std::move(entry.name);
+    file.text = std::move(entry.text);
+    file.read_error = std::move(entry.error);
   }
-  if (ec) {
-    return error(ErrorCode::kUnavailable, "cannot list " + dir_.string() + ": " + ec.message());
-  }
-  std::sort(files.begin(), files.end(),
-            [](const File& a, const File& b) { return a.file_name < b.file_name; });
   return files;
 }
 
@@ -328,6 +305,12 @@ Result<std::vector<SourceWorkbench::Preview>> FileSourceWorkbench::test(
 Result<std::string> FileSourceWorkbench::save(const std::string& name, std::string_view text) {
   if (!is_valid_spec_name(name)) {
     return error(ErrorCode::kInvalid, "spec name \"" + name + "\": use 1-64 of a-z, 0-9 and '-'");
+  }
+  if (text.size() > kMaxSpecFileBytes || find_invalid_utf8(text)) {
+    // What load_spec_dir would refuse to read back.
+    return error(ErrorCode::kInvalid, "spec \"" + name +
+                                          "\": spec files are UTF-8 text of at most " +
+                                          std::to_string(kMaxSpecFileBytes >> 20) + " MiB");
   }
   const std::string file_name = name + std::string(kExtension);
   std::lock_guard lock(save_mu_);

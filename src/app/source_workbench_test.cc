@@ -1,6 +1,8 @@
 #include "app/source_workbench.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -293,6 +295,66 @@ TEST_F(SourceWorkbenchTest, SaveThenListRoundTrips) {
   EXPECT_NE(errors[0].message().find("broken.toml"), std::string::npos);
   EXPECT_NE(registry.find("acme.wire"), nullptr);
   EXPECT_NE(registry.find("weibo.extra"), nullptr);
+}
+
+// Issue 17.10: FIFOs, directories and dangling symlinks in sources.d were skipped without a
+// word, and a 50 MB binary file was read whole and served raw. Each is now a broken spec,
+// reported by list() and load_spec_dir alike, and nothing blocks on the FIFO.
+TEST_F(SourceWorkbenchTest, NonRegularHugeAndBinaryEntriesAreBrokenSpecs) {
+  const fs::path dir = root_ / "sources.d";
+  fs::create_directories(dir / "dir.toml");
+  std::ofstream(dir / "acme.toml") << kSpec;
+  fs::create_symlink(dir / "acme.toml", dir / "alias.toml");  // a symlink to a file is fine
+  fs::create_symlink(dir / "missing", dir / "gone.toml");
+  ASSERT_EQ(::mkfifo((dir / "pipe.toml").c_str(), 0600), 0);
+  std::ofstream(dir / "big.toml") << std::string(2u << 20, '#');
+  std::ofstream(dir / "binary.toml") << "# \xFF\xFE\x00\x01 binary\n";
+  std::ofstream(dir / "notes.txt") << "not a spec";
+
+  auto workbench = make(dir);
+  auto specs = workbench.list();
+  ASSERT_TRUE(specs.ok()) << specs.status().to_string();
+  std::map<std::string, std::string> errors;
+  for (const auto& spec : *specs) errors[spec.name] = spec.error;
+  ASSERT_EQ(errors.size(), 7u);
+  // alias.toml defines the same site as acme.toml: a conflict, not a read error.
+  EXPECT_EQ(errors["acme"], "");
+  EXPECT_NE(errors["alias"].find("already"), std::string::npos) << errors["alias"];
+  EXPECT_NE(errors["dir"].find("dir.toml: a directory"), std::string::npos) << errors["dir"];
+  EXPECT_NE(errors["gone"].find("gone.toml: a symbolic link to a file that does not exist"),
+            std::string::npos)
+      << errors["gone"];
+  EXPECT_NE(errors["pipe"].find("pipe.toml: a FIFO"), std::string::npos) << errors["pipe"];
+  EXPECT_NE(errors["big"].find("big.toml: larger than the 1 MiB limit"), std::string::npos)
+      << errors["big"];
+  EXPECT_NE(errors["binary"].find("binary.toml: not valid UTF-8"), std::string::npos)
+      << errors["binary"];
+  for (const auto& spec : *specs) {
+    if (spec.name == "big" || spec.name == "binary") {
+      EXPECT_EQ(spec.text, "") << spec.name;
+    }
+  }
+
+  SourceRegistry registry;
+  std::vector<Status> load_errors;
+  ASSERT_TRUE(load_spec_dir(dir, registry, load_errors).ok());
+  EXPECT_EQ(load_errors.size(), 6u);
+  EXPECT_NE(registry.find("acme.wire"), nullptr);
+
+  // A spec the loader would refuse to read back is not saved.
+  EXPECT_EQ(workbench.save("huge", std::string(kMaxSpecFileBytes + 1, '#')).code(),
+            ErrorCode::kInvalid);
+  EXPECT_EQ(workbench.save("bytes", "# \xFF\n").code(), ErrorCode::kInvalid);
+}
+
+TEST(ReadSpecFile, ExactlyTheLimitIsRead) {
+  const fs::path path =
+      fs::temp_directory_path() / ("mu_spec_limit_" + std::to_string(::getpid()) + ".toml");
+  std::ofstream(path) << std::string(kMaxSpecFileBytes, '#');
+  auto text = read_spec_file(path);
+  fs::remove(path);
+  ASSERT_TRUE(text.ok()) << text.status().to_string();
+  EXPECT_EQ(text->size(), kMaxSpecFileBytes);
 }
 
 TEST_F(SourceWorkbenchTest, SaveRejectsBadNames) {

@@ -1,8 +1,12 @@
 #include "core/config.h"
 
+#include <arpa/inet.h>
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <array>
 #include <cctype>
+#include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -86,13 +90,64 @@ Result<std::vector<std::string>> as_list(const Input& in) {
   return out;
 }
 
+// The largest unit that divides `d` exactly: "500ms", "30s", "10m", "1h", "7d".
+std::string format_duration(milliseconds d) {
+  const int64_t ms = d.count();
+  struct Unit {
+    int64_t ms;
+    const char* name;
+  };
+  static constexpr Unit kUnits[] = {
+      {86'400'000, "d"}, {3'600'000, "h"}, {60'000, "m"}, {1000, "s"}};
+  if (ms != 0) {
+    for (const Unit& u : kUnits) {
+      if (ms % u.ms == 0) return std::to_string(ms / u.ms) + u.name;
+    }
+  }
+  return std::to_string(ms) + "ms";
+}
+
+// The same for sizes: "1KiB", "8MiB", "1GiB", else bytes.
+std::string format_size(std::size_t n) {
+  static constexpr std::pair<std::size_t, const char*> kUnits[] = {
+      {std::size_t{1} << 30, "GiB"}, {std::size_t{1} << 20, "MiB"}, {std::size_t{1} << 10, "KiB"}};
+  if (n != 0) {
+    for (const auto& [unit, name] : kUnits) {
+      if (n % unit == 0) return std::to_string(n / unit) + name;
+    }
+  }
+  return std::to_string(n);
+}
+
 Result<milliseconds> as_duration(const Input& in, milliseconds lo, milliseconds hi) {
   MU_ASSIGN_OR_RETURN(std::string s, as_string(in));
   auto d = parse_duration(s);
   if (!d.ok()) return bad(in, d.error_message());
-  if (*d < lo || *d > hi) return bad(in, "duration \"" + s + "\" is out of range");
+  if (*d < lo || *d > hi) {
+    return bad(in, "must be between " + format_duration(lo) + " and " + format_duration(hi) +
+                       ", got \"" + s + "\"");
+  }
   return *d;
 }
+
+Result<std::size_t> as_size(const Input& in, std::size_t lo, std::size_t hi) {
+  MU_ASSIGN_OR_RETURN(std::string s, as_string(in));
+  auto n = parse_size(s);
+  if (!n.ok() || *n < lo || *n > hi) {
+    return bad(in, "must be between " + format_size(lo) + " and " + format_size(hi) + ", got \"" +
+                       s + "\"" + (n.ok() ? "" : " (" + n.error_message() + ")"));
+  }
+  return *n;
+}
+
+Status check_address(const Input& in, const std::string& text, ListenHost host) {
+  if (Status s = check_listen_address(text, host); !s.ok()) return bad(in, s.message());
+  return ok_status();
+}
+
+// Request bodies and response bodies: at least 1 KiB (an error page), at most 1 GiB.
+constexpr std::size_t kMinBody = std::size_t{1} << 10;
+constexpr std::size_t kMaxBody = std::size_t{1} << 30;
 
 using Setter = std::function<Status(const Input&, Config&)>;
 
@@ -110,10 +165,7 @@ std::vector<KeySpec> key_specs() {
   std::vector<KeySpec> k;
   k.push_back({"server.listen", make([](const Input& in, Config& c) -> Status {
                  MU_ASSIGN_OR_RETURN(c.server.listen, as_string(in));
-                 if (c.server.listen.find(':') == std::string::npos) {
-                   return bad(in, "expected HOST:PORT such as 127.0.0.1:8080");
-                 }
-                 return ok_status();
+                 return check_address(in, c.server.listen, ListenHost::kIpAddress);
                })});
   k.push_back({"server.threads", make([](const Input& in, Config& c) -> Status {
                  MU_ASSIGN_OR_RETURN(int64_t v, as_int(in, 1, 64));
@@ -134,10 +186,7 @@ std::vector<KeySpec> key_specs() {
                  return ok_status();
                })});
   k.push_back({"server.max_body", make([](const Input& in, Config& c) -> Status {
-                 MU_ASSIGN_OR_RETURN(std::string s, as_string(in));
-                 auto v = parse_size(s);
-                 if (!v.ok()) return bad(in, v.error_message());
-                 c.server.max_body_bytes = *v;
+                 MU_ASSIGN_OR_RETURN(c.server.max_body_bytes, as_size(in, kMinBody, kMaxBody));
                  return ok_status();
                })});
   k.push_back({"storage.url", make([](const Input& in, Config& c) -> Status {
@@ -192,10 +241,7 @@ std::vector<KeySpec> key_specs() {
                })});
   k.push_back({"scheduler.listen", make([](const Input& in, Config& c) -> Status {
                  MU_ASSIGN_OR_RETURN(c.scheduler.listen, as_string(in));
-                 if (c.scheduler.listen.find(':') == std::string::npos) {
-                   return bad(in, "expected HOST:PORT such as 127.0.0.1:7400");
-                 }
-                 return ok_status();
+                 return check_address(in, c.scheduler.listen, ListenHost::kHostName);
                })});
   k.push_back({"scheduler.reconcile_every", make([](const Input& in, Config& c) -> Status {
                  MU_ASSIGN_OR_RETURN(c.scheduler.reconcile_every,
@@ -204,18 +250,12 @@ std::vector<KeySpec> key_specs() {
                })});
   k.push_back({"collector.listen", make([](const Input& in, Config& c) -> Status {
                  MU_ASSIGN_OR_RETURN(c.collector.listen, as_string(in));
-                 if (c.collector.listen.find(':') == std::string::npos) {
-                   return bad(in, "expected HOST:PORT such as 127.0.0.1:7500");
-                 }
-                 return ok_status();
+                 return check_address(in, c.collector.listen, ListenHost::kHostName);
                })});
   k.push_back({"collector.advertise", make([](const Input& in, Config& c) -> Status {
                  MU_ASSIGN_OR_RETURN(c.collector.advertise, as_string(in));
-                 if (!c.collector.advertise.empty() &&
-                     c.collector.advertise.find(':') == std::string::npos) {
-                   return bad(in, "expected HOST:PORT that schedulers can dial");
-                 }
-                 return ok_status();
+                 if (c.collector.advertise.empty()) return ok_status();
+                 return check_address(in, c.collector.advertise, ListenHost::kHostName);
                })});
   k.push_back({"collector.groups", make([](const Input& in, Config& c) -> Status {
                  MU_ASSIGN_OR_RETURN(c.collector.groups, as_list(in));
@@ -269,10 +309,7 @@ std::vector<KeySpec> key_specs() {
                  return ok_status();
                })});
   k.push_back({"fetch.max_body", make([](const Input& in, Config& c) -> Status {
-                 MU_ASSIGN_OR_RETURN(std::string s, as_string(in));
-                 auto v = parse_size(s);
-                 if (!v.ok()) return bad(in, v.error_message());
-                 c.fetch.max_body_bytes = *v;
+                 MU_ASSIGN_OR_RETURN(c.fetch.max_body_bytes, as_size(in, kMinBody, kMaxBody));
                  return ok_status();
                })});
   k.push_back({"fetch.host_gap", make([](const Input& in, Config& c) -> Status {
@@ -329,6 +366,9 @@ std::vector<KeySpec> key_specs() {
                })});
   k.push_back({"api.schedulers", make([](const Input& in, Config& c) -> Status {
                  MU_ASSIGN_OR_RETURN(c.api.schedulers, as_list(in));
+                 for (const auto& a : c.api.schedulers) {
+                   MU_RETURN_IF_ERROR(check_address(in, a, ListenHost::kHostName));
+                 }
                  return ok_status();
                })});
   k.push_back({"sources.dir", make([](const Input& in, Config& c) -> Status {
@@ -349,6 +389,57 @@ std::vector<KeySpec> key_specs() {
 std::string env_name(const std::string& key) {
   std::string out = "MU_";
   for (char c : key) out.push_back(c == '.' ? '_' : static_cast<char>(std::toupper(c)));
+  return out;
+}
+
+// Optimal string alignment distance (insertions, deletions, substitutions, transpositions
+// of neighbours).
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// One warning per MU_* variable of `env` that is neither a key, a secret nor a known
+// non-config variable, with the closest key when it is at most two edits away.
+std::vector<std::string> unknown_variable_warnings(const std::vector<KeySpec>& specs,
+                                                   const std::map<std::string, std::string>& env) {
+  std::vector<std::string> known;
+  known.reserve(specs.size());
+  for (const auto& s : specs) known.push_back(env_name(s.key));
+  std::vector<std::string> out;
+  for (const auto& [name, value] : env) {
+    if (name.rfind("MU_", 0) != 0 || name.rfind("MU_SECRETS_", 0) == 0) continue;
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    const auto& others = non_config_mu_variables();
+    if (std::any_of(others.begin(), others.end(), [&name = name](std::string_view v) {
+          return v.ends_with('_') ? name.starts_with(v) : name == v;
+        })) {
+      continue;
+    }
+    std::string warning = name + ": unknown variable, ignored";
+    std::size_t best = 3;
+    std::string suggestion;
+    for (const auto& k : known) {
+      const std::size_t d = edit_distance(name, k);
+      if (d < best) {
+        best = d;
+        suggestion = k;
+      }
+    }
+    if (!suggestion.empty()) warning += " (did you mean " + suggestion + "?)";
+    out.push_back(std::move(warning));
+  }
   return out;
 }
 
@@ -434,20 +525,28 @@ Result<milliseconds> parse_duration(const std::string& text) {
     std::size_t us = i;
     while (i < text.size() && (std::isalpha(static_cast<unsigned char>(text[i])) != 0)) ++i;
     std::string unit = text.substr(us, i - us);
+    int64_t unit_ms = 0;
     if (unit == "ms") {
-      total += milliseconds(n);
+      unit_ms = 1;
     } else if (unit == "s") {
-      total += std::chrono::seconds(n);
+      unit_ms = 1000;
     } else if (unit == "m") {
-      total += std::chrono::minutes(n);
+      unit_ms = 60'000;
     } else if (unit == "h") {
-      total += std::chrono::hours(n);
+      unit_ms = 3'600'000;
     } else if (unit == "d") {
-      total += std::chrono::hours(24 * n);
+      unit_ms = 86'400'000;
     } else {
       return error(ErrorCode::kConfig,
                    "duration \"" + text + "\": expected a number with a unit ms, s, m, h or d");
     }
+    int64_t part = 0;
+    int64_t sum = 0;
+    if (__builtin_mul_overflow(n, unit_ms, &part) ||
+        __builtin_add_overflow(total.count(), part, &sum)) {
+      return error(ErrorCode::kConfig, "duration \"" + text + "\" is too large");
+    }
+    total = milliseconds(sum);
   }
   if (i != text.size()) {
     return error(ErrorCode::kConfig,
@@ -459,8 +558,9 @@ Result<milliseconds> parse_duration(const std::string& text) {
 Result<std::size_t> parse_size(const std::string& text) {
   std::size_t i = 0;
   while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) != 0)) ++i;
-  if (i == 0 || i > 12)
+  if (i == 0)
     return error(ErrorCode::kConfig, "size \"" + text + "\": expected 8MiB, 512KiB, 1048576");
+  if (i > 15) return error(ErrorCode::kConfig, "size \"" + text + "\" is too large");
   std::size_t n = std::stoull(text.substr(0, i));
   std::string unit = text.substr(i);
   std::size_t mult = 0;
@@ -480,7 +580,82 @@ Result<std::size_t> parse_size(const std::string& text) {
     mult = 1000ull * 1000 * 1000;
   else
     return error(ErrorCode::kConfig, "size \"" + text + "\": unknown unit \"" + unit + "\"");
-  return n * mult;
+  std::size_t bytes = 0;
+  if (__builtin_mul_overflow(n, mult, &bytes)) {
+    return error(ErrorCode::kConfig, "size \"" + text + "\" is too large");
+  }
+  return bytes;
+}
+
+Status check_listen_address(std::string_view text, ListenHost host_rule) {
+  auto bad_address = [&](const std::string& why) {
+    return error(ErrorCode::kConfig, "\"" + std::string(text) + "\": " + why);
+  };
+  std::string_view host;
+  std::string_view port;
+  bool bracketed = false;
+  if (text.starts_with("[")) {
+    const std::size_t close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return bad_address("expected [IPV6]:PORT such as [::1]:8080");
+    }
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+    bracketed = true;
+  } else {
+    const std::size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos)
+      return bad_address("expected HOST:PORT such as 127.0.0.1:8080");
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+    if (host.find(':') != std::string_view::npos) {
+      return bad_address("put an IPv6 address in brackets: [::1]:8080");
+    }
+  }
+  unsigned long value = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (port.empty() || ec == std::errc::invalid_argument || end != port.data() + port.size()) {
+    return bad_address("port \"" + std::string(port) + "\" is not a number");
+  }
+  if (ec == std::errc::result_out_of_range || value < 1 || value > 65535) {
+    return bad_address("port must be between 1 and 65535, got " + std::string(port));
+  }
+  const std::string h(host);
+  std::array<unsigned char, 16> bytes{};
+  if (bracketed) {
+    if (inet_pton(AF_INET6, h.c_str(), bytes.data()) != 1) {
+      return bad_address("\"" + h + "\" is not an IPv6 address");
+    }
+    return ok_status();
+  }
+  if (h.empty() || h == "localhost" || inet_pton(AF_INET, h.c_str(), bytes.data()) == 1) {
+    return ok_status();
+  }
+  const bool numeric = h.find_first_not_of("0123456789.") == std::string::npos;
+  if (host_rule == ListenHost::kIpAddress || numeric) {
+    return bad_address("\"" + h + "\" is not an IP address" +
+                       (numeric ? "" : " (use an IPv4 address, [IPv6], localhost or :PORT)"));
+  }
+  // A DNS name: labels of letters, digits, '-' and '_', separated by dots.
+  const bool name_ok =
+      h.size() <= 253 && h.front() != '.' && h.back() != '.' && h.find("..") == std::string::npos &&
+      std::all_of(h.begin(), h.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
+      });
+  if (!name_ok) return bad_address("\"" + h + "\" is not a host name or IP address");
+  return ok_status();
+}
+
+const std::vector<std::string_view>& non_config_mu_variables() {
+  static const std::vector<std::string_view> kNames = {
+      "MU_BIN",                 // the mu binary, for tests/ and web/e2e
+      "MU_SOURCE_DIR",          // repository root, for unit tests reading fixtures
+      "MU_REDIS_SERVER",        // redis-server binary of the Redis tests
+      "MU_ROBUSTNESS_BIG_MIB",  // tests/source_robustness_test.cc
+      "MU_API",                 // web/ dev server target
+      "MU_CLUSTER_",            // scripts/cluster and tests/cluster (MU_CLUSTER_DIR, ...)
+  };
+  return kNames;
 }
 
 std::map<std::string, std::string> mu_environment() {
@@ -610,6 +785,7 @@ Result<Config> load_config(const std::string& path, const std::map<std::string, 
     }
     cfg.secrets[key] = value;
   }
+  cfg.warnings = unknown_variable_warnings(specs, env);
   // Lease timing only works in this order: renew often, give up before the lease expires.
   const auto& co = cfg.coordination;
   if (!(co.renew_every < co.renew_deadline && co.renew_deadline < co.lease_ttl)) {

@@ -138,6 +138,9 @@ struct Config {
 
   // Where the config came from, for `mu config check`.
   std::string source = "defaults";
+  // Problems that do not stop loading, one line each ("MU_SERVER_LISEN: unknown variable,
+  // ignored (did you mean MU_SERVER_LISTEN?)"): printed by `mu config check`, logged at start.
+  std::vector<std::string> warnings;
 };
 
 // Loads `path` (may be empty: defaults only; a missing explicit file is an error), then
@@ -153,9 +156,26 @@ Result<Config> load_config(const std::string& path, const std::map<std::string, 
 // The process environment as a map (only MU_* variables).
 std::map<std::string, std::string> mu_environment();
 
-// "90s", "10m", "1h30m", "500ms", "2d" -> duration. kConfig on anything else.
+// MU_* variables that are not configuration keys but are read elsewhere (tests, scripts,
+// the web tooling): load_config does not warn about them. Exact names, or prefixes ending
+// in '_' (MU_CLUSTER_ for scripts/cluster).
+const std::vector<std::string_view>& non_config_mu_variables();
+
+// "90s", "10m", "1h30m", "500ms", "2d" -> duration. kConfig on anything else, including a
+// total that does not fit (checked arithmetic, never wraps).
 Result<std::chrono::milliseconds> parse_duration(const std::string& text);
-// "8MiB", "512KiB", "1GB", "1048576" -> bytes.
+// "8MiB", "512KiB", "1GB", "1048576" -> bytes. kConfig on anything else, including a value
+// that does not fit in size_t (checked arithmetic, never wraps).
 Result<std::size_t> parse_size(const std::string& text);
+
+// What the host part of a listen or dial address may be.
+enum class ListenHost {
+  kIpAddress,  // an IPv4 or bracketed IPv6 literal, "localhost", or empty (every interface)
+  kHostName,   // the same, or a DNS name (gRPC listen and dial addresses)
+};
+// Checks "HOST:PORT", "[IPV6]:PORT" or ":PORT" with a decimal port 1-65535; kConfig naming
+// what is wrong ("port must be between 1 and 65535, got 99999"). The one check of listen
+// addresses: config keys and --listen / --advertise flags use it alike.
+Status check_listen_address(std::string_view text, ListenHost host);
 
 }  // namespace mu

@@ -173,7 +173,8 @@ TEST_F(ConfigTest, BadBoardScheduleKeysNameTheKey) {
                 "boards.\"a.b\": every and cron exclude each other"},
            Case{"misfire = \"later\"\n", "boards.\"a.b\".misfire: expected \"fire-once\""},
            Case{"overlap = \"stack\"\n", "boards.\"a.b\".overlap: expected \"skip\""},
-           Case{"catch_up = \"2d\"\n", "boards.\"a.b\".catch_up: duration \"2d\" is out of range"},
+           Case{"catch_up = \"2d\"\n",
+                "boards.\"a.b\".catch_up: must be between 1s and 1d, got \"2d\""},
            Case{"cron = \"  \"\n", "boards.\"a.b\".cron: empty cron expression"},
            Case{"tz = \"\"\n", "boards.\"a.b\".tz: empty time zone"},
            Case{"cron = 5\n", "boards.\"a.b\".cron: expected a string"},
@@ -235,6 +236,100 @@ TEST(ParseDuration, AcceptsCompoundUnits) {
   EXPECT_FALSE(parse_duration("5 minutes").ok());
   EXPECT_EQ(*parse_size("8MiB"), 8u << 20);
   EXPECT_FALSE(parse_size("8 potatoes").ok());
+}
+
+// Issue 17.9: "17179869184GiB" is 2^64 bytes and wrapped to 0, so every request body got 413
+// while `mu config check` said ok.
+TEST_F(ConfigTest, SizeOverflowIsAnErrorNamingTheKeyAndRange) {
+  EXPECT_FALSE(parse_size("17179869184GiB").ok());
+  EXPECT_FALSE(parse_size("99999999999999999999").ok());
+  auto c = load_config(write("[server]\nmax_body = \"17179869184GiB\"\n"), {});
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.code(), ErrorCode::kConfig);
+  EXPECT_NE(c.error_message().find("server.max_body"), std::string::npos) << c.error_message();
+  auto zero = load_config(write("[server]\nmax_body = \"0\"\n"), {});
+  ASSERT_FALSE(zero.ok());
+  EXPECT_NE(zero.error_message().find("server.max_body: must be between 1KiB and 1GiB, got \"0\""),
+            std::string::npos)
+      << zero.error_message();
+  auto fetch = load_config("", {{"MU_FETCH_MAX_BODY", "2GiB"}});
+  ASSERT_FALSE(fetch.ok());
+  EXPECT_NE(fetch.error_message().find("MU_FETCH_MAX_BODY: must be between 1KiB and 1GiB"),
+            std::string::npos)
+      << fetch.error_message();
+  auto fine = load_config("", {{"MU_SERVER_MAX_BODY", "1GiB"}, {"MU_FETCH_MAX_BODY", "1KiB"}});
+  ASSERT_TRUE(fine.ok()) << fine.status().to_string();
+  EXPECT_EQ(fine->server.max_body_bytes, std::size_t{1} << 30);
+  EXPECT_EQ(fine->fetch.max_body_bytes, 1024u);
+}
+
+TEST_F(ConfigTest, DurationOverflowIsAnErrorAndRangesAreNamed) {
+  std::string huge;
+  for (int i = 0; i < 200; ++i) huge += "999999999d";
+  EXPECT_FALSE(parse_duration(huge).ok());
+  auto c = load_config("", {{"MU_COORDINATION_LEASE_TTL", huge}});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error_message().find("MU_COORDINATION_LEASE_TTL"), std::string::npos);
+  auto r = load_config("", {{"MU_FETCH_HOST_GAP", "2m"}});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error_message().find("MU_FETCH_HOST_GAP: must be between 0ms and 1m, got \"2m\""),
+            std::string::npos)
+      << r.error_message();
+}
+
+// Issue 17.9: `listen = "127.0.0.1:99999"` passed the check and failed at start.
+TEST_F(ConfigTest, ListenAddressesNeedAValidHostAndPort) {
+  for (const char* key : {"server", "scheduler", "collector"}) {
+    for (const char* bad : {"127.0.0.1:99999", "127.0.0.1:0", "127.0.0.1:", "127.0.0.1:80x",
+                            "127.0.0.1:-1", "::1:80", "[::1:80", "999.1.1.1:80", "a b:80"}) {
+      auto c = load_config(write(std::string("[") + key + "]\nlisten = \"" + bad + "\"\n"), {});
+      ASSERT_FALSE(c.ok()) << key << " " << bad;
+      EXPECT_NE(c.error_message().find(std::string(key) + ".listen"), std::string::npos)
+          << c.error_message();
+    }
+  }
+  auto port = load_config(write("[server]\nlisten = \"127.0.0.1:99999\"\n"), {});
+  EXPECT_NE(port.error_message().find("port must be between 1 and 65535, got 99999"),
+            std::string::npos)
+      << port.error_message();
+  for (const char* good :
+       {"127.0.0.1:8080", "0.0.0.0:1", ":65535", "[::1]:8080", "[::]:80", "localhost:8080"}) {
+    auto c = load_config("", {{"MU_SERVER_LISTEN", good}, {"MU_SCHEDULER_LISTEN", good}});
+    EXPECT_TRUE(c.ok()) << good << ": " << c.status().to_string();
+  }
+  // The HTTP server binds IP addresses only; gRPC listen and dial addresses may be names.
+  EXPECT_FALSE(load_config("", {{"MU_SERVER_LISTEN", "mu.example:80"}}).ok());
+  EXPECT_TRUE(load_config("", {{"MU_COLLECTOR_LISTEN", "collector-0.mu:7500"}}).ok());
+  EXPECT_TRUE(load_config("", {{"MU_COLLECTOR_ADVERTISE", "c1:7501"}}).ok());
+  EXPECT_FALSE(load_config("", {{"MU_COLLECTOR_ADVERTISE", "c1:75010"}}).ok());
+  EXPECT_TRUE(load_config("", {{"MU_API_SCHEDULERS", "s1:7401, 10.0.0.2:7402"}}).ok());
+  auto list = load_config("", {{"MU_API_SCHEDULERS", "s1:7401,s2"}});
+  ASSERT_FALSE(list.ok());
+  EXPECT_NE(list.error_message().find("MU_API_SCHEDULERS"), std::string::npos);
+  EXPECT_TRUE(check_listen_address("127.0.0.1:8080", ListenHost::kIpAddress).ok());
+  EXPECT_FALSE(check_listen_address("127.0.0.1:65536", ListenHost::kIpAddress).ok());
+}
+
+// Issue 17.9: a misspelled variable was ignored without a word.
+TEST_F(ConfigTest, UnknownMuVariablesAreWarnedAboutWithASuggestion) {
+  auto c = load_config("", {{"MU_SERVER_LISEN", "0.0.0.0:80"},
+                            {"MU_FETCH_PROXI", "http://p:3128"},
+                            {"MU_TOTALLY_UNRELATED", "1"},
+                            {"MU_SERVER_THREADS", "3"},
+                            {"MU_SECRETS_ZHIHU__COOKIE", "c"},
+                            {"MU_BIN", "/usr/bin/mu"},
+                            {"MU_SOURCE_DIR", "/src"},
+                            {"MU_REDIS_SERVER", "redis-server"},
+                            {"MU_CLUSTER_PORT_OFFSET", "300"}});
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_EQ(c->server.listen, "127.0.0.1:8080");
+  ASSERT_EQ(c->warnings.size(), 3u);
+  EXPECT_EQ(c->warnings[0],
+            "MU_FETCH_PROXI: unknown variable, ignored (did you mean MU_FETCH_PROXY?)");
+  EXPECT_EQ(c->warnings[1],
+            "MU_SERVER_LISEN: unknown variable, ignored (did you mean MU_SERVER_LISTEN?)");
+  EXPECT_EQ(c->warnings[2], "MU_TOTALLY_UNRELATED: unknown variable, ignored");
+  EXPECT_TRUE(load_config("", {})->warnings.empty());
 }
 
 }  // namespace

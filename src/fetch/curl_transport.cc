@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
@@ -187,6 +188,8 @@ struct Transfer {
   bool headers_too_large = false;
   std::string blocked_address;  // "127.0.0.1 is loopback (127.0.0.0/8)" when the guard refused
   char error_buffer[CURL_ERROR_SIZE] = {};
+  // When set: receives the jar's cookies (Netscape lines) before `done` is fulfilled.
+  std::vector<std::string>* cookies_out = nullptr;
 
   std::promise<Result<HttpResponse>> done;
 
@@ -367,6 +370,15 @@ void CurlTransport::Worker::complete(CURL* easy, CURLcode code) {
   std::unique_ptr<Transfer> t = std::move(it->second);
   active.erase(it);
   curl_multi_remove_handle(multi.get(), easy);
+  if (t->cookies_out != nullptr) {
+    t->cookies_out->clear();
+    curl_slist* list = nullptr;
+    if (curl_easy_getinfo(easy, CURLINFO_COOKIELIST, &list) == CURLE_OK) {
+      for (curl_slist* c = list; c != nullptr; c = c->next) t->cookies_out->emplace_back(c->data);
+      curl_slist_free_all(list);
+    }
+  }
+  // Fulfilling the promise publishes *cookies_out to the waiting thread.
   t->done.set_value(finish_transfer(*t, code));
   // `t` (and its easy handle) is released here, on the worker thread.
 }
@@ -505,25 +517,29 @@ Result<HttpResponse> CurlTransport::fetch(const HttpRequest& request) {
                    "\" is not allowed (only http and https)");
   }
   if (!host || *host == '\0') return invalid("URL has no host");
-  if (!options_.allow_private_networks && !options_.proxy.empty()) {
-    // Behind a proxy only IP-literal hosts can be checked (the proxy resolves names).
-    if (const char* why = classify_ip_text(host.get()); why != nullptr) {
-      return invalid(std::string("refused to connect: ") + host.get() + " is " + why +
-                     ", and private networks are not allowed "
-                     "(CurlTransport::Options::allow_private_networks)");
-    }
-  }
   if (request.timeout.count() <= 0) return invalid("timeout must be positive");
   const bool bodyless = request.method == "GET" || request.method == "HEAD";
   if (bodyless && !request.body.empty()) {
     return invalid("a " + request.method + " request cannot carry a body");
   }
-  bool has_expect = false;
   for (const auto& [name, value] : request.headers) {
     if (!is_token(name) || has_line_break_or_nul(value)) {
       return invalid(is_token(name) ? "bad value for request header " + name
                                     : std::string("bad request header name"));
     }
+  }
+  if (!options_.allow_private_networks && !options_.proxy.empty()) {
+    MU_RETURN_IF_ERROR(check_proxied_host(request.method + " " + where, host.get()));
+    return fetch_through_proxy(request);
+  }
+  return perform(request, /*follow_redirects=*/true, nullptr);
+}
+
+Result<HttpResponse> CurlTransport::perform(const HttpRequest& request, bool follow_redirects,
+                                            std::vector<std::string>* cookies) {
+  const std::string where = redact_url(request.url);
+  bool has_expect = false;
+  for (const auto& [name, value] : request.headers) {
     if (iequals(name, "Expect")) has_expect = true;
   }
 
@@ -560,7 +576,8 @@ Result<HttpResponse> CurlTransport::fetch(const HttpRequest& request) {
   check(curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error_buffer));
   check(curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https"));
   check(curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"));
-  check(curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, request.max_redirects > 0 ? 1L : 0L));
+  check(curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION,
+                         follow_redirects && request.max_redirects > 0 ? 1L : 0L));
   check(curl_easy_setopt(e, CURLOPT_MAXREDIRS,
                          static_cast<long>(std::max(0, request.max_redirects))));
   check(curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count())));
@@ -598,6 +615,12 @@ Result<HttpResponse> CurlTransport::fetch(const HttpRequest& request) {
       check(curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, request.method.c_str()));
     }
   }
+  if (cookies != nullptr) {
+    for (const std::string& line : *cookies) {
+      check(curl_easy_setopt(e, CURLOPT_COOKIELIST, line.c_str()));
+    }
+    t->cookies_out = cookies;
+  }
   if (!ok) return error(ErrorCode::kInternal, t->what() + ": curl_easy_setopt failed");
 
   std::future<Result<HttpResponse>> result = t->done.get_future();
@@ -610,6 +633,146 @@ Result<HttpResponse> CurlTransport::fetch(const HttpRequest& request) {
     curl_multi_wakeup(worker_->multi.get());
   }
   return result.get();
+}
+
+// --- the guard behind a proxy ------------------------------------------------------------
+
+Result<std::vector<std::string>> SystemHostResolver::resolve(const std::string& host) const {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  const int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &found);
+  if (rc != 0) {
+    return error(ErrorCode::kNetwork, "cannot resolve " + host + ": " + ::gai_strerror(rc));
+  }
+  std::unique_ptr<addrinfo, decltype(&::freeaddrinfo)> owned(found, &::freeaddrinfo);
+  std::vector<std::string> out;
+  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    char text[INET6_ADDRSTRLEN] = "";
+    if (a->ai_family == AF_INET) {
+      inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(a->ai_addr)->sin_addr, text,
+                sizeof text);
+    } else if (a->ai_family == AF_INET6) {
+      inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(a->ai_addr)->sin6_addr, text,
+                sizeof text);
+    } else {
+      continue;
+    }
+    out.emplace_back(text);
+  }
+  if (out.empty()) return error(ErrorCode::kNetwork, "cannot resolve " + host + ": no address");
+  return out;
+}
+
+Status CurlTransport::check_proxied_host(const std::string& what, const std::string& host) const {
+  auto refused = [&](const std::string& address, const char* why) {
+    return error(ErrorCode::kInvalid,
+                 what + ": refused to connect: " +
+                     (address == host ? host : host + " resolves to " + address + ", which") +
+                     " is " + why +
+                     ", and private networks are not allowed "
+                     "(CurlTransport::Options::allow_private_networks)");
+  };
+  if (const char* why = classify_ip_text(host); why != nullptr) return refused(host, why);
+  std::string name = host;
+  if (name.size() >= 2 && name.front() == '[' && name.back() == ']') {
+    name = name.substr(1, name.size() - 2);
+  }
+  name = name.substr(0, name.find('%'));
+  std::array<uint8_t, 16> bytes{};
+  if (inet_pton(AF_INET, name.c_str(), bytes.data()) == 1 ||
+      inet_pton(AF_INET6, name.c_str(), bytes.data()) == 1) {
+    return ok_status();  // a public address literal: nothing to resolve
+  }
+  static const SystemHostResolver kSystemResolver;
+  const HostResolver& resolver = options_.resolver ? *options_.resolver : kSystemResolver;
+  auto addresses = resolver.resolve(name);
+  if (!addresses.ok()) {
+    return error(ErrorCode::kNetwork, what + ": cannot check host " + host +
+                                          " before handing it to the proxy (" +
+                                          addresses.error_message() + ")");
+  }
+  if (addresses->empty()) {
+    return error(ErrorCode::kNetwork, what + ": host " + host + " has no address");
+  }
+  for (const std::string& address : *addresses) {
+    if (const char* why = classify_ip_text(address); why != nullptr) return refused(address, why);
+  }
+  return ok_status();
+}
+
+Result<HttpResponse> CurlTransport::fetch_through_proxy(const HttpRequest& request) {
+  using SteadyClock = std::chrono::steady_clock;
+  const auto deadline = SteadyClock::now() + request.timeout;
+  HttpRequest hop = request;
+  std::vector<std::string> cookies;  // the jar, carried from hop to hop
+  std::chrono::milliseconds elapsed{0};
+  for (int redirects = 0;; ++redirects) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
+    if (left.count() <= 0) {
+      return error(ErrorCode::kTimeout,
+                   hop.method + " " + redact_url(hop.url) + ": timed out (following redirects)");
+    }
+    hop.timeout = left;
+    MU_ASSIGN_OR_RETURN(HttpResponse response, perform(hop, /*follow_redirects=*/false, &cookies));
+    elapsed += response.elapsed;
+    response.elapsed = elapsed;
+    const int status = response.status;
+    const bool is_redirect =
+        status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+    const std::string location(response.header("Location"));
+    if (!is_redirect || location.empty() || request.max_redirects <= 0) return response;
+    const std::string what = hop.method + " " + redact_url(hop.url);
+    if (redirects >= request.max_redirects) {
+      return error(ErrorCode::kHttp, what + ": too many redirects (more than " +
+                                         std::to_string(request.max_redirects) + ")");
+    }
+    // The target, resolved against the current URL as libcurl would.
+    UrlPtr next(curl_url());
+    if (!next) return error(ErrorCode::kInternal, "curl_url failed");
+    if (curl_url_set(next.get(), CURLUPART_URL, hop.url.c_str(), 0) != CURLUE_OK ||
+        curl_url_set(next.get(), CURLUPART_URL, location.c_str(), CURLU_NON_SUPPORT_SCHEME) !=
+            CURLUE_OK) {
+      return error(ErrorCode::kInvalid, what + ": malformed redirect target");
+    }
+    char* url_raw = nullptr;
+    char* scheme_raw = nullptr;
+    char* host_raw = nullptr;
+    curl_url_get(next.get(), CURLUPART_URL, &url_raw, 0);
+    CurlString next_url(url_raw);
+    curl_url_get(next.get(), CURLUPART_SCHEME, &scheme_raw, 0);
+    CurlString scheme(scheme_raw);
+    curl_url_get(next.get(), CURLUPART_HOST, &host_raw, 0);
+    CurlString host(host_raw);
+    if (!next_url || !scheme || !host ||
+        !(iequals(scheme.get(), "http") || iequals(scheme.get(), "https"))) {
+      return error(ErrorCode::kInvalid,
+                   what + ": scheme not allowed, only http and https (also for redirects)");
+    }
+    MU_RETURN_IF_ERROR(check_proxied_host(what + " -> " + redact_url(next_url.get()), host.get()));
+    // Method changes as libcurl makes them: 303 turns into GET, and so does a POST answered
+    // 301 or 302; 307 and 308 repeat the request.
+    if ((status == 303 && hop.method != "HEAD") ||
+        ((status == 301 || status == 302) && hop.method == "POST")) {
+      hop.method = "GET";
+      hop.body.clear();
+    }
+    // Credentials the caller set stay with the origin they were meant for.
+    UrlPtr current(curl_url());
+    char* origin_raw = nullptr;
+    if (current && curl_url_set(current.get(), CURLUPART_URL, hop.url.c_str(), 0) == CURLUE_OK) {
+      curl_url_get(current.get(), CURLUPART_HOST, &origin_raw, 0);
+    }
+    CurlString origin(origin_raw);
+    if (!origin || !iequals(origin.get(), host.get())) {
+      std::erase_if(hop.headers, [](const auto& h) {
+        return iequals(h.first, "Authorization") || iequals(h.first, "Cookie");
+      });
+    }
+    hop.url = next_url.get();
+  }
 }
 
 }  // namespace mu

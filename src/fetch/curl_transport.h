@@ -27,8 +27,12 @@
 // SSRF guard: the check runs on every socket libcurl opens, i.e. on the *resolved* address
 // of the host and of every redirect target, so a public name that resolves to 127.0.0.1 is
 // refused too. With a proxy configured the connection goes to the proxy (trusted
-// configuration) and the target host is resolved by the proxy, so only IP-literal hosts in
-// the request URL can be checked.
+// configuration), which resolves the target itself; so before a request is handed to the
+// proxy its host is resolved here (Options::resolver) and refused when any address is not
+// public, and redirects are followed here, hop by hop, each target checked the same way
+// (cookies carried across the hops as without a proxy). A name that does not resolve
+// locally fails with kNetwork. Limit: the proxy resolves the name again, so a DNS answer
+// that changes between the two lookups (rebinding) is not caught; restrict the proxy too.
 //
 // Thread-safety: fetch() is safe to call from any number of threads at once. The destructor
 // stops the worker: requests still queued or in flight fail with kUnavailable, so threads
@@ -39,6 +43,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/status.h"
 #include "fetch/transport.h"
@@ -54,6 +59,22 @@ std::string default_user_agent();
 // forms embedding such an IPv4 address (mapped, compatible, NAT64, 6to4). False for public
 // addresses and for text that is not an IP address.
 bool is_private_network_ip(std::string_view ip);
+
+// Resolves host names for the SSRF guard when requests go through a proxy. Tests inject a
+// fake that answers without DNS. Implementations must be safe for concurrent use.
+class HostResolver {
+ public:
+  virtual ~HostResolver() = default;
+  // The numeric addresses of `host` ("93.184.216.34", "2606:2800:220:1::1"), at least one;
+  // kNetwork when it does not resolve.
+  virtual Result<std::vector<std::string>> resolve(const std::string& host) const = 0;
+};
+
+// getaddrinfo(3): the system's resolver (hosts file, DNS). Blocks the calling thread.
+class SystemHostResolver final : public HostResolver {
+ public:
+  Result<std::vector<std::string>> resolve(const std::string& host) const override;
+};
 
 class CurlTransport final : public Transport {
  public:
@@ -71,6 +92,9 @@ class CurlTransport final : public Transport {
     // false: refuse connections to non-public addresses (see is_private_network_ip) with
     // kInvalid. Tests against a loopback server set it to true.
     bool allow_private_networks = false;
+    // Resolves request hosts for the guard when `proxy` is set (see the file comment); null
+    // means SystemHostResolver.
+    std::shared_ptr<const HostResolver> resolver;
     // Bound on establishing one connection (DNS + TCP + TLS); also bounded by the request
     // timeout.
     std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
@@ -92,6 +116,17 @@ class CurlTransport final : public Transport {
  private:
   struct Worker;  // the CURLM handle, the queue and the thread; defined in the .cc
   explicit CurlTransport(Options options);
+
+  // One transfer of `request`, already validated. `follow_redirects`: libcurl follows them
+  // (false: a 3xx is returned as is). `cookies`: Netscape-format cookie lines loaded into the
+  // transfer's jar before, and replaced by its jar's content after (null: none).
+  Result<HttpResponse> perform(const HttpRequest& request, bool follow_redirects,
+                               std::vector<std::string>* cookies);
+  // The guard behind a proxy: every hop's host resolved and checked before it is sent.
+  Result<HttpResponse> fetch_through_proxy(const HttpRequest& request);
+  // kInvalid when `host` (a URL's host) is, or resolves to, a non-public address; kNetwork
+  // when it does not resolve.
+  Status check_proxied_host(const std::string& method_and_url, const std::string& host) const;
 
   const Options options_;
   std::unique_ptr<Worker> worker_;

@@ -11,6 +11,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <future>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -312,6 +314,169 @@ TEST_F(CurlTransportTest, SsrfGuardChecksIpLiteralsBehindAProxy) {
   auto resp = guarded->fetch(get("http://10.1.2.3/x"));
   EXPECT_EQ(resp.code(), ErrorCode::kInvalid);
   EXPECT_THAT(resp.error_message(), HasSubstr("private"));
+  EXPECT_EQ(server_.connections_accepted(), 0);
+}
+
+// Answers from a table; any other name does not resolve. Nothing reaches DNS.
+class FakeResolver final : public HostResolver {
+ public:
+  explicit FakeResolver(std::map<std::string, std::vector<std::string>> table)
+      : table_(std::move(table)) {}
+  Result<std::vector<std::string>> resolve(const std::string& host) const override {
+    std::lock_guard lock(mu_);
+    asked_.push_back(host);
+    auto it = table_.find(host);
+    if (it == table_.end()) return error(ErrorCode::kNetwork, host + ": no such host (fake)");
+    return it->second;
+  }
+  std::vector<std::string> asked() const {
+    std::lock_guard lock(mu_);
+    return asked_;
+  }
+
+ private:
+  const std::map<std::string, std::vector<std::string>> table_;
+  mutable std::mutex mu_;
+  mutable std::vector<std::string> asked_;
+};
+
+// The test server plays the proxy: a proxied request arrives with the absolute URL as its
+// target, so routes are keyed by the full URL.
+class ProxyGuardTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    resolver_ = std::make_shared<FakeResolver>(std::map<std::string, std::vector<std::string>>{
+        {"metadata.google.internal", {"169.254.169.254"}},
+        {"public.test", {"93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"}},
+        {"other.test", {"93.184.216.35"}},
+        {"split.test", {"93.184.216.36", "10.0.0.7"}},
+    });
+    CurlTransport::Options o;  // the guard is on: allow_private_networks = false
+    o.proxy = server_.url("/");
+    o.resolver = resolver_;
+    transport_ = make_transport(std::move(o));
+    ASSERT_NE(transport_, nullptr);
+  }
+
+  TestHttpServer server_;
+  std::shared_ptr<FakeResolver> resolver_;
+  std::unique_ptr<CurlTransport> transport_;
+};
+
+// Issue 17.8: with fetch.proxy set, only IP literals were checked, so host names of private
+// addresses (cloud metadata, localhost) went to the proxy.
+TEST_F(ProxyGuardTest, NamesOfPrivateAddressesNeverReachTheProxy) {
+  auto metadata = transport_->fetch(get("http://metadata.google.internal/computeMetadata/v1/"));
+  ASSERT_FALSE(metadata.ok());
+  EXPECT_EQ(metadata.code(), ErrorCode::kInvalid);
+  EXPECT_THAT(metadata.error_message(),
+              HasSubstr("metadata.google.internal resolves to 169.254.169.254"));
+  EXPECT_THAT(metadata.error_message(), HasSubstr("link-local"));
+
+  // One private address among public ones is enough to refuse.
+  auto split = transport_->fetch(get("http://split.test/x"));
+  EXPECT_EQ(split.code(), ErrorCode::kInvalid);
+  EXPECT_THAT(split.error_message(), HasSubstr("10.0.0.7"));
+
+  // A name that does not resolve here is not handed over blindly either.
+  auto unknown = transport_->fetch(get("http://nowhere.test/x"));
+  EXPECT_EQ(unknown.code(), ErrorCode::kNetwork);
+  EXPECT_THAT(unknown.error_message(), HasSubstr("before handing it to the proxy"));
+
+  // IP literals are checked without resolving.
+  auto literal = transport_->fetch(get("http://10.1.2.3/x"));
+  EXPECT_EQ(literal.code(), ErrorCode::kInvalid);
+  EXPECT_THAT(literal.error_message(), HasSubstr("private"));
+  EXPECT_EQ(server_.connections_accepted(), 0);
+}
+
+TEST_F(ProxyGuardTest, PublicNamesGoThroughTheProxy) {
+  server_.route("http://public.test/hello", [](const TestHttpRequest& req) {
+    return TestHttpResponse::text(200, "via proxy " + std::string(req.header("Host")));
+  });
+  auto resp = transport_->fetch(get("http://public.test/hello"));
+  ASSERT_TRUE(resp.ok()) << resp.status().to_string();
+  EXPECT_EQ(resp->status, 200);
+  EXPECT_EQ(resp->body, "via proxy public.test");
+  EXPECT_EQ(server_.requests().size(), 1u);
+  EXPECT_EQ(resolver_->asked(), std::vector<std::string>{"public.test"});
+}
+
+// Redirects are followed hop by hop so that each target is checked before the proxy sees it.
+TEST_F(ProxyGuardTest, EveryRedirectTargetIsCheckedAndCookiesFollow) {
+  server_.route("http://public.test/login", [](const TestHttpRequest&) {
+    auto r = TestHttpResponse::redirect("/home");
+    r.headers.emplace_back("Set-Cookie", "sid=abc123; Path=/");
+    return r;
+  });
+  server_.route("http://public.test/home", [](const TestHttpRequest& req) {
+    return TestHttpResponse::text(200, "cookie=" + std::string(req.header("Cookie")));
+  });
+  server_.route("http://public.test/metadata", [](const TestHttpRequest&) {
+    return TestHttpResponse::redirect("http://metadata.google.internal/computeMetadata/v1/");
+  });
+  server_.route("http://public.test/loop", [](const TestHttpRequest&) {
+    return TestHttpResponse::redirect("http://other.test/loop");
+  });
+  server_.route("http://other.test/loop", [](const TestHttpRequest&) {
+    return TestHttpResponse::redirect("http://public.test/loop");
+  });
+  server_.route("http://public.test/post", [](const TestHttpRequest&) {
+    return TestHttpResponse::redirect("http://other.test/landing", 303);
+  });
+  server_.route("http://other.test/landing", [](const TestHttpRequest& req) {
+    return TestHttpResponse::text(200,
+                                  req.method + " auth=" + std::string(req.header("Authorization")));
+  });
+
+  auto login = transport_->fetch(get("http://public.test/login"));
+  ASSERT_TRUE(login.ok()) << login.status().to_string();
+  EXPECT_EQ(login->body, "cookie=sid=abc123");
+  EXPECT_EQ(login->effective_url, "http://public.test/home");
+
+  auto metadata = transport_->fetch(get("http://public.test/metadata"));
+  ASSERT_FALSE(metadata.ok());
+  EXPECT_EQ(metadata.code(), ErrorCode::kInvalid);
+  EXPECT_THAT(metadata.error_message(), HasSubstr("169.254.169.254"));
+  for (const auto& r : server_.requests()) {
+    EXPECT_THAT(r.target, Not(HasSubstr("metadata.google.internal")));
+  }
+
+  HttpRequest loop = get("http://public.test/loop");
+  loop.max_redirects = 3;
+  auto looped = transport_->fetch(loop);
+  EXPECT_EQ(looped.code(), ErrorCode::kHttp);
+  EXPECT_THAT(looped.error_message(), HasSubstr("too many redirects"));
+
+  HttpRequest post = get("http://public.test/post");
+  post.method = "POST";
+  post.body = "a=1";
+  post.headers = {{"Authorization", "Bearer s3cret"}};
+  auto landed = transport_->fetch(post);
+  ASSERT_TRUE(landed.ok()) << landed.status().to_string();
+  EXPECT_EQ(landed->body, "GET auth=") << "303 turns into GET; credentials stay with their host";
+
+  HttpRequest no_follow = get("http://public.test/metadata");
+  no_follow.max_redirects = 0;
+  auto raw = transport_->fetch(no_follow);
+  ASSERT_TRUE(raw.ok()) << raw.status().to_string();
+  EXPECT_EQ(raw->status, 302);
+}
+
+// Without a fake: "localhost" resolves from the hosts file, no network involved.
+TEST_F(CurlTransportTest, SsrfGuardResolvesLocalhostBehindAProxy) {
+  CurlTransport::Options o;
+  o.proxy = server_.url("/");
+  auto guarded = make_transport(std::move(o));
+  ASSERT_NE(guarded, nullptr);
+  auto resp = guarded->fetch(get("http://localhost:" + std::to_string(server_.port()) + "/hello"));
+  ASSERT_FALSE(resp.ok()) << "reached the proxy: " << resp->status;
+  EXPECT_EQ(resp.code(), ErrorCode::kInvalid);
+  EXPECT_THAT(resp.error_message(), HasSubstr("loopback"));
+  for (const char* host : {"127.1", "0x7f000001", "2130706433", "[::1]"}) {
+    auto odd = guarded->fetch(get(std::string("http://") + host + "/x"));
+    EXPECT_EQ(odd.code(), ErrorCode::kInvalid) << host << ": " << odd.status().to_string();
+  }
   EXPECT_EQ(server_.connections_accepted(), 0);
 }
 

@@ -1,15 +1,21 @@
 #include "sources/spec/spec_loader.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <fstream>
 #include <initializer_list>
 #include <map>
 #include <sstream>
 
 #include "core/config.h"
+#include "core/utf8.h"
 #include "sources/common/charset.h"
 #include "sources/common/html.h"
 #include "sources/common/http_util.h"
@@ -824,34 +830,120 @@ Status register_spec(ParsedSpec spec, SourceRegistry& registry) {
   return ok_status();
 }
 
-Status load_spec_dir(const std::filesystem::path& dir, SourceRegistry& registry,
-                     std::vector<Status>& errors) {
+namespace {
+
+const char* file_type_name(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+  return "not a regular file";
+}
+
+// Closes a POSIX file descriptor.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+Result<std::string> read_spec_file(const std::filesystem::path& path) {
+  const std::string name = path.filename().string();
+  auto broken = [&](const std::string& why) {
+    return error(ErrorCode::kConfig, name + ": " + why);
+  };
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    const int err = errno;
+    struct stat link {};
+    if (::lstat(path.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+      return broken("a symbolic link to a file that does not exist");
+    }
+    return broken(std::string("cannot read: ") + std::strerror(err));
+  }
+  // Checked before opening: opening a FIFO for reading blocks until a writer appears.
+  if (!S_ISREG(st.st_mode)) {
+    return broken(std::string(file_type_name(st.st_mode)) + ", not a spec file");
+  }
+  const std::string too_large =
+      "larger than the " + std::to_string(kMaxSpecFileBytes >> 20) + " MiB limit for spec files";
+  if (static_cast<uint64_t>(st.st_size) > kMaxSpecFileBytes) {
+    return broken(too_large + " (" + std::to_string(st.st_size) + " bytes)");
+  }
+  // O_NONBLOCK: should the entry have been replaced by a FIFO since stat(), open still
+  // returns at once, and fstat below refuses it.
+  Fd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+  if (fd.get() < 0) return broken(std::string("cannot read: ") + std::strerror(errno));
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return broken(std::string(file_type_name(st.st_mode)) + ", not a spec file");
+  }
+  std::string text;
+  char buf[16384];
+  while (true) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return broken(std::string("cannot read: ") + std::strerror(errno));
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+    if (text.size() > kMaxSpecFileBytes) return broken(too_large);  // it grew since fstat
+  }
+  if (auto at = find_invalid_utf8(text)) {
+    return broken("not valid UTF-8 (first bad byte at offset " + std::to_string(*at) +
+                  "); spec files are UTF-8 text");
+  }
+  return text;
+}
+
+Result<std::vector<SpecFileEntry>> read_spec_dir(const std::filesystem::path& dir) {
+  std::vector<SpecFileEntry> entries;
   std::error_code ec;
-  if (!std::filesystem::exists(dir, ec)) return ok_status();
+  if (!std::filesystem::exists(dir, ec)) {
+    if (ec && ec != std::errc::no_such_file_or_directory) {
+      return error(ErrorCode::kConfig, dir.string() + ": cannot look at: " + ec.message());
+    }
+    return entries;
+  }
   if (!std::filesystem::is_directory(dir, ec)) {
     return error(ErrorCode::kConfig, dir.string() + ": not a directory");
   }
-  std::vector<std::filesystem::path> files;
   std::filesystem::directory_iterator it(dir, ec);
-  if (ec) return error(ErrorCode::kConfig, dir.string() + ": cannot list: " + ec.message());
-  for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
-    if (ec) break;
+  for (; !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
     const auto& p = it->path();
-    std::error_code fec;
-    if (p.extension() == ".toml" && std::filesystem::is_regular_file(p, fec)) files.push_back(p);
+    if (p.extension() != ".toml") continue;
+    SpecFileEntry& entry = entries.emplace_back();
+    entry.name = p.filename().string();
+    auto text = read_spec_file(p);
+    if (text.ok()) {
+      entry.text = std::move(text).value();
+    } else {
+      entry.error = text.status();
+    }
   }
   if (ec) return error(ErrorCode::kConfig, dir.string() + ": cannot list: " + ec.message());
-  std::sort(files.begin(), files.end());
-  for (const auto& path : files) {
-    const std::string name = path.filename().string();
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      errors.push_back(error(ErrorCode::kConfig, name + ": cannot read " + path.string()));
+  std::sort(entries.begin(), entries.end(),
+            [](const SpecFileEntry& a, const SpecFileEntry& b) { return a.name < b.name; });
+  return entries;
+}
+
+Status load_spec_dir(const std::filesystem::path& dir, SourceRegistry& registry,
+                     std::vector<Status>& errors) {
+  MU_ASSIGN_OR_RETURN(std::vector<SpecFileEntry> entries, read_spec_dir(dir));
+  for (auto& entry : entries) {
+    if (!entry.error.ok()) {
+      errors.push_back(entry.error);
       continue;
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    ParsedSpec spec = parse_spec(text.str(), name);
+    ParsedSpec spec = parse_spec(entry.text, entry.name);
     if (!spec.ok()) {
       Status first = spec.errors.front();
       if (spec.errors.size() > 1) {

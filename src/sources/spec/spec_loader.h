@@ -49,9 +49,34 @@ Result<std::unique_ptr<Source>> parse_spec_board(std::string_view toml_text, std
 // `spec` has errors. Messages start with the spec's name.
 Status register_spec(ParsedSpec spec, SourceRegistry& registry);
 
+// The largest spec file read (1 MiB; the biggest shipped spec is a few KiB).
+inline constexpr std::size_t kMaxSpecFileBytes = std::size_t{1} << 20;
+
+// One *.toml entry of a spec directory.
+struct SpecFileEntry {
+  std::string name;  // the file name, "solidot.toml"
+  std::string text;  // the content: valid UTF-8, at most kMaxSpecFileBytes; "" on error
+  Status error;      // kConfig naming the file when it cannot be used, else ok
+};
+
+// Reads one spec file without ever blocking or reading without bound: the file type is
+// checked before opening (symlinks are followed; a FIFO, socket, device or directory is
+// refused, never opened), the file is opened non-blocking and checked again, at most
+// kMaxSpecFileBytes are accepted, and the text must be valid UTF-8. kConfig errors start
+// with the file name: "big.toml: larger than the 1 MiB limit for spec files (2097152 bytes)".
+Result<std::string> read_spec_file(const std::filesystem::path& path);
+
+// Every entry named *.toml directly in `dir` (regular files, symlinks, and also FIFOs,
+// directories and dangling symlinks, which get an error), sorted by name, each read with
+// read_spec_file. A missing `dir` gives an empty list; kConfig when `dir` exists but is not
+// a directory that can be listed. Shared by load_spec_dir and the admin source editor so
+// both report the same entries with the same messages.
+Result<std::vector<SpecFileEntry>> read_spec_dir(const std::filesystem::path& dir);
+
 // Loads every *.toml directly in `dir`, in name order. A file that does not parse, does
-// not validate or conflicts with what is registered adds one kConfig error naming the file
-// (and the key) to `errors` and registers nothing; the other files still load. A missing
+// not validate, conflicts with what is registered or cannot be read (see read_spec_dir:
+// not a regular file, too large, not UTF-8) adds one kConfig error naming the file (and the
+// key) to `errors` and registers nothing; the other files still load. A missing
 // `dir` is fine (ok, nothing loaded); kConfig when `dir` exists but is not a readable
 // directory.
 Status load_spec_dir(const std::filesystem::path& dir, SourceRegistry& registry,
