@@ -39,6 +39,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'echo "scale_cluster.sh: failed at line $LINENO" >&2' ERR
 hz=$(getconf CLK_TCK)
 
 pg() { psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d mu -tAc "$1" 2>/dev/null; }
@@ -81,9 +82,9 @@ for case in $CASES; do
     [ $SECONDS -ge $deadline ]; do sleep 1; done
   [ $SECONDS -lt $deadline ] || echo "not every board was fetched within ${FILL_LIMIT}s" >&2
   fill=$(python3 -c "import time; print(f'{time.time() - $start_s:.0f}')")
-  read -r -a api_pids < <(pids_of a1 a2 | tr '\n' ' ')
-  read -r -a sch_pids < <(pids_of s1 s2 s3 | tr '\n' ' ')
-  read -r -a col_pids < <(pids_of c1 c2 c3 c4 | tr '\n' ' ')
+  read -r -a api_pids < <(pids_of a1 a2 | tr '\n' ' ') || true
+  read -r -a sch_pids < <(pids_of s1 s2 s3 | tr '\n' ' ') || true
+  read -r -a col_pids < <(pids_of c1 c2 c3 c4 | tr '\n' ' ') || true
   t0_ms=$(($(date +%s%N) / 1000000))
   a0=$(cpu_ticks "${api_pids[@]}")
   s0=$(cpu_ticks "${sch_pids[@]}")

@@ -225,6 +225,14 @@ Response ApiService::readyz() const {
   if (!started_) return json_error(503, "unavailable", "starting");
   auto fence = store_.fence_epoch();
   if (!fence.ok()) return json_error(503, "unavailable", "store: " + fence.error_message());
+  // Started with the store down: the boards it could not read have no body yet (the
+  // resync renders them); until then this instance would answer 503 for them.
+  const size_t rendered = cache_.rendered();
+  if (rendered < cache_.size()) {
+    return json_error(503, "unavailable",
+                      "rendered " + std::to_string(rendered) + " of " +
+                          std::to_string(cache_.size()) + " boards");
+  }
   return json_response(200, std::string(R"({"status":"ready"})"));
 }
 

@@ -287,6 +287,32 @@ TEST_F(ApiTest, DeadStoreKeepsLastGoodBodyAndFailsReadiness) {
   EXPECT_EQ(get("/healthz").status, 200);
 }
 
+// Ready means "store reachable and boards rendered": an instance that started while the
+// store was down has no board bodies (they answer 503) and must not get traffic until a
+// resync rendered them.
+TEST_F(ApiTest, NotReadyUntilEveryBoardIsRendered) {
+  api_.reset();
+  store_->down = true;
+  Router router;
+  auto api = std::make_unique<ApiService>(std::vector<Site>{site_},
+                                          std::vector<BoardMeta>{meta_}, *store_, coord_, options_);
+  api->register_routes(router);
+  EXPECT_FALSE(api->start().ok());
+  store_->down = false;  // the store is back, but nothing was rendered yet
+  auto get_on = [&](const std::string& target) {
+    Request req;
+    EXPECT_TRUE(req.set_target(target).ok());
+    return router.handle(req);
+  };
+  Response r = get_on("/readyz");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body_view().find("rendered 0 of 1 boards"), std::string_view::npos);
+  EXPECT_EQ(get_on("/api/v1/boards/weibo.hot-search").status, 503);
+  ASSERT_TRUE(api->resync().ok());
+  EXPECT_EQ(get_on("/readyz").status, 200);
+  EXPECT_EQ(get_on("/api/v1/boards/weibo.hot-search").status, 200);
+}
+
 TEST_F(ApiTest, RunsAreNewestFirstWithDetailsAndSuccessRate) {
   commit("weibo.hot-search@1764000000", {"甲", "乙"});
   fail("weibo.hot-search@1764000300", error(ErrorCode::kHttp, "HTTP 503 from https://weibo.com/"));

@@ -84,6 +84,7 @@ Status BoardCache::render_locked(Slot& slot) {
   auto entry = std::make_shared<const std::string>(render_catalogue_entry(meta, state));
   {
     std::unique_lock lock(mu_);
+    if (!slot.body) rendered_.fetch_add(1, std::memory_order_acq_rel);
     slot.body = std::move(body_ptr);
     slot.entry = std::move(entry);
     slot.stamp = std::move(stamp);

@@ -81,6 +81,8 @@ class BoardCache {
   // Every board id, in catalogue order.
   std::vector<std::string> board_ids() const;
   size_t size() const { return slots_.size(); }
+  // How many boards have a rendered body (size() once every board could be read once).
+  size_t rendered() const { return rendered_.load(std::memory_order_acquire); }
 
  private:
   // What refresh_changed compares to decide whether a board needs rendering again.
@@ -120,6 +122,7 @@ class BoardCache {
   mutable std::mutex assemble_mu_;
   mutable std::shared_ptr<const RenderedBody> catalogue_;
   std::atomic<uint64_t> changes_{0};
+  std::atomic<size_t> rendered_{0};
   mutable uint64_t built_ = 0;   // guarded by assemble_mu_
   mutable MonoTime built_at_{};  // guarded by assemble_mu_
 };
