@@ -64,8 +64,10 @@ void AccountsService::register_routes(Router& router) {
              [this](const Request&) { return providers(); });
   router.add(HttpMethod::kGet, "/auth/local", [this](const Request& r) { return local_admin(r); });
   router.add(HttpMethod::kGet, "/auth/github/login", [this](const Request& r) { return login(r); });
-  router.add(HttpMethod::kGet, "/auth/github/callback",
-             [this](const Request& r) { return callback(r); });
+  // The callback calls GitHub (token exchange, user): off the io threads.
+  router.add(HttpMethod::kGet, "/auth/github/callback", [this](const Request& r) {
+    return defer_response([this, r] { return callback(r); });
+  });
   router.add(HttpMethod::kPost, "/auth/logout", [this](const Request& r) { return logout(r); });
   router.add(HttpMethod::kGet, "/api/v1/me", [this](const Request& r) { return me(r); });
   router.add(HttpMethod::kGet, "/api/v1/me/favorites",

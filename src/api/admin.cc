@@ -98,20 +98,25 @@ AdminService::AdminService(std::vector<BoardMeta> boards, std::set<std::string> 
       options_(std::move(options)) {}
 
 void AdminService::register_routes(Router& router) {
-  router.add(HttpMethod::kGet, "/api/v1/admin/overview",
-             [this](const Request& r) { return overview(r); });
+  // Routes that reach other processes or the network (the schedulers over gRPC in the
+  // cluster, a test fetch) run off the io threads: see Response::deferred.
+  router.add(HttpMethod::kGet, "/api/v1/admin/overview", [this](const Request& r) {
+    return defer_response([this, r] { return overview(r); });
+  });
   router.add(HttpMethod::kGet, "/api/v1/admin/schedule/preview",
              [this](const Request& r) { return preview(r); });
-  router.add(HttpMethod::kPut, "/api/v1/admin/boards/{id}",
-             [this](const Request& r) { return update_board(r); });
+  router.add(HttpMethod::kPut, "/api/v1/admin/boards/{id}", [this](const Request& r) {
+    return defer_response([this, r] { return update_board(r); });
+  });
   router.add(HttpMethod::kPost, "/api/v1/admin/boards/{id}/run",
-             [this](const Request& r) { return run_now(r); });
+             [this](const Request& r) { return defer_response([this, r] { return run_now(r); }); });
   router.add(HttpMethod::kGet, "/api/v1/admin/collectors",
              [this](const Request& r) { return collectors(r); });
   router.add(HttpMethod::kGet, "/api/v1/admin/sources",
              [this](const Request& r) { return sources(r); });
-  router.add(HttpMethod::kPost, "/api/v1/admin/sources/test",
-             [this](const Request& r) { return test_source(r); });
+  router.add(HttpMethod::kPost, "/api/v1/admin/sources/test", [this](const Request& r) {
+    return defer_response([this, r] { return test_source(r); });
+  });
   router.add(HttpMethod::kPut, "/api/v1/admin/sources/{name}",
              [this](const Request& r) { return save_source(r); });
   router.add(HttpMethod::kGet, "/api/v1/admin/audit",

@@ -294,8 +294,8 @@ TEST_F(ApiTest, NotReadyUntilEveryBoardIsRendered) {
   api_.reset();
   store_->down = true;
   Router router;
-  auto api = std::make_unique<ApiService>(std::vector<Site>{site_},
-                                          std::vector<BoardMeta>{meta_}, *store_, coord_, options_);
+  auto api = std::make_unique<ApiService>(std::vector<Site>{site_}, std::vector<BoardMeta>{meta_},
+                                          *store_, coord_, options_);
   api->register_routes(router);
   EXPECT_FALSE(api->start().ok());
   store_->down = false;  // the store is back, but nothing was rendered yet

@@ -362,6 +362,12 @@ void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
 }
 
+Response defer_response(std::function<Response()> work) {
+  Response r;
+  r.deferred = std::move(work);
+  return r;
+}
+
 Response json_error(int status, std::string_view code, std::string_view message) {
   std::string body;
   body.reserve(40 + code.size() + message.size());

@@ -9,6 +9,7 @@
 // Response's event stream is shared with its producer and is itself thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -116,6 +117,12 @@ struct Response {
   // connection. `body`, `gzip_body` and `etag` stay empty. Only GET answers stream: for a
   // HEAD request the server sends the header block and closes the stream at once.
   std::shared_ptr<EventStream> stream;
+  // Blocking work, such as an outbound call (the OAuth token exchange, an admin's test
+  // fetch): the server runs it on its bounded pool of blocking threads, off the io threads,
+  // and sends the Response it returns instead of this one (middleware applies to that one).
+  // When the pool's queue is full the client gets 503 with Retry-After. Router::handle()
+  // (no server: tests, tools) runs it inline. Made by defer_response().
+  std::function<Response()> deferred;
 
   // The body bytes, whichever kind holds them.
   std::string_view body_view() const;
@@ -136,6 +143,9 @@ Response text_response(int status, std::string body,
 // {"error":{"code":"<code>","message":"<message>"}}. Both strings are escaped as JSON, and
 // invalid UTF-8 becomes U+FFFD.
 Response json_error(int status, std::string_view code, std::string_view message);
+// A response whose real answer is `work()`, run off the io threads (see Response::deferred).
+// `work` must own what it needs (capture the Request by value, not by reference).
+Response defer_response(std::function<Response()> work);
 // json_error with the HTTP status for `status.code()` (see http_status_for) and the code
 // name from error_code_name(). Pass a non-ok Status.
 Response error_response(const Status& status);

@@ -187,7 +187,10 @@ std::optional<Response> Router::try_handle(Request& request) const {
 }
 
 Response Router::handle(Request& request) const {
-  if (auto r = try_handle(request)) return std::move(*r);
+  if (auto r = try_handle(request)) {
+    if (r->deferred) return r->deferred();  // no server: run the blocking part inline
+    return std::move(*r);
+  }
   return json_error(404, "not-found", "no route for " + request.path);
 }
 

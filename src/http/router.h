@@ -15,8 +15,10 @@
 // Handlers run on a server io thread, in the middle of that thread's connections. They must
 // be quick: no blocking I/O, no waiting on locks that are held for long. A slow handler
 // stalls every connection on its thread. Anything slow belongs elsewhere, with the handler
-// only reading its result (for example a cached, pre-rendered board). A handler may throw;
-// the server turns the exception into a 500.
+// only reading its result (for example a cached, pre-rendered board); a handler that must
+// call out (an OAuth token exchange) returns defer_response(work) and the server runs
+// `work` on its bounded blocking pool. A handler may throw; the server turns the exception
+// into a 500.
 //
 // Thread-safety: call add() only before the router is handed to a Server. After that, the
 // router is read-only, and handle() and try_handle() are safe to call concurrently.
@@ -50,7 +52,8 @@ class Router {
   // path it returns nullopt (for any method), so the caller may try something else, such
   // as static files. 405 / automatic OPTIONS as described above.
   std::optional<Response> try_handle(Request& request) const;
-  // try_handle(), with a 404 JSON error when no pattern matches.
+  // try_handle(), with a 404 JSON error when no pattern matches; a deferred response's work
+  // runs inline (for callers without a server).
   Response handle(Request& request) const;
 
   // "GET, HEAD, POST" for the methods that have a route matching `raw_path`; "" when none.

@@ -20,7 +20,10 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <condition_variable>
+#include <deque>
 #include <exception>
+#include <functional>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -62,6 +65,7 @@ struct WorkerCounters {
   std::atomic<uint64_t> handler_exceptions{0};
   std::atomic<uint64_t> timeouts{0};
   std::atomic<uint64_t> streams{0};  // a gauge: event streams open now
+  std::atomic<uint64_t> deferred_rejected{0};
 };
 
 void bump(std::atomic<uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
@@ -75,6 +79,75 @@ struct StreamWaiter {
   explicit StreamWaiter(const net::any_io_executor& ex) : timer(ex) {}
   net::steady_timer timer;
   bool peer_gone = false;
+};
+
+// The threads that run deferred responses (Response::deferred), off the io threads. A
+// bounded queue: submit() refuses work beyond it. stop() lets the jobs that started finish
+// and drops the queued ones (their connections are being closed).
+class BlockingPool {
+ public:
+  void start(int threads, std::size_t queue_limit) {
+    limit_ = queue_limit;
+    for (int i = 0; i < threads; ++i) {
+      threads_.emplace_back([this] {
+        std::unique_lock lock(mu_);
+        while (true) {
+          cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+          if (stopping_) return;
+          auto job = std::move(jobs_.front());
+          jobs_.pop_front();
+          ++running_;
+          lock.unlock();
+          job();
+          job = nullptr;  // what it captured goes before the count does
+          lock.lock();
+          --running_;
+        }
+      });
+    }
+  }
+  bool submit(std::function<void()> job) {
+    {
+      std::lock_guard lock(mu_);
+      // Running jobs plus waiting ones: at most every thread busy and limit_ waiting.
+      if (stopping_ || threads_.empty() || running_ + jobs_.size() >= threads_.size() + limit_) {
+        return false;
+      }
+      jobs_.push_back(std::move(job));
+    }
+    cv_.notify_one();
+    return true;
+  }
+  void stop() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+      jobs_.clear();
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  std::vector<std::thread> threads_;
+  std::size_t limit_ = 0;
+  std::size_t running_ = 0;
+  bool stopping_ = false;
+};
+
+// A deferred response being computed on the pool: the result, and the timer the waiting
+// coroutine sleeps on (cancelled, on the connection's io thread, when the result is in or
+// the server stops).
+struct DeferredWait {
+  explicit DeferredWait(const net::any_io_executor& ex) : timer(ex) {}
+  std::mutex mu;
+  std::optional<Response> result;  // guarded by mu
+  net::steady_timer timer;
 };
 
 // One io thread with its own io_context. Everything in here except the counters is touched
@@ -107,7 +180,8 @@ struct Conn {
   MonoTime armed_until = MonoTime::max();  // when the watchdog will next look
   bool idle = true;                        // waiting for the first byte of a request
   bool done = false;
-  StreamWaiter* stream = nullptr;  // set while the connection streams events
+  StreamWaiter* stream = nullptr;    // set while the connection streams events
+  DeferredWait* deferred = nullptr;  // set while a deferred response is computed
 
   void close() {
     beast::error_code ignored;
@@ -276,6 +350,8 @@ struct Server::Impl {
   // so counters() needs no lock (a metrics handler may call it while stop() waits).
   std::atomic<std::size_t> live_workers{0};
 
+  BlockingPool pool;  // deferred responses; stopped after the io threads
+
   // Declared last, destroyed first: the acceptor before the io_contexts it runs on.
   std::vector<std::unique_ptr<Worker>> workers;
   std::optional<tcp::acceptor> acceptor;
@@ -305,6 +381,9 @@ struct Server::Impl {
   net::awaitable<void> stream_events(std::shared_ptr<Conn> c, std::shared_ptr<EventStream> events,
                                      bool chunked);
   Response dispatch(Request& req, Worker& w);
+  // Runs a deferred response's work on the pool and waits for it without blocking the io
+  // thread. 503 when the pool's queue is full or the server stops meanwhile.
+  net::awaitable<Response> run_deferred(std::shared_ptr<Conn> c, std::function<Response()> work);
 
   // Moves the connection's deadline; wakes the watchdog when it is sleeping past it.
   void set_deadline(Conn& c, Millis timeout) {
@@ -376,6 +455,7 @@ Status Server::Impl::start() {
     return s;
   }
   started = true;
+  pool.start(std::max(1, options.blocking_threads), options.blocking_queue);
   live_workers.store(workers.size(), std::memory_order_release);
   net::co_spawn(workers[0]->ctx, accept_loop(), net::detached);
   for (auto& wp : workers) {
@@ -418,7 +498,10 @@ void Server::Impl::stop() {
       w.drain_timer->expires_after(options.shutdown_timeout);
       w.drain_timer->async_wait([&w](beast::error_code ec) {
         if (ec) return;
-        for (Conn* c : w.conns) c->close();
+        for (Conn* c : w.conns) {
+          c->close();
+          if (c->deferred != nullptr) c->deferred->timer.cancel();
+        }
       });
     });
     w.guard.reset();
@@ -426,6 +509,7 @@ void Server::Impl::stop() {
   for (auto& wp : workers) {
     if (wp->thread.joinable()) wp->thread.join();
   }
+  pool.stop();
 }
 
 net::awaitable<void> Server::Impl::accept_loop() {
@@ -579,6 +663,7 @@ net::awaitable<void> Server::Impl::serve(std::shared_ptr<Conn> c) {
         resp = json_error(400, "invalid", "path has a '.' or '..' segment");
       } else {
         resp = dispatch(req, w);
+        if (resp.deferred) resp = co_await run_deferred(c, std::move(resp.deferred));
       }
     }
     if (w.stopping || stop_requested.load(std::memory_order_relaxed)) keep_alive = false;
@@ -636,6 +721,51 @@ net::awaitable<void> Server::Impl::serve(std::shared_ptr<Conn> c) {
   c->done = true;
   c->timer.cancel();
   c->close();
+}
+
+net::awaitable<Response> Server::Impl::run_deferred(std::shared_ptr<Conn> c,
+                                                    std::function<Response()> work) {
+  Worker& w = c->worker;
+  auto wait = std::make_shared<DeferredWait>(c->socket.get_executor());
+  wait->timer.expires_at(net::steady_timer::time_point::max());
+  const bool queued =
+      pool.submit([wait, work = std::move(work), ex = c->socket.get_executor(), &w]() mutable {
+        Response r;
+        try {
+          r = work();
+          if (r.deferred) r = json_error(500, "internal", "internal error");  // not nested
+        } catch (...) {
+          bump(w.counters.handler_exceptions);
+          r = json_error(500, "internal", "internal error");
+        }
+        {
+          std::lock_guard lock(wait->mu);
+          wait->result = std::move(r);
+        }
+        net::post(ex, [wait] { wait->timer.cancel(); });
+      });
+  if (!queued) {
+    bump(w.counters.deferred_rejected);
+    Response busy = json_error(503, "unavailable", "too many requests waiting on outbound calls");
+    busy.set_header("Retry-After", "5");
+    co_return busy;
+  }
+  c->deferred = wait.get();
+  // The request deadline keeps running: work that outlasts it loses its connection (the
+  // watchdog closes it; the answer is dropped when it comes). stop() cuts the wait after
+  // its grace period.
+  while (true) {
+    {
+      std::lock_guard lock(wait->mu);
+      if (wait->result) break;
+    }
+    if (!c->socket.is_open()) break;
+    co_await wait->timer.async_wait(kTuple);
+  }
+  c->deferred = nullptr;
+  std::lock_guard lock(wait->mu);
+  if (wait->result) co_return std::move(*wait->result);
+  co_return json_error(503, "unavailable", "server stopping");
 }
 
 net::awaitable<void> Server::Impl::stream_events(std::shared_ptr<Conn> c,
@@ -731,6 +861,7 @@ ServerCounters Server::counters() const {
     out.handler_exceptions += c.handler_exceptions.load(std::memory_order_relaxed);
     out.timeouts += c.timeouts.load(std::memory_order_relaxed);
     out.event_streams += c.streams.load(std::memory_order_relaxed);
+    out.deferred_rejected += c.deferred_rejected.load(std::memory_order_relaxed);
   }
   return out;
 }

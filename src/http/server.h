@@ -27,7 +27,9 @@
 //
 // Threads: `threads` io threads. Each has its own io_context, and accepted connections are
 // dealt out to them in turn. A connection stays on one thread, and its handlers run on that
-// thread (see router.h: handlers must be quick).
+// thread (see router.h: handlers must be quick). A deferred response's work runs on one of
+// `blocking_threads` pool threads while the connection's coroutine waits without blocking
+// its io thread.
 //
 // Thread-safety: start(), stop() and the destructor may be called from any thread except
 // an io thread (never from a handler). port() and counters() are safe at any time.
@@ -63,6 +65,12 @@ struct ServerOptions {
   // stream's own bounded queue (and gets a resync) instead of hiding megabytes of stale
   // events in kernel buffers, times thousands of connections.
   std::size_t stream_send_buffer = 64u << 10;
+  // Deferred responses (Response::deferred: outbound calls such as the OAuth token
+  // exchange) run on this many blocking threads, off the io threads; at most
+  // blocking_queue more wait, and a request beyond that gets 503 with Retry-After. This
+  // caps concurrent outbound calls made on behalf of clients.
+  int blocking_threads = 4;
+  std::size_t blocking_queue = 64;
   // CORS, the CSP for HTML and gzip settings.
   MiddlewareOptions middleware;
   // Date header and timeouts. nullptr: the system clock. Must outlive the Server.
@@ -78,6 +86,7 @@ struct ServerCounters {
   uint64_t handler_exceptions = 0;               // handlers that threw (answered 500)
   uint64_t timeouts = 0;                         // connections closed by idle/request timeout
   uint64_t event_streams = 0;                    // streaming responses open now
+  uint64_t deferred_rejected = 0;                // deferred work refused: pool queue full
 };
 
 class Server {

@@ -586,6 +586,109 @@ TEST_F(ServerTest, GracefulStopFinishesInFlightAndClosesIdle) {
   EXPECT_EQ(server_->counters().active_connections, 0u);
 }
 
+// Issue 17: an outbound call inside a handler (the OAuth token exchange against a slow
+// GitHub) blocked its io thread, so with one io thread /healthz waited for it. A deferred
+// response runs on the blocking pool: with 20 slow calls pending on ONE io thread, other
+// requests are still answered at once, the slow ones all complete, and work beyond the
+// pool's queue gets 503 + Retry-After instead of piling up.
+TEST_F(ServerTest, DeferredWorkRunsOffTheIoThread) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool released = false;
+  std::atomic<int> started{0};
+  Router router = standard_routes();
+  router.add(HttpMethod::kGet, "/slow-callback", [&](const Request& req) {
+    return defer_response([&, code = std::string(req.query("code").value_or(""))] {
+      ++started;
+      std::unique_lock lock(mu);
+      // Safety net only: the test releases the work explicitly.
+      cv.wait_for(lock, std::chrono::seconds(30), [&] { return released; });
+      return text_response(200, "token for " + code);
+    });
+  });
+  ServerOptions options;
+  options.threads = 1;
+  options.blocking_threads = 20;
+  options.blocking_queue = 2;
+  start(std::move(router), options);
+
+  std::vector<std::unique_ptr<Client>> slow;
+  for (int i = 0; i < 22; ++i) {  // 20 running on the pool, 2 queued
+    slow.push_back(std::make_unique<Client>(port()));
+    slow.back()->write_raw("GET /slow-callback?code=c" + std::to_string(i) +
+                           " HTTP/1.1\r\nHost: x\r\n\r\n");
+  }
+  // Liveness bound, not a timing: the pool picks the work up.
+  for (int i = 0; i < 3000 && started.load() < 20; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_EQ(started.load(), 20);
+
+  // The io thread is free: other requests answer while every slow call is pending (each
+  // read gives up after 10 s, so a blocked io thread fails here).
+  for (int i = 0; i < 5; ++i) {
+    Client other(port());
+    auto r = other.get("/api/v1/boards/x");
+    EXPECT_EQ(r.result_int(), 200);
+  }
+  // Beyond the queue: refused at once.
+  Client extra(port());
+  auto busy = extra.get("/slow-callback?code=late");
+  EXPECT_EQ(busy.result_int(), 503);
+  EXPECT_EQ(header(busy, "Retry-After"), "5");
+  EXPECT_EQ(server_->counters().deferred_rejected, 1u);
+
+  {
+    std::lock_guard lock(mu);
+    released = true;
+  }
+  cv.notify_all();
+  for (int i = 0; i < 22; ++i) {
+    auto r = slow[i]->read_response();
+    EXPECT_EQ(r.result_int(), 200);
+    EXPECT_EQ(r.body(), "token for c" + std::to_string(i));
+    // Middleware applies to the deferred answer too.
+    EXPECT_EQ(header(r, "X-Content-Type-Options"), "nosniff");
+  }
+}
+
+TEST_F(ServerTest, DeferredWorkThatThrowsIs500AndStopEndsPendingWork) {
+  std::promise<void> entered;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  Router router = standard_routes();
+  router.add(HttpMethod::kGet, "/deferred-throws", [](const Request&) {
+    return defer_response([]() -> Response { throw std::runtime_error("boom"); });
+  });
+  router.add(HttpMethod::kGet, "/deferred-slow", [&entered, released](const Request&) {
+    return defer_response([&entered, released] {
+      entered.set_value();
+      released.wait_for(std::chrono::seconds(30));  // safety net only
+      return text_response(200, "late");
+    });
+  });
+  ServerOptions options;
+  options.threads = 1;
+  options.shutdown_timeout = Millis(200);
+  start(std::move(router), options);
+  Client c(port());
+  EXPECT_EQ(c.get("/deferred-throws").result_int(), 500);
+  EXPECT_EQ(server_->counters().handler_exceptions, 1u);
+
+  Client pending(port());
+  pending.write_raw("GET /deferred-slow HTTP/1.1\r\nHost: x\r\n\r\n");
+  entered.get_future().wait();
+  // stop() gives the pending request its grace period, then closes it; it returns once
+  // the running work finished (released here from another thread after the cut).
+  std::thread releaser([&] {
+    EXPECT_TRUE(pending.closed_by_server());
+    release.set_value();
+  });
+  server_->stop();
+  releaser.join();
+  EXPECT_EQ(server_->counters().active_connections, 0u);
+}
+
 TEST_F(ServerTest, StopWithoutStartAndTwice) {
   Server never(ServerOptions{}, Router{});
   never.stop();
