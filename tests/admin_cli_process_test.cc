@@ -127,8 +127,8 @@ TEST_F(AdminCliProcessTest, GrantListRevokeAgainstASqliteFile) {
   EXPECT_NE(last.output.find("last admin"), std::string::npos) << last.output;
   EXPECT_EQ(role_of("alice"), "admin");
 
-  ASSERT_EQ(run_mu("admin grant bob " + cfg()).exit_code, 0);
-  MuRun revoked = run_mu("admin revoke alice " + cfg());
+  ASSERT_EQ(run_mu("admin grant --id 2 " + cfg()).exit_code, 0);  // bob, by id
+  MuRun revoked = run_mu("admin revoke github:101 " + cfg());     // alice, by GitHub id
   EXPECT_EQ(revoked.exit_code, 0) << revoked.output;
   EXPECT_EQ(revoked.output, "alice is no longer an admin\n");
   EXPECT_EQ(role_of("alice"), "user");
@@ -139,9 +139,9 @@ TEST_F(AdminCliProcessTest, GrantListRevokeAgainstASqliteFile) {
   auto log = store->audit_log(10, 0);
   ASSERT_TRUE(log.ok());
   ASSERT_EQ(log->size(), 3u);
-  EXPECT_EQ((*log)[0].target, "alice");
-  EXPECT_EQ((*log)[1].target, "bob");
-  EXPECT_EQ((*log)[2].target, "alice");
+  EXPECT_EQ((*log)[0].target.rfind("alice (github:", 0), 0u) << (*log)[0].target;
+  EXPECT_EQ((*log)[1].target.rfind("bob (github:", 0), 0u) << (*log)[1].target;
+  EXPECT_EQ((*log)[2].target.rfind("alice (github:", 0), 0u) << (*log)[2].target;
   for (const AuditRecord& record : *log) {
     EXPECT_EQ(record.actor, "cli");
     EXPECT_EQ(record.action, "set_role");

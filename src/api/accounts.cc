@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 #include "api/handler_util.h"
@@ -37,8 +38,8 @@ std::optional<int> parse_int(std::string_view text, int lo, int hi) {
 }
 
 json::object user_json(const User& u) {
-  return json::object{
-      {"login", u.login}, {"name", u.name}, {"avatar_url", u.avatar_url}, {"role", u.role}};
+  return json::object{{"id", u.id},     {"provider", u.provider},     {"login", u.login},
+                      {"name", u.name}, {"avatar_url", u.avatar_url}, {"role", u.role}};
 }
 
 json::value preferences_body(const std::string& stored) {
@@ -57,7 +58,8 @@ AccountsService::AccountsService(Store& store, LoginStates& login_states,
       clock_(clock),
       options_(std::move(options)),
       github_(github_transport, options_.github),
-      states_(login_states) {}
+      states_(login_states),
+      write_limiter_(clock, options_.write_rate) {}
 
 void AccountsService::register_routes(Router& router) {
   router.add(HttpMethod::kGet, "/api/v1/auth/providers",
@@ -84,7 +86,7 @@ void AccountsService::register_routes(Router& router) {
              [this](const Request& r) { return put_preferences(r); });
   router.add(HttpMethod::kGet, "/api/v1/admin/users",
              [this](const Request& r) { return admin_users(r); });
-  router.add(HttpMethod::kPost, "/api/v1/admin/users/{login}/role",
+  router.add(HttpMethod::kPost, "/api/v1/admin/users/{id}/role",
              [this](const Request& r) { return admin_set_role(r); });
 }
 
@@ -139,11 +141,14 @@ Response AccountsService::login(const Request& req) {
   }
   std::string return_to = "/";
   if (auto q = req.query("return_to")) return_to = std::string(*q);
+  // Too long a path still signs in, landing on the home page (always safe): the stored
+  // return_to stays small, since every pending sign-in keeps one.
+  if (return_to.size() > kMaxReturnToBytes) return_to = "/";
   if (!is_safe_return_to(return_to)) {
     return err(400, "invalid", "return_to must be a local path");
   }
   PkcePair pkce = make_pkce();
-  auto state = states_.put(pkce.verifier, return_to);
+  auto state = states_.put(pkce.verifier, return_to, req.remote_address);
   if (!state.ok()) {
     if (state.code() == ErrorCode::kInvalid) return err(400, "invalid", state.error_message());
     return internal("record login state", state.status());
@@ -188,20 +193,8 @@ Response AccountsService::callback(const Request& req) {
   auto user = store_.upsert_user("github", std::to_string(gh->id), gh->login, gh->name,
                                  gh->avatar_url, now);
   if (!user.ok()) return internal("upsert user", user.status());
-  if (user->role != kRoleAdmin && std::find(options_.admins.begin(), options_.admins.end(),
-                                            user->login) != options_.admins.end()) {
-    Status s = store_.set_role(user->login, std::string(kRoleAdmin));
-    if (!s.ok()) return internal("grant admin", s);
-    user->role = std::string(kRoleAdmin);
-    AuditRecord audit;
-    audit.at_ms = now;
-    audit.action = "set_role";
-    audit.target = user->login;
-    audit.detail = R"({"role":"admin","reason":"configured admin"})";
-    auto appended = store_.append_audit(audit);
-    if (!appended.ok()) return internal("audit", appended.status());
-  }
-  spdlog::info("accounts: {} signed in", user->login);
+  if (Status s = grant_configured_admin(*user, now); !s.ok()) return internal("grant admin", s);
+  spdlog::info("accounts: {} signed in", describe_user(*user));
   Response r = start_session(req, *user, now, pending->return_to);
   r.headers.add("Set-Cookie", clear_oauth_state_cookie(options_.secure_cookies));
   return r;
@@ -223,10 +216,32 @@ Response AccountsService::start_session(const Request& req, const User& user, in
   return r;
 }
 
+Status AccountsService::grant_configured_admin(User& user, int64_t now) {
+  if (user.role == kRoleAdmin || std::find(options_.admins.begin(), options_.admins.end(),
+                                           user.login) == options_.admins.end()) {
+    return ok_status();
+  }
+  if (user.login == kLocalAdminLogin) {
+    // The reserved name never makes a provider account an admin.
+    spdlog::warn("accounts: {} uses the reserved login {}; not granting admin", describe_user(user),
+                 kLocalAdminLogin);
+    return ok_status();
+  }
+  MU_RETURN_IF_ERROR(store_.set_role(user.id, std::string(kRoleAdmin)));
+  user.role = std::string(kRoleAdmin);
+  AuditRecord audit;
+  audit.at_ms = now;
+  audit.action = "set_role";
+  audit.target = describe_user(user);
+  audit.detail = R"({"role":"admin","reason":"configured admin"})";
+  return store_.append_audit(audit).status();
+}
+
 std::string AccountsService::arm_local_admin_link() {
   std::string token = random_token();
   std::lock_guard lock(local_mu_);
   local_admin_hash_ = sha256_hex(token);
+  local_admin_expires_ = clock_.mono() + options_.local_admin_link_ttl;
   return token;
 }
 
@@ -234,7 +249,12 @@ Response AccountsService::providers() const {
   bool local = false;
   {
     std::lock_guard lock(local_mu_);
-    local = !local_admin_hash_.empty();
+    local = !local_admin_hash_.empty() && clock_.mono() < local_admin_expires_;
+  }
+  if (local) {
+    // Tell strangers about the link only while it could work.
+    auto admins = store_.count_admins();
+    local = admins.ok() && *admins == 0;
   }
   return json_ok(
       200, json::object{{"github", !options_.github.client_id.empty()}, {"local_admin", local}});
@@ -249,13 +269,27 @@ Response AccountsService::local_admin(const Request& req) {
         !constant_time_equals(sha256_hex(token), local_admin_hash_)) {
       return err(404, "not-found", "unknown or already used admin link");
     }
+    if (clock_.mono() >= local_admin_expires_) {
+      local_admin_hash_.clear();
+      return err(404, "not-found", "the admin link expired; run `mu admin grant` instead");
+    }
+    // Only while nobody can appoint admins otherwise: checked now, not when it was armed.
+    auto admins = store_.count_admins();
+    if (!admins.ok()) return internal("count admins", admins.status());
+    if (*admins > 0) {
+      local_admin_hash_.clear();
+      return err(404, "not-found",
+                 "an admin exists, so the admin link no longer works; ask an admin, or run "
+                 "`mu admin grant`");
+    }
     local_admin_hash_.clear();
   }
   const int64_t now = clock_.now_ms();
-  auto user = store_.upsert_user("local", "admin", "local-admin", "Local admin", "", now);
+  auto user = store_.upsert_user(std::string(kLocalProvider), std::string(kLocalAdminProviderId),
+                                 std::string(kLocalAdminLogin), "Local admin", "", now);
   if (!user.ok()) return internal("upsert local admin", user.status());
   if (user->role != kRoleAdmin) {
-    Status s = store_.set_role(user->login, std::string(kRoleAdmin));
+    Status s = store_.set_role(user->id, std::string(kRoleAdmin));
     if (!s.ok()) return internal("grant admin", s);
     user->role = std::string(kRoleAdmin);
   }
@@ -263,7 +297,7 @@ Response AccountsService::local_admin(const Request& req) {
   audit.at_ms = now;
   audit.actor = user->login;
   audit.action = "local_admin_link";
-  audit.target = user->login;
+  audit.target = describe_user(*user);
   audit.detail = R"({"role":"admin"})";
   auto appended = store_.append_audit(audit);
   if (!appended.ok()) return internal("audit", appended.status());
@@ -322,9 +356,24 @@ Response AccountsService::list_favorites(const Request& req) const {
   return json_ok(200, json::object{{"favorites", std::move(list)}});
 }
 
+std::optional<Response> AccountsService::limit_writes(const User& user) const {
+  const std::optional<std::chrono::milliseconds> wait = write_limiter_.acquire(user.id);
+  if (!wait) return std::nullopt;
+  const int64_t seconds = (wait->count() + 999) / 1000;
+  const WriteRateLimiter::Options& o = write_limiter_.options();
+  Response r =
+      err(429, "rate-limited",
+          "too many writes: at most " + std::to_string(static_cast<int64_t>(o.per_second)) +
+              " per second per user (bursts of " + std::to_string(static_cast<int64_t>(o.burst)) +
+              "); retry in " + std::to_string(seconds) + " s");
+  r.headers.set("Retry-After", std::to_string(seconds));
+  return r;
+}
+
 Response AccountsService::add_favorite(const Request& req) const {
   Authed a;
   if (auto r = require(req, true, false, a)) return std::move(*r);
+  if (auto r = limit_writes(a.user)) return std::move(*r);
   auto body = parse_object(req.body);
   if (!body) return err(400, "invalid", "body must be a JSON object");
   Favorite f;
@@ -341,9 +390,14 @@ Response AccountsService::add_favorite(const Request& req) const {
   if (f.url.size() > 4096 || !is_http_url(f.url)) {
     return err(400, "invalid", "url must be an http or https URL");
   }
-  auto added = store_.add_favorite(f);
+  auto added = store_.add_favorite(f, options_.max_favorites);
   if (!added.ok()) {
     if (added.code() == ErrorCode::kInvalid) return err(400, "invalid", added.error_message());
+    if (added.code() == ErrorCode::kTooLarge) {
+      return err(409, "quota-exceeded",
+                 "you have " + std::to_string(options_.max_favorites) +
+                     " favorites, the most one account may keep; remove some first");
+    }
     return internal("add favorite", added.status());
   }
   return json_ok(*added ? 201 : 200, json::object{{"added", *added}});
@@ -352,6 +406,7 @@ Response AccountsService::add_favorite(const Request& req) const {
 Response AccountsService::remove_favorite(const Request& req) const {
   Authed a;
   if (auto r = require(req, true, false, a)) return std::move(*r);
+  if (auto r = limit_writes(a.user)) return std::move(*r);
   const std::string board(req.query("board").value_or(""));
   const std::string key(req.query("item_key").value_or(""));
   if (board.empty() || key.empty()) return err(400, "invalid", "board and item_key are required");
@@ -386,6 +441,7 @@ Response AccountsService::get_preferences(const Request& req) const {
 Response AccountsService::put_preferences(const Request& req) const {
   Authed a;
   if (auto r = require(req, true, false, a)) return std::move(*r);
+  if (auto r = limit_writes(a.user)) return std::move(*r);
   auto body = parse_object(req.body);
   if (!body) return err(400, "invalid", "body must be a JSON object");
   const json::value* version = body->if_contains("version");
@@ -394,7 +450,11 @@ Response AccountsService::put_preferences(const Request& req) const {
     return err(400, "invalid", "expected {\"version\": <int >= 0>, \"body\": {...}}");
   }
   std::string text = json::serialize(*doc);
-  if (text.size() > kMaxPreferencesBytes) return err(413, "too-large", "preferences too large");
+  if (text.size() > kMaxPreferencesBytes) {
+    return err(413, "too-large",
+               "preferences are " + std::to_string(text.size()) + " bytes of JSON; at most " +
+                   std::to_string(kMaxPreferencesBytes) + " are kept per user");
+  }
   auto put = store_.put_preferences(a.user.id, version->as_int64(), text, clock_.now_ms());
   if (!put.ok()) {
     if (put.code() != ErrorCode::kConflict) return internal("put preferences", put.status());
@@ -422,8 +482,7 @@ Response AccountsService::admin_users(const Request& req) const {
   json::array list;
   for (const User& u : *users) {
     json::object o = user_json(u);
-    o["id"] = u.id;
-    o["provider"] = u.provider;
+    o["provider_id"] = u.provider_id;
     o["created_ms"] = u.created_ms;
     o["last_login_ms"] = u.last_login_ms;
     list.push_back(std::move(o));
@@ -434,36 +493,46 @@ Response AccountsService::admin_users(const Request& req) const {
 Response AccountsService::admin_set_role(const Request& req) const {
   Authed a;
   if (auto r = require(req, true, true, a)) return std::move(*r);
-  const std::string login(req.param("login"));
+  // By Mu's id only: logins repeat across providers and after renames (issue 17).
+  const std::optional<int64_t> id =
+      handler::parse_int(req.param("id"), 1, std::numeric_limits<int64_t>::max());
+  if (!id) {
+    return err(400, "invalid",
+               "users are named by their numeric id (the \"id\" of GET /api/v1/admin/users), "
+               "not by login");
+  }
   auto body = parse_object(req.body);
   if (!body) return err(400, "invalid", "body must be a JSON object");
   const std::string role = string_member(*body, "role").value_or("");
   if (role != kRoleUser && role != kRoleAdmin) {
     return err(400, "invalid", "role must be \"user\" or \"admin\"");
   }
-  auto target = store_.user_by_login(login);
-  if (!target.ok()) return internal("user by login", target.status());
+  auto target = store_.user_by_id(*id);
+  if (!target.ok()) return internal("user by id", target.status());
   if (!*target) return err(404, "not-found", "no such user");
   if ((*target)->role == kRoleAdmin && role == kRoleUser) {
     auto admins = store_.count_admins();
     if (!admins.ok()) return internal("count admins", admins.status());
     if (*admins <= 1) return err(409, "conflict", "cannot demote the last admin");
   }
-  Status s = store_.set_role(login, role);
+  Status s = store_.set_role(*id, role);
   if (!s.ok()) {
     if (s.code() == ErrorCode::kNotFound) return err(404, "not-found", "no such user");
     return internal("set role", s);
   }
+  const User& user = **target;
   AuditRecord audit;
   audit.at_ms = clock_.now_ms();
   audit.actor = a.user.login;
   audit.action = "set_role";
-  audit.target = login;
-  audit.detail = json::serialize(json::object{{"role", role}, {"was", (*target)->role}});
+  audit.target = describe_user(user);
+  audit.detail = json::serialize(json::object{{"role", role}, {"was", user.role}});
   auto appended = store_.append_audit(audit);
   if (!appended.ok()) return internal("audit", appended.status());
-  spdlog::info("accounts: {} set the role of {} to {}", a.user.login, login, role);
-  return json_ok(200, json::object{{"login", login}, {"role", role}});
+  spdlog::info("accounts: {} set the role of {} to {}", a.user.login, describe_user(user), role);
+  json::object o = user_json(user);
+  o["role"] = role;
+  return json_ok(200, o);
 }
 
 }  // namespace mu

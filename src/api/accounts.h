@@ -5,9 +5,12 @@
 //
 // Routes (every answer carries Cache-Control: no-store):
 //   GET    /api/v1/auth/providers               {"github": bool, "local_admin": bool}
+//                                               (local_admin: a link is armed, unexpired,
+//                                               and no admin exists)
 //   GET    /auth/local?token=T                  the one-time local admin link (see below)
-//   GET    /auth/github/login?return_to=/path   302 to GitHub; 400 for a bad return_to; 404
-//                                               when no GitHub client id is configured
+//   GET    /auth/github/login?return_to=/path   302 to GitHub; 400 for an unsafe return_to
+//                                               (a safe one over kMaxReturnToBytes becomes
+//                                               "/"); 404 when no GitHub client id is set
 //   GET    /auth/github/callback?code&state     302 to return_to with the session cookie;
 //                                               400 for an unknown/replayed state or code
 //   POST   /auth/logout                         204, session deleted, cookie cleared
@@ -19,8 +22,12 @@
 //   GET    /api/v1/me/preferences               {version, body}
 //   PUT    /api/v1/me/preferences               {version, body}: compare-and-set, 409 + the
 //                                               current document on conflict
-//   GET    /api/v1/admin/users
-//   POST   /api/v1/admin/users/{login}/role     {role}; audited
+//   GET    /api/v1/admin/users                  each with id, provider, provider_id, login
+//   POST   /api/v1/admin/users/{id}/role        {role}; audited. {id} is Mu's user id:
+//                                               logins are not unique across providers
+// Writes to a user's own data (favorites, preferences) are limited per user: at most
+// max_favorites favorites, preferences of at most kMaxPreferencesBytes, and a token bucket
+// of write_rate (429 with Retry-After and {"error":{"code":"rate-limited",...}} beyond).
 // Without a live session the /api/v1 routes answer 401; admin routes answer 403 to users
 // that are not admins. Every mutating route passes check_csrf() (X-CSRF-Token equal to the
 // session's token, or an Origin/Referer of this site or an allowed origin) or answers 403.
@@ -49,6 +56,7 @@
 #include <string>
 #include <vector>
 
+#include "api/write_rate_limiter.h"
 #include "auth/github.h"
 #include "auth/oauth_state.h"
 #include "core/clock.h"
@@ -72,6 +80,12 @@ struct AccountsOptions {
   std::chrono::seconds session_ttl{std::chrono::hours(24 * 30)};
   // (also how fresh the online count's "active sessions" are).
   std::chrono::seconds touch_interval{std::chrono::minutes(1)};
+  // How long an armed local admin link works (it also stops once any admin exists).
+  std::chrono::seconds local_admin_link_ttl{std::chrono::hours(1)};
+  // Favorites one user may keep (0 = no cap).
+  int64_t max_favorites = 1'000;
+  // Writes per user (favorites added or removed, preferences saved).
+  WriteRateLimiter::Options write_rate;
 };
 
 class AccountsService {
@@ -92,7 +106,9 @@ class AccountsService {
   // Arms the one-time local admin link: GET /auth/local?token=<returned token> signs the
   // browser in as the "local-admin" user (role admin, provider "local") and redirects to
   // /admin. The first use consumes it; arming again replaces the previous token. Only the
-  // token's SHA-256 is kept.
+  // token's SHA-256 is kept. The link works for local_admin_link_ttl and only while no
+  // admin exists (checked when it is used: once someone is an admin, `mu admin grant` is
+  // the way to appoint more).
   std::string arm_local_admin_link();
 
   struct Authed {
@@ -113,6 +129,8 @@ class AccountsService {
                          const std::string& return_to) const;
   Response providers() const;
   Response local_admin(const Request& req);
+  // The 429 of a user over the write rate, or nullopt when the write may go ahead.
+  std::optional<Response> limit_writes(const User& user) const;
 
   Response login(const Request& req);
   Response callback(const Request& req);
@@ -126,6 +144,8 @@ class AccountsService {
   Response put_preferences(const Request& req) const;
   Response admin_users(const Request& req) const;
   Response admin_set_role(const Request& req) const;
+  // Grants kRoleAdmin to a user listed in options_.admins at sign-in (audited).
+  Status grant_configured_admin(User& user, int64_t now);
 
   Store& store_;
   const Clock& clock_;
@@ -134,6 +154,8 @@ class AccountsService {
   LoginStates& states_;
   mutable std::mutex local_mu_;
   std::string local_admin_hash_;  // by local_mu_; "" = no link armed
+  MonoTime local_admin_expires_;  // by local_mu_
+  mutable WriteRateLimiter write_limiter_;
 };
 
 }  // namespace mu

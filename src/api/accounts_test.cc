@@ -69,8 +69,9 @@ struct Call {
 class CountingLoginStates final : public LoginStates {
  public:
   explicit CountingLoginStates(LoginStates& inner) : inner_(inner) {}
-  Result<std::string> put(std::string code_verifier, std::string return_to) override {
-    auto state = inner_.put(std::move(code_verifier), std::move(return_to));
+  Result<std::string> put(std::string code_verifier, std::string return_to,
+                          std::string_view client) override {
+    auto state = inner_.put(std::move(code_verifier), std::move(return_to), client);
     if (state.ok()) ++recorded;
     return state;
   }
@@ -84,7 +85,7 @@ class CountingLoginStates final : public LoginStates {
 // A LoginStates whose records cannot be reached (the database is down).
 class DownLoginStates final : public LoginStates {
  public:
-  Result<std::string> put(std::string, std::string) override {
+  Result<std::string> put(std::string, std::string, std::string_view) override {
     return error(ErrorCode::kUnavailable, "database is locked");
   }
   Result<PendingLogin> take(std::string_view) override {
@@ -259,6 +260,39 @@ TEST_F(AccountsTest, LoginRejectsUnsafeReturnTo) {
     EXPECT_EQ(r.status, 400) << bad;
   }
   EXPECT_EQ(login_states_->recorded, 0);
+}
+
+// Issue 17 item 3: every start of "sign in with GitHub" wrote a row with a return_to of up to
+// 2,000 bytes, kept 10 minutes, without a cap: 20,000 anonymous starts grew the database from
+// 2 MB to 89 MB. The return_to is bounded and the pending sign-ins are capped per client and
+// in all, the oldest evicted.
+TEST_F(AccountsTest, LoginFloodKeepsAtMostTheCapOfPendingSignIns) {
+  StoreLoginStates capped(*store_, clock_, {.max_per_client = 20, .max_total = 100});
+  login_states_ = std::make_unique<CountingLoginStates>(capped);
+  build(/*secure=*/true);
+  const std::string long_path = "/" + std::string(2000, 'a');
+  for (int i = 0; i < 5000; ++i) {
+    Request r = request_of({.target = "/auth/github/login?return_to=" + long_path});
+    r.remote_address = "203.0.113." + std::to_string(i % 10);
+    Response answer = router_->handle(r);
+    ASSERT_EQ(answer.status, 302) << answer.body_view();
+  }
+  auto count = store_->count_login_states();
+  ASSERT_TRUE(count.ok()) << count.status().to_string();
+  EXPECT_LE(*count, 100);
+  EXPECT_EQ(*count, 100);  // 10 clients x 20 would be 200: the total cap holds
+  login_states_ = std::make_unique<CountingLoginStates>(*store_states_);
+  build(/*secure=*/true);
+}
+
+TEST_F(AccountsTest, LongReturnToSignsInToTheHomePage) {
+  Response r = callback(authorize("octocat", "/" + std::string(kMaxReturnToBytes, 'a')));
+  ASSERT_EQ(r.status, 302) << r.body_view();
+  EXPECT_EQ(r.header("Location"), "/");
+  const std::string longest = "/" + std::string(kMaxReturnToBytes - 1, 'b');
+  Response kept = callback(authorize("octocat", longest));
+  ASSERT_EQ(kept.status, 302) << kept.body_view();
+  EXPECT_EQ(kept.header("Location"), longest);
 }
 
 TEST_F(AccountsTest, FullLoginSetsExactCookieAndMeWorks) {
@@ -467,7 +501,7 @@ TEST_F(AccountsTest, AdminEndpointsNeedSessionAndAdminRole) {
   Response anon = get("/api/v1/admin/users");
   EXPECT_EQ(anon.status, 401);
   EXPECT_EQ(send({.method = HttpMethod::kPost,
-                  .target = "/api/v1/admin/users/octocat/role",
+                  .target = "/api/v1/admin/users/1/role",
                   .origin = kSelf,
                   .body = R"({"role":"admin"})"})
                 .status,
@@ -477,7 +511,7 @@ TEST_F(AccountsTest, AdminEndpointsNeedSessionAndAdminRole) {
   const std::string user_csrf = csrf_of(user);
   EXPECT_EQ(get("/api/v1/admin/users", user).status, 403);
   Response self_promote = send({.method = HttpMethod::kPost,
-                                .target = "/api/v1/admin/users/octocat/role",
+                                .target = "/api/v1/admin/users/1/role",
                                 .token = user,
                                 .csrf = user_csrf,
                                 .body = R"({"role":"admin"})"});
@@ -494,49 +528,243 @@ TEST_F(AccountsTest, AdminEndpointsNeedSessionAndAdminRole) {
 
   // Missing CSRF on the admin mutation -> 403 even for an admin.
   EXPECT_EQ(send({.method = HttpMethod::kPost,
-                  .target = "/api/v1/admin/users/octocat/role",
+                  .target = "/api/v1/admin/users/1/role",
                   .token = admin,
                   .body = R"({"role":"admin"})"})
                 .status,
             403);
   Response bad_role = send({.method = HttpMethod::kPost,
-                            .target = "/api/v1/admin/users/octocat/role",
+                            .target = "/api/v1/admin/users/1/role",
                             .token = admin,
                             .csrf = csrf_of(admin),
                             .body = R"({"role":"root"})"});
   EXPECT_EQ(bad_role.status, 400);
   Response promote = send({.method = HttpMethod::kPost,
-                           .target = "/api/v1/admin/users/octocat/role",
+                           .target = "/api/v1/admin/users/1/role",
                            .token = admin,
                            .csrf = csrf_of(admin),
                            .body = R"({"role":"admin"})"});
   ASSERT_EQ(promote.status, 200) << promote.body_view();
   EXPECT_EQ(get("/api/v1/admin/users", user).status, 200);
   EXPECT_EQ(send({.method = HttpMethod::kPost,
-                  .target = "/api/v1/admin/users/nobody/role",
+                  .target = "/api/v1/admin/users/99/role",
                   .token = admin,
                   .origin = kSelf,
                   .body = R"({"role":"admin"})"})
                 .status,
             404);
+  // Users are named by id, never by login.
+  Response by_login = send({.method = HttpMethod::kPost,
+                            .target = "/api/v1/admin/users/octocat/role",
+                            .token = admin,
+                            .origin = kSelf,
+                            .body = R"({"role":"admin"})"});
+  EXPECT_EQ(by_login.status, 400);
 
   auto audit = store_->audit_log(10, 0);
   ASSERT_TRUE(audit.ok());
   ASSERT_FALSE(audit->empty());
   EXPECT_EQ(audit->front().actor, "boss");
   EXPECT_EQ(audit->front().action, "set_role");
-  EXPECT_EQ(audit->front().target, "octocat");
+  EXPECT_EQ(audit->front().target, "octocat (github:1)");
 }
 
 TEST_F(AccountsTest, LastAdminCannotBeDemoted) {
   const std::string admin = sign_in("boss");
   Response r = send({.method = HttpMethod::kPost,
-                     .target = "/api/v1/admin/users/boss/role",
+                     .target = "/api/v1/admin/users/1/role",
                      .token = admin,
                      .csrf = csrf_of(admin),
                      .body = R"({"role":"user"})"});
   EXPECT_EQ(r.status, 409);
   EXPECT_EQ(body_json(get("/api/v1/me", admin)).at("role").as_string(), "admin");
+}
+
+// Issue 17 item 4: a GitHub account named "local-admin" coexisted with the local admin and
+// POST /api/v1/admin/users/local-admin/role changed the GitHub account. Roles are changed by
+// id, the list shows the provider, and auth.admins never promotes the reserved name.
+TEST_F(AccountsTest, RoleChangesNameTheUserByIdNotByTheSharedLogin) {
+  auto local = store_->upsert_user(std::string(kLocalProvider), std::string(kLocalAdminProviderId),
+                                   std::string(kLocalAdminLogin), "Local admin", "", 1);
+  ASSERT_TRUE(local.ok());
+  ASSERT_TRUE(store_->set_role(local->id, "admin").ok());
+  const std::string admin = sign_in("boss");
+  auto impostor = store_->upsert_user("github", "666", std::string(kLocalAdminLogin), "", "", 2);
+  ASSERT_TRUE(impostor.ok());
+
+  Response list = get("/api/v1/admin/users", admin);
+  ASSERT_EQ(list.status, 200);
+  int shown = 0;
+  const json::value listed = body_json(list);
+  for (const json::value& u : listed.at("users").as_array()) {
+    if (u.at("login").as_string() != kLocalAdminLogin) continue;
+    ++shown;
+    EXPECT_EQ(u.at("provider").as_string(),
+              u.at("id").as_int64() == local->id ? "local" : "github");
+  }
+  EXPECT_EQ(shown, 2);
+
+  // Demoting the impostor's id leaves the local admin an admin.
+  ASSERT_TRUE(store_->set_role(impostor->id, "admin").ok());
+  Response demote = send({.method = HttpMethod::kPost,
+                          .target = "/api/v1/admin/users/" + std::to_string(impostor->id) + "/role",
+                          .token = admin,
+                          .csrf = csrf_of(admin),
+                          .body = R"({"role":"user"})"});
+  ASSERT_EQ(demote.status, 200) << demote.body_view();
+  EXPECT_EQ(body_json(demote).at("provider").as_string(), "github");
+  EXPECT_EQ((*store_->user_by_id(local->id))->role, kRoleAdmin);
+  EXPECT_EQ((*store_->user_by_id(impostor->id))->role, kRoleUser);
+  Response by_name = send({.method = HttpMethod::kPost,
+                           .target = "/api/v1/admin/users/local-admin/role",
+                           .token = admin,
+                           .csrf = csrf_of(admin),
+                           .body = R"({"role":"user"})"});
+  EXPECT_EQ(by_name.status, 400);
+  EXPECT_EQ((*store_->user_by_id(local->id))->role, kRoleAdmin);
+}
+
+TEST_F(AccountsTest, ConfiguredAdminsNeverPromoteTheReservedLogin) {
+  MockGithub impostor_gh(MockGithub::Options{
+      .redirect_uri = kRedirect, .users = {{7, std::string(kLocalAdminLogin), "", ""}}});
+  AccountsOptions o = options(true);
+  o.github.authorize_url = impostor_gh.authorize_url();
+  o.github.token_url = impostor_gh.token_url();
+  o.github.api_url = impostor_gh.api_url();
+  o.admins = {std::string(kLocalAdminLogin)};
+  Router router;
+  AccountsService service(*store_, *login_states_, *transport_, clock_, o);
+  service.register_routes(router);
+  ASSERT_TRUE(impostor_gh.sign_in_as(std::string(kLocalAdminLogin)));
+  Response start = send_to(router, {.target = "/auth/github/login"});
+  ASSERT_EQ(start.status, 302);
+  HttpRequest visit;
+  visit.url = std::string(start.header("Location"));
+  visit.max_redirects = 0;
+  auto gh = transport_->fetch(visit);
+  ASSERT_TRUE(gh.ok());
+  const std::string location(gh->header("Location"));
+  Response done = send_to(
+      router, {.target = "/auth/github/callback" + location.substr(location.find('?')),
+               .state_cookie =
+                   parse_cookie(start.header("Set-Cookie"), kOAuthStateCookieName).value_or("")});
+  ASSERT_EQ(done.status, 302) << done.body_view();
+  auto admins = store_->count_admins();
+  ASSERT_TRUE(admins.ok());
+  EXPECT_EQ(*admins, 0);
+}
+
+// Issue 17 item 6: one user added 4,000 maximum-size favorites in 2 s.
+TEST_F(AccountsTest, FavoritesStopAtTheCapWithAClearMessage) {
+  AccountsOptions o = options(true);
+  o.max_favorites = 3;
+  o.write_rate = {.per_second = 1000, .burst = 1000};
+  Router router;
+  AccountsService service(*store_, *login_states_, *transport_, clock_, o);
+  service.register_routes(router);
+  const std::string token = sign_in("octocat");
+  const std::string csrf = csrf_of(token);
+  auto add = [&](int i) {
+    return send_to(router, {.method = HttpMethod::kPost,
+                            .target = "/api/v1/me/favorites",
+                            .token = token,
+                            .csrf = csrf,
+                            .body = R"({"board":"hn.top","item_key":"k)" + std::to_string(i) +
+                                    R"(","title":"t","url":"https://hn.test/"})"});
+  };
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(add(i).status, 201);
+  Response full = add(3);
+  EXPECT_EQ(full.status, 409);
+  EXPECT_EQ(error_code_of(full), "quota-exceeded");
+  EXPECT_NE(body_json(full).at("error").at("message").as_string().find("3 favorites"),
+            json::string::npos);
+  EXPECT_EQ(add(0).status, 200);  // one the user has already
+}
+
+TEST_F(AccountsTest, WritesOverTheRateAre429WithRetryAfter) {
+  const std::string token = sign_in("octocat");
+  const std::string csrf = csrf_of(token);
+  auto put = [&](int version) {
+    return send({.method = HttpMethod::kPut,
+                 .target = "/api/v1/me/preferences",
+                 .token = token,
+                 .csrf = csrf,
+                 .body = R"({"version":)" + std::to_string(version) + R"(,"body":{}})"});
+  };
+  // The default: bursts of 50, then 10 per second.
+  int version = 0;
+  for (int i = 0; i < 50; ++i) {
+    Response r = put(version);
+    ASSERT_EQ(r.status, 200) << i << r.body_view();
+    version = static_cast<int>(body_json(r).at("version").as_int64());
+  }
+  Response limited = put(version);
+  ASSERT_EQ(limited.status, 429);
+  EXPECT_EQ(error_code_of(limited), "rate-limited");
+  EXPECT_EQ(limited.header("Retry-After"), "1");
+  EXPECT_NE(body_json(limited).at("error").at("message").as_string().find("10 per second"),
+            json::string::npos);
+  EXPECT_EQ(send({.method = HttpMethod::kDelete,
+                  .target = "/api/v1/me/favorites?board=b&item_key=k",
+                  .token = token,
+                  .csrf = csrf})
+                .status,
+            429);
+  // Reads are not limited; another user has a bucket of their own.
+  EXPECT_EQ(get("/api/v1/me/preferences", token).status, 200);
+  clock_.advance(100ms);
+  EXPECT_EQ(put(version).status, 200);
+  EXPECT_EQ(put(version + 1).status, 429);
+}
+
+TEST_F(AccountsTest, PreferencesOverTheSizeCapAre413WithTheSize) {
+  const std::string token = sign_in("octocat");
+  const std::string big(AccountsService::kMaxPreferencesBytes, 'x');
+  Response r = send({.method = HttpMethod::kPut,
+                     .target = "/api/v1/me/preferences",
+                     .token = token,
+                     .csrf = csrf_of(token),
+                     .body = R"({"version":0,"body":{"k":")" + big + R"("}})"});
+  EXPECT_EQ(r.status, 413);
+  EXPECT_NE(body_json(r).at("error").at("message").as_string().find("65536"), json::string::npos);
+}
+
+// Issue 17 item 5: the local admin link signed in after an admin existed, never expired,
+// and /api/v1/auth/providers told anyone local_admin: true.
+TEST_F(AccountsTest, LocalAdminLinkWorksOnceWithinItsTtlWhileNoAdminExists) {
+  auto providers_local = [&] {
+    return body_json(get("/api/v1/auth/providers")).at("local_admin").as_bool();
+  };
+  // Expires after the TTL (1 h by default).
+  std::string link = service_->arm_local_admin_link();
+  EXPECT_TRUE(providers_local());
+  clock_.advance(std::chrono::hours(1));
+  EXPECT_FALSE(providers_local());
+  EXPECT_EQ(get("/auth/local?token=" + link).status, 404);
+
+  // Stops once an admin exists, checked when it is used.
+  link = service_->arm_local_admin_link();
+  EXPECT_TRUE(providers_local());
+  (void)sign_in("boss");  // a configured admin
+  EXPECT_FALSE(providers_local());
+  Response late = get("/auth/local?token=" + link);
+  EXPECT_EQ(late.status, 404);
+  EXPECT_TRUE(late.header("Set-Cookie").empty());
+  auto admins = store_->count_admins();
+  ASSERT_TRUE(admins.ok());
+  EXPECT_EQ(*admins, 1);
+
+  // With no admin, within the TTL: once.
+  const auto boss = store_->user_by_login("boss");
+  ASSERT_TRUE(boss.ok() && boss->has_value());
+  ASSERT_TRUE(store_->set_role((*boss)->id, "user").ok());
+  link = service_->arm_local_admin_link();
+  clock_.advance(std::chrono::minutes(59));
+  EXPECT_TRUE(providers_local());
+  Response used = get("/auth/local?token=" + link);
+  EXPECT_EQ(used.status, 302) << used.body_view();
+  EXPECT_EQ(get("/auth/local?token=" + link).status, 404);
+  EXPECT_FALSE(providers_local());
 }
 
 TEST_F(AccountsTest, CsrfGuardsMutatingRoutes) {
@@ -776,7 +1004,7 @@ TEST_F(AccountsTest, NoSecretReachesTheLogs) {
             R"({"board":"weibo.hot","item_key":"k","title":"t","url":"https://s.weibo.test/k"})"});
   (void)sign_in("octocat");
   send({.method = HttpMethod::kPost,
-        .target = "/api/v1/admin/users/octocat/role",
+        .target = "/api/v1/admin/users/2/role",
         .token = token,
         .csrf = csrf,
         .body = R"({"role":"admin"})"});
@@ -784,7 +1012,8 @@ TEST_F(AccountsTest, NoSecretReachesTheLogs) {
 
   spdlog::set_default_logger(previous);
   const std::string logs = captured->str();
-  EXPECT_NE(logs.find("boss signed in"), std::string::npos) << "the capture works: " << logs;
+  EXPECT_NE(logs.find("boss (github:2) signed in"), std::string::npos)
+      << "the capture works: " << logs;
   for (const std::string& secret : {token, session_id_of(token), csrf, code, state,
                                     std::string("mock-client-secret"), std::string("gho_")}) {
     ASSERT_FALSE(secret.empty());

@@ -74,8 +74,8 @@ class FlakyStore final : public Store {
   Result<std::optional<User>> user_by_login(const std::string& login) override {
     return inner_.user_by_login(login);
   }
-  Status set_role(const std::string& login, const std::string& role) override {
-    return inner_.set_role(login, role);
+  Status set_role(int64_t user_id, const std::string& role) override {
+    return inner_.set_role(user_id, role);
   }
   Result<int64_t> count_admins() override { return inner_.count_admins(); }
   Result<std::vector<User>> list_users() override { return inner_.list_users(); }
@@ -98,8 +98,8 @@ class FlakyStore final : public Store {
   Result<int64_t> count_active_sessions(int64_t since_ms) override {
     return inner_.count_active_sessions(since_ms);
   }
-  Result<bool> add_favorite(const Favorite& favorite) override {
-    return inner_.add_favorite(favorite);
+  Result<bool> add_favorite(const Favorite& favorite, int64_t max_per_user) override {
+    return inner_.add_favorite(favorite, max_per_user);
   }
   Result<bool> remove_favorite(int64_t user_id, const std::string& board,
                                const std::string& item_key) override {
@@ -126,9 +126,11 @@ class FlakyStore final : public Store {
     return inner_.audit_log(limit, before_id);
   }
   Status put_login_state(const std::string& state_hash, const std::string& code_verifier,
-                         const std::string& return_to, int64_t expires_ms) override {
-    return inner_.put_login_state(state_hash, code_verifier, return_to, expires_ms);
+                         const std::string& return_to, int64_t expires_ms,
+                         const LoginStateLimits& limits) override {
+    return inner_.put_login_state(state_hash, code_verifier, return_to, expires_ms, limits);
   }
+  Result<int64_t> count_login_states() override { return inner_.count_login_states(); }
   Result<std::optional<LoginStateRecord>> take_login_state(const std::string& state_hash,
                                                            int64_t now_ms) override {
     return inner_.take_login_state(state_hash, now_ms);

@@ -20,13 +20,17 @@ StoreLoginStates::StoreLoginStates(Store& store, const Clock& clock)
 StoreLoginStates::StoreLoginStates(Store& store, const Clock& clock, Options options)
     : store_(store),
       clock_(clock),
-      ttl_ms_(std::min<int64_t>(options.ttl.count(), kLoginStatePurgeHorizonMs)) {}
+      ttl_ms_(std::min<int64_t>(options.ttl.count(), kLoginStatePurgeHorizonMs)),
+      max_per_client_(std::max<int64_t>(options.max_per_client, 1)),
+      max_total_(std::max<int64_t>(options.max_total, 1)) {}
 
-Result<std::string> StoreLoginStates::put(std::string code_verifier, std::string return_to) {
+Result<std::string> StoreLoginStates::put(std::string code_verifier, std::string return_to,
+                                          std::string_view client) {
   MU_RETURN_IF_ERROR(check_login_request(code_verifier, return_to));
   std::string state = random_token(32);
+  const LoginStateLimits limits{std::string(client), max_per_client_, max_total_};
   MU_RETURN_IF_ERROR(store_.put_login_state(sha256_hex(state), code_verifier, return_to,
-                                            clock_.now_ms() + ttl_ms_));
+                                            clock_.now_ms() + ttl_ms_, limits));
   return state;
 }
 

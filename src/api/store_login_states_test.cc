@@ -52,7 +52,7 @@ class StoreLoginStatesTest : public ::testing::Test {
 
 TEST_F(StoreLoginStatesTest, TakeReturnsTheLoginOnce) {
   StoreLoginStates states(*store_, clock_);
-  auto state = states.put(kVerifier, "/boards/x?y=1");
+  auto state = states.put(kVerifier, "/boards/x?y=1", "");
   ASSERT_TRUE(state.ok()) << state.status().to_string();
   EXPECT_EQ(state->size(), 43u);
   clock_.advance(3s);
@@ -70,7 +70,7 @@ TEST_F(StoreLoginStatesTest, TakeReturnsTheLoginOnce) {
 
 TEST_F(StoreLoginStatesTest, OnlyTheHashOfTheStateIsStored) {
   StoreLoginStates states(*store_, clock_);
-  auto state = states.put(kVerifier, "/");
+  auto state = states.put(kVerifier, "/", "");
   ASSERT_TRUE(state.ok());
   auto by_state = store_->take_login_state(*state, clock_.now_ms());
   ASSERT_TRUE(by_state.ok());
@@ -94,13 +94,13 @@ TEST_F(StoreLoginStatesTest, ValidatesAndFailsLikeTheInMemoryStore) {
       {kVerifier + "!", "/"},
       {"", "/"}};
   for (const auto& [verifier, return_to] : bad_puts) {
-    auto a = in_store.put(verifier, return_to);
-    auto b = in_memory.put(verifier, return_to);
+    auto a = in_store.put(verifier, return_to, "");
+    auto b = in_memory.put(verifier, return_to, "");
     EXPECT_EQ(a.code(), ErrorCode::kInvalid) << verifier << " " << return_to;
     EXPECT_EQ(a.code(), b.code()) << verifier << " " << return_to;
     EXPECT_EQ(a.error_message(), b.error_message()) << verifier << " " << return_to;
   }
-  auto good = in_store.put(kVerifier, "/");
+  auto good = in_store.put(kVerifier, "/", "");
   ASSERT_TRUE(good.ok());
   for (const std::string& state :
        {std::string(), std::string("nope"), good->substr(0, 42), std::string(100'000, 'a')}) {
@@ -114,8 +114,8 @@ TEST_F(StoreLoginStatesTest, ValidatesAndFailsLikeTheInMemoryStore) {
 
 TEST_F(StoreLoginStatesTest, StatesExpireAfterTheTtl) {
   StoreLoginStates states(*store_, clock_);
-  auto fresh = states.put(kVerifier, "/");
-  auto old = states.put(kVerifier, "/");
+  auto fresh = states.put(kVerifier, "/", "");
+  auto old = states.put(kVerifier, "/", "");
   ASSERT_TRUE(fresh.ok() && old.ok());
   clock_.advance(10min - 1ms);
   EXPECT_TRUE(states.take(*fresh).ok());
@@ -129,14 +129,14 @@ TEST_F(StoreLoginStatesTest, StatesExpireAfterTheTtl) {
 
 TEST_F(StoreLoginStatesTest, TtlIsConfigurableUpToADay) {
   StoreLoginStates quick(*store_, clock_, {.ttl = 30s});
-  auto state = quick.put(kVerifier, "/");
+  auto state = quick.put(kVerifier, "/", "");
   ASSERT_TRUE(state.ok());
   clock_.advance(30s);
   EXPECT_EQ(quick.take(*state).code(), ErrorCode::kInvalid);
 
   StoreLoginStates slow(*store_, clock_, {.ttl = 72h});  // cut to a day
-  auto first = slow.put(kVerifier, "/");
-  auto second = slow.put(kVerifier, "/");
+  auto first = slow.put(kVerifier, "/", "");
+  auto second = slow.put(kVerifier, "/", "");
   ASSERT_TRUE(first.ok() && second.ok());
   clock_.advance(24h - 1ms);
   EXPECT_TRUE(slow.take(*first).ok());
@@ -150,7 +150,7 @@ TEST_F(StoreLoginStatesTest, AnotherInstanceOnTheSameStoreTakesIt) {
   ASSERT_NE(other_store, nullptr);
   StoreLoginStates a(*store_, clock_);
   StoreLoginStates b(*other_store, clock_);
-  auto state = a.put(kVerifier, "/me");
+  auto state = a.put(kVerifier, "/me", "");
   ASSERT_TRUE(state.ok());
   auto login = b.take(*state);
   ASSERT_TRUE(login.ok()) << login.status().to_string();
@@ -164,7 +164,7 @@ TEST_F(StoreLoginStatesTest, ConcurrentCallbacksOnTwoInstancesUseTheStateOnce) {
   StoreLoginStates a(*store_, clock_);
   StoreLoginStates b(*other_store, clock_);
   for (int round = 0; round < 10; ++round) {
-    auto state = a.put(make_pkce().verifier, "/");
+    auto state = a.put(make_pkce().verifier, "/", "");
     ASSERT_TRUE(state.ok());
     std::atomic<int> won{0};
     std::atomic<int> refused{0};
@@ -190,7 +190,7 @@ TEST_F(StoreLoginStatesTest, StoreFailuresAreNotReportedAsInvalid) {
   auto unmigrated = open_sqlite_store(":memory:");
   ASSERT_TRUE(unmigrated.ok());
   StoreLoginStates states(**unmigrated, clock_);
-  auto put = states.put(kVerifier, "/");
+  auto put = states.put(kVerifier, "/", "");
   EXPECT_FALSE(put.ok());
   EXPECT_NE(put.code(), ErrorCode::kInvalid) << put.status().to_string();
   auto take = states.take(random_token(32));

@@ -12,25 +12,20 @@ namespace {
 
 namespace json = boost::json;
 
-Result<User> signed_in_user(Store& store, const std::string& login) {
-  if (login.empty()) return error(ErrorCode::kInvalid, "a login is required");
-  MU_ASSIGN_OR_RETURN(std::optional<User> user, store.user_by_login(login));
-  if (!user) {
-    return error(ErrorCode::kNotFound,
-                 login +
-                     " has not signed in yet; they must sign in once (or list them in "
-                     "auth.admins)");
-  }
-  return *std::move(user);
+Status not_signed_in(const std::string& who) {
+  return error(ErrorCode::kNotFound,
+               who +
+                   " has not signed in yet; they must sign in once (or list them in "
+                   "auth.admins)");
 }
 
 Status set_role_audited(Store& store, const User& user, std::string_view role, int64_t now_ms) {
-  MU_RETURN_IF_ERROR(store.set_role(user.login, std::string(role)));
+  MU_RETURN_IF_ERROR(store.set_role(user.id, std::string(role)));
   AuditRecord audit;
   audit.at_ms = now_ms;
   audit.actor = std::string(kCliActor);
   audit.action = "set_role";
-  audit.target = user.login;
+  audit.target = describe_user(user);
   audit.detail = json::serialize(json::object{{"role", role}, {"was", user.role}});
   return store.append_audit(audit).status();
 }
@@ -48,19 +43,59 @@ std::string utc_text(int64_t ms) {
 
 }  // namespace
 
-Result<std::string> admin_grant(Store& store, const std::string& login, int64_t now_ms) {
-  MU_ASSIGN_OR_RETURN(User user, signed_in_user(store, login));
-  if (user.role == kRoleAdmin) return login + " is already an admin\n";
-  MU_RETURN_IF_ERROR(set_role_audited(store, user, kRoleAdmin, now_ms));
-  return login + " is now an admin\n";
+Result<User> resolve_user(Store& store, const std::string& who) {
+  if (who.empty()) return error(ErrorCode::kInvalid, "name a user: id:<n>, github:<id> or a login");
+  MU_ASSIGN_OR_RETURN(std::vector<User> users, store.list_users());
+  const std::size_t colon = who.find(':');
+  if (colon != std::string::npos) {
+    const std::string kind = who.substr(0, colon);
+    const std::string value = who.substr(colon + 1);
+    if (kind.empty() || value.empty()) {
+      return error(ErrorCode::kInvalid, "'" + who + "': expected id:<n> or <provider>:<id>");
+    }
+    for (const User& u : users) {
+      if (kind == "id" ? std::to_string(u.id) == value
+                       : u.provider == kind && u.provider_id == value) {
+        return u;
+      }
+    }
+    return not_signed_in(who);
+  }
+  // A bare login. The reserved one is the local admin's, whoever else took it.
+  std::vector<const User*> matches;
+  for (const User& u : users) {
+    if (u.login != who) continue;
+    if (who == kLocalAdminLogin && u.provider != kLocalProvider) continue;
+    matches.push_back(&u);
+  }
+  if (matches.empty()) return not_signed_in(who);
+  if (matches.size() > 1) {
+    std::string names;
+    for (const User* u : matches) {
+      names += "\n  id:" + std::to_string(u->id) + "  " + describe_user(*u);
+    }
+    return error(ErrorCode::kConflict, std::to_string(matches.size()) + " users have the login " +
+                                           who +
+                                           "; name one by id (mu admin list shows them):" + names);
+  }
+  return *matches.front();
 }
 
-Result<std::string> admin_revoke(Store& store, const std::string& login,
+Result<std::string> admin_grant(Store& store, const std::string& who, int64_t now_ms) {
+  MU_ASSIGN_OR_RETURN(User user, resolve_user(store, who));
+  if (user.role == kRoleAdmin) return user.login + " is already an admin\n";
+  MU_RETURN_IF_ERROR(set_role_audited(store, user, kRoleAdmin, now_ms));
+  return user.login + " is now an admin\n";
+}
+
+Result<std::string> admin_revoke(Store& store, const std::string& who,
                                  const std::vector<std::string>& configured_admins,
                                  int64_t now_ms) {
-  MU_ASSIGN_OR_RETURN(User user, signed_in_user(store, login));
-  const bool configured = std::find(configured_admins.begin(), configured_admins.end(), login) !=
-                          configured_admins.end();
+  MU_ASSIGN_OR_RETURN(User user, resolve_user(store, who));
+  const std::string& login = user.login;
+  const bool configured = user.provider != kLocalProvider &&
+                          std::find(configured_admins.begin(), configured_admins.end(), login) !=
+                              configured_admins.end();
   const std::string note = configured ? "note: " + login +
                                             " is listed in auth.admins and becomes an admin "
                                             "again at the next sign-in; remove them there too\n"
@@ -86,6 +121,7 @@ Result<std::string> admin_list(Store& store, bool as_json) {
                                  {"name", u.name},
                                  {"role", u.role},
                                  {"provider", u.provider},
+                                 {"provider_id", u.provider_id},
                                  {"created_ms", u.created_ms},
                                  {"last_login_ms", u.last_login_ms}});
     }

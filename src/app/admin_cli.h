@@ -21,18 +21,31 @@ namespace mu {
 // The audit actor of changes made with `mu admin`.
 inline constexpr std::string_view kCliActor = "cli";
 
-// Makes `login` an admin. kInvalid for an empty login; kNotFound ("<login> has not signed in
-// yet; ...") when no user has that login. Already an admin: nothing changes (no audit).
-Result<std::string> admin_grant(Store& store, const std::string& login, int64_t now_ms);
+// How `mu admin grant|revoke` name a user (logins are not unique: the same login may
+// exist on two providers, or twice after a rename). `who` is one of:
+//   id:<n>                  Mu's user id (the ID column of `mu admin list`; also --id <n>)
+//   <provider>:<provider id> e.g. github:583231 (the provider's stable id) or local:admin
+//   <login>                 only when exactly one user has that login; several: kConflict
+//                           naming each one's id:<n> form. The reserved login
+//                           "local-admin" always means the local admin (local:admin), never
+//                           a provider account that took the same name.
+// kInvalid for an empty or malformed reference; kNotFound ("<who> has not signed in yet;
+// ...") when no user matches.
+Result<User> resolve_user(Store& store, const std::string& who);
 
-// Makes `login` a plain user again. kNotFound as admin_grant; kConflict when it is the last
-// admin. Not an admin: nothing changes. When `login` is listed in auth.admins
-// (`configured_admins`) the text warns that the next sign-in makes it an admin again.
-Result<std::string> admin_revoke(Store& store, const std::string& login,
+// Makes the user `who` names (see resolve_user) an admin. Already an admin: nothing changes
+// (no audit). The audit target is describe_user() ("alice (github:1)").
+Result<std::string> admin_grant(Store& store, const std::string& who, int64_t now_ms);
+
+// Makes the user `who` names a plain user again. Errors as admin_grant; kConflict when it
+// is the last admin. Not an admin: nothing changes. When the user's login is listed in
+// auth.admins (`configured_admins`) the text warns that the next sign-in makes it an admin
+// again.
+Result<std::string> admin_revoke(Store& store, const std::string& who,
                                  const std::vector<std::string>& configured_admins, int64_t now_ms);
 
 // Every user: a table (id, login, role, provider, last sign-in in UTC) and a count line, or
-// a JSON array of {id, login, name, role, provider, created_ms, last_login_ms}.
+// a JSON array of {id, login, name, role, provider, provider_id, created_ms, last_login_ms}.
 Result<std::string> admin_list(Store& store, bool as_json);
 
 }  // namespace mu

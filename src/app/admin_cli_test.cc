@@ -45,6 +45,8 @@ TEST_F(AdminCliTest, GrantNeedsAUserWhoSignedIn) {
   EXPECT_EQ(granted.status().message(),
             "alice has not signed in yet; they must sign in once (or list them in auth.admins)");
   EXPECT_EQ(admin_grant(*store_, "", 5000).status().code(), ErrorCode::kInvalid);
+  EXPECT_EQ(admin_grant(*store_, "github:", 5000).status().code(), ErrorCode::kInvalid);
+  EXPECT_EQ(admin_grant(*store_, "id:7", 5000).status().code(), ErrorCode::kNotFound);
   EXPECT_EQ(admin_revoke(*store_, "alice", {}, 5000).status().code(), ErrorCode::kNotFound);
   EXPECT_TRUE(audit().empty());
 }
@@ -59,7 +61,7 @@ TEST_F(AdminCliTest, GrantMakesAnAdminAndAuditsOnce) {
   ASSERT_EQ(log.size(), 1u);
   EXPECT_EQ(log[0].actor, "cli");
   EXPECT_EQ(log[0].action, "set_role");
-  EXPECT_EQ(log[0].target, "alice");
+  EXPECT_EQ(log[0].target, "alice (github:1)");
   EXPECT_EQ(log[0].at_ms, 5000);
   EXPECT_EQ(json::parse(log[0].detail), json::parse(R"({"role":"admin","was":"user"})"));
 
@@ -95,7 +97,7 @@ TEST_F(AdminCliTest, RevokeRefusesTheLastAdmin) {
   auto log = audit();
   ASSERT_EQ(log.size(), 3u);
   EXPECT_EQ(log[0].actor, "cli");
-  EXPECT_EQ(log[0].target, "alice");
+  EXPECT_EQ(log[0].target, "alice (github:1)");
   EXPECT_EQ(json::parse(log[0].detail), json::parse(R"({"role":"user","was":"admin"})"));
 }
 
@@ -111,6 +113,45 @@ TEST_F(AdminCliTest, RevokeWarnsAboutConfiguredAdmins) {
   auto quiet = admin_revoke(*store_, "bob", {"carol"}, 6000);
   ASSERT_TRUE(quiet.ok());
   EXPECT_EQ(*quiet, "bob is not an admin\n");
+}
+
+// Issue 17 item 4: `mu admin grant local-admin` promoted whichever user with that login
+// signed in last — a GitHub account could take the local admin's name.
+TEST_F(AdminCliTest, AmbiguousLoginsAreRefusedAndIdsOrProviderIdsNameOneUser) {
+  sign_in("sam", "1");
+  ASSERT_TRUE(store_->upsert_user("gitlab", "9", "sam", "", "", 2000).ok());
+  auto ambiguous = admin_grant(*store_, "sam", 5000);
+  ASSERT_FALSE(ambiguous.ok());
+  EXPECT_EQ(ambiguous.status().code(), ErrorCode::kConflict);
+  EXPECT_NE(ambiguous.status().message().find("id:1  sam (github:1)"), std::string::npos)
+      << ambiguous.status().message();
+  EXPECT_NE(ambiguous.status().message().find("id:2  sam (gitlab:9)"), std::string::npos);
+  EXPECT_TRUE(audit().empty());
+
+  auto by_provider = admin_grant(*store_, "gitlab:9", 5000);
+  ASSERT_TRUE(by_provider.ok()) << by_provider.status().to_string();
+  EXPECT_EQ((*store_->user_by_id(2))->role, "admin");
+  EXPECT_EQ((*store_->user_by_id(1))->role, "user");
+  auto by_id = admin_grant(*store_, "id:1", 5000);
+  ASSERT_TRUE(by_id.ok());
+  EXPECT_EQ((*store_->user_by_id(1))->role, "admin");
+  EXPECT_EQ(audit().front().target, "sam (github:1)");
+}
+
+TEST_F(AdminCliTest, TheReservedLoginIsTheLocalAdminOnly) {
+  sign_in("local-admin", "666");  // a GitHub account that took the name
+  auto impostor = admin_grant(*store_, "local-admin", 5000);
+  EXPECT_EQ(impostor.status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store_->count_admins().value(), 0);
+  ASSERT_TRUE(store_->upsert_user("local", "admin", "local-admin", "Local admin", "", 900).ok());
+  ASSERT_TRUE(admin_grant(*store_, "local-admin", 5000).ok());
+  ASSERT_TRUE(admin_grant(*store_, "github:666", 5000).ok());
+  // Revoking "local-admin" touches the local admin, not the GitHub account.
+  auto revoked = admin_revoke(*store_, "local-admin", {"local-admin"}, 6000);
+  ASSERT_TRUE(revoked.ok()) << revoked.status().to_string();
+  EXPECT_EQ(*revoked, "local-admin is no longer an admin\n");
+  EXPECT_EQ((*store_->user_by_id(2))->role, "user");
+  EXPECT_EQ((*store_->user_by_id(1))->role, "admin");
 }
 
 TEST_F(AdminCliTest, ListShowsEveryUserWithTheirRole) {

@@ -303,7 +303,7 @@ int run_api(const Config& config) {
   });
   // Sign-ins in progress live in the shared store: the GitHub callback may reach another
   // API instance than the one that started the sign-in (no sticky sessions needed).
-  StoreLoginStates login_states(**store, clock);
+  StoreLoginStates login_states(**store, clock, login_states_options(config));
   AccountsService accounts(**store, login_states, **github_transport, clock, *auth);
   ClusterSchedulerControl control(config.api.schedulers);
   AdminOptions admin_opts;

@@ -214,7 +214,8 @@ int cmd_migrate(const CommonFlags& flags) {
 
 enum class AdminAction { kGrant, kRevoke, kList };
 
-// `mu admin grant LOGIN | revoke LOGIN | list` on the database of storage.url.
+// `mu admin grant USER | revoke USER | list` on the database of storage.url; USER is a
+// reference resolve_user() understands (id:<n>, github:<id>, a login) or --id <n>.
 int cmd_admin(const CommonFlags& flags, AdminAction action, const std::string& login,
               bool as_json) {
   auto cfg = load(flags);
@@ -317,16 +318,24 @@ int main(int argc, char** argv) {
 
   // Admins (docs/operations.md, "Admins").
   std::string admin_login;
+  int64_t admin_id = 0;
+  const char* const kUserHelp =
+      "The user: id:<n> (see `mu admin list`), <provider>:<id> such as github:583231, or a "
+      "login when only one user has it (local-admin is always the local admin)";
   auto* admin =
       app.add_subcommand("admin", "Who may use the admin console: grant LOGIN, revoke LOGIN, list");
   auto* admin_grant_cmd =
       admin->add_subcommand("grant", "Make a user an admin (they must have signed in once)");
   add_config(admin_grant_cmd);
-  admin_grant_cmd->add_option("login", admin_login, "GitHub login")->required();
+  auto* grant_user = admin_grant_cmd->add_option("user", admin_login, kUserHelp);
+  auto* grant_id = admin_grant_cmd->add_option("--id", admin_id, "The user's id (as id:<n>)");
+  grant_user->excludes(grant_id);
   auto* admin_revoke_cmd =
       admin->add_subcommand("revoke", "Make an admin a plain user again (never the last admin)");
   add_config(admin_revoke_cmd);
-  admin_revoke_cmd->add_option("login", admin_login, "GitHub login")->required();
+  auto* revoke_user = admin_revoke_cmd->add_option("user", admin_login, kUserHelp);
+  auto* revoke_id = admin_revoke_cmd->add_option("--id", admin_id, "The user's id (as id:<n>)");
+  revoke_user->excludes(revoke_id);
   auto* admin_list_cmd = admin->add_subcommand("list", "List every user with their role");
   add_config(admin_list_cmd);
   admin_list_cmd->add_flag("--json", as_json, "Print JSON");
@@ -416,6 +425,7 @@ int main(int argc, char** argv) {
   if (*migrate) return cmd_migrate(flags);
   if (*check) return cmd_config_check(flags);
   if (*cron_next) return cmd_cron_next(cron_expr, cron_tz, cron_from, cron_count);
+  if (admin_id > 0) admin_login = "id:" + std::to_string(admin_id);
   if (*admin_grant_cmd) return cmd_admin(flags, AdminAction::kGrant, admin_login, false);
   if (*admin_revoke_cmd) return cmd_admin(flags, AdminAction::kRevoke, admin_login, false);
   if (*admin_list_cmd) return cmd_admin(flags, AdminAction::kList, "", as_json);

@@ -89,6 +89,17 @@ Result<AccountsOptions> accounts_options(const Config& config) {
   o.allowed_origins = config.server.cors_origins;
   o.self_origin = origin;
   o.session_ttl = a.session_ttl;
+  o.local_admin_link_ttl = a.local_admin_link_ttl;
+  o.max_favorites = a.max_favorites;
+  o.write_rate.per_second = static_cast<double>(a.write_rate);
+  o.write_rate.burst = static_cast<double>(a.write_burst);
+  return o;
+}
+
+StoreLoginStates::Options login_states_options(const Config& config) {
+  StoreLoginStates::Options o;
+  o.max_per_client = config.auth.pending_logins_per_client;
+  o.max_total = config.auth.pending_logins_max;
   return o;
 }
 
@@ -252,7 +263,7 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
     for (const auto& id : *changed) api.announce_board_changed(id);
   });
   // Sign-ins in progress live in the store, like everything a restart must not lose.
-  StoreLoginStates login_states(**store, clock);
+  StoreLoginStates login_states(**store, clock, login_states_options(config));
   AccountsService accounts(**store, login_states, **github_transport, clock, *auth);
   BuiltinIds builtins;
   {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "api/accounts.h"
+#include "api/store_login_states.h"
 #include "core/config.h"
 #include "core/status.h"
 #include "fetch/transport.h"
@@ -23,6 +24,8 @@ Result<std::unique_ptr<Store>> open_store(const Config& config);
 // /auth/github/callback), admins, cookie Secure flag (public_url is https), allowed
 // origins (server.cors_origins). kConfig when a GitHub client id has no secret.
 Result<AccountsOptions> accounts_options(const Config& config);
+// The caps of the sign-ins in progress (auth.pending_logins_per_client / _max).
+StoreLoginStates::Options login_states_options(const Config& config);
 // The transport the GitHub sign-in uses: always the network (never replayed fixtures), and
 // loopback allowed (the provider's URLs come from the config, e.g. a local mock in tests).
 Result<std::unique_ptr<Transport>> make_github_transport();

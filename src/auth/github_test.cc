@@ -87,7 +87,7 @@ TEST_F(GithubOAuthTest, FullFlowAgainstTheMockProvider) {
   FakeClock clock;
   OAuthStateStore states(clock);
   const PkcePair pkce = make_pkce();
-  auto state = states.put(pkce.verifier, "/boards/hackernews");
+  auto state = states.put(pkce.verifier, "/boards/hackernews", "");
   ASSERT_TRUE(state.ok());
 
   // 1. The browser goes to GitHub, which sends it back to our callback.

@@ -6,7 +6,7 @@
 namespace mu {
 
 bool is_safe_return_to(std::string_view path) {
-  if (path.empty() || path.size() > 2048) return false;
+  if (path.empty() || path.size() > kMaxReturnToBytes) return false;
   if (path[0] != '/') return false;
   if (path.size() > 1 && (path[1] == '/' || path[1] == '\\')) return false;
   for (char ch : path) {
@@ -31,7 +31,8 @@ Status check_login_request(std::string_view code_verifier, std::string_view retu
 OAuthStateStore::OAuthStateStore(const Clock& clock, Options options)
     : clock_(clock), options_(options) {}
 
-Result<std::string> OAuthStateStore::put(std::string code_verifier, std::string return_to) {
+Result<std::string> OAuthStateStore::put(std::string code_verifier, std::string return_to,
+                                         std::string_view /*client*/) {
   MU_RETURN_IF_ERROR(check_login_request(code_verifier, return_to));
   std::string state = random_token(32);
   std::string key = sha256_hex(state);

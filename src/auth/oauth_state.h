@@ -32,9 +32,13 @@
 
 namespace mu {
 
+// Longest return_to a sign-in keeps (bytes). Every pending sign-in stores one, so the bound
+// is part of what caps the storage an anonymous flood of sign-in starts can take (issue 17).
+inline constexpr std::size_t kMaxReturnToBytes = 256;
+
 // True for a same-site path to redirect to after login: starts with "/", not "//" or "/\"
 // (protocol-relative URLs that browsers send to another host), no backslash, no control
-// characters or spaces, at most 2048 characters. "https://evil.com", "javascript:..." and
+// characters or spaces, at most kMaxReturnToBytes. "https://evil.com", "javascript:..." and
 // "" are rejected.
 bool is_safe_return_to(std::string_view path);
 
@@ -53,10 +57,12 @@ class LoginStates {
  public:
   virtual ~LoginStates() = default;
 
-  // Records a login in progress and returns its new random state (43 characters).
-  // kInvalid when `return_to` is not a safe local path or `code_verifier` is not a valid
-  // PKCE verifier.
-  virtual Result<std::string> put(std::string code_verifier, std::string return_to) = 0;
+  // Records a login in progress started by `client` (the IP address it came from; "" when
+  // unknown) and returns its new random state (43 characters). kInvalid when `return_to` is
+  // not a safe local path or `code_verifier` is not a valid PKCE verifier. Implementations
+  // cap how many logins they keep, evicting the oldest (see each one).
+  virtual Result<std::string> put(std::string code_verifier, std::string return_to,
+                                  std::string_view client) = 0;
 
   // Removes and returns the login recorded under `state`. kInvalid when the state is
   // unknown, was already taken, or has expired.
@@ -86,7 +92,9 @@ class OAuthStateStore final : public LoginStates {
   explicit OAuthStateStore(const Clock& clock);
   OAuthStateStore(const Clock& clock, Options options);
 
-  Result<std::string> put(std::string code_verifier, std::string return_to) override;
+  // `client` is not used: the cap is max_entries in all.
+  Result<std::string> put(std::string code_verifier, std::string return_to,
+                          std::string_view client) override;
   Result<PendingLogin> take(std::string_view state) override;
 
   // Entries currently held (expired ones included until the next purge).

@@ -38,7 +38,7 @@ TEST(ReturnToTest, RejectsEverythingThatCouldLeaveTheSite) {
 TEST(OAuthStateStoreTest, TakeReturnsTheLoginOnce) {
   FakeClock clock;
   OAuthStateStore store(clock);
-  auto state = store.put(kVerifier, "/boards/x");
+  auto state = store.put(kVerifier, "/boards/x", "");
   ASSERT_TRUE(state.ok()) << state.status().to_string();
   EXPECT_EQ(state->size(), 43u);
   EXPECT_EQ(store.size(), 1u);
@@ -57,7 +57,7 @@ TEST(OAuthStateStoreTest, TakeReturnsTheLoginOnce) {
 TEST(OAuthStateStoreTest, UnknownStatesFail) {
   FakeClock clock;
   OAuthStateStore store(clock);
-  auto state = store.put(kVerifier, "/");
+  auto state = store.put(kVerifier, "/", "");
   ASSERT_TRUE(state.ok());
   EXPECT_EQ(store.take("").code(), ErrorCode::kInvalid);
   EXPECT_EQ(store.take("nope").code(), ErrorCode::kInvalid);
@@ -69,8 +69,8 @@ TEST(OAuthStateStoreTest, UnknownStatesFail) {
 TEST(OAuthStateStoreTest, StatesExpireAfterTheTtl) {
   FakeClock clock;
   OAuthStateStore store(clock);
-  auto fresh = store.put(kVerifier, "/");
-  auto old = store.put(kVerifier, "/");
+  auto fresh = store.put(kVerifier, "/", "");
+  auto old = store.put(kVerifier, "/", "");
   ASSERT_TRUE(fresh.ok() && old.ok());
   clock.advance(std::chrono::minutes(10) - std::chrono::milliseconds(1));
   EXPECT_TRUE(store.take(*fresh).ok());
@@ -81,7 +81,7 @@ TEST(OAuthStateStoreTest, StatesExpireAfterTheTtl) {
 TEST(OAuthStateStoreTest, ExpiryFollowsTheMonotonicClockNotTheWallClock) {
   FakeClock clock;
   OAuthStateStore store(clock, {.ttl = std::chrono::seconds(30), .max_entries = 10});
-  auto state = store.put(kVerifier, "/");
+  auto state = store.put(kVerifier, "/", "");
   ASSERT_TRUE(state.ok());
   clock.set_wall(clock.now() + std::chrono::hours(24));  // NTP step
   EXPECT_TRUE(store.take(*state).ok());
@@ -90,10 +90,10 @@ TEST(OAuthStateStoreTest, ExpiryFollowsTheMonotonicClockNotTheWallClock) {
 TEST(OAuthStateStoreTest, RejectsUnsafeReturnToAndBadVerifier) {
   FakeClock clock;
   OAuthStateStore store(clock);
-  EXPECT_EQ(store.put(kVerifier, "//evil.com").code(), ErrorCode::kInvalid);
-  EXPECT_EQ(store.put(kVerifier, "https://evil.com").code(), ErrorCode::kInvalid);
-  EXPECT_EQ(store.put(kVerifier, "javascript:alert(1)").code(), ErrorCode::kInvalid);
-  EXPECT_EQ(store.put("short", "/").code(), ErrorCode::kInvalid);
+  EXPECT_EQ(store.put(kVerifier, "//evil.com", "").code(), ErrorCode::kInvalid);
+  EXPECT_EQ(store.put(kVerifier, "https://evil.com", "").code(), ErrorCode::kInvalid);
+  EXPECT_EQ(store.put(kVerifier, "javascript:alert(1)", "").code(), ErrorCode::kInvalid);
+  EXPECT_EQ(store.put("short", "/", "").code(), ErrorCode::kInvalid);
   EXPECT_EQ(store.size(), 0u);
 }
 
@@ -101,22 +101,22 @@ TEST(OAuthStateStoreTest, BoundedSizeEvictsOldestAndPurgesExpired) {
   FakeClock clock;
   OAuthStateStore store(clock, {.ttl = std::chrono::minutes(10), .max_entries = 3});
   std::vector<std::string> states;
-  for (int i = 0; i < 3; ++i) states.push_back(*store.put(kVerifier, "/" + std::to_string(i)));
+  for (int i = 0; i < 3; ++i) states.push_back(*store.put(kVerifier, "/" + std::to_string(i), ""));
   EXPECT_EQ(store.size(), 3u);
-  states.push_back(*store.put(kVerifier, "/3"));
+  states.push_back(*store.put(kVerifier, "/3", ""));
   EXPECT_EQ(store.size(), 3u);
   EXPECT_EQ(store.take(states[0]).code(), ErrorCode::kInvalid);  // evicted
   EXPECT_EQ(store.take(states[1])->return_to, "/1");
 
   clock.advance(std::chrono::minutes(11));
-  ASSERT_TRUE(store.put(kVerifier, "/4").ok());
+  ASSERT_TRUE(store.put(kVerifier, "/4", "").ok());
   EXPECT_EQ(store.size(), 1u);  // the two expired entries were purged
 }
 
 TEST(OAuthStateStoreTest, ConcurrentTakesSucceedExactlyOnce) {
   FakeClock clock;
   OAuthStateStore store(clock);
-  auto state = store.put(make_pkce().verifier, "/");
+  auto state = store.put(make_pkce().verifier, "/", "");
   ASSERT_TRUE(state.ok());
   std::atomic<int> wins{0};
   std::vector<std::thread> threads;

@@ -356,6 +356,26 @@ std::vector<KeySpec> key_specs() {
                  MU_ASSIGN_OR_RETURN(c.auth.local_admin_link, as_bool(in));
                  return ok_status();
                })});
+  k.push_back({"auth.local_admin_link_ttl", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(milliseconds v,
+                                     as_duration(in, milliseconds(60'000),
+                                                 milliseconds(int64_t{7} * 24 * 3600 * 1000)));
+                 c.auth.local_admin_link_ttl = std::chrono::duration_cast<std::chrono::seconds>(v);
+                 return ok_status();
+               })});
+  auto count_key = [](int64_t Config::Auth::*field, int64_t lo, int64_t hi) {
+    return make([field, lo, hi](const Input& in, Config& c) -> Status {
+      MU_ASSIGN_OR_RETURN(c.auth.*field, as_int(in, lo, hi));
+      return ok_status();
+    });
+  };
+  k.push_back({"auth.pending_logins_per_client",
+               count_key(&Config::Auth::pending_logins_per_client, 1, 1'000'000)});
+  k.push_back(
+      {"auth.pending_logins_max", count_key(&Config::Auth::pending_logins_max, 1, 100'000'000)});
+  k.push_back({"auth.max_favorites", count_key(&Config::Auth::max_favorites, 0, 100'000'000)});
+  k.push_back({"auth.write_rate", count_key(&Config::Auth::write_rate, 1, 1'000'000)});
+  k.push_back({"auth.write_burst", count_key(&Config::Auth::write_burst, 1, 1'000'000)});
   k.push_back({"auth.github_client_id", make([](const Input& in, Config& c) -> Status {
                  MU_ASSIGN_OR_RETURN(c.auth.github_client_id, as_string(in));
                  return ok_status();

@@ -121,6 +121,15 @@ struct Config {
     std::chrono::seconds session_ttl{std::chrono::hours(24 * 30)};
     // `mu serve` prints a one-time admin sign-in link when no admin exists.
     bool local_admin_link = true;
+    // The link works this long, and only while no admin exists.
+    std::chrono::seconds local_admin_link_ttl{std::chrono::hours(1)};
+    // Sign-ins in progress kept per client IP and in all (the oldest beyond are evicted).
+    int64_t pending_logins_per_client = 50;
+    int64_t pending_logins_max = 10'000;
+    // Per-user quotas: favorites kept (0 = no cap), writes per second and burst.
+    int64_t max_favorites = 1'000;
+    int64_t write_rate = 10;
+    int64_t write_burst = 50;
     std::string github_client_id;      // "": GitHub sign-in is off
     std::string github_client_secret;  // prefer MU_AUTH_GITHUB_CLIENT_SECRET; never logged
     std::string github_authorize_url = "https://github.com/login/oauth/authorize";

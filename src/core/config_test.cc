@@ -89,6 +89,37 @@ TEST_F(ConfigTest, BadValuesNameTheKey) {
   EXPECT_EQ(load_config((dir_ / "missing.toml").string(), {}).code(), ErrorCode::kConfig);
 }
 
+// Issue 17: the abuse limits of accounts are tunable and range-checked.
+TEST_F(ConfigTest, AccountLimits) {
+  auto d = load_config("", {});
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->auth.local_admin_link_ttl, std::chrono::hours(1));
+  EXPECT_EQ(d->auth.pending_logins_per_client, 50);
+  EXPECT_EQ(d->auth.pending_logins_max, 10'000);
+  EXPECT_EQ(d->auth.max_favorites, 1'000);
+  EXPECT_EQ(d->auth.write_rate, 10);
+  EXPECT_EQ(d->auth.write_burst, 50);
+  auto c = load_config(write(R"(
+[auth]
+local_admin_link_ttl = "15m"
+pending_logins_per_client = 5
+pending_logins_max = 500
+max_favorites = 0
+write_rate = 2
+)"),
+                       {{"MU_AUTH_WRITE_BURST", "7"}});
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_EQ(c->auth.local_admin_link_ttl, std::chrono::minutes(15));
+  EXPECT_EQ(c->auth.pending_logins_per_client, 5);
+  EXPECT_EQ(c->auth.pending_logins_max, 500);
+  EXPECT_EQ(c->auth.max_favorites, 0);
+  EXPECT_EQ(c->auth.write_rate, 2);
+  EXPECT_EQ(c->auth.write_burst, 7);
+  EXPECT_FALSE(load_config(write("[auth]\npending_logins_max = 0\n"), {}).ok());
+  EXPECT_FALSE(load_config(write("[auth]\nwrite_rate = -1\n"), {}).ok());
+  EXPECT_FALSE(load_config(write("[auth]\nlocal_admin_link_ttl = \"1s\"\n"), {}).ok());
+}
+
 TEST_F(ConfigTest, DistributedRoleKeys) {
   auto path = write(R"(
 [coordination]

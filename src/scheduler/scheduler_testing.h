@@ -136,7 +136,7 @@ class FakeStore final : public Store {
   }
   Result<std::optional<User>> user_by_id(int64_t) override { return no_accounts(); }
   Result<std::optional<User>> user_by_login(const std::string&) override { return no_accounts(); }
-  Status set_role(const std::string&, const std::string&) override { return no_accounts(); }
+  Status set_role(int64_t, const std::string&) override { return no_accounts(); }
   Result<int64_t> count_admins() override { return no_accounts(); }
   Result<std::vector<User>> list_users() override { return no_accounts(); }
   Status create_session(const std::string&, int64_t, const std::string&, int64_t, int64_t,
@@ -150,7 +150,7 @@ class FakeStore final : public Store {
   Status delete_session(const std::string&) override { return no_accounts(); }
   Result<int64_t> delete_user_sessions(int64_t) override { return no_accounts(); }
   Result<int64_t> count_active_sessions(int64_t) override { return no_accounts(); }
-  Result<bool> add_favorite(const Favorite&) override { return no_accounts(); }
+  Result<bool> add_favorite(const Favorite&, int64_t) override { return no_accounts(); }
   Result<bool> remove_favorite(int64_t, const std::string&, const std::string&) override {
     return no_accounts();
   }
@@ -166,10 +166,11 @@ class FakeStore final : public Store {
   Result<std::optional<PreferencesRecord>> preferences(int64_t) override { return no_accounts(); }
   Result<int64_t> append_audit(const AuditRecord&) override { return no_accounts(); }
   Result<std::vector<AuditRecord>> audit_log(int, int64_t) override { return no_accounts(); }
-  Status put_login_state(const std::string&, const std::string&, const std::string&,
-                         int64_t) override {
+  Status put_login_state(const std::string&, const std::string&, const std::string&, int64_t,
+                         const LoginStateLimits&) override {
     return no_accounts();
   }
+  Result<int64_t> count_login_states() override { return no_accounts(); }
   Result<std::optional<LoginStateRecord>> take_login_state(const std::string&, int64_t) override {
     return no_accounts();
   }

@@ -91,6 +91,20 @@ struct User {
   int64_t last_login_ms = 0;
 };
 
+// The local admin (the one-time link of `mu serve`) is the user ("local", "admin") with the
+// login "local-admin". The login is reserved: a provider account may carry the same login,
+// but it never stands for the local admin (roles are changed by id, `mu admin` resolves the
+// bare name to the local admin only, and auth.admins never promotes a provider account
+// with it).
+inline constexpr std::string_view kLocalProvider = "local";
+inline constexpr std::string_view kLocalAdminProviderId = "admin";
+inline constexpr std::string_view kLocalAdminLogin = "local-admin";
+
+// How logs, the audit log and the CLI name a user unambiguously: "octocat (github:583231)".
+inline std::string describe_user(const User& user) {
+  return user.login + " (" + user.provider + ":" + user.provider_id + ")";
+}
+
 // A browser session. `id_hash` is the SHA-256 hex of the session token (the token is never
 // stored); `csrf_token` is the token the session's mutating requests must echo.
 struct Session {
@@ -139,6 +153,15 @@ struct LoginStateRecord {
   std::string code_verifier;  // PKCE verifier for the token exchange
   std::string return_to;      // local path to go to afterwards
   int64_t expires_ms = 0;     // dead from this instant on
+};
+
+// Who started a sign-in and how many pending sign-ins put_login_state keeps: at most
+// `per_client` rows of `client` and `total` rows in all (0 = no such cap). When a new row
+// would exceed a cap, the rows expiring first (the oldest) are evicted; the new row stays.
+struct LoginStateLimits {
+  std::string client;  // e.g. the IP address the sign-in came from; "" for unknown
+  int64_t per_client = 0;
+  int64_t total = 0;
 };
 
 // put_login_state deletes rows that expired this long before the new row expires: a login
@@ -241,9 +264,10 @@ class Store {
   // Logins are the providers' and may repeat across providers (or after a rename): the
   // user with that login who signed in last (then the lowest id). nullopt when none.
   virtual Result<std::optional<User>> user_by_login(const std::string& login) = 0;
-  // Sets the role of the user user_by_login(login) names. kInvalid for a role other than
-  // kRoleUser / kRoleAdmin, kNotFound when no user has that login.
-  virtual Status set_role(const std::string& login, const std::string& role) = 0;
+  // Sets the role of the user with Mu id `user_id` (logins are not unique, so roles are
+  // never changed by login). kInvalid for a role other than kRoleUser / kRoleAdmin,
+  // kNotFound when there is no such user.
+  virtual Status set_role(int64_t user_id, const std::string& role) = 0;
   virtual Result<int64_t> count_admins() = 0;
   // Every user, by id.
   virtual Result<std::vector<User>> list_users() = 0;
@@ -270,9 +294,11 @@ class Store {
 
   // --- accounts: favorites ---
   // Idempotent: returns true when the favorite was added, false when it was there already
-  // (its title, url and added_ms are then kept). kInvalid for an empty board or item key,
-  // kNotFound for an unknown user.
-  virtual Result<bool> add_favorite(const Favorite& favorite) = 0;
+  // (its title, url and added_ms are then kept). kInvalid for an empty board or item key
+  // or a negative cap, kNotFound for an unknown user, kTooLarge when the favorite is new and
+  // the user has `max_per_user` favorites already (0 = no cap; checked in the same
+  // transaction as the insert, so concurrent adds cannot pass it).
+  virtual Result<bool> add_favorite(const Favorite& favorite, int64_t max_per_user) = 0;
   // Returns whether there was such a favorite.
   virtual Result<bool> remove_favorite(int64_t user_id, const std::string& board,
                                        const std::string& item_key) = 0;
@@ -300,12 +326,18 @@ class Store {
   virtual Result<std::vector<AuditRecord>> audit_log(int limit, int64_t before_id) = 0;
 
   // --- accounts: sign-ins in progress (OAuth login states) ---
-  // Records a sign-in under `state_hash`. kInvalid for an empty state_hash or code_verifier;
-  // kConflict when the hash is already recorded. Also purges rows that expired
-  // kLoginStatePurgeHorizonMs or more before `expires_ms` (take_login_state purges the rest;
-  // each call purges at most a few hundred rows, oldest first, so its cost stays bounded).
+  // Records a sign-in under `state_hash` for `limits.client`, then evicts the oldest rows
+  // beyond limits.per_client (of that client) and limits.total (see LoginStateLimits), so a
+  // flood of sign-in starts cannot grow the table past the caps. kInvalid for an empty
+  // state_hash or code_verifier or a negative cap; kConflict when the hash is already
+  // recorded. Also purges rows that expired kLoginStatePurgeHorizonMs or more before
+  // `expires_ms` (take_login_state purges the rest; each call purges at most a few hundred
+  // rows, oldest first, so its cost stays bounded).
   virtual Status put_login_state(const std::string& state_hash, const std::string& code_verifier,
-                                 const std::string& return_to, int64_t expires_ms) = 0;
+                                 const std::string& return_to, int64_t expires_ms,
+                                 const LoginStateLimits& limits) = 0;
+  // How many sign-ins are recorded (expired ones included until purged).
+  virtual Result<int64_t> count_login_states() = 0;
   // One use: atomically deletes the row and returns it, so of two concurrent callers (in
   // any processes) exactly one gets it. nullopt when there is none or it expired
   // (expires_ms <= now_ms; the row is deleted all the same). Also purges rows expired at

@@ -64,4 +64,9 @@ std::string like_pattern(std::string_view text) {
   return pattern;
 }
 
+Status favorites_full(int64_t max_per_user) {
+  return error(ErrorCode::kTooLarge, "favorites: at most " + std::to_string(max_per_user) +
+                                         " per user; remove some first");
+}
+
 }  // namespace mu

@@ -1,8 +1,10 @@
 // Encodings shared by every Store implementation, so SQLite and PostgreSQL store the same
-// bytes: an item's `extra` pairs as JSON, and the LIKE pattern of a favorites search.
+// bytes: an item's `extra` pairs as JSON, and the LIKE pattern of a favorites search; and
+// the errors both give alike.
 // Pure functions; safe from any thread.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,5 +25,8 @@ Result<std::vector<std::pair<std::string, std::string>>> extra_from_json(std::st
 // A LIKE pattern (escape character '\') matching text that contains `text`, with ASCII
 // letters lower-cased (callers compare against LOWER(column)).
 std::string like_pattern(std::string_view text);
+
+// add_favorite's kTooLarge when a user has `max_per_user` favorites already.
+Status favorites_full(int64_t max_per_user);
 
 }  // namespace mu

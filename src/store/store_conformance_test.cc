@@ -697,7 +697,7 @@ TYPED_TEST(StoreConformanceTest, UpsertUserCreatesThenRefreshesKeepingRoleAndCre
   ASSERT_TRUE(is_ok(bob));
   EXPECT_EQ(bob->id, 2);
 
-  ASSERT_TRUE(is_ok(store.set_role("alice", std::string(kRoleAdmin))));
+  ASSERT_TRUE(is_ok(store.set_role(alice->id, std::string(kRoleAdmin))));
   // Renamed on the provider: same user, new login, role and creation kept.
   auto again = store.upsert_user("github", "101", "alice2", "Alice B", "https://a/2.png", 5000);
   ASSERT_TRUE(is_ok(again));
@@ -742,14 +742,16 @@ TYPED_TEST(StoreConformanceTest, UpsertUserRejectsEmptyIdentity) {
   EXPECT_TRUE(users->empty());
 }
 
-TYPED_TEST(StoreConformanceTest, UserByLoginPicksTheLatestSignInAndSetRoleFollows) {
+// Issue 17: a GitHub account named like the local admin coexists with it; a role change
+// names one user by id and touches no other user with the same login.
+TYPED_TEST(StoreConformanceTest, SetRoleByIdLeavesAnotherUserWithTheSameLoginAlone) {
   Store& store = *this->store_;
-  ASSERT_TRUE(is_ok(store.upsert_user("github", "1", "sam", "Old Sam", "", 1000)));
-  ASSERT_TRUE(is_ok(store.upsert_user("gitlab", "9", "sam", "New Sam", "", 2000)));
-  auto sam = store.user_by_login("sam");
-  ASSERT_TRUE(is_ok(sam));
-  ASSERT_TRUE(sam->has_value());
-  EXPECT_EQ((*sam)->id, 2);
+  ASSERT_TRUE(is_ok(store.upsert_user("local", "admin", "local-admin", "Local admin", "", 1000)));
+  ASSERT_TRUE(is_ok(store.upsert_user("github", "9", "local-admin", "Impostor", "", 2000)));
+  auto latest = store.user_by_login("local-admin");
+  ASSERT_TRUE(is_ok(latest));
+  ASSERT_TRUE(latest->has_value());
+  EXPECT_EQ((*latest)->id, 2);  // the login alone names the wrong one
   auto nobody = store.user_by_login("nobody");
   ASSERT_TRUE(is_ok(nobody));
   EXPECT_FALSE(nobody->has_value());
@@ -757,19 +759,23 @@ TYPED_TEST(StoreConformanceTest, UserByLoginPicksTheLatestSignInAndSetRoleFollow
   auto admins = store.count_admins();
   ASSERT_TRUE(is_ok(admins));
   EXPECT_EQ(*admins, 0);
-  ASSERT_TRUE(is_ok(store.set_role("sam", "admin")));
+  ASSERT_TRUE(is_ok(store.set_role(1, "admin")));
   admins = store.count_admins();
   ASSERT_TRUE(is_ok(admins));
   EXPECT_EQ(*admins, 1);
-  auto old_sam = store.user_by_id(1);
-  ASSERT_TRUE(is_ok(old_sam));
-  ASSERT_TRUE(old_sam->has_value());
-  EXPECT_EQ((*old_sam)->role, kRoleUser);  // only the latest "sam" was promoted
+  auto local = store.user_by_id(1);
+  ASSERT_TRUE(is_ok(local));
+  ASSERT_TRUE(local->has_value());
+  EXPECT_EQ((*local)->role, kRoleAdmin);
+  auto impostor = store.user_by_id(2);
+  ASSERT_TRUE(is_ok(impostor));
+  ASSERT_TRUE(impostor->has_value());
+  EXPECT_EQ((*impostor)->role, kRoleUser);
 
-  EXPECT_EQ(store.set_role("nobody", "admin").code(), ErrorCode::kNotFound);
-  EXPECT_EQ(store.set_role("sam", "root").code(), ErrorCode::kInvalid);
-  EXPECT_EQ(store.set_role("sam", "").code(), ErrorCode::kInvalid);
-  ASSERT_TRUE(is_ok(store.set_role("sam", "user")));
+  EXPECT_EQ(store.set_role(77, "admin").code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store.set_role(1, "root").code(), ErrorCode::kInvalid);
+  EXPECT_EQ(store.set_role(1, "").code(), ErrorCode::kInvalid);
+  ASSERT_TRUE(is_ok(store.set_role(1, "user")));
   admins = store.count_admins();
   ASSERT_TRUE(is_ok(admins));
   EXPECT_EQ(*admins, 0);
@@ -888,10 +894,10 @@ TYPED_TEST(StoreConformanceTest, AddFavoriteIsIdempotentAndKeepsTheFirstCopy) {
   Store& store = *this->store_;
   auto user = store.upsert_user("github", "1", "alice", "", "", 1000);
   ASSERT_TRUE(is_ok(user));
-  auto added = store.add_favorite(make_favorite(user->id, "hn.top", "a", "First title", 100));
+  auto added = store.add_favorite(make_favorite(user->id, "hn.top", "a", "First title", 100), 0);
   ASSERT_TRUE(is_ok(added));
   EXPECT_TRUE(*added);
-  added = store.add_favorite(make_favorite(user->id, "hn.top", "a", "Changed title", 900));
+  added = store.add_favorite(make_favorite(user->id, "hn.top", "a", "Changed title", 900), 0);
   ASSERT_TRUE(is_ok(added));
   EXPECT_FALSE(*added);
 
@@ -903,11 +909,11 @@ TYPED_TEST(StoreConformanceTest, AddFavoriteIsIdempotentAndKeepsTheFirstCopy) {
   EXPECT_EQ(all->front().added_ms, 100);
   EXPECT_EQ(all->front().user_id, user->id);
 
-  EXPECT_EQ(store.add_favorite(make_favorite(user->id, "", "a", "t", 1)).code(),
+  EXPECT_EQ(store.add_favorite(make_favorite(user->id, "", "a", "t", 1), 0).code(),
             ErrorCode::kInvalid);
-  EXPECT_EQ(store.add_favorite(make_favorite(user->id, "hn.top", "", "t", 1)).code(),
+  EXPECT_EQ(store.add_favorite(make_favorite(user->id, "hn.top", "", "t", 1), 0).code(),
             ErrorCode::kInvalid);
-  EXPECT_EQ(store.add_favorite(make_favorite(77, "hn.top", "a", "t", 1)).code(),
+  EXPECT_EQ(store.add_favorite(make_favorite(77, "hn.top", "a", "t", 1), 0).code(),
             ErrorCode::kNotFound);
 
   auto removed = store.remove_favorite(user->id, "hn.top", "a");
@@ -928,12 +934,13 @@ TYPED_TEST(StoreConformanceTest, FavoritesAreNewestFirstFilteredAndPaged) {
   ASSERT_TRUE(is_ok(alice));
   ASSERT_TRUE(is_ok(bob));
   const int64_t a = alice->id;
-  ASSERT_TRUE(is_ok(store.add_favorite(make_favorite(a, "hn.top", "k1", "Rust 2.0 released", 10))));
-  ASSERT_TRUE(is_ok(store.add_favorite(make_favorite(a, "hn.new", "k2", "Why RUST wins", 30))));
   ASSERT_TRUE(
-      is_ok(store.add_favorite(make_favorite(a, "weibo.hot-search", "k3", "热搜 rust", 20))));
-  ASSERT_TRUE(is_ok(store.add_favorite(make_favorite(a, "hn.top", "k4", "100% off_sale", 40))));
-  ASSERT_TRUE(is_ok(store.add_favorite(make_favorite(bob->id, "hn.top", "k9", "rust too", 50))));
+      is_ok(store.add_favorite(make_favorite(a, "hn.top", "k1", "Rust 2.0 released", 10), 0)));
+  ASSERT_TRUE(is_ok(store.add_favorite(make_favorite(a, "hn.new", "k2", "Why RUST wins", 30), 0)));
+  ASSERT_TRUE(
+      is_ok(store.add_favorite(make_favorite(a, "weibo.hot-search", "k3", "热搜 rust", 20), 0)));
+  ASSERT_TRUE(is_ok(store.add_favorite(make_favorite(a, "hn.top", "k4", "100% off_sale", 40), 0)));
+  ASSERT_TRUE(is_ok(store.add_favorite(make_favorite(bob->id, "hn.top", "k9", "rust too", 50), 0)));
 
   auto keys = [](const Result<std::vector<Favorite>>& favorites) {
     std::vector<std::string> out;
@@ -1135,8 +1142,8 @@ TYPED_TEST(StoreConformanceTest, AccountsAreSharedWithASecondStore) {
 
 TYPED_TEST(StoreConformanceTest, LoginStateIsTakenOnce) {
   Store& store = *this->store_;
-  ASSERT_TRUE(is_ok(store.put_login_state("h1", "verifier-1", "/boards/hn?x=1", 10'000)));
-  ASSERT_TRUE(is_ok(store.put_login_state("h2", "verifier-2", "/", 10'000)));
+  ASSERT_TRUE(is_ok(store.put_login_state("h1", "verifier-1", "/boards/hn?x=1", 10'000, {})));
+  ASSERT_TRUE(is_ok(store.put_login_state("h2", "verifier-2", "/", 10'000, {})));
   auto taken = store.take_login_state("h1", 9'999);
   ASSERT_TRUE(is_ok(taken));
   ASSERT_TRUE(taken->has_value());
@@ -1158,7 +1165,7 @@ TYPED_TEST(StoreConformanceTest, LoginStateIsTakenOnce) {
 
 TYPED_TEST(StoreConformanceTest, ExpiredLoginStateIsAbsentAndGone) {
   Store& store = *this->store_;
-  ASSERT_TRUE(is_ok(store.put_login_state("h1", "v", "/", 10'000)));
+  ASSERT_TRUE(is_ok(store.put_login_state("h1", "v", "/", 10'000, {})));
   auto expired = store.take_login_state("h1", 10'000);  // dead from expires_ms on
   ASSERT_TRUE(is_ok(expired));
   EXPECT_FALSE(expired->has_value());
@@ -1169,8 +1176,8 @@ TYPED_TEST(StoreConformanceTest, ExpiredLoginStateIsAbsentAndGone) {
 
 TYPED_TEST(StoreConformanceTest, TakeLoginStatePurgesExpiredRows) {
   Store& store = *this->store_;
-  ASSERT_TRUE(is_ok(store.put_login_state("old", "v", "/", 1'000)));
-  ASSERT_TRUE(is_ok(store.put_login_state("live", "v", "/", 5'000)));
+  ASSERT_TRUE(is_ok(store.put_login_state("old", "v", "/", 1'000, {})));
+  ASSERT_TRUE(is_ok(store.put_login_state("live", "v", "/", 5'000, {})));
   auto none = store.take_login_state("unrelated", 2'000);
   ASSERT_TRUE(is_ok(none));
   EXPECT_FALSE(none->has_value());
@@ -1184,13 +1191,14 @@ TYPED_TEST(StoreConformanceTest, TakeLoginStatePurgesExpiredRows) {
 
 TYPED_TEST(StoreConformanceTest, PutLoginStatePurgesRowsExpiredADayBeforeIt) {
   Store& store = *this->store_;
-  ASSERT_TRUE(is_ok(store.put_login_state("old", "v", "/", 1'000)));
-  ASSERT_TRUE(is_ok(store.put_login_state("b", "v", "/", 1'000 + kLoginStatePurgeHorizonMs - 1)));
+  ASSERT_TRUE(is_ok(store.put_login_state("old", "v", "/", 1'000, {})));
+  ASSERT_TRUE(
+      is_ok(store.put_login_state("b", "v", "/", 1'000 + kLoginStatePurgeHorizonMs - 1, {})));
   auto kept = store.take_login_state("old", 0);
   ASSERT_TRUE(is_ok(kept));
   EXPECT_TRUE(kept->has_value()) << "expired less than a day before the new row: kept";
-  ASSERT_TRUE(is_ok(store.put_login_state("old", "v", "/", 1'000)));
-  ASSERT_TRUE(is_ok(store.put_login_state("c", "v", "/", 1'000 + kLoginStatePurgeHorizonMs)));
+  ASSERT_TRUE(is_ok(store.put_login_state("old", "v", "/", 1'000, {})));
+  ASSERT_TRUE(is_ok(store.put_login_state("c", "v", "/", 1'000 + kLoginStatePurgeHorizonMs, {})));
   auto purged = store.take_login_state("old", 0);
   ASSERT_TRUE(is_ok(purged));
   EXPECT_FALSE(purged->has_value());
@@ -1199,13 +1207,78 @@ TYPED_TEST(StoreConformanceTest, PutLoginStatePurgesRowsExpiredADayBeforeIt) {
   EXPECT_TRUE(b->has_value());
 }
 
+TYPED_TEST(StoreConformanceTest, AddFavoriteStopsAtThePerUserCap) {
+  Store& store = *this->store_;
+  auto user = store.upsert_user("github", "1", "alice", "", "", 1000);
+  ASSERT_TRUE(is_ok(user));
+  auto other = store.upsert_user("github", "2", "bob", "", "", 1000);
+  ASSERT_TRUE(is_ok(other));
+  for (int i = 0; i < 3; ++i) {
+    auto added =
+        store.add_favorite(make_favorite(user->id, "hn.top", "k" + std::to_string(i), "t", i), 3);
+    ASSERT_TRUE(is_ok(added));
+    EXPECT_TRUE(*added);
+  }
+  auto full = store.add_favorite(make_favorite(user->id, "hn.top", "k3", "t", 9), 3);
+  EXPECT_EQ(full.code(), ErrorCode::kTooLarge);
+  // Adding one the user has already is still fine (idempotent), and others have their own cap.
+  auto known = store.add_favorite(make_favorite(user->id, "hn.top", "k0", "t", 9), 3);
+  ASSERT_TRUE(is_ok(known));
+  EXPECT_FALSE(*known);
+  EXPECT_TRUE(is_ok(store.add_favorite(make_favorite(other->id, "hn.top", "k3", "t", 9), 3)));
+  auto all = store.favorites(user->id, FavoriteQuery{});
+  ASSERT_TRUE(is_ok(all));
+  EXPECT_EQ(all->size(), 3u);
+  EXPECT_EQ(store.add_favorite(make_favorite(user->id, "hn.top", "k5", "t", 9), -1).code(),
+            ErrorCode::kInvalid);
+  ASSERT_TRUE(is_ok(store.remove_favorite(user->id, "hn.top", "k1")));
+  EXPECT_TRUE(is_ok(store.add_favorite(make_favorite(user->id, "hn.top", "k3", "t", 9), 3)));
+}
+
+// Issue 17: a flood of sign-in starts keeps at most the caps, evicting the oldest.
+TYPED_TEST(StoreConformanceTest, PutLoginStateEvictsTheOldestBeyondTheCaps) {
+  Store& store = *this->store_;
+  const LoginStateLimits flood{"10.0.0.1", 5, 8};
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(is_ok(store.put_login_state("f" + std::to_string(i), "v", "/", 10'000 + i, flood)));
+  }
+  auto count = store.count_login_states();
+  ASSERT_TRUE(is_ok(count));
+  EXPECT_EQ(*count, 5);  // the per-client cap
+  // The newest five are kept, the older ones were evicted.
+  auto newest = store.take_login_state("f49", 0);
+  ASSERT_TRUE(is_ok(newest));
+  EXPECT_TRUE(newest->has_value());
+  auto evicted = store.take_login_state("f44", 0);
+  ASSERT_TRUE(is_ok(evicted));
+  EXPECT_FALSE(evicted->has_value());
+
+  // Other clients count against the total cap; the oldest rows of anyone go first.
+  for (int i = 0; i < 10; ++i) {
+    const LoginStateLimits limits{"10.0.1." + std::to_string(i), 5, 8};
+    ASSERT_TRUE(
+        is_ok(store.put_login_state("o" + std::to_string(i), "v", "/", 20'000 + i, limits)));
+  }
+  count = store.count_login_states();
+  ASSERT_TRUE(is_ok(count));
+  EXPECT_EQ(*count, 8);
+  auto last = store.take_login_state("o9", 0);
+  ASSERT_TRUE(is_ok(last));
+  EXPECT_TRUE(last->has_value());
+  auto first_flood = store.take_login_state("f45", 0);
+  ASSERT_TRUE(is_ok(first_flood));
+  EXPECT_FALSE(first_flood->has_value());
+  EXPECT_EQ(store.put_login_state("n", "v", "/", 1, LoginStateLimits{"", -1, 0}).code(),
+            ErrorCode::kInvalid);
+}
+
 TYPED_TEST(StoreConformanceTest, PutLoginStateChecksItsArguments) {
   Store& store = *this->store_;
-  EXPECT_EQ(store.put_login_state("", "v", "/", 1'000).code(), ErrorCode::kInvalid);
-  EXPECT_EQ(store.put_login_state("h", "", "/", 1'000).code(), ErrorCode::kInvalid);
+  EXPECT_EQ(store.put_login_state("", "v", "/", 1'000, {}).code(), ErrorCode::kInvalid);
+  EXPECT_EQ(store.put_login_state("h", "", "/", 1'000, {}).code(), ErrorCode::kInvalid);
   EXPECT_EQ(store.take_login_state("", 0).code(), ErrorCode::kInvalid);
-  ASSERT_TRUE(is_ok(store.put_login_state("h", "v", "/", 1'000)));
-  EXPECT_EQ(store.put_login_state("h", "w", "/x", 2'000).code(), ErrorCode::kConflict);
+  ASSERT_TRUE(is_ok(store.put_login_state("h", "v", "/", 1'000, {})));
+  EXPECT_EQ(store.put_login_state("h", "w", "/x", 2'000, {}).code(), ErrorCode::kConflict);
   auto kept = store.take_login_state("h", 0);
   ASSERT_TRUE(is_ok(kept));
   ASSERT_TRUE(kept->has_value());
@@ -1213,7 +1286,7 @@ TYPED_TEST(StoreConformanceTest, PutLoginStateChecksItsArguments) {
 }
 
 TYPED_TEST(StoreConformanceTest, LoginStateIsSharedWithASecondStore) {
-  ASSERT_TRUE(is_ok(this->store_->put_login_state("h", "v", "/x", 10'000)));
+  ASSERT_TRUE(is_ok(this->store_->put_login_state("h", "v", "/x", 10'000, {})));
   auto opened = this->backend_.open(&this->clock_);
   ASSERT_TRUE(is_ok(opened));
   std::unique_ptr<Store> other = std::move(opened).value();
@@ -1235,7 +1308,7 @@ TYPED_TEST(StoreConformanceTest, ConcurrentTakesOfALoginStateHaveOneWinner) {
   Store* stores[] = {this->store_.get(), other.get()};
   for (int round = 0; round < 20; ++round) {
     const std::string hash = "h" + std::to_string(round);
-    ASSERT_TRUE(is_ok(this->store_->put_login_state(hash, "v", "/", 10'000)));
+    ASSERT_TRUE(is_ok(this->store_->put_login_state(hash, "v", "/", 10'000, {})));
     std::atomic<int> winners{0};
     std::atomic<int> losers{0};
     std::vector<std::thread> threads;

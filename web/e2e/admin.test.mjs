@@ -220,6 +220,8 @@ describe('admin console', () => {
     const admin = await signedIn('octocat', '#/admin/users');
     const users = admin.page.getByTestId('users');
     await users.locator('tr[data-login="hubot"]').waitFor();
+    // Logins are not unique: the row shows which account it is (provider and its id).
+    assert.match(await users.locator('tr[data-login="hubot"] [data-testid="provider"]').textContent(), /^github \d+$/);
     await users.locator('tr[data-login="hubot"] select').selectOption('admin');
     await waitFor(async () => /hubot 的角色已改为管理员/.test(await admin.page.getByTestId('users-status').textContent()), { what: 'the promotion' });
     assert.equal((await pageFetch(hubot.page, '/api/v1/me')).json.role, 'admin');

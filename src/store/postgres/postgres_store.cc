@@ -211,9 +211,7 @@ constexpr char kSelectUserById[] = "SELECT " MU_PG_USER_COLUMNS " FROM users WHE
 constexpr char kSelectUserByLogin[] = "SELECT " MU_PG_USER_COLUMNS
                                       " FROM users WHERE login = $1 "
                                       "ORDER BY last_login_ms DESC, id LIMIT 1";
-constexpr char kSetRole[] = R"sql(
-UPDATE users SET role = $2 WHERE id = (
-  SELECT id FROM users WHERE login = $1 ORDER BY last_login_ms DESC, id LIMIT 1))sql";
+constexpr char kSetRole[] = "UPDATE users SET role = $2 WHERE id = $1";
 constexpr char kCountAdmins[] = "SELECT COUNT(*) FROM users WHERE role = 'admin'";
 constexpr char kSelectUsers[] = "SELECT " MU_PG_USER_COLUMNS " FROM users ORDER BY id";
 constexpr char kSelectUserId[] = "SELECT id FROM users WHERE id = $1";
@@ -237,6 +235,10 @@ constexpr char kInsertFavorite[] = R"sql(
 INSERT INTO favorites (user_id, board, item_key, title, url, added_ms)
 VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (user_id, board, item_key) DO NOTHING)sql";
+// Counts the user's favorites other than ($2, $3) and whether ($2, $3) is one.
+constexpr char kCountFavorites[] =
+    "SELECT COUNT(*) FILTER (WHERE NOT (board = $2 AND item_key = $3)), "
+    "COUNT(*) FILTER (WHERE board = $2 AND item_key = $3) FROM favorites WHERE user_id = $1";
 constexpr char kDeleteFavorite[] =
     "DELETE FROM favorites WHERE user_id = $1 AND board = $2 AND item_key = $3";
 constexpr char kSelectFavorites[] = R"sql(
@@ -264,8 +266,19 @@ constexpr char kSelectAudit[] =
     "WHERE ($2::bigint <= 0 OR id < $2::bigint) ORDER BY id DESC LIMIT $1::bigint";
 
 constexpr char kInsertLoginState[] =
-    "INSERT INTO login_states (state_hash, code_verifier, return_to, expires_ms) "
-    "VALUES ($1, $2, $3, $4)";
+    "INSERT INTO login_states (state_hash, code_verifier, return_to, expires_ms, client) "
+    "VALUES ($1, $2, $3, $4, $5)";
+// The caps of LoginStateLimits: every row of the client (or of the table) but the newest
+// $3 ($2) others and the new row $2 ($1) goes. SKIP LOCKED as in the purge.
+constexpr char kEvictClientLoginStates[] =
+    "DELETE FROM login_states WHERE state_hash IN (SELECT state_hash FROM login_states "
+    "WHERE client = $1 AND state_hash <> $2 ORDER BY expires_ms DESC "
+    "LIMIT ALL OFFSET $3::bigint FOR UPDATE SKIP LOCKED)";
+constexpr char kEvictLoginStates[] =
+    "DELETE FROM login_states WHERE state_hash IN (SELECT state_hash FROM login_states "
+    "WHERE state_hash <> $1 ORDER BY expires_ms DESC "
+    "LIMIT ALL OFFSET $2::bigint FOR UPDATE SKIP LOCKED)";
+constexpr char kCountLoginStates[] = "SELECT COUNT(*) FROM login_states";
 // At most 500 expired rows per call, so one call's work stays bounded even after a flood of
 // sign-ins nobody finished (each put adds one row and purges up to 500). SKIP LOCKED: rows
 // another transaction is deleting are left to it, so purges never wait on each other (nor
@@ -552,7 +565,7 @@ class PostgresStore final : public Store {
                            const std::string& avatar_url, int64_t now_ms) override;
   Result<std::optional<User>> user_by_id(int64_t id) override;
   Result<std::optional<User>> user_by_login(const std::string& login) override;
-  Status set_role(const std::string& login, const std::string& role) override;
+  Status set_role(int64_t user_id, const std::string& role) override;
   Result<int64_t> count_admins() override;
   Result<std::vector<User>> list_users() override;
   Status create_session(const std::string& id_hash, int64_t user_id, const std::string& csrf_token,
@@ -562,7 +575,7 @@ class PostgresStore final : public Store {
   Status delete_session(const std::string& id_hash) override;
   Result<int64_t> delete_user_sessions(int64_t user_id) override;
   Result<int64_t> count_active_sessions(int64_t since_ms) override;
-  Result<bool> add_favorite(const Favorite& favorite) override;
+  Result<bool> add_favorite(const Favorite& favorite, int64_t max_per_user) override;
   Result<bool> remove_favorite(int64_t user_id, const std::string& board,
                                const std::string& item_key) override;
   Result<std::vector<Favorite>> favorites(int64_t user_id, const FavoriteQuery& query) override;
@@ -574,7 +587,9 @@ class PostgresStore final : public Store {
   Result<int64_t> append_audit(const AuditRecord& record) override;
   Result<std::vector<AuditRecord>> audit_log(int limit, int64_t before_id) override;
   Status put_login_state(const std::string& state_hash, const std::string& code_verifier,
-                         const std::string& return_to, int64_t expires_ms) override;
+                         const std::string& return_to, int64_t expires_ms,
+                         const LoginStateLimits& limits) override;
+  Result<int64_t> count_login_states() override;
   Result<std::optional<LoginStateRecord>> take_login_state(const std::string& state_hash,
                                                            int64_t now_ms) override;
   Status put_presence(const std::string& instance, int64_t readers, int64_t now_ms) override;
@@ -1241,23 +1256,18 @@ Result<std::optional<User>> PostgresStore::user_by_login(const std::string& logi
   });
 }
 
-Status PostgresStore::set_role(const std::string& login, const std::string& role) {
-  const std::string context = "set_role " + pg::make_storable_text(login);
+Status PostgresStore::set_role(int64_t user_id, const std::string& role) {
+  const std::string context = "set_role " + std::to_string(user_id);
   if (role != kRoleUser && role != kRoleAdmin) {
     return invalid(context + ": unknown role '" + pg::make_storable_text(role) + "'");
-  }
-  auto not_found = [&] {
-    return error(ErrorCode::kNotFound,
-                 "no user with login '" + pg::make_storable_text(login) + "'");
-  };
-  if (!pg::is_storable_text(login)) {
-    return not_found().with_context(context);
   }
   // One idempotent statement: safe to run again after a lost connection.
   return run(context, [&](PgConnection& db) -> Status {
     MU_ASSIGN_OR_RETURN(PgResult result,
-                        db.query(kSetRole, Params().add_text(login).add_text(role)));
-    return result.affected_rows() == 0 ? not_found() : ok_status();
+                        db.query(kSetRole, Params().add_int(user_id).add_text(role)));
+    return result.affected_rows() == 0
+               ? error(ErrorCode::kNotFound, "no user with id " + std::to_string(user_id))
+               : ok_status();
   });
 }
 
@@ -1367,10 +1377,11 @@ Result<int64_t> PostgresStore::count_active_sessions(int64_t since_ms) {
   });
 }
 
-Result<bool> PostgresStore::add_favorite(const Favorite& favorite) {
+Result<bool> PostgresStore::add_favorite(const Favorite& favorite, int64_t max_per_user) {
   if (favorite.board.empty() || favorite.item_key.empty()) {
     return invalid("add_favorite: empty board or item key");
   }
+  if (max_per_user < 0) return invalid("add_favorite: negative cap");
   for (const std::string* text :
        {&favorite.board, &favorite.item_key, &favorite.title, &favorite.url}) {
     MU_RETURN_IF_ERROR(check_text(*text, "add_favorite"));
@@ -1378,7 +1389,20 @@ Result<bool> PostgresStore::add_favorite(const Favorite& favorite) {
   return run("add_favorite", [&](PgConnection& db) -> Result<bool> {
     Transaction txn(db);
     MU_RETURN_IF_ERROR(txn.begin());
-    MU_RETURN_IF_ERROR(check_user_exists(db, favorite.user_id));
+    if (max_per_user > 0) {
+      // The user row lock makes concurrent adds of one user take turns, so the count holds.
+      MU_RETURN_IF_ERROR(check_user_exists(db, favorite.user_id, kLockUser));
+      MU_ASSIGN_OR_RETURN(PgResult counted,
+                          db.query(kCountFavorites, Params()
+                                                        .add_int(favorite.user_id)
+                                                        .add_text(favorite.board)
+                                                        .add_text(favorite.item_key)));
+      if (counted.int64(0, 1) == 0 && counted.int64(0, 0) >= max_per_user) {
+        return favorites_full(max_per_user);
+      }
+    } else {
+      MU_RETURN_IF_ERROR(check_user_exists(db, favorite.user_id));
+    }
     Params params;
     params.add_int(favorite.user_id)
         .add_text(favorite.board)
@@ -1533,10 +1557,15 @@ Result<std::vector<AuditRecord>> PostgresStore::audit_log(int limit, int64_t bef
 
 Status PostgresStore::put_login_state(const std::string& state_hash,
                                       const std::string& code_verifier,
-                                      const std::string& return_to, int64_t expires_ms) {
+                                      const std::string& return_to, int64_t expires_ms,
+                                      const LoginStateLimits& limits) {
   if (state_hash.empty() || code_verifier.empty()) {
     return invalid("put_login_state: empty state hash or code verifier");
   }
+  if (limits.per_client < 0 || limits.total < 0) {
+    return invalid("put_login_state: negative cap");
+  }
+  MU_RETURN_IF_ERROR(check_text(limits.client, "put_login_state: client"));
   MU_RETURN_IF_ERROR(check_text(state_hash, "put_login_state: state hash"));
   MU_RETURN_IF_ERROR(check_text(code_verifier, "put_login_state: code verifier"));
   MU_RETURN_IF_ERROR(check_text(return_to, "put_login_state: return_to"));
@@ -1546,9 +1575,32 @@ Status PostgresStore::put_login_state(const std::string& state_hash,
         db.query(kPurgeLoginStates, Params().add_int(login_state_purge_before(expires_ms)))
             .status());
     Params params;
-    params.add_text(state_hash).add_text(code_verifier).add_text(return_to).add_int(expires_ms);
-    return db.query(kInsertLoginState, params).status();
+    params.add_text(state_hash)
+        .add_text(code_verifier)
+        .add_text(return_to)
+        .add_int(expires_ms)
+        .add_text(limits.client);
+    MU_RETURN_IF_ERROR(db.query(kInsertLoginState, params).status());
+    // Evictions, each atomic on its own: lost with the connection, the next put catches up.
+    if (limits.per_client > 0) {
+      MU_RETURN_IF_ERROR(db.query(kEvictClientLoginStates, Params()
+                                                               .add_text(limits.client)
+                                                               .add_text(state_hash)
+                                                               .add_int(limits.per_client - 1))
+                             .status());
+    }
+    if (limits.total > 0) {
+      MU_RETURN_IF_ERROR(
+          db.query(kEvictLoginStates, Params().add_text(state_hash).add_int(limits.total - 1))
+              .status());
+    }
+    return ok_status();
   });
+}
+
+Result<int64_t> PostgresStore::count_login_states() {
+  return run("count_login_states",
+             [&](PgConnection& db) -> Result<int64_t> { return query_int(db, kCountLoginStates); });
 }
 
 Result<std::optional<LoginStateRecord>> PostgresStore::take_login_state(

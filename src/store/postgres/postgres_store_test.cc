@@ -248,6 +248,36 @@ TEST_F(PostgresStoreTest, ConcurrentMigrationsApplyEachVersionOnce) {
   EXPECT_EQ(raw.query_int("SELECT COUNT(*) FROM fence"), 1);
 }
 
+// Schema 5 (before 0006_login_state_limits) with a sign-in in progress, upgraded in place:
+// the row survives (client ''), and the caps work on the upgraded table.
+TEST_F(PostgresStoreTest, UpgradesSchemaFiveInPlaceKeepingLoginStates) {
+  auto store = open({}, /*prepare=*/false);
+  ASSERT_NE(store, nullptr);
+  RawPg raw(url_);
+  raw.exec(std::string(kSchemaMigrationsTableSql));
+  for (const Migration& m : embedded_migrations()) {
+    if (m.version > 5) break;
+    raw.exec(std::string(m.sql));
+    raw.exec("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (" +
+             std::to_string(m.version) + ", '" + std::string(m.name) + "', 0)");
+  }
+  raw.exec(
+      "INSERT INTO login_states (state_hash, code_verifier, return_to, expires_ms) "
+      "VALUES ('old', 'v', '/x', 10000)");
+  ASSERT_TRUE(is_ok(store->migrate()));
+  EXPECT_EQ(raw.query_int("SELECT MAX(version) FROM schema_migrations"), latest_schema_version());
+  EXPECT_EQ(raw.query_int("SELECT COUNT(*) FROM login_states WHERE client = ''"), 1);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(is_ok(store->put_login_state("n" + std::to_string(i), "v", "/", 20'000 + i,
+                                             LoginStateLimits{"10.0.0.1", 2, 0})));
+  }
+  EXPECT_EQ(raw.query_int("SELECT COUNT(*) FROM login_states"), 3);
+  auto old = store->take_login_state("old", 0);
+  ASSERT_TRUE(is_ok(old));
+  ASSERT_TRUE(old->has_value());
+  EXPECT_EQ((*old)->return_to, "/x");
+}
+
 TEST_F(PostgresStoreTest, NewerSchemaIsRefused) {
   auto store = open();
   ASSERT_NE(store, nullptr);
@@ -515,7 +545,7 @@ TEST_F(PostgresStoreTest, StoppedServerIsUnavailableQuicklyThenTheSameStoreRecon
   EXPECT_EQ(store->upsert_user("github", "1", "alice", "", "", 1).code(), ErrorCode::kUnavailable);
   EXPECT_EQ(store->session("s", 1).code(), ErrorCode::kUnavailable);
   EXPECT_EQ(store->touch_session("s", 1, 2).code(), ErrorCode::kUnavailable);
-  EXPECT_EQ(store->add_favorite(Favorite{1, "hn.top", "a", "", "", 1}).code(),
+  EXPECT_EQ(store->add_favorite(Favorite{1, "hn.top", "a", "", "", 1}, 0).code(),
             ErrorCode::kUnavailable);
   EXPECT_EQ(store->put_preferences(1, 0, "{}", 1).code(), ErrorCode::kUnavailable);
   EXPECT_EQ(store->append_audit(AuditRecord{0, 1, "alice", "x", "", ""}).code(),
@@ -671,7 +701,7 @@ TEST_F(PostgresStoreTest, AccountsTextPostgresCannotHoldIsInvalidOrAbsent) {
 
   auto user = store->upsert_user("github", "1", "alice", "", "", 1);
   ASSERT_TRUE(is_ok(user));
-  EXPECT_EQ(store->add_favorite(Favorite{user->id, "hn.top", "a", "t\xc0\xaf", "", 1}).code(),
+  EXPECT_EQ(store->add_favorite(Favorite{user->id, "hn.top", "a", "t\xc0\xaf", "", 1}, 0).code(),
             ErrorCode::kInvalid);
   EXPECT_EQ(store->put_preferences(user->id, 0, "{\"x\":\"\xed\xa0\x80\"}", 1).code(),
             ErrorCode::kInvalid);

@@ -962,9 +962,7 @@ constexpr char kSelectUserById[] = "SELECT " MU_USER_COLUMNS " FROM users WHERE 
 constexpr char kSelectUserByLogin[] = "SELECT " MU_USER_COLUMNS
                                       " FROM users WHERE login = ?1 "
                                       "ORDER BY last_login_ms DESC, id LIMIT 1";
-constexpr char kSetRole[] = R"sql(
-UPDATE users SET role = ?2 WHERE id = (
-  SELECT id FROM users WHERE login = ?1 ORDER BY last_login_ms DESC, id LIMIT 1))sql";
+constexpr char kSetRole[] = "UPDATE users SET role = ?2 WHERE id = ?1";
 constexpr char kCountAdmins[] = "SELECT COUNT(*) FROM users WHERE role = 'admin'";
 constexpr char kSelectUsers[] = "SELECT " MU_USER_COLUMNS " FROM users ORDER BY id";
 constexpr char kCountUser[] = "SELECT COUNT(*) FROM users WHERE id = ?1";
@@ -986,6 +984,9 @@ constexpr char kInsertFavorite[] = R"sql(
 INSERT INTO favorites (user_id, board, item_key, title, url, added_ms)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
 ON CONFLICT (user_id, board, item_key) DO NOTHING)sql";
+constexpr char kCountFavorites[] = "SELECT COUNT(*) FROM favorites WHERE user_id = ?1";
+constexpr char kHasFavorite[] =
+    "SELECT COUNT(*) FROM favorites WHERE user_id = ?1 AND board = ?2 AND item_key = ?3";
 constexpr char kDeleteFavorite[] =
     "DELETE FROM favorites WHERE user_id = ?1 AND board = ?2 AND item_key = ?3";
 constexpr char kSelectFavorites[] = R"sql(
@@ -1013,8 +1014,17 @@ constexpr char kSelectAudit[] =
     "WHERE (?2 <= 0 OR id < ?2) ORDER BY id DESC LIMIT ?1";
 
 constexpr char kInsertLoginState[] =
-    "INSERT INTO login_states (state_hash, code_verifier, return_to, expires_ms) "
-    "VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO login_states (state_hash, code_verifier, return_to, expires_ms, client) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
+// The caps of LoginStateLimits: every row of the client (or of the table) but the newest
+// ?3 (?2) others and the new row ?2 (?1) goes. LIMIT -1 is SQLite's "no limit".
+constexpr char kEvictClientLoginStates[] =
+    "DELETE FROM login_states WHERE state_hash IN (SELECT state_hash FROM login_states "
+    "WHERE client = ?1 AND state_hash <> ?2 ORDER BY expires_ms DESC LIMIT -1 OFFSET ?3)";
+constexpr char kEvictLoginStates[] =
+    "DELETE FROM login_states WHERE state_hash IN (SELECT state_hash FROM login_states "
+    "WHERE state_hash <> ?1 ORDER BY expires_ms DESC LIMIT -1 OFFSET ?2)";
+constexpr char kCountLoginStates[] = "SELECT COUNT(*) FROM login_states";
 // At most this many expired rows go per call, so one call's work stays bounded even after a
 // flood of sign-ins nobody finished (each put adds one row and purges up to this many).
 #define MU_LOGIN_STATE_PURGE_BATCH "500"
@@ -1157,8 +1167,8 @@ Result<std::optional<User>> SqliteStore::user_by_login(const std::string& login)
   });
 }
 
-Status SqliteStore::set_role(const std::string& login, const std::string& role) {
-  const std::string context = "set_role " + login;
+Status SqliteStore::set_role(int64_t user_id, const std::string& role) {
+  const std::string context = "set_role " + std::to_string(user_id);
   if (role != kRoleUser && role != kRoleAdmin) {
     return invalid(context + ": unknown role '" + role + "'");
   }
@@ -1167,11 +1177,11 @@ Status SqliteStore::set_role(const std::string& login, const std::string& role) 
     MU_RETURN_IF_ERROR(txn.begin(/*immediate=*/true));
     {
       MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kSetRole));
-      MU_RETURN_IF_ERROR(stmt.bind_text(1, login).bind_text(2, role).run());
+      MU_RETURN_IF_ERROR(stmt.bind_int(1, user_id).bind_text(2, role).run());
     }
     MU_ASSIGN_OR_RETURN(int64_t changed, changes(db));
     if (changed == 0) {
-      return error(ErrorCode::kNotFound, "no user with login '" + login + "'");
+      return error(ErrorCode::kNotFound, "no user with id " + std::to_string(user_id));
     }
     return txn.commit();
   });
@@ -1296,14 +1306,34 @@ Result<int64_t> SqliteStore::count_active_sessions(int64_t since_ms) {
   });
 }
 
-Result<bool> SqliteStore::add_favorite(const Favorite& favorite) {
+Result<bool> SqliteStore::add_favorite(const Favorite& favorite, int64_t max_per_user) {
   if (favorite.board.empty() || favorite.item_key.empty()) {
     return invalid("add_favorite: empty board or item key");
   }
+  if (max_per_user < 0) return invalid("add_favorite: negative cap");
   return write("add_favorite", [&](SqliteConnection& db) -> Result<bool> {
     Transaction txn(db);
     MU_RETURN_IF_ERROR(txn.begin(/*immediate=*/true));
     MU_RETURN_IF_ERROR(check_user_exists(db, favorite.user_id));
+    if (max_per_user > 0) {
+      int64_t count = 0;
+      int64_t known = 0;
+      {
+        MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kCountFavorites));
+        stmt.bind_int(1, favorite.user_id);
+        MU_ASSIGN_OR_RETURN(bool row, stmt.step());
+        if (row) count = stmt.column_int(0);
+      }
+      {
+        MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kHasFavorite));
+        stmt.bind_int(1, favorite.user_id)
+            .bind_text(2, favorite.board)
+            .bind_text(3, favorite.item_key);
+        MU_ASSIGN_OR_RETURN(bool row, stmt.step());
+        if (row) known = stmt.column_int(0);
+      }
+      if (known == 0 && count >= max_per_user) return favorites_full(max_per_user);
+    }
     {
       MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kInsertFavorite));
       stmt.bind_int(1, favorite.user_id)
@@ -1462,9 +1492,13 @@ Result<std::vector<AuditRecord>> SqliteStore::audit_log(int limit, int64_t befor
 }
 
 Status SqliteStore::put_login_state(const std::string& state_hash, const std::string& code_verifier,
-                                    const std::string& return_to, int64_t expires_ms) {
+                                    const std::string& return_to, int64_t expires_ms,
+                                    const LoginStateLimits& limits) {
   if (state_hash.empty() || code_verifier.empty()) {
     return invalid("put_login_state: empty state hash or code verifier");
+  }
+  if (limits.per_client < 0 || limits.total < 0) {
+    return invalid("put_login_state: negative cap");
   }
   return write("put_login_state", [&](SqliteConnection& db) -> Status {
     Transaction txn(db);
@@ -1478,8 +1512,20 @@ Status SqliteStore::put_login_state(const std::string& state_hash, const std::st
       stmt.bind_text(1, state_hash)
           .bind_text(2, code_verifier)
           .bind_text(3, return_to)
-          .bind_int(4, expires_ms);
+          .bind_int(4, expires_ms)
+          .bind_text(5, limits.client);
       MU_RETURN_IF_ERROR(stmt.run());
+    }
+    if (limits.per_client > 0) {
+      MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kEvictClientLoginStates));
+      MU_RETURN_IF_ERROR(stmt.bind_text(1, limits.client)
+                             .bind_text(2, state_hash)
+                             .bind_int(3, limits.per_client - 1)
+                             .run());
+    }
+    if (limits.total > 0) {
+      MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kEvictLoginStates));
+      MU_RETURN_IF_ERROR(stmt.bind_text(1, state_hash).bind_int(2, limits.total - 1).run());
     }
     return txn.commit();
   });
@@ -1517,6 +1563,12 @@ Result<std::optional<LoginStateRecord>> SqliteStore::take_login_state(const std:
     return taken;
   };
   return write("take_login_state", take);
+}
+
+Result<int64_t> SqliteStore::count_login_states() {
+  return read("count_login_states", [&](SqliteConnection& db) -> Result<int64_t> {
+    return query_int(db, kCountLoginStates);
+  });
 }
 
 Status SqliteStore::put_presence(const std::string& instance, int64_t readers, int64_t now_ms) {

@@ -112,7 +112,7 @@ class SqliteStore final : public Store {
                            const std::string& avatar_url, int64_t now_ms) override;
   Result<std::optional<User>> user_by_id(int64_t id) override;
   Result<std::optional<User>> user_by_login(const std::string& login) override;
-  Status set_role(const std::string& login, const std::string& role) override;
+  Status set_role(int64_t user_id, const std::string& role) override;
   Result<int64_t> count_admins() override;
   Result<std::vector<User>> list_users() override;
   Status create_session(const std::string& id_hash, int64_t user_id, const std::string& csrf_token,
@@ -122,7 +122,7 @@ class SqliteStore final : public Store {
   Status delete_session(const std::string& id_hash) override;
   Result<int64_t> delete_user_sessions(int64_t user_id) override;
   Result<int64_t> count_active_sessions(int64_t since_ms) override;
-  Result<bool> add_favorite(const Favorite& favorite) override;
+  Result<bool> add_favorite(const Favorite& favorite, int64_t max_per_user) override;
   Result<bool> remove_favorite(int64_t user_id, const std::string& board,
                                const std::string& item_key) override;
   Result<std::vector<Favorite>> favorites(int64_t user_id, const FavoriteQuery& query) override;
@@ -137,7 +137,9 @@ class SqliteStore final : public Store {
   // DELETE ... RETURNING (SQLite 3.35 or newer), which the write lock makes one-use across
   // threads and processes alike.
   Status put_login_state(const std::string& state_hash, const std::string& code_verifier,
-                         const std::string& return_to, int64_t expires_ms) override;
+                         const std::string& return_to, int64_t expires_ms,
+                         const LoginStateLimits& limits) override;
+  Result<int64_t> count_login_states() override;
   Result<std::optional<LoginStateRecord>> take_login_state(const std::string& state_hash,
                                                            int64_t now_ms) override;
   Status put_presence(const std::string& instance, int64_t readers, int64_t now_ms) override;

@@ -830,6 +830,39 @@ TEST_F(FileStoreTest, MigrateRecordsVersionsOnce) {
   EXPECT_EQ(raw.query_int("SELECT COUNT(*) FROM fence"), 1);
 }
 
+// Schema 5 (before 0006_login_state_limits) with a sign-in in progress, upgraded in place:
+// the row survives (client ''), and the caps work on the upgraded table.
+TEST_F(FileStoreTest, UpgradesSchemaFiveInPlaceKeepingLoginStates) {
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  {
+    RawDb raw(db_path());
+    raw.exec(std::string(kSchemaMigrationsTableSql));
+    for (const Migration& m : embedded_migrations()) {
+      if (m.version > 5) break;
+      raw.exec(std::string(m.sql));
+      raw.exec("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (" +
+               std::to_string(m.version) + ", '" + std::string(m.name) + "', 0)");
+    }
+    raw.exec(
+        "INSERT INTO login_states (state_hash, code_verifier, return_to, expires_ms) "
+        "VALUES ('old', 'v', '/x', 10000)");
+  }
+  ASSERT_TRUE(is_ok(store->migrate()));
+  RawDb raw(db_path());
+  EXPECT_EQ(raw.query_int("SELECT MAX(version) FROM schema_migrations"), latest_schema_version());
+  EXPECT_EQ(raw.query_int("SELECT COUNT(*) FROM login_states WHERE client = ''"), 1);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(is_ok(store->put_login_state("n" + std::to_string(i), "v", "/", 20'000 + i,
+                                             LoginStateLimits{"10.0.0.1", 2, 0})));
+  }
+  EXPECT_EQ(raw.query_int("SELECT COUNT(*) FROM login_states"), 3);
+  auto old = store->take_login_state("old", 0);
+  ASSERT_TRUE(is_ok(old));
+  ASSERT_TRUE(old->has_value());
+  EXPECT_EQ((*old)->return_to, "/x");
+}
+
 TEST_F(FileStoreTest, RefusesNewerSchema) {
   {
     auto store = open_store();

@@ -14,6 +14,8 @@ import type { SettingsDoc } from './settings';
 import type { MessageKey } from './i18n';
 
 export interface Me {
+  id?: number;
+  provider?: string;
   login: string;
   name: string;
   avatar_url: string;

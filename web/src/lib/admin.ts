@@ -87,6 +87,7 @@ export interface AdminUser {
   avatar_url: string;
   role: string;
   provider: string;
+  provider_id?: string;
   created_ms: number;
   last_login_ms: number;
 }
@@ -154,8 +155,9 @@ export const saveSource = (name: string, text: string) =>
 
 export const getUsers = () => request<{ users: AdminUser[] }>('GET', '/api/v1/admin/users');
 
-export const setRole = (login: string, role: string) =>
-  request<{ login: string; role: string }>('POST', `/api/v1/admin/users/${enc(login)}/role`, { role });
+// By Mu's user id: logins are not unique (a GitHub account may be called "local-admin").
+export const setRole = (id: AdminUser['id'], role: string) =>
+  request<{ id: number; provider: string; login: string; role: string }>('POST', `/api/v1/admin/users/${enc(String(id))}/role`, { role });
 
 export function getAudit(before?: AuditEntry['id'], limit = 50) {
   return request<{ entries: AuditEntry[] }>('GET', `/api/v1/admin/audit?limit=${limit}${before !== undefined ? `&before=${enc(String(before))}` : ''}`);
