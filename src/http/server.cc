@@ -772,10 +772,19 @@ net::awaitable<void> Server::Impl::serve(std::shared_ptr<Conn> c) {
       events->close();  // only a 200 streams
       events.reset();
     }
-    bool stream_counted = false;
+    // Holds the connection's stream slot until the stream ends (and with it the connection),
+    // however that happens.
+    struct StreamSlot {
+      ConnectionTable& table;
+      const std::string& client;
+      bool held = false;
+      ~StreamSlot() {
+        if (held) table.end_stream(client);
+      }
+    } stream_slot{*table, c->client};
     if (events && req.method != HttpMethod::kHead) {
-      stream_counted = table->begin_stream(c->client);
-      if (!stream_counted) {
+      stream_slot.held = table->begin_stream(c->client);
+      if (!stream_slot.held) {
         bump(w.counters.refused_streams);
         events->close();
         events.reset();
@@ -813,7 +822,6 @@ net::awaitable<void> Server::Impl::serve(std::shared_ptr<Conn> c) {
         co_await stream_events(c, events, chunked);
       }
       events->close();
-      if (stream_counted) table->end_stream(c->client);
       break;
     }
     if (ec || !keep_alive) break;
