@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <limits>
 
 #include "http/util.h"
 
@@ -44,8 +43,8 @@ ConnectionLimits derive_connection_limits(uint64_t fd_limit, std::size_t max_con
   if (max_connections == 0) {
     const uint64_t reserve = reserved_descriptors(fd_limit);
     const uint64_t derived = fd_limit >= 2 * reserve ? fd_limit - reserve : fd_limit / 2;
-    out.max_connections = static_cast<std::size_t>(
-        std::clamp<uint64_t>(derived, 1, std::numeric_limits<std::size_t>::max() / 2));
+    out.max_connections =
+        static_cast<std::size_t>(std::clamp<uint64_t>(derived, 1, kMaxDerivedConnections));
   } else {
     out.max_connections = max_connections;
   }

@@ -48,9 +48,15 @@ struct ConnectionLimits {
 // outbound fetches, logs, static files): clamp(fd_limit / 8, 64, 1024).
 std::size_t reserved_descriptors(uint64_t fd_limit);
 
+// The most connections a derived cap allows (what LimitNOFILE=65536 gives). Container
+// runtimes often grant a million descriptors, which memory could not back: beyond this the
+// operator sets max_connections explicitly.
+inline constexpr std::size_t kMaxDerivedConnections = 64'512;
+
 // The caps for a process allowed `fd_limit` open descriptors. A 0 in `max_connections` or
 // `max_connections_per_ip` means "derive": fd_limit minus reserved_descriptors() (half the
-// limit when that leaves less than half), and a quarter of that per address. An explicit
+// limit when that leaves less than half; at most kMaxDerivedConnections), and a quarter of
+// that per address. An explicit
 // per-address cap is clamped to the global one. Event streams get at most half of each,
 // so that streams alone never take the slots that ordinary requests need. Every cap is at
 // least 1.

@@ -63,6 +63,9 @@ TEST(ConnectionLimits, DerivedFromTheDescriptorLimit) {
   l = derive_connection_limits(65536, 0, 0);
   EXPECT_EQ(l.max_connections, 64512u);
   EXPECT_EQ(l.max_connections_per_ip, 16128u);
+  // A container runtime's million descriptors: capped where memory still copes.
+  EXPECT_EQ(derive_connection_limits(1u << 20, 0, 0).max_connections, kMaxDerivedConnections);
+  EXPECT_EQ(derive_connection_limits(1u << 20, 200'000, 0).max_connections, 200'000u);
   // A tiny limit: at least 64 reserved, and never more than half of the limit.
   EXPECT_EQ(derive_connection_limits(256, 0, 0).max_connections, 192u);
   EXPECT_EQ(derive_connection_limits(100, 0, 0).max_connections, 50u);
