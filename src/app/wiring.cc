@@ -315,6 +315,10 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   server_opts.static_dir = config.server.static_dir;
   server_opts.middleware.cors_origins = config.server.cors_origins;
   server_opts.body_limit = config.server.max_body_bytes;
+  server_opts.max_connections = config.server.max_connections;
+  server_opts.max_connections_per_ip = config.server.max_connections_per_ip;
+  server_opts.idle_timeout = config.server.idle_timeout;
+  server_opts.stream_max_age = config.server.sse_max_age;
   Server server(server_opts, std::move(router));
   if (Status s = server.start(); !s.ok()) {
     spdlog::error("server: {}", s.to_string());

@@ -189,6 +189,30 @@ std::vector<KeySpec> key_specs() {
                  MU_ASSIGN_OR_RETURN(c.server.max_body_bytes, as_size(in, kMinBody, kMaxBody));
                  return ok_status();
                })});
+  k.push_back({"server.max_connections", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(int64_t v, as_int(in, 0, 10'000'000));
+                 c.server.max_connections = static_cast<std::size_t>(v);
+                 return ok_status();
+               })});
+  k.push_back({"server.max_connections_per_ip", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(int64_t v, as_int(in, 0, 10'000'000));
+                 c.server.max_connections_per_ip = static_cast<std::size_t>(v);
+                 return ok_status();
+               })});
+  k.push_back({"server.idle_timeout", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.server.idle_timeout,
+                                     as_duration(in, milliseconds(100), milliseconds(3'600'000)));
+                 return ok_status();
+               })});
+  k.push_back({"server.sse_max_age", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.server.sse_max_age,
+                                     as_duration(in, milliseconds(0), milliseconds(86'400'000)));
+                 if (c.server.sse_max_age.count() > 0 &&
+                     c.server.sse_max_age < milliseconds(1000)) {
+                   return bad(in, "must be 0s (no limit) or at least 1s");
+                 }
+                 return ok_status();
+               })});
   k.push_back({"storage.url", make([](const Input& in, Config& c) -> Status {
                  MU_ASSIGN_OR_RETURN(c.storage.url, as_string(in));
                  if (c.storage.url.rfind("sqlite://", 0) != 0 &&

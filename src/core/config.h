@@ -57,6 +57,11 @@ struct Config {
     std::string static_dir = "web/dist";
     std::vector<std::string> cors_origins;
     std::size_t max_body_bytes = 1u << 20;
+    // Connection caps; 0 derives them from the file descriptor limit (http/limits.h).
+    std::size_t max_connections = 0;
+    std::size_t max_connections_per_ip = 0;
+    std::chrono::milliseconds idle_timeout{60'000};      // keep-alive connection without a request
+    std::chrono::milliseconds sse_max_age{30 * 60'000};  // event streams end after; 0: never
   } server;
 
   struct Storage {

@@ -63,6 +63,31 @@ enabled = false
   EXPECT_EQ(c->secrets["producthunt.token"], "t");
 }
 
+TEST_F(ConfigTest, ConnectionLimitKeys) {
+  auto c = load_config("", {});
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->server.max_connections, 0u);  // derived from the fd limit
+  EXPECT_EQ(c->server.max_connections_per_ip, 0u);
+  EXPECT_EQ(c->server.idle_timeout, std::chrono::seconds(60));
+  EXPECT_EQ(c->server.sse_max_age, std::chrono::minutes(30));
+  c = load_config(write(R"(
+[server]
+max_connections = 5000
+max_connections_per_ip = 200
+idle_timeout = "15s"
+sse_max_age = "0s"
+)"),
+                  {{"MU_SERVER_MAX_CONNECTIONS_PER_IP", "300"}});
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  EXPECT_EQ(c->server.max_connections, 5000u);
+  EXPECT_EQ(c->server.max_connections_per_ip, 300u);
+  EXPECT_EQ(c->server.idle_timeout, std::chrono::seconds(15));
+  EXPECT_EQ(c->server.sse_max_age, std::chrono::milliseconds(0));
+  EXPECT_FALSE(load_config(write("[server]\nmax_connections = -1\n"), {}).ok());
+  EXPECT_FALSE(load_config(write("[server]\nsse_max_age = \"10ms\"\n"), {}).ok());
+  EXPECT_FALSE(load_config(write("[server]\nidle_timeout = \"0s\"\n"), {}).ok());
+}
+
 TEST_F(ConfigTest, UnknownKeyIsRejectedByName) {
   auto c = load_config(write("[server]\nlisen = \"x:1\"\n"), {});
   ASSERT_FALSE(c.ok());

@@ -31,6 +31,7 @@
 #include <utility>
 
 #include "http/event_stream.h"
+#include "http/limits.h"
 #include "http/static_files.h"
 #include "http/util.h"
 
@@ -56,6 +57,16 @@ constexpr std::size_t kReadChunk = 16u << 10;
 // moment before closing, so the client sees the answer rather than a reset.
 constexpr std::size_t kLingerMaxBytes = 1u << 20;
 constexpr Millis kLingerTime{2'000};
+// A connection over a cap gets a fixed 503 and is closed. Its request is read (and
+// discarded) for at most kRefuseTime so that the client sees the answer rather than a
+// reset; at most kMaxRefusing connections linger so at once, others are closed unanswered.
+constexpr Millis kRefuseTime{1'000};
+constexpr int kMaxRefusing = 32;
+constexpr std::string_view kRefusal =
+    "HTTP/1.1 503 Service Unavailable\r\nServer: mu\r\nContent-Type: application/json\r\n"
+    "Retry-After: 5\r\nCache-Control: no-store\r\nConnection: close\r\nContent-Length: 76\r\n\r\n"
+    R"({"error":{"code":"unavailable","message":"too many connections; try later"}})";
+static_assert(kRefusal.size() - kRefusal.find("\r\n\r\n") - 4 == 76);
 
 struct WorkerCounters {
   std::atomic<uint64_t> accepted{0};
@@ -66,6 +77,8 @@ struct WorkerCounters {
   std::atomic<uint64_t> timeouts{0};
   std::atomic<uint64_t> streams{0};  // a gauge: event streams open now
   std::atomic<uint64_t> deferred_rejected{0};
+  std::atomic<uint64_t> refused_connections{0};
+  std::atomic<uint64_t> refused_streams{0};
 };
 
 void bump(std::atomic<uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
@@ -179,7 +192,11 @@ struct Conn {
   MonoTime deadline{};
   MonoTime armed_until = MonoTime::max();  // when the watchdog will next look
   bool idle = true;                        // waiting for the first byte of a request
+  MonoTime idle_since{};                   // when it last became idle
+  bool reading = false;                    // receiving a request (a timeout answers 408)
+  bool timed_out = false;                  // the watchdog cut the request being read
   bool done = false;
+  std::string client;                // the ConnectionTable key of the peer
   StreamWaiter* stream = nullptr;    // set while the connection streams events
   DeferredWait* deferred = nullptr;  // set while a deferred response is computed
 
@@ -193,10 +210,12 @@ struct Conn {
 // Registers a connection with its worker for the lifetime of the serving coroutine.
 class Registration {
  public:
-  Registration(Worker& w, Conn* c) : w_(w), it_(w.conns.insert(w.conns.end(), c)) {
+  Registration(Worker& w, Conn* c, ConnectionTable& table)
+      : w_(w), table_(table), client_(c->client), it_(w.conns.insert(w.conns.end(), c)) {
     bump(w_.counters.active);
   }
   ~Registration() {
+    table_.release(client_);
     w_.conns.erase(it_);
     w_.counters.active.fetch_sub(1, std::memory_order_relaxed);
     if (w_.stopping && w_.conns.empty() && !w_.destroying && w_.drain_timer) {
@@ -212,6 +231,8 @@ class Registration {
 
  private:
   Worker& w_;
+  ConnectionTable& table_;
+  const std::string client_;
   std::list<Conn*>::iterator it_;
 };
 
@@ -234,6 +255,33 @@ HttpMethod method_of(bhttp::verb v) {
     default:
       return HttpMethod::kOther;
   }
+}
+
+// Why the header block of `msg` frames its request unsafely (see request_framing_error).
+std::optional<std::string> framing_error(const bhttp::request<bhttp::string_body>& msg) {
+  RequestFraming framing;
+  framing.version = static_cast<int>(msg.version());
+  std::string transfer_encoding;
+  bool has_transfer_encoding = false;
+  for (const auto& field : msg) {
+    switch (field.name()) {
+      case bhttp::field::transfer_encoding:
+        if (has_transfer_encoding) transfer_encoding += ", ";
+        transfer_encoding += field.value();
+        has_transfer_encoding = true;
+        break;
+      case bhttp::field::content_length:
+        framing.content_length = true;
+        break;
+      case bhttp::field::host:
+        ++framing.host_fields;
+        break;
+      default:
+        break;
+    }
+  }
+  if (has_transfer_encoding) framing.transfer_encoding = transfer_encoding;
+  return request_framing_error(framing);
 }
 
 // Clears what one request leaves in the reused Request (the peer address stays).
@@ -349,6 +397,10 @@ struct Server::Impl {
   // How many entries of `workers` counters() may read. Set once start() has built them,
   // so counters() needs no lock (a metrics handler may call it while stop() waits).
   std::atomic<std::size_t> live_workers{0};
+  // Open connections and event streams per client, against the caps (built by start()).
+  std::unique_ptr<ConnectionTable> table;
+  std::atomic<int> refusing{0};    // refused connections still being answered
+  std::atomic<int> reclaiming{0};  // workers still running a reclaim_idle() pass
 
   BlockingPool pool;  // deferred responses; stopped after the io threads
 
@@ -376,6 +428,8 @@ struct Server::Impl {
   void stop();
   Status bind(const ListenAddress& listen);
   net::awaitable<void> accept_loop();
+  net::awaitable<void> refuse(tcp::socket socket);
+  void reclaim_idle();
   net::awaitable<void> serve(std::shared_ptr<Conn> c);
   net::awaitable<void> watchdog(std::shared_ptr<Conn> c);
   net::awaitable<void> stream_events(std::shared_ptr<Conn> c, std::shared_ptr<EventStream> events,
@@ -446,6 +500,8 @@ Status Server::Impl::start() {
     MU_ASSIGN_OR_RETURN(static_files, StaticFiles::create(std::move(so)));
   }
 
+  table = std::make_unique<ConnectionTable>(derive_connection_limits(
+      descriptor_limit(), options.max_connections, options.max_connections_per_ip));
   workers.clear();
   for (int i = 0; i < options.threads; ++i) workers.push_back(std::make_unique<Worker>());
   acceptor.emplace(workers[0]->ctx);
@@ -528,8 +584,85 @@ net::awaitable<void> Server::Impl::accept_loop() {
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     bump(w.counters.accepted);
-    net::co_spawn(w.ctx, serve(std::make_shared<Conn>(std::move(socket), w)), net::detached);
+    std::string client;
+    {
+      beast::error_code ec;
+      const tcp::endpoint peer = socket.remote_endpoint(ec);
+      client = ec ? std::string() : client_key(peer.address().to_string());
+    }
+    const ConnectionTable::Admit admit = table->admit(client);
+    if (admit != ConnectionTable::Admit::kOk) {
+      bump(w.counters.refused_connections);
+      if (admit == ConnectionTable::Admit::kTooManyConnections) reclaim_idle();
+      if (refusing.load(std::memory_order_relaxed) >= kMaxRefusing) {
+        socket.close(ignored);
+        continue;
+      }
+      refusing.fetch_add(1, std::memory_order_relaxed);
+      net::co_spawn(w.ctx, refuse(std::move(socket)), net::detached);
+      continue;
+    }
+    auto conn = std::make_shared<Conn>(std::move(socket), w);
+    conn->client = std::move(client);
+    net::co_spawn(w.ctx, serve(std::move(conn)), net::detached);
   }
+}
+
+// Every slot is taken: idle keep-alive connections (no request in progress, including new
+// ones that have not sent a byte) are the cheapest to give back, and an HTTP client retries
+// on a closed idle connection. Each worker closes its oldest idle ones, a sixteenth of the
+// cap in all, so that the next connections get in. One pass at a time.
+void Server::Impl::reclaim_idle() {
+  int expected = 0;
+  if (!reclaiming.compare_exchange_strong(expected, static_cast<int>(workers.size()))) return;
+  const std::size_t per_worker =
+      std::max<std::size_t>(1, table->limits().max_connections / 16 / workers.size());
+  for (auto& wp : workers) {
+    Worker& w = *wp;
+    net::post(w.ctx, [this, &w, per_worker] {
+      std::vector<Conn*> idle;
+      for (Conn* c : w.conns) {
+        if (c->idle && c->stream == nullptr && !c->done) idle.push_back(c);
+      }
+      const std::size_t n = std::min(per_worker, idle.size());
+      std::partial_sort(idle.begin(), idle.begin() + static_cast<std::ptrdiff_t>(n), idle.end(),
+                        [](const Conn* a, const Conn* b) { return a->idle_since < b->idle_since; });
+      for (std::size_t i = 0; i < n; ++i) idle[i]->close();
+      reclaiming.fetch_sub(1, std::memory_order_relaxed);
+    });
+  }
+}
+
+net::awaitable<void> Server::Impl::refuse(tcp::socket s) {
+  struct Done {
+    std::atomic<int>& refusing;
+    ~Done() { refusing.fetch_sub(1, std::memory_order_relaxed); }
+  } done{refusing};
+  // Shared with the timer's handler, which may run after this coroutine has ended.
+  auto socket = std::make_shared<tcp::socket>(std::move(s));
+  net::steady_timer timer(socket->get_executor());
+  timer.expires_after(kRefuseTime);
+  timer.async_wait([socket](beast::error_code ec) {
+    if (ec) return;
+    beast::error_code ignored;
+    socket->close(ignored);  // ends the write or read below, whatever the client does
+  });
+  auto [wec, wn] =
+      co_await net::async_write(*socket, net::buffer(kRefusal.data(), kRefusal.size()), kTuple);
+  if (!wec) {
+    beast::error_code ignored;
+    socket->shutdown(tcp::socket::shutdown_send, ignored);
+    std::array<char, 4096> sink;
+    std::size_t drained = 0;
+    while (drained < (64u << 10)) {
+      auto [ec, n] = co_await socket->async_read_some(net::buffer(sink), kTuple);
+      if (ec) break;
+      drained += n;
+    }
+  }
+  timer.cancel();
+  beast::error_code ignored;
+  socket->close(ignored);
 }
 
 net::awaitable<void> Server::Impl::watchdog(std::shared_ptr<Conn> c) {
@@ -537,6 +670,15 @@ net::awaitable<void> Server::Impl::watchdog(std::shared_ptr<Conn> c) {
     const MonoTime now = clock->mono();
     if (now >= c->deadline) {
       bump(c->worker.counters.timeouts);
+      if (c->reading && !c->timed_out) {
+        // A request is being received too slowly: stop the read, and give serve() a moment
+        // to answer 408 before the connection is closed.
+        c->timed_out = true;
+        beast::error_code ignored;
+        c->socket.cancel(ignored);
+        c->deadline = now + kLingerTime;
+        continue;
+      }
       c->close();
       co_return;
     }
@@ -562,7 +704,7 @@ Response Server::Impl::dispatch(Request& req, Worker& w) {
 
 net::awaitable<void> Server::Impl::serve(std::shared_ptr<Conn> c) {
   Worker& w = c->worker;
-  Registration registration(w, c.get());
+  Registration registration(w, c.get(), *table);
   if (w.stopping) co_return;
 
   Request req;
@@ -571,8 +713,11 @@ net::awaitable<void> Server::Impl::serve(std::shared_ptr<Conn> c) {
     const tcp::endpoint peer = c->socket.remote_endpoint(ec);
     if (!ec) req.remote_address = peer.address().to_string();
   }
-  set_deadline(*c, options.idle_timeout);
+  // A new connection gets no longer than a request's header block to start its first one.
+  c->idle_since = clock->mono();
+  set_deadline(*c, std::min(options.idle_timeout, options.header_timeout));
   net::co_spawn(c->socket.get_executor(), watchdog(c), net::detached);
+  bool first = true;
 
   beast::flat_buffer buffer;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser;
@@ -585,14 +730,20 @@ net::awaitable<void> Server::Impl::serve(std::shared_ptr<Conn> c) {
     // Wait (up to idle_timeout) for the first byte of the next request.
     if (buffer.size() == 0) {
       c->idle = true;
+      c->idle_since = clock->mono();
       if (w.stopping || stop_requested.load(std::memory_order_relaxed)) break;
-      set_deadline(*c, options.idle_timeout);
+      if (!first) set_deadline(*c, options.idle_timeout);
       auto [ec, n] = co_await c->socket.async_read_some(buffer.prepare(kReadChunk), kTuple);
       if (ec) break;
       buffer.commit(n);
     }
+    first = false;
     c->idle = false;
-    set_deadline(*c, options.request_timeout);
+    // The header block must arrive within header_timeout, the whole request within
+    // request_timeout; either expiring answers 408.
+    const MonoTime request_start = clock->mono();
+    c->reading = true;
+    set_deadline(*c, std::min(options.header_timeout, options.request_timeout));
 
     // Read the whole request (up to request_timeout).
     parser.emplace();
@@ -601,7 +752,9 @@ net::awaitable<void> Server::Impl::serve(std::shared_ptr<Conn> c) {
         static_cast<std::uint32_t>(std::min<std::size_t>(options.header_limit, UINT32_MAX)));
     parser->body_limit(options.body_limit);
     int error_status = 0;
+    std::string error_message;
     bool closed = false;
+    bool header_checked = false;
     bool continue_sent = false;
     while (true) {
       if (buffer.size() > 0) {
@@ -614,8 +767,32 @@ net::awaitable<void> Server::Impl::serve(std::shared_ptr<Conn> c) {
                                                           : 400;
           break;
         }
+        if (parser->is_header_done() && !header_checked) {
+          header_checked = true;
+          if (auto why = framing_error(parser->get())) {
+            error_status = 400;
+            error_message = std::move(*why);
+            break;
+          }
+          set_deadline(*c, options.request_timeout -
+                               std::chrono::ceil<Millis>(clock->mono() - request_start));
+        }
         if (parser->is_done()) break;
         if (!ec && used > 0 && buffer.size() > 0) continue;
+        // What the parser left is an unfinished line: of the header block, a chunk-size line
+        // or the trailer. Lines end with CRLF, and a chunk line or trailer is bounded.
+        const std::string_view rest(static_cast<const char*>(buffer.data().data()), buffer.size());
+        if (has_bare_line_feed(rest)) {
+          error_status = 400;
+          error_message = "line not ended by CRLF";
+          break;
+        }
+        if (parser->is_header_done() && parser->chunked() &&
+            buffer.size() > options.chunk_line_limit) {
+          error_status = 400;
+          error_message = "chunk-size line or trailer too long";
+          break;
+        }
       }
       if (!continue_sent && parser->is_header_done()) {
         continue_sent = true;
@@ -631,12 +808,17 @@ net::awaitable<void> Server::Impl::serve(std::shared_ptr<Conn> c) {
         }
       }
       auto [ec, n] = co_await c->socket.async_read_some(buffer.prepare(kReadChunk), kTuple);
+      if (ec && c->timed_out) {
+        error_status = 408;
+        break;
+      }
       if (ec) {
         closed = true;
         break;
       }
       buffer.commit(n);
     }
+    c->reading = false;
     if (closed) break;
 
     bool keep_alive = false;
@@ -645,7 +827,10 @@ net::awaitable<void> Server::Impl::serve(std::shared_ptr<Conn> c) {
       linger = true;
       resp = error_status == 431   ? json_error(431, "too-large", "request header too large")
              : error_status == 413 ? json_error(413, "too-large", "request body too large")
-                                   : json_error(400, "invalid", "malformed request");
+             : error_status == 408
+                 ? json_error(408, "timeout", "request not received in time")
+                 : json_error(400, "invalid",
+                              error_message.empty() ? "malformed request" : error_message);
     } else {
       auto& msg = parser->get();
       req.method = method_of(msg.method());
@@ -671,6 +856,27 @@ net::awaitable<void> Server::Impl::serve(std::shared_ptr<Conn> c) {
     if (events && resp.status != 200) {
       events->close();  // only a 200 streams
       events.reset();
+    }
+    // Holds the connection's stream slot until the stream ends (and with it the connection),
+    // however that happens.
+    struct StreamSlot {
+      ConnectionTable& table;
+      const std::string& client;
+      bool held = false;
+      ~StreamSlot() {
+        if (held) table.end_stream(client);
+      }
+    } stream_slot{*table, c->client};
+    if (events && req.method != HttpMethod::kHead) {
+      stream_slot.held = table->begin_stream(c->client);
+      if (!stream_slot.held) {
+        bump(w.counters.refused_streams);
+        events->close();
+        events.reset();
+        resp = json_error(503, "unavailable", "too many event streams; try later");
+        resp.set_header("Retry-After", "5");
+        keep_alive = false;
+      }
     }
     if (events) keep_alive = false;  // the connection ends with the stream
 
@@ -798,6 +1004,17 @@ net::awaitable<void> Server::Impl::stream_events(std::shared_ptr<Conn> c,
 
   const Millis heartbeat = events->heartbeat();
   MonoTime next_ping = clock->mono() + heartbeat;
+  // Past its maximum age the stream ends like one its producer closed; the client
+  // reconnects. Up to 10 % earlier per connection, so that a crowd that connected together
+  // does not come back together.
+  MonoTime end_of_life = MonoTime::max();
+  if (options.stream_max_age > Millis(0)) {
+    const auto spread = options.stream_max_age.count() / 10;
+    const uint64_t mixed = (reinterpret_cast<std::uintptr_t>(c.get()) >> 4) * 0x9E3779B97F4A7C15ull;
+    const auto jitter =
+        spread > 0 ? static_cast<int64_t>((mixed >> 32) % static_cast<uint64_t>(spread)) : 0;
+    end_of_life = clock->mono() + options.stream_max_age - Millis(jitter);
+  }
   std::string batch;
   std::string wire;
   while (true) {
@@ -805,13 +1022,16 @@ net::awaitable<void> Server::Impl::stream_events(std::shared_ptr<Conn> c,
       co_return;
     }
     batch.clear();
-    const bool closed = events->take(batch);
     const MonoTime now = clock->mono();
+    const bool expired = now >= end_of_life;
+    if (expired) events->close();
+    const bool closed = events->take(batch);
     if (batch.empty() && !closed && now >= next_ping) batch = ": ping\n\n";
     if (batch.empty() && !closed) {
-      // Nothing to send: sleep until the next heartbeat or a wake-up (a frame arrived, the
-      // client left, stop()). The write deadline is not armed while waiting.
-      const auto wait = next_ping - now;
+      // Nothing to send: sleep until the next heartbeat, the end of the stream's life or a
+      // wake-up (a frame arrived, the client left, stop()). The write deadline is not armed
+      // while waiting.
+      const auto wait = std::min(next_ping, end_of_life) - now;
       set_deadline(*c, std::chrono::ceil<Millis>(wait) + options.request_timeout);
       waiter->timer.expires_after(wait);
       co_await waiter->timer.async_wait(kTuple);
@@ -862,6 +1082,8 @@ ServerCounters Server::counters() const {
     out.timeouts += c.timeouts.load(std::memory_order_relaxed);
     out.event_streams += c.streams.load(std::memory_order_relaxed);
     out.deferred_rejected += c.deferred_rejected.load(std::memory_order_relaxed);
+    out.refused_connections += c.refused_connections.load(std::memory_order_relaxed);
+    out.refused_streams += c.refused_streams.load(std::memory_order_relaxed);
   }
   return out;
 }

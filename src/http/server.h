@@ -1,10 +1,19 @@
 // Server: the HTTP/1.1 server that `mu api` and `mu serve` put in front of a Router.
 // It runs on Boost.Beast and Asio, which stay inside server.cc.
 //
+// Per connection: the caps of http/limits.h (max_connections, max_connections_per_ip,
+// derived from the descriptor limit when 0). A connection over a cap gets a fixed 503 with
+// Retry-After and is closed; when all slots are taken, the oldest idle keep-alive
+// connections are closed to make room.
+//
 // Per request, in order:
 //   1. Limits. A header block over header_limit gets 431, a body over body_limit gets 413,
-//      and a malformed request or unsafe path ("..") gets 400. Each of these closes the
-//      connection.
+//      and a malformed request or unsafe path ("..") gets 400. So does unsafe framing (see
+//      request_framing_error(): a Transfer-Encoding other than "chunked", Transfer-Encoding
+//      with Content-Length, no Host on HTTP/1.1), a line not ended by CRLF, and a chunk-size
+//      line or trailer over chunk_line_limit. A header block not received within
+//      header_timeout, or a whole request within request_timeout, gets 408. Each of these
+//      closes the connection.
 //   2. CORS preflight (OPTIONS with Origin and Access-Control-Request-Method) when
 //      cors_origins is set.
 //   3. The router. When no route matches the path and static_dir is set, static files
@@ -17,8 +26,10 @@
 // the header block (chunked, Connection: close) the connection's coroutine waits for the
 // stream's notify hook without blocking its io thread, writes each batch of frames as one
 // chunk, a ": ping" comment when the stream's heartbeat interval passed in silence, and
-// ends when the stream closes (terminating chunk), the client goes away (noticed at once by
-// a read that hits EOF) or a write takes longer than request_timeout (a stalled client).
+// ends when the stream closes (terminating chunk), reaches stream_max_age (likewise; the
+// client reconnects), the client goes away (noticed at once by a read that hits EOF) or a
+// write takes longer than request_timeout (a stalled client). Streams may take at most half
+// of each connection cap; a stream request beyond gets 503 and its stream is closed.
 // The stream is closed in every case, so its producer sees the client leave. stop() closes
 // open streams at once instead of waiting for them.
 // Connections follow HTTP/1.1 keep-alive rules. A connection that sits idle for
@@ -54,12 +65,25 @@ struct ServerOptions {
   // Port 0 picks a free port (see Server::port()).
   std::string listen = "127.0.0.1:8080";
   int threads = 2;
-  Millis idle_timeout{60'000};           // keep-alive connection with no request in progress
-  Millis request_timeout{30'000};        // to receive one whole request, or to send one response
-  Millis shutdown_timeout{10'000};       // stop(): how long in-flight requests get to finish
+  Millis idle_timeout{60'000};      // keep-alive connection with no request in progress
+  Millis header_timeout{10'000};    // from a request's first byte to the end of its header block
+                                    // (also: a new connection's wait for its first request)
+  Millis request_timeout{30'000};   // to receive one whole request, or to send one response
+  Millis shutdown_timeout{10'000};  // stop(): how long in-flight requests get to finish
   std::size_t header_limit = 16u << 10;  // request line + header fields; over -> 431
   std::size_t body_limit = 1u << 20;     // request body; over -> 413
-  std::string static_dir;                // empty: no static files
+  // A chunk-size line with its extensions, or the trailer block of a chunked body; over -> 400.
+  std::size_t chunk_line_limit = 4u << 10;
+  // Connection caps (see http/limits.h). 0: derived at start() from the file descriptor
+  // limit (RLIMIT_NOFILE minus a reserve; a quarter of that per client address). Event
+  // streams get at most half of either. A connection over a cap is answered 503 with
+  // Retry-After and closed at once, as is a stream request over the stream caps.
+  std::size_t max_connections = 0;
+  std::size_t max_connections_per_ip = 0;
+  // An event stream open this long is ended (the client reconnects, as EventSource does on
+  // its own); each stream gets up to 10 % less so that reconnects spread out. 0: no limit.
+  Millis stream_max_age{30 * 60'000};
+  std::string static_dir;  // empty: no static files
   // SO_SNDBUF of a connection once it streams events (0: the kernel's autotuned default,
   // which can reach megabytes). Small, so that a client that stops reading fills the
   // stream's own bounded queue (and gets a resync) instead of hiding megabytes of stale
@@ -87,6 +111,8 @@ struct ServerCounters {
   uint64_t timeouts = 0;                         // connections closed by idle/request timeout
   uint64_t event_streams = 0;                    // streaming responses open now
   uint64_t deferred_rejected = 0;                // deferred work refused: pool queue full
+  uint64_t refused_connections = 0;  // over max_connections or max_connections_per_ip (503)
+  uint64_t refused_streams = 0;      // stream requests over the stream caps (503)
 };
 
 class Server {

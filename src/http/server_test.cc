@@ -746,6 +746,7 @@ TEST_F(ServerTest, ListensOnIpv6Loopback) {
   tcp::socket socket(ctx);
   socket.connect(tcp::endpoint(net::ip::make_address("::1"), v6.port()));
   bhttp::request<bhttp::string_body> req(bhttp::verb::get, "/api/v1/echo", 11);
+  req.set(bhttp::field::host, "[::1]");  // HTTP/1.1 requires it
   bhttp::write(socket, req);
   beast::flat_buffer buffer;
   BeastResponse r;
