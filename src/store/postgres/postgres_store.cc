@@ -753,6 +753,9 @@ Status PostgresStore::migrate() {
   auto step = [&](PgConnection& db) -> Result<bool> {  // true: another step may be due
     Transaction txn(db);
     MU_RETURN_IF_ERROR(txn.begin());
+    // Another process may be migrating: wait for it (the lock timeout is for row locks of
+    // the running system, not for this queue).
+    MU_RETURN_IF_ERROR(db.exec("SET LOCAL lock_timeout = 0", "lifting the lock timeout"));
     MU_RETURN_IF_ERROR(db.query(kAdvisoryXactLock, Params().add_int(kMigrateLockKey)).status());
     MU_RETURN_IF_ERROR(
         db.exec(std::string(kSchemaMigrationsTableSql), "creating schema_migrations"));
@@ -1668,6 +1671,13 @@ Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url,
     server_options += (server_options.empty() ? "" : " ") + std::string("-c statement_timeout=") +
                       std::to_string(options.statement_timeout.count());
   }
+  auto add_setting = [&](const char* name, std::chrono::milliseconds value) {
+    if (value.count() <= 0) return;
+    server_options += (server_options.empty() ? "" : " ") + std::string("-c ") + name + "=" +
+                      std::to_string(value.count());
+  };
+  add_setting("lock_timeout", options.lock_timeout);
+  add_setting("idle_in_transaction_session_timeout", options.idle_in_transaction_timeout);
   if (!server_options.empty()) {
     config.params.emplace_back("options", server_options);
   }

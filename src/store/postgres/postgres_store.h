@@ -53,6 +53,16 @@ struct PostgresStoreOptions {
   // Server-side limit of one statement (including waits for locks); 0 disables it. Added
   // to the server settings the URL's `options` parameter gives. Migrations are not bounded.
   std::chrono::milliseconds statement_timeout{std::chrono::seconds(30)};
+  // Server-side bounds that keep a stalled writer from blocking a takeover (issue 15): the
+  // longest wait for a row lock (the fence row every commit takes; a new leader's
+  // raise_fence waits on it), and the longest a session may sit idle inside an open
+  // transaction before the server ends it and releases its locks (a leader frozen by
+  // SIGSTOP or a VM pause between its lock and its COMMIT). Both are shorter than the
+  // default lease (3 s) plus a renewal, so a takeover waits at most about
+  // idle_in_transaction_timeout for a frozen writer. 0 disables either. Migrations lift
+  // the lock timeout (they queue on an advisory lock by design).
+  std::chrono::milliseconds lock_timeout{std::chrono::seconds(2)};
+  std::chrono::milliseconds idle_in_transaction_timeout{std::chrono::seconds(5)};
   // Stamps schema_migrations.applied_at_ms; the system clock when null. Borrowed: must
   // outlive the store.
   const Clock* clock = nullptr;

@@ -472,6 +472,46 @@ TEST_F(PostgresStoreTest, CommitsOfTwoEpochsAroundRaiseFenceNeverInterleave) {
             raw.query_int("SELECT MIN(id) FROM runs WHERE epoch = 2"));
 }
 
+// Issue 15: a writer frozen between taking the fence row lock and COMMIT (SIGSTOP, a VM
+// pause) used to block the new leader's raise_fence for the whole statement timeout (30 s),
+// over and over. Now the wait for the lock is bounded (lock_timeout: kUnavailable, retried
+// by the term), and the server ends the frozen session once it sat idle in its transaction
+// for idle_in_transaction_timeout, which releases the lock: the takeover then lands, and
+// the frozen writer's transaction never commits.
+TEST_F(PostgresStoreTest, AFrozenWriterHoldingTheFenceLockDoesNotBlockTakeover) {
+  PostgresStoreOptions options;
+  options.lock_timeout = std::chrono::milliseconds(300);
+  options.idle_in_transaction_timeout = std::chrono::milliseconds(1500);
+  auto store = open(options);
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(is_ok(store->raise_fence(1)));
+  // The frozen old leader: its own session with the store's settings, inside a commit.
+  RawPg frozen(url_);
+  frozen.exec("SET idle_in_transaction_session_timeout = 1500");
+  frozen.exec("BEGIN");
+  frozen.exec("SELECT epoch FROM fence WHERE id = 1 FOR UPDATE");
+  frozen.exec("UPDATE boards SET last_error = 'from the frozen leader' WHERE id = 'hn.top'");
+
+  const auto start = Steady::now();
+  auto blocked = store->raise_fence(2);
+  EXPECT_EQ(blocked.code(), ErrorCode::kUnavailable) << blocked.status().to_string();
+  EXPECT_LT(Steady::now() - start, kQuick) << "raise_fence waited for the frozen writer";
+
+  // Liveness with a generous bound: the server ends the idle transaction, the lock goes.
+  Result<int64_t> raised = error(ErrorCode::kUnavailable, "not tried");
+  for (int i = 0; i < 300 && !raised.ok(); ++i) {
+    raised = store->raise_fence(2);
+    if (!raised.ok()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(is_ok(raised));
+  EXPECT_EQ(*raised, 2);
+  EXPECT_TRUE(is_ok(store->commit_snapshot(make_commit("hn.top", kSlot0, make_items({"a"}), 2))));
+  RawPg check(url_);
+  EXPECT_EQ(
+      check.query_int("SELECT COUNT(*) FROM boards WHERE last_error = 'from the frozen leader'"),
+      0);
+}
+
 TEST_F(PostgresStoreTest, APoolOfOneServesManyThreads) {
   PostgresStoreOptions options;
   options.pool_size = 1;
