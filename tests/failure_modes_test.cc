@@ -409,6 +409,7 @@ TEST_F(FailureModesTest, TruncatedJsonIsParseErrorAndKeepsLastGoodItems) {
   scheduler_->tick();
   EXPECT_EQ(transport_->calls(kWeiboUrl), calls + 1);
   EXPECT_EQ(runs(kWeibo).size(), 2u);
+  for (const auto& run : runs(kWeibo)) EXPECT_EQ(run.stats.collector, "local");  // ok and failed
 }
 
 // 2. An HTML page without the story rows (Hacker News's rate-limit / captcha page).

@@ -64,6 +64,7 @@ Status Status::with_context(std::string_view context) const {
   Status s(code_, std::move(msg));
   s.http_status_ = http_status_;
   s.retry_after_ = retry_after_;
+  s.origin_ = origin_;
   return s;
 }
 

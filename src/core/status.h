@@ -65,11 +65,21 @@ class [[nodiscard]] Status {
     return s;
   }
 
+  // Which process or component the failure happened in, for records (the collector that
+  // ran a failed dispatch: "c1", "local"); "" when unknown. Kept by with_context().
+  const std::string& origin() const { return origin_; }
+  Status with_origin(std::string origin) const {
+    Status s = *this;
+    s.origin_ = std::move(origin);
+    return s;
+  }
+
  private:
   ErrorCode code_ = ErrorCode::kOk;
   std::string message_;
   int http_status_ = 0;
   std::chrono::milliseconds retry_after_{0};
+  std::string origin_;
 };
 
 // Whether a failed attempt is worth retrying: network, timeout and unavailable errors; HTTP

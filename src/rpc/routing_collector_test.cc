@@ -215,6 +215,7 @@ TEST(RoutingCollector, TypedErrorsAreReturnedWithoutRetry) {
     EXPECT_EQ(out.error_message(), "typed");
     EXPECT_EQ(out.status().http_status(), 503);
     EXPECT_EQ(out.status().retry_after(), milliseconds(700));
+    EXPECT_EQ(out.status().origin(), "first");  // the failure record names who failed
     EXPECT_TRUE(cluster.at("second").received().empty()) << error_code_name(code);
   }
 }
@@ -231,6 +232,7 @@ TEST(RoutingCollector, TriesAtMostMaxTriesCollectors) {
   EXPECT_EQ(out.code(), ErrorCode::kUnavailable);
   EXPECT_NE(out.error_message().find("failed on 3 collector(s)"), std::string::npos)
       << out.error_message();
+  EXPECT_FALSE(out.status().origin().empty());  // the last collector tried
   size_t tried = 0;
   for (const char* id : {"a", "b", "c", "d"}) tried += cluster.at(id).received().size();
   EXPECT_EQ(tried, 3u);

@@ -360,7 +360,11 @@ void Scheduler::run_dispatch(const Dispatch& d) {
   rec.stats.started_ms = started;
   rec.stats.finished_ms = clock_.now_ms();
   rec.stats.attempt = d.attempt;
-  rec.stats.collector = "local";
+  // The collector that failed (a remote one in the cluster), or the one whose items could
+  // not be committed; "" when no collector ran it (none alive).
+  rec.stats.collector = !err.origin().empty() ? err.origin()
+                        : outcome.ok()        ? outcome->collector
+                                              : std::string();
   Status recorded = store_.record_failure(rec);
   if (!recorded.ok()) spdlog::error("{}: cannot record failure: {}", d.id(), recorded.to_string());
   (void)coordinator_.publish({d.board, 0});

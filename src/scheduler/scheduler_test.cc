@@ -151,6 +151,22 @@ TEST_F(SchedulerTest, ParseErrorIsNotRetriedAndKeepsLastGood) {
   EXPECT_EQ(store_.commits_per_board["a.x"], 1);
 }
 
+// Issue 15: every failure record said collector "local", in the cluster too. It names the
+// collector the failure came from (Status::origin, set by the collector or the router).
+TEST_F(SchedulerTest, FailureRecordsNameTheCollectorThatFailed) {
+  Scheduler s({board("a.x", minutes(10), 0)}, collector_, store_, coord_, clock_, opts());
+  collector_.errors["a.x"] = {error(ErrorCode::kHttp, "HTTP 403").with_http(403).with_origin("c3")};
+  s.tick();
+  ASSERT_EQ(store_.failures.size(), 1u);
+  EXPECT_EQ(store_.failures[0].stats.collector, "c3");
+  // An error no collector owns (none alive) is not pinned on anyone.
+  collector_.errors["a.x"] = {error(ErrorCode::kUnavailable, "no live collector in group cn")};
+  clock_.advance(minutes(10));
+  s.tick();
+  ASSERT_EQ(store_.failures.size(), 2u);
+  EXPECT_EQ(store_.failures[1].stats.collector, "");
+}
+
 TEST_F(SchedulerTest, BoardWaitingForRetrySkipsOverlappingSlot) {
   Scheduler::Options o = opts();
   o.retry_base = std::chrono::milliseconds(600'000);  // a long backoff spanning slots

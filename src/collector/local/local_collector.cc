@@ -49,7 +49,8 @@ LocalCollector::LocalCollector(const SourceRegistry& registry, Transport& transp
 Result<CollectOutcome> LocalCollector::collect(const Dispatch& dispatch) {
   const Source* source = registry_.find(dispatch.board);
   if (source == nullptr) {
-    return error(ErrorCode::kNotFound, "no source for board " + dispatch.board);
+    return error(ErrorCode::kNotFound, "no source for board " + dispatch.board)
+        .with_origin(options_.name);
   }
   CollectOutcome out;
   out.collector = options_.name;
@@ -66,15 +67,16 @@ Result<CollectOutcome> LocalCollector::collect(const Dispatch& dispatch) {
   if (!items.ok()) {
     // Sources usually name their board already; never say it twice.
     const Status& st = items.status();
-    if (st.message().rfind(dispatch.board + ": ", 0) == 0) return st;
-    return st.with_context(dispatch.board);
+    if (st.message().rfind(dispatch.board + ": ", 0) == 0) return st.with_origin(options_.name);
+    return st.with_context(dispatch.board).with_origin(options_.name);
   }
   NormalizeReport report;
   out.items = normalize_items(std::move(items).value(), &report);
   out.dropped = report.dropped();
   if (out.items.empty()) {
     return error(ErrorCode::kParse, dispatch.board + ": no valid items after normalization (" +
-                                        std::to_string(report.dropped()) + " dropped)");
+                                        std::to_string(report.dropped()) + " dropped)")
+        .with_origin(options_.name);
   }
   return out;
 }

@@ -136,8 +136,11 @@ Result<CollectOutcome> RoutingCollector::collect(const Dispatch& dispatch) {
     finished(client);
     if (outcome.ok()) return outcome;
     const ErrorCode code = outcome.code();
-    if (code != ErrorCode::kUnavailable && code != ErrorCode::kTimeout) return outcome;
-    last = outcome.status();
+    // The failure record names the collector that failed (the remote one's own name).
+    if (code != ErrorCode::kUnavailable && code != ErrorCode::kTimeout) {
+      return outcome.status().with_origin(client->id);
+    }
+    last = outcome.status().with_origin(client->id);
     spdlog::warn("dispatch {} attempt {}: collector {} failed ({}); trying another", dispatch.id(),
                  dispatch.attempt, client->id, last.to_string());
     excluded.push_back(client->id + "\n" + client->address);
