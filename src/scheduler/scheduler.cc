@@ -293,6 +293,45 @@ void Scheduler::breaker_feedback(const std::string& site, const Status& outcome)
   }
 }
 
+void Scheduler::keep_unrecorded(FailureRecord rec) {
+  std::lock_guard lock(unrecorded_mu_);
+  unrecorded_.push_back(std::move(rec));
+  while (unrecorded_.size() > std::max<std::size_t>(options_.unrecorded_cap, 1)) {
+    unrecorded_.pop_front();
+    ++unrecorded_dropped_;
+  }
+}
+
+void Scheduler::flush_unrecorded() {
+  {
+    std::lock_guard lock(unrecorded_mu_);
+    if (unrecorded_.empty()) return;
+  }
+  std::unique_lock flushing(flush_mu_, std::try_to_lock);
+  if (!flushing.owns_lock()) return;  // another thread is writing them
+  int written = 0;
+  while (true) {
+    FailureRecord rec;
+    {
+      std::lock_guard lock(unrecorded_mu_);
+      if (unrecorded_.empty()) break;
+      rec = unrecorded_.front();
+    }
+    Status s = store_.record_failure(rec);
+    const bool transient = !s.ok() && s.code() != ErrorCode::kFenced &&
+                           s.code() != ErrorCode::kConflict && s.code() != ErrorCode::kNotFound &&
+                           s.code() != ErrorCode::kInvalid;
+    if (transient) return;  // still down: try again before the next dispatch
+    if (!s.ok()) spdlog::warn("{}: kept failure not recorded: {}", rec.dispatch_id, s.to_string());
+    std::lock_guard lock(unrecorded_mu_);
+    if (!unrecorded_.empty() && unrecorded_.front().dispatch_id == rec.dispatch_id) {
+      unrecorded_.pop_front();
+    }
+    ++written;
+  }
+  if (written > 0) spdlog::info("wrote {} failure record(s) kept during a store outage", written);
+}
+
 void Scheduler::run_dispatch(const Dispatch& d) {
   BoardMeta meta;
   {
@@ -304,6 +343,7 @@ void Scheduler::run_dispatch(const Dispatch& d) {
     }
     meta = *m;
   }
+  flush_unrecorded();
   const int64_t started = clock_.now_ms();
   auto outcome = collector_.collect(d);
   breaker_feedback(meta.site, outcome.status());
@@ -365,8 +405,18 @@ void Scheduler::run_dispatch(const Dispatch& d) {
   rec.stats.collector = !err.origin().empty() ? err.origin()
                         : outcome.ok()        ? outcome->collector
                                               : std::string();
+  flush_unrecorded();  // older records first, so the board's state ends on the newest
   Status recorded = store_.record_failure(rec);
-  if (!recorded.ok()) spdlog::error("{}: cannot record failure: {}", d.id(), recorded.to_string());
+  if (!recorded.ok()) {
+    if (recorded.code() == ErrorCode::kFenced || recorded.code() == ErrorCode::kConflict ||
+        recorded.code() == ErrorCode::kNotFound) {
+      spdlog::warn("{}: failure not recorded: {}", d.id(), recorded.to_string());
+    } else {
+      spdlog::error("{}: cannot record failure now (kept to write later): {}", d.id(),
+                    recorded.to_string());
+      keep_unrecorded(rec);
+    }
+  }
   (void)coordinator_.publish({d.board, 0});
   spdlog::warn("{} attempt {}: {}", d.id(), d.attempt, err.to_string());
 
@@ -420,8 +470,17 @@ void Scheduler::maybe_prune() {
 }
 
 Scheduler::Counters Scheduler::counters() const {
+  int64_t unrecorded = 0;
+  int64_t dropped = 0;
+  {
+    std::lock_guard lock(unrecorded_mu_);
+    unrecorded = static_cast<int64_t>(unrecorded_.size());
+    dropped = unrecorded_dropped_;
+  }
   std::lock_guard lock(mu_);
   Counters c = counters_;
+  c.unrecorded = unrecorded;
+  c.unrecorded_dropped = dropped;
   const Planner::Counters p = planner_.counters();
   c.skipped_overlap += p.skipped_overlap;
   c.skipped_misfire += p.skipped_misfire;
@@ -498,6 +557,14 @@ void Scheduler::stop() {
     if (w.joinable()) w.join();
   }
   workers_.clear();
+  flush_unrecorded();  // a last try; what the store still refuses is logged as lost below
+  {
+    std::lock_guard lock(unrecorded_mu_);
+    if (!unrecorded_.empty()) {
+      spdlog::error("{} failure record(s) could not be written before stopping",
+                    unrecorded_.size());
+    }
+  }
   std::lock_guard lock(mu_);
   started_ = false;
 }

@@ -68,6 +68,8 @@ struct SchedulerCounters {
   int64_t queued = 0;           // slots queued behind a running board (overlap queue-one)
   int64_t manual = 0;           // "run now" dispatches started (merged requests not counted)
   int64_t fenced = 0;
+  int64_t unrecorded = 0;          // failure records waiting for the store right now
+  int64_t unrecorded_dropped = 0;  // failure records lost to unrecorded_cap
 };
 
 // What the admin console shows about the scheduler.
@@ -107,6 +109,10 @@ class Scheduler {
     uint64_t seed = 0;             // 0: random; tests pass a fixed seed
     std::size_t stream_cap = 200;  // entries a stream board keeps across fetches
     BreakerOptions breaker;        // per site
+    // Failure records the store could not take (it was down) are kept in memory, oldest
+    // first, and written once it answers again (before the next dispatch runs); beyond
+    // this many the oldest are dropped and counted.
+    std::size_t unrecorded_cap = 10000;
   };
   using Counters = SchedulerCounters;
 
@@ -204,6 +210,14 @@ class Scheduler {
   Counters counters_;
   std::thread planner_thread_;
   std::vector<std::thread> workers_;
+
+  // Failure records waiting for the store (see Options::unrecorded_cap).
+  void keep_unrecorded(FailureRecord rec);
+  void flush_unrecorded();
+  mutable std::mutex unrecorded_mu_;  // guards unrecorded_; never taken with mu_ held
+  std::mutex flush_mu_;               // one flush at a time
+  std::deque<FailureRecord> unrecorded_;
+  int64_t unrecorded_dropped_ = 0;  // guarded by unrecorded_mu_
 };
 
 }  // namespace mu

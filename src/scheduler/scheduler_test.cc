@@ -167,6 +167,53 @@ TEST_F(SchedulerTest, FailureRecordsNameTheCollectorThatFailed) {
   EXPECT_EQ(store_.failures[1].stats.collector, "");
 }
 
+// Issue 15: a run whose failure could not be recorded (the store was down: its commit
+// failed, then so did the failure record) was only logged and lost. It is kept and written
+// once the store answers, before newer runs, so every slot that ran has a run record.
+TEST_F(SchedulerTest, FailureRecordsOfAStoreOutageAreWrittenWhenItIsBack) {
+  Scheduler s({board("a.x", minutes(1), 0), board("b.y", minutes(1), 0)}, collector_, store_,
+              coord_, clock_, opts());
+  store_.commit_failures = 100;  // the store is down
+  store_.record_failures = 100;
+  EXPECT_EQ(s.tick(), 2);
+  EXPECT_TRUE(store_.failures.empty());
+  EXPECT_EQ(s.counters().unrecorded, 2);
+  const std::set<std::string> ran = {collector_.calls[0].id(), collector_.calls[1].id()};
+
+  store_.commit_failures = 0;  // the store is back
+  store_.record_failures = 0;
+  clock_.advance(minutes(1));
+  EXPECT_EQ(s.tick(), 2);
+  EXPECT_EQ(s.counters().unrecorded, 0);
+  std::set<std::string> recorded;
+  for (const auto& f : store_.failures) {
+    recorded.insert(f.dispatch_id);
+    EXPECT_EQ(f.error.code(), ErrorCode::kUnavailable);
+  }
+  EXPECT_EQ(recorded, ran);
+  EXPECT_EQ(store_.commits_per_board["a.x"], 1);  // the new slots committed after them
+  EXPECT_EQ(store_.commits_per_board["b.y"], 1);
+}
+
+TEST_F(SchedulerTest, KeptFailureRecordsAreBoundedOldestDropped) {
+  Scheduler::Options o = opts();
+  o.unrecorded_cap = 3;
+  Scheduler s({board("a.x", minutes(1), 0)}, collector_, store_, coord_, clock_, o);
+  store_.commit_failures = 1000;
+  store_.record_failures = 1000;
+  for (int i = 0; i < 5; ++i) {
+    s.tick();
+    clock_.advance(minutes(1));
+  }
+  EXPECT_EQ(s.counters().unrecorded, 3);
+  EXPECT_EQ(s.counters().unrecorded_dropped, 2);
+  store_.commit_failures = 0;
+  store_.record_failures = 0;
+  s.tick();
+  ASSERT_EQ(store_.failures.size(), 3u);
+  EXPECT_EQ(store_.failures[0].dispatch_id, collector_.calls[2].id());  // the newest three
+}
+
 TEST_F(SchedulerTest, BoardWaitingForRetrySkipsOverlappingSlot) {
   Scheduler::Options o = opts();
   o.retry_base = std::chrono::milliseconds(600'000);  // a long backoff spanning slots

@@ -46,6 +46,10 @@ class FakeStore final : public Store {
   }
   Status record_failure(const FailureRecord& f) override {
     std::lock_guard lock(mu);
+    if (record_failures > 0) {
+      --record_failures;
+      return error(ErrorCode::kUnavailable, "database is locked");
+    }
     failures.push_back(f);
     auto& st = states[f.board];
     st.board = f.board;
@@ -182,6 +186,7 @@ class FakeStore final : public Store {
   int64_t next_version = 0;
   int prunes = 0;
   int commit_failures = 0;
+  int record_failures = 0;     // record_failure calls that fail with kUnavailable
   int fence_failures = 0;      // raise_fence() calls that fail (kUnavailable) before one works
   int fence_raises = 0;        // raise_fence() calls
   int states_failures = 0;     // board_states() calls that fail (load_state)

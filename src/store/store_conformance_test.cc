@@ -209,6 +209,30 @@ TYPED_TEST(StoreConformanceTest, UnknownBoardIsNotFound) {
   EXPECT_EQ(this->fence(), 0);
 }
 
+// A failure record kept through a store outage and written after a newer good run (issue
+// 15) is in the run history, but does not make the board look stale or move its last run
+// back.
+TYPED_TEST(StoreConformanceTest, AFailureWrittenLateNeverHidesANewerRun) {
+  this->commit(make_commit("hn.top", kSlot0 + 600, make_items({"a"})));
+  ASSERT_TRUE(is_ok(this->store_->record_failure(
+      make_failure("hn.top", kSlot0, error(ErrorCode::kUnavailable, "commit: database down")))));
+  auto state = this->store_->board_state("hn.top");
+  ASSERT_TRUE(is_ok(state));
+  EXPECT_FALSE(state->stale);
+  EXPECT_EQ(state->last_error_code, "");
+  EXPECT_EQ(state->last_run_at_ms, (kSlot0 + 600) * 1000 + 750);
+  auto runs = this->store_->runs("hn.top", 10);
+  ASSERT_TRUE(is_ok(runs));
+  ASSERT_EQ(runs->size(), 2u);
+  // A failure newer than the last good run still marks the board stale.
+  ASSERT_TRUE(is_ok(this->store_->record_failure(
+      make_failure("hn.top", kSlot0 + 1200, error(ErrorCode::kHttp, "HTTP 502")))));
+  state = this->store_->board_state("hn.top");
+  ASSERT_TRUE(is_ok(state));
+  EXPECT_TRUE(state->stale);
+  EXPECT_EQ(state->last_error_code, "http");
+}
+
 TYPED_TEST(StoreConformanceTest, SyncCatalogueRetiresMissingBoardsAndBringsThemBack) {
   const int64_t id = this->commit(make_commit("hn.top", kSlot0, make_items({"a"}), 2));
   ASSERT_TRUE(is_ok(this->store_->record_failure(

@@ -110,7 +110,8 @@ UPDATE boards SET last_ok_ms = ?2, last_run_ms = ?2, version = ?3, item_count = 
                   last_error_code = '', last_error = ''
 WHERE id = ?1)sql";
 constexpr char kBoardFailed[] = R"sql(
-UPDATE boards SET last_run_ms = ?2, last_error_code = ?3, last_error = ?4 WHERE id = ?1)sql";
+UPDATE boards SET last_run_ms = ?2, last_error_code = ?3, last_error = ?4
+WHERE id = ?1 AND last_run_ms <= ?2)sql";  // a record written late never hides a newer run
 
 // Run history: two correlated subqueries over the newest kRecentRunsWindow runs of the
 // board. Each walks the runs_board_id index backwards and stops after that many rows, so
