@@ -16,11 +16,9 @@
 
 #include "api/admin.h"
 #include "api/api.h"
-#include "api/schedule_follower.h"
 #include "api/stats.h"
 #include "api/store_login_states.h"
 #include "app/catalogue.h"
-#include "app/periodic.h"
 #include "app/wiring.h"
 #include "collector/local/local_collector.h"
 #include "collector/remote/routing_collector.h"
@@ -286,21 +284,8 @@ int run_api(const Config& config) {
   BusCoordinator coordinator(*redis->events);
   ApiService api(catalogue.sites, catalogue.boards, **store, coordinator);
   if (Status s = api.start(); !s.ok()) spdlog::warn("api: {}", s.to_string());
-  // Every board renders its effective schedule (catalogue + stored override): live changes
-  // from the console or `mu ctl` reach this instance's pages within about a second.
-  ScheduleFollower follower(catalogue.boards, **store, api.cache());
-  bool follow_failing = false;
-  PeriodicTask follow_schedules(std::chrono::seconds(1), [&] {
-    auto changed = follower.poll();
-    if (!changed.ok()) {
-      if (!follow_failing)
-        spdlog::warn("api: schedule overrides: {}", changed.status().to_string());
-      follow_failing = true;
-      return;
-    }
-    follow_failing = false;
-    for (const auto& id : *changed) api.announce_board_changed(id);
-  });
+  // Live schedule changes from the console or `mu ctl` reach this instance's pages.
+  const auto following = follow_schedules(catalogue.boards, **store, api);
   // Sign-ins in progress live in the shared store: the GitHub callback may reach another
   // API instance than the one that started the sign-in (no sticky sessions needed).
   StoreLoginStates login_states(**store, clock, login_states_options(config));

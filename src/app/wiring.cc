@@ -18,7 +18,6 @@
 #include "api/stats.h"
 #include "api/store_login_states.h"
 #include "app/catalogue.h"
-#include "app/periodic.h"
 #include "app/source_workbench.h"
 #include "collector/local/local_collector.h"
 #include "coord/local/local_coordinator.h"
@@ -168,6 +167,23 @@ sigset_t block_shutdown_signals() {
   return set;
 }
 
+std::unique_ptr<PeriodicTask> follow_schedules(const std::vector<BoardMeta>& boards, Store& store,
+                                               ApiService& api) {
+  auto follower = std::make_shared<ScheduleFollower>(boards, store, api.cache());
+  return std::make_unique<PeriodicTask>(
+      std::chrono::seconds(1), [follower, &api, failing = false]() mutable {
+        auto changed = follower->poll();
+        if (!changed.ok()) {
+          // Once per outage, not once a second.
+          if (!failing) spdlog::warn("api: schedule overrides: {}", changed.status().to_string());
+          failing = true;
+          return;
+        }
+        failing = false;
+        for (const auto& id : *changed) api.announce_board_changed(id);
+      });
+}
+
 int run_serve(const Config& config, const std::function<Result<Config>()>& reload) {
   sigset_t signals = block_shutdown_signals();
   SystemClock clock;
@@ -247,21 +263,8 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   }
   ApiService api(catalogue.sites, catalogue.boards, **store, coordinator);
   if (Status s = api.start(); !s.ok()) spdlog::warn("api: {}", s.to_string());
-  // Every board renders its effective schedule (catalogue + stored override): live changes
-  // from the console or `mu ctl` reach this instance's pages within about a second.
-  ScheduleFollower follower(catalogue.boards, **store, api.cache());
-  bool follow_failing = false;
-  PeriodicTask follow_schedules(std::chrono::seconds(1), [&] {
-    auto changed = follower.poll();
-    if (!changed.ok()) {
-      if (!follow_failing)
-        spdlog::warn("api: schedule overrides: {}", changed.status().to_string());
-      follow_failing = true;
-      return;
-    }
-    follow_failing = false;
-    for (const auto& id : *changed) api.announce_board_changed(id);
-  });
+  // Live schedule changes from the console or `mu ctl` reach this instance's pages.
+  const auto following = follow_schedules(catalogue.boards, **store, api);
   // Sign-ins in progress live in the store, like everything a restart must not lose.
   StoreLoginStates login_states(**store, clock, login_states_options(config));
   AccountsService accounts(**store, login_states, **github_transport, clock, *auth);

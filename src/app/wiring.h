@@ -10,7 +10,9 @@
 #include <string>
 
 #include "api/accounts.h"
+#include "api/api.h"
 #include "api/store_login_states.h"
+#include "app/periodic.h"
 #include "core/config.h"
 #include "core/status.h"
 #include "fetch/transport.h"
@@ -32,6 +34,12 @@ Result<std::unique_ptr<Transport>> make_github_transport();
 // This site's origin: auth.public_url, else http://<server.listen> (0.0.0.0 -> localhost).
 std::string public_origin(const Config& config);
 Result<std::unique_ptr<Transport>> make_transport(const Config& config);
+// Keeps `api`'s boards on their effective schedule (catalogue `boards` + the stored
+// overrides; api/schedule_follower.h): polls once a second on its own thread until the
+// returned task is destroyed, and announces each re-rendered board to the SSE clients.
+// `mu serve` and `mu api` both run one; it must be destroyed before `api` and `store`.
+std::unique_ptr<PeriodicTask> follow_schedules(const std::vector<BoardMeta>& boards, Store& store,
+                                               ApiService& api);
 
 // `mu serve`: every role in this process until SIGINT/SIGTERM. On SIGHUP it calls `reload`
 // and applies the new schedules and enabled flags live. Returns the exit code.
