@@ -43,4 +43,34 @@ for port in 7401 7402 7403 7501 7502 7503 7504 8081 8082; do
   fi
 done
 echo "ok: deploy/docker-compose.yml uses the ports of scripts/cluster"
+
+# Monitoring: the alert rules and the dashboard parse, and every metric they query is one
+# Mu exports (the metrics table of docs/operations.md).
+py=/usr/bin/python3  # Debian's, with python3-yaml (scripts/bootstrap)
+[ -x "$py" ] || py=python3
+if ! "$py" - <<'PY'
+import json, re, sys
+import yaml
+doc = open("docs/operations.md", encoding="utf-8").read()
+table = doc[doc.index("## Metrics"):]
+known = set(re.findall(r"`([a-z_]+)`", table))
+exprs = []
+for group in yaml.safe_load(open("deploy/prometheus/alerts.yml"))["groups"]:
+    exprs += [r["expr"] for r in group["rules"]]
+dash = json.load(open("deploy/prometheus/grafana-dashboard.json"))
+exprs += [t["expr"] for p in dash["panels"] for t in p["targets"]]
+bad = set()
+for e in exprs:
+    for name in re.findall(r"\b((?:mu|http|process)_[a-z_]+)", e):
+        base = re.sub(r"_(bucket|sum|count)$", "", name)
+        if name not in known and base not in known:
+            bad.add(name)
+if bad:
+    print("FAIL: deploy/prometheus queries metrics docs/operations.md does not list:", sorted(bad))
+    sys.exit(1)
+print(f"ok: deploy/prometheus ({len(exprs)} queries) uses only documented metrics")
+PY
+then
+  fail=1
+fi
 exit $fail

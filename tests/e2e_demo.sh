@@ -287,6 +287,44 @@ status_200() {  # status_200 PATH
 check "/healthz 200" status_200 /healthz
 check "/readyz 200" status_200 /readyz
 
+# The exposition is read back by the Prometheus project's own Python parser
+# (python3-prometheus-client), with the facts a scrape must carry.
+metrics_parse() {
+  curl -fsS -D "$TMP/hm" -o "$TMP/metrics" "$BASE/metrics" || return 1
+  header "$TMP/hm" Content-Type | grep -q '^text/plain; version=0.0.4' ||
+    { echo "Content-Type is not the text format 0.0.4"; return 1; }
+  # Debian's python3 (python3-prometheus-client), not another one earlier on PATH.
+  local py=/usr/bin/python3
+  [ -x "$py" ] || py=python3
+  "$py" - "$TMP/metrics" <<'PY'
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+text = open(sys.argv[1], encoding="utf-8").read()
+families = {f.name: f for f in text_string_to_metric_families(text)}
+def need(name, kind):
+    f = families.get(name)
+    assert f is not None, f"no family {name}"
+    assert f.type == kind, f"{name} is a {f.type}, not a {kind}"
+    return f
+age = need("mu_board_data_age_seconds", "gauge")
+boards = {s.labels["board"] for s in age.samples}
+assert "weibo.hot-search" in boards, "weibo.hot-search has no data age"
+assert all(s.value >= 0 for s in age.samples)
+runs = need("mu_board_runs", "counter")  # the parser drops the _total suffix of the family
+assert any(s.labels.get("outcome") == "ok" for s in runs.samples), "no successful run counted"
+http = need("http_requests", "counter")
+assert any(s.labels.get("route") == "/api/v1/boards/{id}" for s in http.samples), \
+    "board requests not counted under their route pattern"
+lat = need("http_request_duration_seconds", "histogram")
+assert any(s.name.endswith("_bucket") and s.labels.get("le") == "+Inf" for s in lat.samples)
+need("process_resident_memory_bytes", "gauge")
+need("process_cpu_seconds", "counter")
+need("mu_breaker_state", "gauge")
+print(f"{len(families)} families, {sum(len(f.samples) for f in families.values())} samples")
+PY
+}
+check "/metrics parses with the Prometheus parser and names boards, runs, routes" metrics_parse
+
 index_page() {
   curl -fsS -D "$TMP/hidx" -o "$TMP/index.html" "$BASE/" || return 1
   header "$TMP/hidx" Content-Type | grep -q '^text/html' || { echo "Content-Type not text/html"; return 1; }

@@ -95,6 +95,28 @@ std::string board_updated_json(const BoardUpdated& e) {
   return out;
 }
 
+// data of a board-checked event: the board's new version, times and success rate, e.g.
+// {"board":"weibo.hot-search","version":124,"fetched_at":"2026-12-06T03:10:00.000Z",
+//  "last_run_at":"…","due_by":"…","success_rate":1}.
+std::string board_checked_json(const std::string& board, const BoardRefresh& r) {
+  auto time_or_null = [](int64_t ms) -> json::value {
+    if (ms <= 0) return nullptr;
+    return json::value(iso8601_utc(ms));
+  };
+  json::object o;
+  o["board"] = board;
+  o["version"] = r.version;
+  o["fetched_at"] = time_or_null(r.fetched_at_ms);
+  o["last_run_at"] = time_or_null(r.last_run_at_ms);
+  o["due_by"] = time_or_null(r.due_by_ms);
+  if (r.success_rate) {
+    o["success_rate"] = *r.success_rate;
+  } else {
+    o["success_rate"] = nullptr;
+  }
+  return json::serialize(o);
+}
+
 // "a,b,c" -> {"a","b","c"} (empty parts dropped).
 std::vector<std::string> split_list(std::string_view text) {
   std::vector<std::string> out;
@@ -173,13 +195,19 @@ ApiService::~ApiService() { stop(); }
 Status ApiService::start() {
   subscription_ = coordinator_.subscribe(
       [this](const BoardUpdated& e) {
-        Status s = cache_.refresh(e.board);
-        if (!s.ok()) {
-          spdlog::warn("api: keeping the previous body of {}: {}", e.board, s.to_string());
+        Result<BoardRefresh> r = cache_.refresh(e.board);
+        if (!r.ok()) {
+          spdlog::warn("api: keeping the previous body of {}: {}", e.board, r.status().to_string());
           return;
         }
-        // Only now: a client that refetches on this event must get the new body.
-        events_.publish("board-updated", board_updated_json(e));
+        // Only now: a client that refetches on this event must get the new body. A run
+        // that fetched what the board already shows moves only its times: clients get them
+        // in the event and need not refetch.
+        if (r->shown_changed) {
+          events_.publish("board-updated", board_updated_json(e));
+        } else {
+          events_.publish("board-checked", board_checked_json(e.board, *r));
+        }
       },
       [this] {
         // Events may have been lost while the subscription was down: reload what changed

@@ -8,6 +8,7 @@
 #include <functional>
 #include <thread>
 
+#include "api/metrics_service.h"
 #include "coord/local/local_coordinator.h"
 #include "http/server.h"
 #include "http/sse_testing.h"
@@ -177,12 +178,13 @@ class ApiTest : public ::testing::Test {
     return router_.handle(req);
   }
 
-  void commit(const std::string& dispatch, std::vector<std::string> titles) {
+  void commit(const std::string& dispatch, std::vector<std::string> titles,
+              int64_t finished_ms = 1764000000000) {
     CommitRequest c;
     c.board = meta_.id;
     c.epoch = 1;
     c.dispatch_id = dispatch;
-    c.stats.finished_ms = 1764000000000;
+    c.stats.finished_ms = finished_ms;
     for (const auto& t : titles) {
       Item it;
       it.key = t;
@@ -575,6 +577,47 @@ TEST_F(ApiEventsTest, NoEventWhenTheBoardCouldNotBeRendered) {
   EXPECT_NE(e->data.find(std::to_string(last_version_)), std::string::npos);
 }
 
+// A scheduled run that fetched what the board already shows moves only its times: the
+// clients get them in a board-checked event instead of a board-updated that makes them
+// refetch the body.
+TEST_F(ApiEventsTest, ARunThatFetchedTheSameItemsSendsOnlyTheNewTimes) {
+  auto c = subscriber();
+  commit("weibo.hot-search@1", {"甲", "乙"}, 1764000000000);
+  std::optional<SseBlock> e = c->next_event();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->event, "board-updated");
+  // The same items again: their marks change once (now they have a previous rank).
+  commit("weibo.hot-search@2", {"甲", "乙"}, 1764000060000);
+  e = c->next_event();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->event, "board-updated");
+  // And again: nothing a reader sees changed but the times.
+  commit("weibo.hot-search@3", {"甲", "乙"}, 1764000120000);
+  e = c->next_event();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->event, "board-checked");
+  json::value checked = json::parse(e->data);
+  EXPECT_EQ(checked.at("board").as_string(), "weibo.hot-search");
+  EXPECT_EQ(checked.at("version").as_int64(), last_version_);
+  EXPECT_EQ(checked.at("fetched_at").as_string(), "2025-11-24T16:02:00.000Z");
+  // The event's times are the body's.
+  json::value board = json::parse(api_->cache().board(meta_.id)->json->c_str());
+  EXPECT_EQ(board.at("version").as_int64(), last_version_);
+  EXPECT_EQ(board.at("fetched_at"), checked.at("fetched_at"));
+  EXPECT_EQ(board.at("due_by"), checked.at("due_by"));
+  EXPECT_EQ(board.at("last_run_at"), checked.at("last_run_at"));
+  // An item swapped: a board-updated again.
+  commit("weibo.hot-search@4", {"乙", "甲"}, 1764000180000);
+  e = c->next_event();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->event, "board-updated");
+  // A failed run changes the error state the board shows.
+  fail("weibo.hot-search@5", error(ErrorCode::kHttp, "HTTP 503"));
+  e = c->next_event();
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->event, "board-updated");
+}
+
 TEST_F(ApiEventsTest, HeartbeatsAtTheConfiguredInterval) {
   auto c = subscriber();
   for (int i = 0; i < 3; ++i) {
@@ -964,6 +1007,69 @@ TEST_F(ApiTest, CatalogueQueryParametersAreValidated) {
   EXPECT_FALSE(r.etag.empty());
   EXPECT_NE(r.gzip_body, nullptr);
   EXPECT_EQ(json::parse(get("/api/v1/boards?site=zhihu").body_view()).at("total").as_int64(), 0);
+}
+
+// GET /metrics: the board collectors read the cache at each scrape, and the server counts
+// responses per route pattern (not per path) with a latency histogram.
+TEST_F(ApiTest, MetricsNameEveryBoardAndCountResponsesPerRoute) {
+  FakeClock clock(WallTime(std::chrono::milliseconds(1764000090000)));
+  metrics::Registry registry;
+  export_board_metrics(registry, api_->cache(), clock);
+  ASSERT_TRUE(export_event_metrics(registry, api_->events()).ok());
+  const Server* running = nullptr;
+  export_server_metrics(registry, [&]() -> std::optional<ServerCounters> {
+    if (running == nullptr) return std::nullopt;
+    return running->counters();
+  });
+  MetricsService metrics(registry);
+  Router router;
+  api_->register_routes(router);
+  metrics.register_routes(router);
+  ServerOptions options;
+  options.listen = "127.0.0.1:0";
+  Server server(options, std::move(router));
+  ASSERT_TRUE(server.start().ok());
+  running = &server;
+
+  commit("weibo.hot-search@1", {"甲", "乙", "丙"});  // fetched at 1764000000000: 90 s ago
+  for (const char* path : {"/api/v1/boards/weibo.hot-search", "/api/v1/boards/weibo.hot-search",
+                           "/api/v1/boards/nope", "/no/such/route"}) {
+    SseTestClient c(server.port());
+    ASSERT_TRUE(c.request(path));
+    (void)c.read_body();
+  }
+  SseTestClient scrape(server.port());
+  ASSERT_TRUE(scrape.request("/metrics"));
+  EXPECT_EQ(scrape.status(), 200);
+  EXPECT_EQ(scrape.header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  const std::string text = scrape.read_body();
+  auto has = [&](const std::string& line) {
+    return text.find("\n" + line + "\n") != std::string::npos;
+  };
+  EXPECT_TRUE(has(R"(mu_board_data_age_seconds{board="weibo.hot-search",site="weibo"} 90)"))
+      << text;
+  EXPECT_TRUE(has(R"(mu_board_items{board="weibo.hot-search",site="weibo"} 3)"));
+  EXPECT_TRUE(has(R"(mu_board_stale{board="weibo.hot-search",site="weibo"} 0)"));
+  EXPECT_TRUE(has(R"(mu_board_enabled{board="weibo.hot-search",site="weibo"} 1)"));
+  EXPECT_TRUE(has(R"(mu_sse_clients{kind="anonymous"} 0)"));
+  EXPECT_TRUE(has(R"(http_requests_total{route="/api/v1/boards/{id}",method="GET",code="2xx"} 2)"));
+  EXPECT_TRUE(has(R"(http_requests_total{route="/api/v1/boards/{id}",method="GET",code="4xx"} 1)"));
+  EXPECT_TRUE(has(R"(http_requests_total{route="unmatched",method="GET",code="4xx"} 1)"));
+  EXPECT_TRUE(has(R"(http_request_duration_seconds_count{route="/api/v1/boards/{id}"} 3)"));
+  EXPECT_TRUE(
+      has(R"(http_request_duration_seconds_bucket{route="/api/v1/boards/{id}",le="+Inf"} 3)"));
+  EXPECT_TRUE(has("# TYPE http_request_duration_seconds histogram"));
+  // A failed run makes the board stale; the next scrape says so.
+  fail("weibo.hot-search@2", error(ErrorCode::kHttp, "HTTP 503"));
+  SseTestClient again(server.port());
+  ASSERT_TRUE(again.request("/metrics"));
+  const std::string next = again.read_body();
+  EXPECT_NE(
+      next.find("\n" + std::string(R"(mu_board_stale{board="weibo.hot-search",site="weibo"} 1)") +
+                "\n"),
+      std::string::npos)
+      << next;
+  server.stop();
 }
 
 }  // namespace

@@ -24,6 +24,51 @@ std::string lower(std::string_view text) {
   return out;
 }
 
+// A digest of what a board's body shows apart from its times and run statistics: the
+// ranked items with their marks, the enabled flag and the error state.
+class ShownDigest {
+ public:
+  void add(std::string_view text) {
+    data_ += text;
+    data_ += '\x1f';
+  }
+  void add(int64_t n) { add(std::to_string(n)); }
+  uint64_t value() const { return fnv1a64(data_); }
+
+ private:
+  std::string data_;
+};
+
+uint64_t shown_digest(const std::vector<RankedItem>& items, const BoardState& state) {
+  ShownDigest d;
+  d.add(state.enabled ? 1 : 0);
+  d.add(state.stale ? 1 : 0);
+  d.add(state.last_error_code);
+  d.add(state.last_error);
+  for (const RankedItem& r : items) {
+    const Item& it = r.item;
+    d.add(r.rank);
+    d.add(r.prev_rank.value_or(-1));
+    d.add(r.is_new ? 1 : 0);
+    d.add(r.best_rank);
+    d.add(r.first_seen_ms);
+    for (std::string_view text :
+         {std::string_view(it.key), std::string_view(it.title), std::string_view(it.url),
+          std::string_view(it.mobile_url), std::string_view(it.summary), std::string_view(it.image),
+          std::string_view(it.hot_text), std::string_view(it.label), std::string_view(it.author)}) {
+      d.add(text);
+    }
+    d.add(it.hot ? std::to_string(*it.hot) : std::string("-"));
+    d.add(it.published_at_ms.value_or(-1));
+    for (const auto& [k, v] : it.extra) {
+      d.add(k);
+      d.add(v);
+    }
+    d.add("\x1e");
+  }
+  return d.value();
+}
+
 }  // namespace
 
 BoardCache::BoardCache(std::vector<Site> sites, std::vector<BoardMeta> boards, Store& store,
@@ -54,7 +99,7 @@ BoardCache::BoardCache(std::vector<Site> sites, std::vector<BoardMeta> boards, S
   sites_ = std::make_shared<const RenderedBody>(render_sites(sites_list_, metas));
 }
 
-Status BoardCache::render_locked(Slot& slot) {
+Status BoardCache::render_locked(Slot& slot, BoardRefresh* refreshed) {
   static const Site kUnknownSite;
   const Site& site = slot.site != nullptr ? *slot.site : kUnknownSite;
   const BoardMeta& meta = slot.meta;
@@ -73,13 +118,36 @@ Status BoardCache::render_locked(Slot& slot) {
   Stamp stamp{state.version, state.fetched_at_ms, state.last_run_at_ms, state.enabled,
               state.last_error_code};
   if (slot.enabled) state.enabled = *slot.enabled;
+  std::vector<RankedItem> ranked;
   if (view) {
-    auto ranked = rank_items(view->snapshot.items, view->has_previous, view->previous_keys,
-                             view->history, view->snapshot.fetched_at_ms);
-    body = render_board(site, meta, state, ranked);
-  } else {
-    body = render_board(site, meta, state, {});
+    ranked = rank_items(view->snapshot.items, view->has_previous, view->previous_keys,
+                        view->history, view->snapshot.fetched_at_ms);
   }
+  body = render_board(site, meta, state, ranked);
+  const uint64_t shown = shown_digest(ranked, state);
+  if (refreshed != nullptr) {
+    refreshed->shown_changed = slot.shown != shown;
+    refreshed->version = state.version;
+    refreshed->fetched_at_ms = state.fetched_at_ms;
+    refreshed->last_run_at_ms = state.last_run_at_ms;
+    refreshed->due_by_ms = due_by_ms(meta, state);
+    refreshed->success_rate = success_rate(state);
+  }
+  slot.shown = shown;
+  BoardHealth health;
+  health.board = meta.id;
+  health.site = meta.site;
+  health.enabled = state.enabled;
+  health.stale = state.stale;
+  health.last_error_code = state.last_error_code;
+  health.fetched_at_ms = state.fetched_at_ms;
+  health.last_run_at_ms = state.last_run_at_ms;
+  health.every_ms =
+      meta.schedule.cron.empty()
+          ? std::chrono::duration_cast<std::chrono::milliseconds>(meta.schedule.every).count()
+          : 0;
+  health.items = view ? static_cast<int>(view->snapshot.items.size()) : 0;
+  health.success_rate = success_rate(state);
   auto body_ptr = std::make_shared<const RenderedBody>(std::move(body));
   auto entry = std::make_shared<const std::string>(render_catalogue_entry(meta, state));
   {
@@ -88,9 +156,20 @@ Status BoardCache::render_locked(Slot& slot) {
     slot.body = std::move(body_ptr);
     slot.entry = std::move(entry);
     slot.stamp = std::move(stamp);
+    slot.health = std::move(health);
   }
   changes_.fetch_add(1, std::memory_order_release);
   return ok_status();
+}
+
+std::vector<BoardHealth> BoardCache::health() const {
+  std::vector<BoardHealth> out;
+  out.reserve(slots_.size());
+  std::shared_lock lock(mu_);
+  for (const auto& slot : slots_) {
+    if (slot->body) out.push_back(slot->health);
+  }
+  return out;
 }
 
 Status BoardCache::refresh_all() {
@@ -103,12 +182,14 @@ Status BoardCache::refresh_all() {
   return first;
 }
 
-Status BoardCache::refresh(const std::string& board) {
+Result<BoardRefresh> BoardCache::refresh(const std::string& board) {
   auto it = index_.find(board);
   if (it == index_.end()) return error(ErrorCode::kNotFound, "unknown board " + board);
   Slot& slot = *slots_[it->second];
   std::lock_guard render(slot.render_mu);
-  return render_locked(slot).with_context(board);
+  BoardRefresh refreshed;
+  MU_RETURN_IF_ERROR(render_locked(slot, &refreshed).with_context(board));
+  return refreshed;
 }
 
 Result<std::vector<std::string>> BoardCache::refresh_changed() {

@@ -37,6 +37,32 @@ struct BoardCacheOptions {
   std::chrono::milliseconds catalogue_interval{1000};
 };
 
+// What a refresh of one board found. `shown_changed` is false when only the board's times
+// and run statistics moved (a scheduled run fetched the same items): readers then need the
+// new times, not the body again.
+struct BoardRefresh {
+  bool shown_changed = true;
+  int64_t version = 0;
+  int64_t fetched_at_ms = 0;
+  int64_t last_run_at_ms = 0;
+  int64_t due_by_ms = 0;  // 0: no deadline (never fetched, disabled, cron schedule)
+  std::optional<double> success_rate;
+};
+
+// A board's state as last rendered, for metrics and health pages.
+struct BoardHealth {
+  std::string board;
+  std::string site;
+  bool enabled = true;
+  bool stale = false;                  // the last run failed
+  std::string last_error_code;         // "" when the last run succeeded
+  int64_t fetched_at_ms = 0;           // last good data (0: never)
+  int64_t last_run_at_ms = 0;          // last run, good or bad (0: never)
+  int64_t every_ms = 0;                // the interval (0: cron schedule)
+  int items = 0;                       // items of the last good data
+  std::optional<double> success_rate;  // over the newest runs; nullopt: never run
+};
+
 // A filtered, paged view of the catalogue (GET /api/v1/boards?site=&kind=&q=&ids=&...).
 struct CatalogueQuery {
   std::vector<std::string> sites;  // only boards of these sites; empty: every site
@@ -57,8 +83,9 @@ class BoardCache {
   // Renders every board and the sites. Returns the first store error (the boards it could
   // render are still served).
   Status refresh_all();
-  // Re-renders one board and its catalogue entry.
-  Status refresh(const std::string& board);
+  // Re-renders one board and its catalogue entry, and says whether what a reader sees
+  // besides times and run statistics changed (items, their marks, enabled, error state).
+  Result<BoardRefresh> refresh(const std::string& board);
   // Reads every board's state in one store query and re-renders only the boards whose
   // state changed since they were last rendered; returns their ids. The safety net for
   // lost board-updated events: its cost is one query plus the boards that changed.
@@ -68,6 +95,9 @@ class BoardCache {
   // renders the board with that flag instead of the catalogue's; then re-renders it.
   // Names, site and kind never change. kNotFound for an unknown board.
   Status set_meta(const BoardMeta& meta, std::optional<bool> enabled = std::nullopt);
+
+  // Every rendered board's state, in catalogue order.
+  std::vector<BoardHealth> health() const;
 
   // nullptr for an unknown board id or one not rendered yet.
   std::shared_ptr<const RenderedBody> board(const std::string& id) const;
@@ -95,18 +125,20 @@ class BoardCache {
     bool operator==(const Stamp&) const = default;
   };
   struct Slot {
-    std::mutex render_mu;         // one refresh of this board at a time ("read, render, publish")
-    BoardMeta meta;               // guarded by render_mu (set_meta)
-    std::optional<bool> enabled;  // the override's flag, guarded by render_mu (set_meta)
+    std::mutex render_mu;           // one refresh of this board at a time ("read, render, publish")
+    BoardMeta meta;                 // guarded by render_mu (set_meta)
+    std::optional<bool> enabled;    // the override's flag, guarded by render_mu (set_meta)
+    std::optional<uint64_t> shown;  // digest of what the body shows but times; render_mu
     const Site* site = nullptr;
     std::string search_text;  // lower-cased id, names, site id and names; immutable
     // Guarded by the cache's mu_:
     std::shared_ptr<const RenderedBody> body;
     std::shared_ptr<const std::string> entry;
     Stamp stamp;
+    BoardHealth health;
   };
 
-  Status render_locked(Slot& slot);
+  Status render_locked(Slot& slot, BoardRefresh* refreshed = nullptr);
   void maybe_assemble() const;
 
   std::vector<Site> sites_list_;

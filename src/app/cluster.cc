@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <iostream>
@@ -16,6 +17,7 @@
 
 #include "api/admin.h"
 #include "api/api.h"
+#include "api/metrics_service.h"
 #include "api/stats.h"
 #include "api/store_login_states.h"
 #include "app/catalogue.h"
@@ -182,6 +184,21 @@ int run_collector(const Config& config, const std::string& id) {
   server_opts.capacity = config.collector.capacity;
   auto server = CollectorServer::start(config.collector.listen, local, server_opts);
   if (!server.ok()) return fail(server.status(), "collector");
+  metrics::Registry metrics_registry;
+  metrics::export_process_metrics(metrics_registry);
+  {
+    CollectorServer* collector_server = server->get();
+    const int capacity = config.collector.capacity;
+    metrics_registry.raw_collector([collector_server, capacity](metrics::Writer& w) {
+      w.family("mu_collector_in_flight", "Collects running now.", metrics::Type::kGauge);
+      w.sample("mu_collector_in_flight", {}, {}, collector_server->in_flight());
+      w.family("mu_collector_capacity", "Collects this collector runs at once.",
+               metrics::Type::kGauge);
+      w.sample("mu_collector_capacity", {}, {}, capacity);
+    });
+  }
+  auto metrics_server = serve_metrics(config, metrics_registry, nullptr);
+  if (!metrics_server.ok()) return fail(metrics_server.status(), "metrics");
   std::string advertise = config.collector.advertise;
   if (advertise.empty()) {
     advertise = config.collector.listen.substr(0, config.collector.listen.rfind(':')) + ":" +
@@ -227,6 +244,7 @@ int run_collector(const Config& config, const std::string& id) {
   if (Status s = redis->collectors->remove(id); !s.ok()) {
     spdlog::warn("collector: deregister: {}", s.to_string());
   }
+  if (*metrics_server) (*metrics_server)->stop();
   (*server)->stop(std::chrono::seconds(10));
   spdlog::info("stopped cleanly");
   return 0;
@@ -247,12 +265,32 @@ int run_scheduler(const Config& config, const std::string& id) {
     return std::unique_ptr<Collector>(std::make_unique<GrpcCollector>(c.address));
   });
   RedisLeaseStore& leases = *redis->leases;
+  metrics::Registry metrics_registry;
+  metrics::export_process_metrics(metrics_registry);
+  LeaderRole::Options role_opts = leader_role_options(config, id);
+  role_opts.scheduler.metrics = &metrics_registry;
   LeaderRole role(catalogue.boards, catalogue.disabled,
                   LeaderRole::Backends{leases, *redis->changes, *redis->events, **store, router},
-                  clock, leader_role_options(config, id),
+                  clock, role_opts,
                   [&leases](const std::string& holder, milliseconds ttl, int64_t floor) {
                     return leases.try_acquire_above(holder, ttl, floor);
                   });
+  metrics_registry.raw_collector([&role](metrics::Writer& w) {
+    const int64_t epoch = role.dispatching_epoch();
+    w.family("mu_scheduler_leader",
+             "1 while this instance leads (holds the lease and dispatches), else 0.",
+             metrics::Type::kGauge);
+    w.sample("mu_scheduler_leader", {}, {}, epoch > 0 ? 1 : 0);
+    w.family("mu_scheduler_epoch", "The epoch this instance leads with (0 when it does not).",
+             metrics::Type::kGauge);
+    w.sample("mu_scheduler_epoch", {}, {}, static_cast<double>(epoch));
+    w.family("mu_scheduler_start_failures",
+             "Failed start attempts of the current term (store unreachable, fence raise).",
+             metrics::Type::kGauge);
+    w.sample("mu_scheduler_start_failures", {}, {}, role.start_failures());
+  });
+  auto metrics_server = serve_metrics(config, metrics_registry, nullptr);
+  if (!metrics_server.ok()) return fail(metrics_server.status(), "metrics");
   auto server = SchedulerServer::start(config.scheduler.listen, role);
   if (!server.ok()) return fail(server.status(), "scheduler");
   role.start();
@@ -260,6 +298,7 @@ int run_scheduler(const Config& config, const std::string& id) {
                catalogue.boards.size(), config.scheduler.listen, config.storage.url);
 
   wait_for_shutdown(signals);
+  if (*metrics_server) (*metrics_server)->stop();
   role.stop();
   (*server)->stop(std::chrono::seconds(2));
   spdlog::info("stopped cleanly");
@@ -282,8 +321,20 @@ int run_api(const Config& config) {
   if (!github_transport.ok()) return fail(github_transport.status(), "auth");
   SystemClock clock;
   BusCoordinator coordinator(*redis->events);
+  metrics::Registry metrics_registry;
+  metrics::export_process_metrics(metrics_registry);
   ApiService api(catalogue.sites, catalogue.boards, **store, coordinator);
   if (Status s = api.start(); !s.ok()) spdlog::warn("api: {}", s.to_string());
+  export_board_metrics(metrics_registry, api.cache(), clock);
+  if (Status s = export_event_metrics(metrics_registry, api.events()); !s.ok()) {
+    spdlog::warn("metrics: {}", s.to_string());
+  }
+  std::atomic<const Server*> http_server{nullptr};
+  export_server_metrics(metrics_registry, [&http_server]() -> std::optional<ServerCounters> {
+    const Server* s = http_server.load();
+    if (s == nullptr) return std::nullopt;
+    return s->counters();
+  });
   // Live schedule changes from the console or `mu ctl` reach this instance's pages.
   const auto following = follow_schedules(catalogue.boards, **store, api);
   // Sign-ins in progress live in the shared store: the GitHub callback may reach another
@@ -307,6 +358,8 @@ int run_api(const Config& config) {
   accounts.register_routes(router);
   admin.register_routes(router);
   stats.register_routes(router);
+  auto metrics_server = serve_metrics(config, metrics_registry, &router);
+  if (!metrics_server.ok()) return fail(metrics_server.status(), "metrics");
   if (!router.status().ok()) return fail(router.status(), "routes");
   Server::Options server_opts;
   server_opts.listen = config.server.listen;
@@ -320,6 +373,7 @@ int run_api(const Config& config) {
   server_opts.stream_max_age = config.server.sse_max_age;
   Server server(server_opts, std::move(router));
   if (Status s = server.start(); !s.ok()) return fail(s, "server");
+  http_server.store(&server);
 
   // Pub/sub is lossy even without a reconnect (a scheduler that could not publish): a slow
   // periodic resync bounds how stale an instance can be.
@@ -350,7 +404,9 @@ int run_api(const Config& config) {
   }
   cv.notify_all();
   resync.join();
+  if (*metrics_server) (*metrics_server)->stop();
   server.stop();
+  http_server.store(nullptr);
   api.stop();
   // This instance's readers are gone: do not count them for the rest of the window.
   (void)(*store)->put_presence(stats_opts.instance, 0, clock.now_ms());

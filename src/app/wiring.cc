@@ -4,6 +4,7 @@
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <functional>
@@ -14,6 +15,7 @@
 
 #include "api/admin.h"
 #include "api/api.h"
+#include "api/metrics_service.h"
 #include "api/schedule_follower.h"
 #include "api/stats.h"
 #include "api/store_login_states.h"
@@ -40,6 +42,25 @@ void setup_logging(const std::string& level) {
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+}
+
+Result<std::unique_ptr<Server>> serve_metrics(const Config& config, metrics::Registry& registry,
+                                              Router* router) {
+  if (!config.metrics.enabled) return std::unique_ptr<Server>();
+  MetricsService service(registry);  // its route refers to the registry only
+  if (config.metrics.listen.empty()) {
+    if (router != nullptr) service.register_routes(*router);
+    return std::unique_ptr<Server>();
+  }
+  Router routes;
+  service.register_routes(routes);
+  Server::Options opts;
+  opts.listen = config.metrics.listen;
+  opts.threads = 1;
+  auto server = std::make_unique<Server>(opts, std::move(routes));
+  if (Status s = server->start(); !s.ok()) return s.with_context("metrics.listen");
+  spdlog::info("metrics at http://{}/metrics", config.metrics.listen);
+  return server;
 }
 
 Result<std::unique_ptr<Store>> open_store(const Config& config) {
@@ -232,11 +253,17 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   collector_opts.secrets = config.secrets;
   LocalCollector collector(catalogue.registry, *fetcher, clock, collector_opts);
 
+  // What GET /metrics reports; the collectors below read the objects made after it.
+  metrics::Registry registry;
+  metrics::export_process_metrics(registry);
+
   Scheduler::Options sched_opts;
   sched_opts.workers = config.scheduler.workers;
   sched_opts.retry_base = config.scheduler.retry_base;
   sched_opts.keep_snapshots = config.storage.keep_snapshots;
+  sched_opts.metrics = &registry;
   Scheduler scheduler(catalogue.boards, collector, **store, coordinator, clock, sched_opts);
+  export_scheduler_metrics(registry, [&scheduler]() -> const Scheduler* { return &scheduler; });
   for (const auto& id : catalogue.disabled) {
     for (const auto& b : catalogue.boards) {
       if (b.id == id) scheduler.update_board(b, false);
@@ -263,6 +290,16 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   }
   ApiService api(catalogue.sites, catalogue.boards, **store, coordinator);
   if (Status s = api.start(); !s.ok()) spdlog::warn("api: {}", s.to_string());
+  export_board_metrics(registry, api.cache(), clock);
+  if (Status s = export_event_metrics(registry, api.events()); !s.ok()) {
+    spdlog::warn("metrics: {}", s.to_string());
+  }
+  std::atomic<const Server*> http_server{nullptr};
+  export_server_metrics(registry, [&http_server]() -> std::optional<ServerCounters> {
+    const Server* s = http_server.load();
+    if (s == nullptr) return std::nullopt;
+    return s->counters();
+  });
   // Live schedule changes from the console or `mu ctl` reach this instance's pages.
   const auto following = follow_schedules(catalogue.boards, **store, api);
   // Sign-ins in progress live in the store, like everything a restart must not lose.
@@ -307,6 +344,11 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   accounts.register_routes(router);
   admin.register_routes(router);
   stats.register_routes(router);
+  auto metrics_server = serve_metrics(config, registry, &router);
+  if (!metrics_server.ok()) {
+    spdlog::error("{}", metrics_server.status().to_string());
+    return 1;
+  }
   if (!router.status().ok()) {
     spdlog::error("routes: {}", router.status().to_string());
     return 1;
@@ -327,6 +369,7 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
     spdlog::error("server: {}", s.to_string());
     return 1;
   }
+  http_server.store(&server);
   if (config.scheduler.enabled) scheduler.start();
 
   std::string host = config.server.listen.substr(0, config.server.listen.rfind(':'));
@@ -400,7 +443,9 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   }
   report_cv.notify_all();
   reporter.join();
+  if (*metrics_server) (*metrics_server)->stop();
   server.stop();
+  http_server.store(nullptr);
   scheduler.stop();
   api.stop();
   spdlog::info("stopped cleanly");

@@ -14,13 +14,23 @@
 #include "api/store_login_states.h"
 #include "app/periodic.h"
 #include "core/config.h"
+#include "core/metrics.h"
 #include "core/status.h"
 #include "fetch/transport.h"
+#include "http/router.h"
+#include "http/server.h"
 #include "store/store.h"
 
 namespace mu {
 
 Result<std::unique_ptr<Store>> open_store(const Config& config);
+
+// A role's GET /metrics (metrics.enabled): added to `router` when metrics.listen is empty
+// (and `router` is given), else served by its own HTTP server at metrics.listen, started
+// here and returned (stop it before the objects the registry's collectors read). Returns
+// nullptr when nothing needs a server of its own; kUnavailable when the address is taken.
+Result<std::unique_ptr<Server>> serve_metrics(const Config& config, metrics::Registry& registry,
+                                              Router* router);
 
 // The accounts settings of the config: GitHub OAuth (redirect URI public_url +
 // /auth/github/callback), admins, cookie Secure flag (public_url is https), allowed

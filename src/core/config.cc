@@ -408,6 +408,15 @@ std::vector<KeySpec> key_specs() {
                  MU_ASSIGN_OR_RETURN(c.auth.github_client_secret, as_string(in));
                  return ok_status();
                })});
+  k.push_back({"metrics.enabled", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.metrics.enabled, as_bool(in));
+                 return ok_status();
+               })});
+  k.push_back({"metrics.listen", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.metrics.listen, as_string(in));
+                 if (c.metrics.listen.empty()) return ok_status();
+                 return check_address(in, c.metrics.listen, ListenHost::kIpAddress);
+               })});
   k.push_back({"api.schedulers", make([](const Input& in, Config& c) -> Status {
                  MU_ASSIGN_OR_RETURN(c.api.schedulers, as_list(in));
                  for (const auto& a : c.api.schedulers) {

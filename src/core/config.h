@@ -147,6 +147,13 @@ struct Config {
     std::vector<std::string> schedulers;
   } api;
 
+  struct Metrics {
+    bool enabled = true;  // GET /metrics (Prometheus text format)
+    // "" serves /metrics on server.listen (mu serve, mu api); an address serves it there
+    // instead, on its own small HTTP server (the only way for mu scheduler and collector).
+    std::string listen;
+  } metrics;
+
   std::map<std::string, std::string> secrets;  // [secrets] "zhihu.cookie" = "..."
   std::map<std::string, BoardOverride> boards;
 

@@ -72,6 +72,9 @@ struct Request {
   HeaderMap headers;
   std::string body;
   std::string remote_address;  // IP address of the peer: "127.0.0.1", "::1"
+  // Index of the matched route's pattern in Router::patterns() (set by the router; -1:
+  // no route matched), so that metrics name the route, not the path.
+  int route = -1;
 
   // Sets target, raw_path, path, query_string and query_params from a request-target.
   // Accepts origin-form ("/p?q") and absolute-form ("http://h/p?q"). Returns kInvalid for

@@ -1,5 +1,6 @@
 #include "http/router.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -127,6 +128,9 @@ Router& Router::add(HttpMethod method, std::string_view pattern, Handler handler
     if (same) return fail("duplicate of " + other.pattern);
   }
   route.handler = std::move(handler);
+  auto known = std::find(patterns_.begin(), patterns_.end(), route.pattern);
+  route.pattern_index = static_cast<int>(known - patterns_.begin());
+  if (known == patterns_.end()) patterns_.push_back(route.pattern);
   routes_.push_back(std::move(route));
   return *this;
 }
@@ -165,6 +169,7 @@ std::optional<Response> Router::try_handle(Request& request) const {
   if (index < 0 && request.method == HttpMethod::kHead) index = find(HttpMethod::kGet, path);
   if (index >= 0) {
     const Route& route = routes_[index];
+    request.route = route.pattern_index;
     request.path_params.clear();
     for (std::size_t i = 0; i < route.segments.size(); ++i) {
       if (!route.segments[i].param) continue;

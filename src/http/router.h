@@ -56,6 +56,9 @@ class Router {
   // runs inline (for callers without a server).
   Response handle(Request& request) const;
 
+  // The distinct patterns, in registration order; Request::route indexes it.
+  const std::vector<std::string>& patterns() const { return patterns_; }
+
   // "GET, HEAD, POST" for the methods that have a route matching `raw_path`; "" when none.
   std::string allowed_methods(std::string_view raw_path) const;
 
@@ -69,6 +72,7 @@ class Router {
     std::string pattern;
     std::vector<Segment> segments;
     uint64_t literal_mask = 0;  // bit (63 - i) set when segment i is a literal
+    int pattern_index = 0;      // in patterns_
     Handler handler;
   };
 
@@ -81,6 +85,7 @@ class Router {
   unsigned methods_matching(const PathView& path) const;
 
   std::vector<Route> routes_;
+  std::vector<std::string> patterns_;
   Status status_;
 };
 

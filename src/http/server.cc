@@ -81,6 +81,12 @@ struct WorkerCounters {
   std::atomic<uint64_t> refused_streams{0};
 };
 
+// Per-route totals of one io thread (only that thread writes them).
+struct RouteCell {
+  std::array<std::array<std::atomic<uint64_t>, 6>, 8> responses{};
+  metrics::Histogram latency{metrics::latency_buckets()};
+};
+
 void bump(std::atomic<uint64_t>& counter) { counter.fetch_add(1, std::memory_order_relaxed); }
 
 struct Conn;
@@ -172,6 +178,7 @@ struct Worker {
   int64_t date_second = -1;
   std::string date;
   WorkerCounters counters;
+  std::unique_ptr<RouteCell[]> routes;  // router patterns, then static files, unmatched
   net::io_context ctx{1};
   std::optional<net::executor_work_guard<net::io_context::executor_type>> guard;
   std::optional<net::steady_timer> drain_timer;  // stop(): cuts connections still open
@@ -297,6 +304,7 @@ void reset_request(Request& req) {
   req.path_params.clear();
   req.headers.clear();
   req.body.clear();
+  req.route = -1;
 }
 
 // finish_response() framed the (empty) body of a streaming response with Content-Length. A
@@ -503,7 +511,10 @@ Status Server::Impl::start() {
   table = std::make_unique<ConnectionTable>(derive_connection_limits(
       descriptor_limit(), options.max_connections, options.max_connections_per_ip));
   workers.clear();
-  for (int i = 0; i < options.threads; ++i) workers.push_back(std::make_unique<Worker>());
+  for (int i = 0; i < options.threads; ++i) {
+    workers.push_back(std::make_unique<Worker>());
+    workers.back()->routes = std::make_unique<RouteCell[]>(router.patterns().size() + 2);
+  }
   acceptor.emplace(workers[0]->ctx);
   if (Status s = bind(listen); !s.ok()) {
     acceptor.reset();
@@ -693,7 +704,10 @@ Response Server::Impl::dispatch(Request& req, Worker& w) {
     if (auto preflight = cors_preflight(req, options.middleware)) return std::move(*preflight);
     if (auto routed = router.try_handle(req)) return std::move(*routed);
     if (static_files) {
-      if (auto file = static_files->serve(req)) return std::move(*file);
+      if (auto file = static_files->serve(req)) {
+        req.route = static_cast<int>(router.patterns().size());  // "static"
+        return std::move(*file);
+      }
     }
     return json_error(404, "not-found", "no route for " + req.path);
   } catch (...) {
@@ -823,6 +837,7 @@ net::awaitable<void> Server::Impl::serve(std::shared_ptr<Conn> c) {
 
     bool keep_alive = false;
     reset_request(req);
+    const MonoTime arrived = clock->mono();
     if (error_status != 0) {
       linger = true;
       resp = error_status == 431   ? json_error(431, "too-large", "request header too large")
@@ -897,6 +912,17 @@ net::awaitable<void> Server::Impl::serve(std::shared_ptr<Conn> c) {
     set_deadline(*c, options.request_timeout);
     const std::array<net::const_buffer, 2> buffers = {net::buffer(head),
                                                       net::buffer(body.data(), body.size())};
+    // Counted before the write: a client that has its response has been counted.
+    {
+      const std::size_t patterns = router.patterns().size();
+      RouteCell& cell = w.routes[req.route >= 0 ? static_cast<std::size_t>(req.route)
+                                                : patterns + 1];  // "unmatched"
+      const auto method = std::min<std::size_t>(static_cast<std::size_t>(req.method), 7);
+      bump(cell.responses[method][std::clamp(resp.status / 100, 0, 5)]);
+      if (!events) {
+        cell.latency.observe(std::chrono::duration<double>(clock->mono() - arrived).count());
+      }
+    }
     auto [ec, n] = co_await net::async_write(c->socket, buffers, kTuple);
     // Let go of shared bodies now rather than when the next request comes, so an idle
     // connection does not pin an old version of a cached board.
@@ -1084,6 +1110,30 @@ ServerCounters Server::counters() const {
     out.deferred_rejected += c.deferred_rejected.load(std::memory_order_relaxed);
     out.refused_connections += c.refused_connections.load(std::memory_order_relaxed);
     out.refused_streams += c.refused_streams.load(std::memory_order_relaxed);
+  }
+  const std::vector<std::string>& patterns = impl_->router.patterns();
+  out.routes.resize(patterns.size() + 2);
+  for (std::size_t r = 0; r < out.routes.size(); ++r) {
+    RouteCounters& rc = out.routes[r];
+    rc.route = r < patterns.size() ? patterns[r] : r == patterns.size() ? "static" : "unmatched";
+    for (std::size_t w = 0; w < n; ++w) {
+      const RouteCell& cell = impl_->workers[w]->routes[r];
+      for (std::size_t m = 0; m < rc.responses.size(); ++m) {
+        for (std::size_t k = 0; k < 6; ++k) {
+          rc.responses[m][k] += cell.responses[m][k].load(std::memory_order_relaxed);
+        }
+      }
+      metrics::Histogram::Snapshot snap = cell.latency.snapshot();
+      if (rc.latency.cumulative.empty()) {
+        rc.latency = std::move(snap);
+      } else {
+        for (std::size_t i = 0; i < snap.cumulative.size(); ++i) {
+          rc.latency.cumulative[i] += snap.cumulative[i];
+        }
+        rc.latency.sum += snap.sum;
+        rc.latency.count += snap.count;
+      }
+    }
   }
   return out;
 }

@@ -54,6 +54,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "core/metrics.h"
 #include "core/status.h"
 #include "http/middleware.h"
 #include "http/router.h"
@@ -101,6 +102,16 @@ struct ServerOptions {
   const Clock* clock = nullptr;
 };
 
+// Responses of one route since start(): by method and status class, and the time from the
+// request's arrival to its response being ready to send (event streams not timed). Both
+// are counted before the response is written.
+struct RouteCounters {
+  std::string route;  // the router pattern, "static" (files) or "unmatched"
+  // [method][class]: method as HttpMethod (kOther last), class [1] 1xx ... [5] 5xx.
+  std::array<std::array<uint64_t, 6>, 8> responses{};
+  metrics::Histogram::Snapshot latency;  // over metrics::latency_buckets()
+};
+
 // Running totals since start(), for the metrics endpoint.
 struct ServerCounters {
   uint64_t connections_accepted = 0;
@@ -111,8 +122,9 @@ struct ServerCounters {
   uint64_t timeouts = 0;                         // connections closed by idle/request timeout
   uint64_t event_streams = 0;                    // streaming responses open now
   uint64_t deferred_rejected = 0;                // deferred work refused: pool queue full
-  uint64_t refused_connections = 0;  // over max_connections or max_connections_per_ip (503)
-  uint64_t refused_streams = 0;      // stream requests over the stream caps (503)
+  uint64_t refused_connections = 0;   // over max_connections or max_connections_per_ip (503)
+  uint64_t refused_streams = 0;       // stream requests over the stream caps (503)
+  std::vector<RouteCounters> routes;  // every route pattern, then "static", "unmatched"
 };
 
 class Server {

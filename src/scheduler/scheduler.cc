@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <type_traits>
 
 #include "pipeline/stream.h"
 
@@ -58,6 +59,43 @@ Scheduler::Scheduler(std::vector<BoardMeta> boards, Collector& collector, Store&
     const std::string id = b.id;
     boards_[id] = BoardEntry{std::move(b), true, 0, 0};
   }
+  if (options_.metrics != nullptr) {
+    metrics::Registry& m = *options_.metrics;
+    auto family = [](auto made, std::string_view name) {
+      using Ptr = std::remove_reference_t<decltype(*made)>;
+      if (!made.ok()) {
+        spdlog::warn("scheduler: metric {}: {}", name, made.status().to_string());
+        return Ptr{nullptr};
+      }
+      return *made;
+    };
+    runs_metric_ = family(m.counter("mu_board_runs_total",
+                                    "Finished run attempts of a board, by outcome: ok, or the "
+                                    "error code (network, http, parse, timeout, blocked, ...).",
+                                    {"board", "outcome"}),
+                          "mu_board_runs_total");
+    fetch_seconds_metric_ = family(m.histogram("mu_fetch_duration_seconds",
+                                               "Time a collector took to fetch and parse a "
+                                               "board, by site (failed fetches included).",
+                                               {"site"}),
+                                   "mu_fetch_duration_seconds");
+    static const metrics::Buckets kItems = {0, 1, 5, 10, 20, 30, 50, 100, 200};
+    fetch_items_metric_ = family(
+        m.histogram("mu_fetch_items", "Items of a successful fetch, by site.", {"site"}, kItems),
+        "mu_fetch_items");
+    commit_seconds_metric_ = family(
+        m.histogram("mu_store_commit_duration_seconds",
+                    "Time to commit a fetched board to the store (failed commits included).", {}),
+        "mu_store_commit_duration_seconds");
+  }
+}
+
+void Scheduler::count_run(const BoardMeta& meta, const Status& status) {
+  if (runs_metric_ == nullptr) return;
+  runs_metric_
+      ->with(
+          {meta.id, status.ok() ? std::string("ok") : std::string(error_code_name(status.code()))})
+      .inc();
 }
 
 Scheduler::~Scheduler() { stop(); }
@@ -345,8 +383,16 @@ void Scheduler::run_dispatch(const Dispatch& d) {
   }
   flush_unrecorded();
   const int64_t started = clock_.now_ms();
+  const MonoTime fetch_start = clock_.mono();
   auto outcome = collector_.collect(d);
   breaker_feedback(meta.site, outcome.status());
+  if (fetch_seconds_metric_ != nullptr) {
+    fetch_seconds_metric_->with({meta.site})
+        .observe(std::chrono::duration<double>(clock_.mono() - fetch_start).count());
+  }
+  if (fetch_items_metric_ != nullptr && outcome.ok()) {
+    fetch_items_metric_->with({meta.site}).observe(static_cast<double>(outcome->items.size()));
+  }
   Status err;
   if (outcome.ok()) {
     CommitRequest req;
@@ -363,8 +409,14 @@ void Scheduler::run_dispatch(const Dispatch& d) {
                          static_cast<int>(req.items.size()),
                          d.attempt,
                          outcome->collector};
+    const MonoTime commit_start = clock_.mono();
     auto committed = merged.ok() ? store_.commit_snapshot(req) : Result<int64_t>(merged);
+    if (commit_seconds_metric_ != nullptr && merged.ok()) {
+      commit_seconds_metric_->get().observe(
+          std::chrono::duration<double>(clock_.mono() - commit_start).count());
+    }
     if (committed.ok()) {
+      count_run(meta, ok_status());
       {
         std::lock_guard lock(mu_);
         ++counters_.committed;
@@ -418,6 +470,7 @@ void Scheduler::run_dispatch(const Dispatch& d) {
     }
   }
   (void)coordinator_.publish({d.board, 0});
+  count_run(meta, err);
   spdlog::warn("{} attempt {}: {}", d.id(), d.attempt, err.to_string());
 
   std::lock_guard lock(mu_);
@@ -608,6 +661,66 @@ void Scheduler::worker_loop() {
     }
     run_dispatch(d);
   }
+}
+
+void export_scheduler_metrics(metrics::Registry& registry,
+                              std::function<const Scheduler*()> current) {
+  registry.raw_collector([current = std::move(current)](metrics::Writer& w) {
+    const Scheduler* scheduler = current();
+    if (scheduler == nullptr) return;
+    const SchedulerSnapshot snap = scheduler->snapshot();
+    const SchedulerCounters& c = snap.counters;
+    static const std::vector<std::string> kResult = {"result"};
+    w.family("mu_scheduler_runs_total",
+             "What the scheduler did with slots and attempts since this term (or process) "
+             "began: dispatched, committed, failed, retried, fenced, skipped_*.",
+             metrics::Type::kCounter);
+    const std::pair<const char*, int64_t> counts[] = {{"dispatched", c.dispatched},
+                                                      {"committed", c.committed},
+                                                      {"failed", c.failed},
+                                                      {"retried", c.retried},
+                                                      {"fenced", c.fenced},
+                                                      {"manual", c.manual},
+                                                      {"queued", c.queued},
+                                                      {"skipped_overlap", c.skipped_overlap},
+                                                      {"skipped_misfire", c.skipped_misfire},
+                                                      {"skipped_breaker", c.skipped_breaker},
+                                                      {"unrecorded_dropped", c.unrecorded_dropped}};
+    for (const auto& [name, n] : counts) {
+      w.sample("mu_scheduler_runs_total", kResult, {name}, static_cast<double>(n));
+    }
+    w.family("mu_scheduler_unrecorded_failures",
+             "Failure records kept in memory while the store cannot take them.",
+             metrics::Type::kGauge);
+    w.sample("mu_scheduler_unrecorded_failures", {}, {}, static_cast<double>(c.unrecorded));
+    double in_flight = 0;
+    std::optional<int64_t> earliest;
+    for (const auto& b : snap.boards) {
+      if (!b.in_flight.empty()) ++in_flight;
+      if (b.enabled && b.next_due_s && (!earliest || *b.next_due_s < *earliest)) {
+        earliest = b.next_due_s;
+      }
+    }
+    w.family("mu_scheduler_in_flight", "Boards with a run in flight or waiting to retry.",
+             metrics::Type::kGauge);
+    w.sample("mu_scheduler_in_flight", {}, {}, in_flight);
+    w.family("mu_scheduler_lag_seconds",
+             "How far the earliest due slot is behind now (0 when no slot is late).",
+             metrics::Type::kGauge);
+    const double lag = earliest ? std::max(0.0, static_cast<double>(snap.now_ms) / 1000.0 -
+                                                    static_cast<double>(*earliest))
+                                : 0.0;
+    w.sample("mu_scheduler_lag_seconds", {}, {}, lag);
+    w.family("mu_breaker_state", "A site's circuit breaker: 0 closed, 1 half-open, 2 open.",
+             metrics::Type::kGauge);
+    static const std::vector<std::string> kSite = {"site"};
+    for (const auto& site : snap.sites) {
+      const double state = site.breaker == CircuitBreaker::State::kOpen       ? 2
+                           : site.breaker == CircuitBreaker::State::kHalfOpen ? 1
+                                                                              : 0;
+      w.sample("mu_breaker_state", kSite, {site.site}, state);
+    }
+  });
 }
 
 }  // namespace mu

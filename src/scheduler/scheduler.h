@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -25,6 +26,7 @@
 #include "collector/collector.h"
 #include "coord/coordinator.h"
 #include "core/clock.h"
+#include "core/metrics.h"
 #include "core/types.h"
 #include "scheduler/breaker.h"
 #include "scheduler/planner.h"
@@ -98,6 +100,16 @@ struct SchedulerSnapshot {
   SchedulerCounters counters;
 };
 
+class Scheduler;
+
+// Scrape-time figures of a scheduler (the one running now: `current` may return nullptr
+// between leader terms, and then nothing is written): mu_scheduler_runs_total{result}
+// from its counters, mu_scheduler_in_flight, mu_scheduler_lag_seconds (how far the
+// earliest due slot is behind now; 0 when none is late) and mu_breaker_state{site}
+// (0 closed, 1 half-open, 2 open).
+void export_scheduler_metrics(metrics::Registry& registry,
+                              std::function<const Scheduler*()> current);
+
 class Scheduler {
  public:
   struct Options {
@@ -113,6 +125,10 @@ class Scheduler {
     // first, and written once it answers again (before the next dispatch runs); beyond
     // this many the oldest are dropped and counted.
     std::size_t unrecorded_cap = 10000;
+    // Where runs are counted and timed (mu_board_runs_total, mu_fetch_duration_seconds,
+    // mu_fetch_items, mu_store_commit_duration_seconds); nullptr: nowhere. Must outlive
+    // the scheduler (in the cluster, one registry serves every term's scheduler).
+    metrics::Registry* metrics = nullptr;
   };
   using Counters = SchedulerCounters;
 
@@ -198,6 +214,11 @@ class Scheduler {
   std::map<std::string, BoardEntry> boards_;
   Planner planner_{Planner::Options{true}};
   std::map<std::string, Dispatch> in_flight_;  // board -> dispatch running, queued or retrying
+  // Options::metrics' families (nullptr when not counted).
+  metrics::Family<metrics::Counter>* runs_metric_ = nullptr;
+  metrics::Family<metrics::Histogram>* fetch_seconds_metric_ = nullptr;
+  metrics::Family<metrics::Histogram>* fetch_items_metric_ = nullptr;
+  metrics::Family<metrics::Histogram>* commit_seconds_metric_ = nullptr;
   std::vector<Pending> retries_;
   std::vector<Dispatch> manual_;  // "run now" requests not yet planned
   std::deque<Dispatch> queue_;
@@ -213,6 +234,8 @@ class Scheduler {
 
   // Failure records waiting for the store (see Options::unrecorded_cap).
   void keep_unrecorded(FailureRecord rec);
+  // Counts a finished attempt in Options::metrics (no-op without).
+  void count_run(const BoardMeta& meta, const Status& status);
   void flush_unrecorded();
   mutable std::mutex unrecorded_mu_;  // guards unrecorded_; never taken with mu_ held
   std::mutex flush_mu_;               // one flush at a time

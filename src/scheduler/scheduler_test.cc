@@ -99,6 +99,34 @@ TEST_F(SchedulerTest, StoreOutageDuringCommitIsRecordedAndRetried) {
   EXPECT_EQ(collector_.calls[1].id(), collector_.calls[0].id());
 }
 
+// Runs are counted per board and outcome in the metrics registry (the error code names the
+// outcome of a failed attempt), fetches are timed per site, and the scrape-time collector
+// reports the scheduler's counters.
+TEST_F(SchedulerTest, RunsAreCountedInMetricsByBoardAndOutcome) {
+  metrics::Registry registry;
+  Scheduler::Options o = opts();
+  o.metrics = &registry;
+  Scheduler s({board("a.x", minutes(10), 2)}, collector_, store_, coord_, clock_, o);
+  export_scheduler_metrics(registry, [&s]() -> const Scheduler* { return &s; });
+  collector_.errors["a.x"] = {error(ErrorCode::kTimeout, "slow")};
+  EXPECT_EQ(s.tick(), 1);
+  clock_.advance(seconds(1));  // the retry (backoff at most retry_base = 1 s) succeeds
+  EXPECT_EQ(s.tick(), 1);
+  const std::string text = registry.render();
+  auto has = [&](const std::string& line) {
+    return text.find("\n" + line + "\n") != std::string::npos;
+  };
+  EXPECT_TRUE(has(R"(mu_board_runs_total{board="a.x",outcome="ok"} 1)")) << text;
+  EXPECT_TRUE(has(R"(mu_board_runs_total{board="a.x",outcome="timeout"} 1)"));
+  EXPECT_TRUE(has(R"(mu_fetch_duration_seconds_count{site="a"} 2)"));
+  EXPECT_TRUE(has(R"(mu_fetch_items_count{site="a"} 1)"));
+  EXPECT_TRUE(has(R"(mu_store_commit_duration_seconds_count 1)"));
+  EXPECT_TRUE(has(R"(mu_scheduler_runs_total{result="committed"} 1)"));
+  EXPECT_TRUE(has(R"(mu_scheduler_runs_total{result="retried"} 1)"));
+  EXPECT_TRUE(has(R"(mu_breaker_state{site="a"} 0)"));
+  EXPECT_TRUE(has("mu_scheduler_lag_seconds 0"));
+}
+
 TEST_F(SchedulerTest, StreamBoardKeepsEarlierEntriesNewestFirst) {
   BoardMeta m = board("a.flash", minutes(5));
   m.kind = BoardKind::kStream;

@@ -185,3 +185,40 @@ test('client: a board-updated event from the stream refetches that card in place
   assert.ok(connects >= 2, 'the client reconnected after the stream ended');
   await context.close();
 });
+
+// A run that fetched exactly what the board shows moves only its times: the server sends
+// board-checked with them and the card updates its "fetched" time in place, with no request
+// for the board (before, every scheduled run sent board-updated and the card refetched).
+test('a run that fetched the same items updates the card time without refetching it', async (t) => {
+  if (eventsStatus === 404) {
+    t.todo('GET /api/v1/events answers 404');
+    return;
+  }
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, serviceWorkers: 'block' });
+  const page = await context.newPage();
+  const errors = watchPage(page);
+  let boardRequests = 0;
+  page.on('request', (req) => {
+    if (new URL(req.url()).pathname === '/api/v1/boards/e2e.live') boardRequests += 1;
+  });
+  await page.goto(`${mu.base}/#/site/e2e`);
+  const time = page.locator('section.card[data-board="e2e.live"] time.fresh');
+  await time.waitFor();
+  await waitFor(() => page.evaluate(() => document.querySelector('.live-dot.on') !== null), { what: 'the live stream to connect' });
+  const fetchedAt = () => time.getAttribute('datetime');
+  // The feed no longer changes. The first run after a change may still move the rank marks
+  // (a board-updated); wait for that, then for the next run, which changes nothing shown.
+  const first = await fetchedAt();
+  await waitFor(async () => (await fetchedAt()) !== first, { timeout: 45_000, interval: 250, what: 'a new fetch time' });
+  const second = await fetchedAt();
+  const requestsBefore = boardRequests;
+  const versionBefore = Number(await page.locator('section.card[data-board="e2e.live"]').getAttribute('data-version'));
+  await waitFor(async () => (await fetchedAt()) !== second, { timeout: 45_000, interval: 250, what: 'the next fetch time' });
+  assert.equal(boardRequests, requestsBefore, 'the unchanged board was not fetched again');
+  assert.ok(Date.parse(await fetchedAt()) > Date.parse(second), 'the card shows the newer fetch time');
+  const body = await (await fetch(`${mu.base}/api/v1/boards/e2e.live`)).json();
+  assert.equal(body.fetched_at >= (await fetchedAt()), true, 'the time shown is the one the server serves');
+  assert.ok(versionBefore > 0);
+  assert.deepEqual(errors.filter((e) => !/Failed to load resource/.test(e)), []);
+  await context.close();
+});

@@ -1,11 +1,13 @@
 // Live updates over Server-Sent Events (GET ${API_BASE}/api/v1/events): "hello" on connect,
-// "board-updated" {"board","version"} after a board was re-rendered, "resync" to refetch all.
+// "board-updated" {"board","version"} after a board's content changed (refetch it),
+// "board-checked" {"board","version","fetched_at","last_run_at","due_by","success_rate"}
+// after a run that fetched the same content (only the times move), "resync" to refetch all.
 // EventSource reconnects by itself after a dropped stream; when it gives up (closed: e.g. a
 // 404 before the server has the endpoint, or an HTTP error) we reconnect with exponential
 // backoff. While not connected, the catalogue is polled so the page still moves.
 import { ref } from 'vue';
 import { apiUrl } from './api';
-import { onBoardUpdated, pollVersions, refreshAll } from './store';
+import { onBoardChecked, onBoardUpdated, pollVersions, refreshAll, type BoardTimes } from './store';
 
 export const liveConnected = ref(false);
 
@@ -38,6 +40,22 @@ function scheduleReconnect(): void {
   }, delay);
 }
 
+const timeOrNull = (v: unknown): string | null | undefined =>
+  v === null ? null : typeof v === 'string' ? v : undefined;
+
+/** A board-checked event's data, or undefined when a field is missing or mistyped. */
+function parseTimes(data: unknown): (BoardTimes & { board: string }) | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const d = data as Record<string, unknown>;
+  const fetched = timeOrNull(d.fetched_at);
+  const lastRun = timeOrNull(d.last_run_at);
+  const due = timeOrNull(d.due_by);
+  const rate = d.success_rate === null || typeof d.success_rate === 'number' ? d.success_rate : undefined;
+  if (typeof d.board !== 'string' || typeof d.version !== 'number') return undefined;
+  if (fetched === undefined || lastRun === undefined || due === undefined || rate === undefined) return undefined;
+  return { board: d.board, version: d.version, fetched_at: fetched, last_run_at: lastRun, due_by: due, success_rate: rate };
+}
+
 export function connect(): void {
   if (typeof EventSource === 'undefined') {
     startPolling();
@@ -57,6 +75,14 @@ export function connect(): void {
     try {
       const data = JSON.parse((event as MessageEvent<string>).data) as { board?: unknown };
       if (typeof data.board === 'string') onBoardUpdated(data.board);
+    } catch {
+      // malformed event: ignore
+    }
+  });
+  es.addEventListener('board-checked', (event) => {
+    try {
+      const times = parseTimes(JSON.parse((event as MessageEvent<string>).data));
+      if (times) onBoardChecked(times.board, times);
     } catch {
       // malformed event: ignore
     }

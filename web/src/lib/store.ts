@@ -417,6 +417,31 @@ export function onBoardUpdated(id: string): void {
   }
 }
 
+/** What a live "board-checked" carries: a run fetched what the board already shows. */
+export interface BoardTimes {
+  version: number;
+  fetched_at: string | null;
+  last_run_at: string | null;
+  due_by: string | null;
+  success_rate: number | null;
+}
+
+/**
+ * A live "board-checked": the board's latest run fetched the items it already shows, so
+ * only its times and success rate moved. They are updated in place (body and catalogue
+ * entry), without a request: a board's unchanged content is never fetched again.
+ */
+export function onBoardChecked(id: string, times: BoardTimes): void {
+  const e = entries.get(id);
+  if (e?.body && !e.loading) put(id, { body: { ...e.body, ...times } });
+  const list = catalogue.value;
+  const i = list.findIndex((b) => b.id === id);
+  if (i < 0) return;
+  const copy = list.slice();
+  copy[i] = { ...list[i], ...times };
+  catalogue.value = copy;
+}
+
 /** A live "resync" (or a reconnect): refetch what is visible, the rest when it comes into view. */
 export async function refreshAll(): Promise<void> {
   const jobs: Promise<void>[] = [loadCatalogue(true)];
