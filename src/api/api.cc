@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "api/source_health.h"
 #include "pipeline/render.h"
 
 namespace mu {
@@ -184,7 +185,8 @@ Result<CatalogueQuery> parse_catalogue_query(const Request& req) {
 
 ApiService::ApiService(std::vector<Site> sites, std::vector<BoardMeta> boards, Store& store,
                        Coordinator& coordinator, ApiOptions options)
-    : store_(store),
+    : clock_(options.clock != nullptr ? *options.clock : system_clock_),
+      store_(store),
       coordinator_(coordinator),
       cache_(std::move(sites), std::move(boards), store,
              options.clock != nullptr ? *options.clock : system_clock_, options.cache),
@@ -278,6 +280,8 @@ void ApiService::register_routes(Router& router) {
     if (!cache_.known(id)) return json_error(404, "not-found", "no board \"" + id + "\"");
     return serve_rendered(cache_.board(id), kBoardCacheControl);
   });
+  router.add(HttpMethod::kGet, "/api/v1/health/boards",
+             [this](const Request&) { return health(); });
   router.add(HttpMethod::kGet, "/api/v1/boards/{id}/runs",
              [this](const Request& req) { return runs(req); });
   router.add(HttpMethod::kGet, "/api/v1/events", [this](const Request& req) {
@@ -294,6 +298,21 @@ void ApiService::register_routes(Router& router) {
     }
     return event_stream_response(std::move(stream).value());
   });
+}
+
+Response ApiService::health() const {
+  std::shared_ptr<const RenderedBody> body;
+  {
+    std::lock_guard lock(health_mu_);
+    const MonoTime now = clock_.mono();
+    if (!health_ || now - health_at_ >= kHealthEvery) {
+      health_ = std::make_shared<const RenderedBody>(
+          make_rendered(render_health(cache_.health(), clock_.now_ms())));
+      health_at_ = now;
+    }
+    body = health_;
+  }
+  return serve_rendered(body, "public, max-age=5");
 }
 
 Response ApiService::boards(const Request& req) const {

@@ -4,13 +4,16 @@
 // to board-updated events; each event is passed on to the SSE clients (EventHub) only
 // after the cache re-rendered the board, so a client that refetches on the event gets the
 // new body. Handlers are quick and safe to call from any io thread: the board paths never
-// touch the store; the run history (GET /api/v1/boards/{id}/runs, an admin/diagnostic
+// touch the store; GET /api/v1/health/boards (api/source_health.h) reads the cache too; the
+// run history (GET /api/v1/boards/{id}/runs, an admin/diagnostic
 // endpoint answered with `Cache-Control: no-store`) reads at most kMaxRunsLimit indexed
 // rows per request.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "api/board_cache.h"
@@ -76,14 +79,21 @@ class ApiService {
   Response runs(const Request& req) const;
 
   Response boards(const Request& req) const;
+  // GET /api/v1/health/boards, rendered at most once per kHealthEvery.
+  Response health() const;
 
   SystemClock system_clock_;
+  const Clock& clock_;
   Store& store_;
   Coordinator& coordinator_;
   BoardCache cache_;
   EventHub events_;
   std::unique_ptr<Subscription> subscription_;
   std::atomic<bool> started_{false};
+  static constexpr std::chrono::seconds kHealthEvery{5};
+  mutable std::mutex health_mu_;
+  mutable std::shared_ptr<const RenderedBody> health_;  // by health_mu_
+  mutable MonoTime health_at_{};                        // by health_mu_
 };
 
 }  // namespace mu

@@ -137,6 +137,10 @@ Status BoardCache::render_locked(Slot& slot, BoardRefresh* refreshed) {
   BoardHealth health;
   health.board = meta.id;
   health.site = meta.site;
+  health.name_zh = meta.name_zh;
+  health.name_en = meta.name_en;
+  health.needs_cookie = meta.needs_cookie || meta.needs_token;
+  health.last_error = state.last_error;
   health.enabled = state.enabled;
   health.stale = state.stale;
   health.last_error_code = state.last_error_code;

@@ -53,6 +53,10 @@ struct BoardRefresh {
 struct BoardHealth {
   std::string board;
   std::string site;
+  std::string name_zh;
+  std::string name_en;
+  bool needs_cookie = false;  // the source wants a signed-in cookie (or a token)
+  std::string last_error;     // message of the last failure
   bool enabled = true;
   bool stale = false;                  // the last run failed
   std::string last_error_code;         // "" when the last run succeeded

@@ -1,0 +1,109 @@
+#include "api/source_health.h"
+
+#include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
+
+namespace mu {
+namespace {
+namespace json = boost::json;
+
+constexpr int64_t kNow = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+constexpr int64_t kMinute = 60'000;
+
+TEST(SourceHealthTest, FailuresAreClassedFromTheirCodeAndHttpStatus) {
+  struct Case {
+    const char* code;
+    const char* message;
+    bool needs_cookie;
+    const char* want;
+  };
+  const Case cases[] = {
+      {"blocked", "HTTP 403 from https://weibo.com/ajax/side/hotSearch", false, "blocked"},
+      {"blocked", "HTTP 412 from https://www.douyin.com/x", false, "blocked"},
+      {"blocked", "bilibili.hot-search: code -352 (risk control)", false, "blocked"},
+      {"blocked", "zhihu.hot: HTTP 401 (login required) from https://www.zhihu.com/api", false,
+       "needs-cookie"},
+      {"blocked", "HTTP 403 from https://www.zhihu.com/api/v3/feed", true, "needs-cookie"},
+      {"config", "zhihu.hot needs secrets.\"zhihu.cookie\"", true, "needs-cookie"},
+      {"config", "github.trending: missing token", false, "config"},
+      {"http", "HTTP 429 from https://www.reddit.com/r/popular.json", false, "rate-limited"},
+      {"http", "HTTP 404 from https://example.com/gone", false, "gone"},
+      {"http", "HTTP 410 from https://example.com/gone", false, "gone"},
+      {"http", "HTTP 502 from https://news.ycombinator.com/", false, "site-error"},
+      {"http", "HTTP 400 from https://example.com/", false, "http"},
+      {"http", "https://x: too many redirects (more than 5)", false, "http"},
+      {"parse", "weibo.hot-search: no data.realtime array", false, "parse"},
+      {"timeout", "timed out after 15 s", false, "timeout"},
+      {"network", "could not resolve host", false, "network"},
+      {"too-large", "body over 8 MiB", false, "too-large"},
+      {"unavailable", "no live collector in group cn", false, "unavailable"},
+      {"internal", "boom", false, "internal"},
+  };
+  for (const Case& c : cases) {
+    const FailureClass got = classify_failure(c.code, c.message, c.needs_cookie);
+    EXPECT_EQ(got.id, c.want) << c.code << ": " << c.message;
+    EXPECT_FALSE(got.hint.empty());
+  }
+}
+
+BoardHealth board(int64_t fetched_at_ms, bool stale = false, int64_t every_ms = 5 * kMinute) {
+  BoardHealth b;
+  b.board = "weibo.hot-search";
+  b.site = "weibo";
+  b.name_zh = "热搜榜";
+  b.name_en = "Hot search";
+  b.fetched_at_ms = fetched_at_ms;
+  b.last_run_at_ms = fetched_at_ms > 0 ? kNow - kMinute : 0;
+  b.every_ms = every_ms;
+  b.stale = stale;
+  b.items = 50;
+  return b;
+}
+
+TEST(SourceHealthTest, StandingComparesTheDataAgeWithThreeIntervals) {
+  EXPECT_EQ(board_standing(board(kNow - 2 * kMinute), kNow), "ok");
+  EXPECT_EQ(board_standing(board(kNow - 2 * kMinute, /*stale=*/true), kNow), "failing");
+  EXPECT_EQ(board_standing(board(kNow - 15 * kMinute), kNow), "ok");  // exactly 3 intervals
+  EXPECT_EQ(board_standing(board(kNow - 16 * kMinute), kNow), "stale");
+  EXPECT_EQ(board_standing(board(kNow - 600 * kMinute, false, 0), kNow), "ok");  // cron
+  BoardHealth never = board(0);
+  EXPECT_EQ(board_standing(never, kNow), "never");
+  never.last_run_at_ms = kNow - kMinute;  // ran, never succeeded
+  EXPECT_EQ(board_standing(never, kNow), "stale");
+  BoardHealth off = board(kNow);
+  off.enabled = false;
+  EXPECT_EQ(board_standing(off, kNow), "disabled");
+}
+
+TEST(SourceHealthTest, TheBodyCarriesEachBoardAndASummary) {
+  BoardHealth failing = board(kNow - 2 * kMinute, /*stale=*/true);
+  failing.board = "zhihu.hot";
+  failing.needs_cookie = true;
+  failing.last_error_code = "blocked";
+  failing.last_error = "zhihu.hot: HTTP 401 (login required) from https://www.zhihu.com/api";
+  failing.success_rate = 0.25;
+  const json::value doc =
+      json::parse(render_health({board(kNow - 90'000), failing, board(0)}, kNow));
+  EXPECT_EQ(doc.at("generated_at").as_string(), "2026-01-01T00:00:00.000Z");
+  const json::object& summary = doc.at("summary").as_object();
+  EXPECT_EQ(summary.at("ok").as_int64(), 1);
+  EXPECT_EQ(summary.at("failing").as_int64(), 1);
+  EXPECT_EQ(summary.at("never").as_int64(), 1);
+  EXPECT_EQ(summary.at("stale").as_int64(), 0);
+  const json::array& boards = doc.at("boards").as_array();
+  ASSERT_EQ(boards.size(), 3u);
+  EXPECT_EQ(boards[0].at("status").as_string(), "ok");
+  EXPECT_EQ(boards[0].at("data_age_seconds").as_int64(), 90);
+  EXPECT_EQ(boards[0].at("every_seconds").as_int64(), 300);
+  EXPECT_TRUE(boards[0].at("error").is_null());
+  EXPECT_TRUE(boards[0].at("success_rate").is_null());
+  const json::object& e = boards[1].at("error").as_object();
+  EXPECT_EQ(e.at("class").as_string(), "needs-cookie");
+  EXPECT_EQ(e.at("code").as_string(), "blocked");
+  EXPECT_EQ(boards[1].at("success_rate").as_double(), 0.25);
+  EXPECT_TRUE(boards[2].at("fetched_at").is_null());
+  EXPECT_TRUE(boards[2].at("data_age_seconds").is_null());
+}
+
+}  // namespace
+}  // namespace mu
