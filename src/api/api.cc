@@ -160,7 +160,7 @@ Result<CatalogueQuery> parse_catalogue_query(const Request& req) {
   return q;
 }
 
-ApiService::ApiService(std::vector<Site> sites, std::vector<BoardMeta> boards, Store& store,
+ApiService::ApiService(std::vector<Site> sites, std::vector<BoardMeta> boards, BoardStore& store,
                        Coordinator& coordinator, ApiOptions options)
     : store_(store),
       coordinator_(coordinator),

@@ -41,7 +41,7 @@ class ApiService {
   static constexpr size_t kMaxCatalogueLimit = 1000;
   static constexpr size_t kMaxQueryBytes = 200;
 
-  ApiService(std::vector<Site> sites, std::vector<BoardMeta> boards, Store& store,
+  ApiService(std::vector<Site> sites, std::vector<BoardMeta> boards, BoardStore& store,
              Coordinator& coordinator, ApiOptions options = {});
   ~ApiService();
   ApiService(const ApiService&) = delete;
@@ -78,7 +78,7 @@ class ApiService {
   Response boards(const Request& req) const;
 
   SystemClock system_clock_;
-  Store& store_;
+  BoardStore& store_;
   Coordinator& coordinator_;
   BoardCache cache_;
   EventHub events_;
