@@ -51,7 +51,7 @@ json::value preferences_body(const std::string& stored) {
 
 }  // namespace
 
-AccountsService::AccountsService(Store& store, LoginStates& login_states,
+AccountsService::AccountsService(AccountStore& store, LoginStates& login_states,
                                  Transport& github_transport, const Clock& clock,
                                  AccountsOptions options)
     : store_(store),

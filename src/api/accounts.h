@@ -96,7 +96,7 @@ class AccountsService {
   static constexpr std::size_t kMaxPreferencesBytes = std::size_t{64} * 1024;
 
   // `store`, `login_states`, `github_transport` and `clock` must outlive this object.
-  AccountsService(Store& store, LoginStates& login_states, Transport& github_transport,
+  AccountsService(AccountStore& store, LoginStates& login_states, Transport& github_transport,
                   const Clock& clock, AccountsOptions options);
   AccountsService(const AccountsService&) = delete;
   AccountsService& operator=(const AccountsService&) = delete;
@@ -147,7 +147,7 @@ class AccountsService {
   // Grants kRoleAdmin to a user listed in options_.admins at sign-in (audited).
   Status grant_configured_admin(User& user, int64_t now);
 
-  Store& store_;
+  AccountStore& store_;
   const Clock& clock_;
   const AccountsOptions options_;
   GithubOAuth github_;

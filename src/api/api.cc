@@ -183,7 +183,7 @@ Result<CatalogueQuery> parse_catalogue_query(const Request& req) {
   return q;
 }
 
-ApiService::ApiService(std::vector<Site> sites, std::vector<BoardMeta> boards, Store& store,
+ApiService::ApiService(std::vector<Site> sites, std::vector<BoardMeta> boards, BoardStore& store,
                        Coordinator& coordinator, ApiOptions options)
     : clock_(options.clock != nullptr ? *options.clock : system_clock_),
       store_(store),

@@ -44,7 +44,7 @@ class ApiService {
   static constexpr size_t kMaxCatalogueLimit = 1000;
   static constexpr size_t kMaxQueryBytes = 200;
 
-  ApiService(std::vector<Site> sites, std::vector<BoardMeta> boards, Store& store,
+  ApiService(std::vector<Site> sites, std::vector<BoardMeta> boards, BoardStore& store,
              Coordinator& coordinator, ApiOptions options = {});
   ~ApiService();
   ApiService(const ApiService&) = delete;
@@ -84,7 +84,7 @@ class ApiService {
 
   SystemClock system_clock_;
   const Clock& clock_;
-  Store& store_;
+  BoardStore& store_;
   Coordinator& coordinator_;
   BoardCache cache_;
   EventHub events_;

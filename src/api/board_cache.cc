@@ -71,7 +71,7 @@ uint64_t shown_digest(const std::vector<RankedItem>& items, const BoardState& st
 
 }  // namespace
 
-BoardCache::BoardCache(std::vector<Site> sites, std::vector<BoardMeta> boards, Store& store,
+BoardCache::BoardCache(std::vector<Site> sites, std::vector<BoardMeta> boards, BoardStore& store,
                        const Clock& clock, BoardCacheOptions options)
     : sites_list_(std::move(sites)), store_(store), clock_(clock), options_(options) {
   std::unordered_map<std::string_view, const Site*> site_by_id;

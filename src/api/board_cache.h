@@ -1,5 +1,5 @@
 // BoardCache: the API's pre-rendered bodies (each board's JSON + gzip + ETag, the
-// catalogue and the site list), rebuilt from the Store when a board-updated event arrives
+// catalogue and the site list), rebuilt from the BoardStore when a board-updated event arrives
 // and served many times without copying. If the store cannot be read, the previous body
 // stays (last good data is never replaced by an error).
 //
@@ -79,7 +79,7 @@ struct CatalogueQuery {
 
 class BoardCache {
  public:
-  BoardCache(std::vector<Site> sites, std::vector<BoardMeta> boards, Store& store,
+  BoardCache(std::vector<Site> sites, std::vector<BoardMeta> boards, BoardStore& store,
              const Clock& clock, BoardCacheOptions options = {});
   BoardCache(const BoardCache&) = delete;
   BoardCache& operator=(const BoardCache&) = delete;
@@ -148,7 +148,7 @@ class BoardCache {
   std::vector<Site> sites_list_;
   std::vector<std::unique_ptr<Slot>> slots_;       // in catalogue order
   std::unordered_map<std::string, size_t> index_;  // board id -> slot; immutable
-  Store& store_;
+  BoardStore& store_;
   const Clock& clock_;
   const BoardCacheOptions options_;
 

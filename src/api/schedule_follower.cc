@@ -7,7 +7,7 @@
 
 namespace mu {
 
-ScheduleFollower::ScheduleFollower(const std::vector<BoardMeta>& boards, Store& store,
+ScheduleFollower::ScheduleFollower(const std::vector<BoardMeta>& boards, OverrideStore& store,
                                    BoardCache& cache)
     : store_(store), cache_(cache) {
   catalogue_.reserve(boards.size());

@@ -27,7 +27,7 @@ namespace mu {
 class ScheduleFollower {
  public:
   // `boards`: the catalogue (the schedule before any override).
-  ScheduleFollower(const std::vector<BoardMeta>& boards, Store& store, BoardCache& cache);
+  ScheduleFollower(const std::vector<BoardMeta>& boards, OverrideStore& store, BoardCache& cache);
 
   // Applies every override document newer than the one last applied to its board; returns
   // the ids of the boards re-rendered. A document that does not parse is logged and
@@ -37,7 +37,7 @@ class ScheduleFollower {
 
  private:
   std::unordered_map<std::string, BoardMeta> catalogue_;
-  Store& store_;
+  OverrideStore& store_;
   BoardCache& cache_;
   std::unordered_map<std::string, int64_t> applied_;  // board -> override version shown
 };

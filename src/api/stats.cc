@@ -7,8 +7,9 @@
 namespace mu {
 namespace json = boost::json;
 
-StatsService::StatsService(std::size_t sites, std::size_t boards, std::string version, Store& store,
-                           EventHub& events, const Clock& clock, StatsOptions options)
+StatsService::StatsService(std::size_t sites, std::size_t boards, std::string version,
+                           AccountStore& store, EventHub& events, const Clock& clock,
+                           StatsOptions options)
     : sites_(sites),
       boards_(boards),
       version_(std::move(version)),

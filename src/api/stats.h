@@ -1,7 +1,7 @@
 // StatsService: GET /api/v1/stats — catalogue size and the "online" count (the seed's 在线):
-// distinct sessions active within the window (Store::count_active_sessions; sessions are
+// distinct sessions active within the window (AccountStore::count_active_sessions; sessions are
 // touched at most once a minute) plus anonymous live readers (SSE streams opened without a
-// session), summed over every API instance through Store::put_presence/count_presence.
+// session), summed over every API instance through AccountStore::put_presence/count_presence.
 // Each instance reports the peak of its anonymous readers over the window. The answer is
 // computed at most once per `cache_for` (readers of a busy site do not each hit the store).
 // Thread-safety: all methods are safe to call concurrently.
@@ -31,7 +31,7 @@ struct StatsOptions {
 class StatsService {
  public:
   // All references must outlive this object.
-  StatsService(std::size_t sites, std::size_t boards, std::string version, Store& store,
+  StatsService(std::size_t sites, std::size_t boards, std::string version, AccountStore& store,
                EventHub& events, const Clock& clock, StatsOptions options = {});
 
   void register_routes(Router& router);
@@ -47,7 +47,7 @@ class StatsService {
   const std::size_t sites_;
   const std::size_t boards_;
   const std::string version_;
-  Store& store_;
+  AccountStore& store_;
   EventHub& events_;
   const Clock& clock_;
   const StatsOptions options_;

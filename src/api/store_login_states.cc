@@ -14,10 +14,10 @@ Status unknown_state() { return error(ErrorCode::kInvalid, std::string(kUnknownS
 
 }  // namespace
 
-StoreLoginStates::StoreLoginStates(Store& store, const Clock& clock)
+StoreLoginStates::StoreLoginStates(AccountStore& store, const Clock& clock)
     : StoreLoginStates(store, clock, Options{}) {}
 
-StoreLoginStates::StoreLoginStates(Store& store, const Clock& clock, Options options)
+StoreLoginStates::StoreLoginStates(AccountStore& store, const Clock& clock, Options options)
     : store_(store),
       clock_(clock),
       ttl_ms_(std::min<int64_t>(options.ttl.count(), kLoginStatePurgeHorizonMs)),

@@ -1,5 +1,5 @@
 // StoreLoginStates: the LoginStates (auth/oauth_state.h) of `mu serve` and `mu api`, kept in
-// the shared Store (Store::put_login_state / take_login_state) instead of one process's
+// the shared Store (AccountStore::put_login_state / take_login_state) instead of one process's
 // memory, so that with several API instances behind a load balancer (no sticky sessions)
 // the GitHub callback may reach any instance, not only the one that started the sign-in.
 //
@@ -9,7 +9,7 @@
 // milliseconds (every instance must agree on it, so not the monotonic clock); an expired one
 // is deleted and reported as unknown. The store purges expired rows by itself and keeps at
 // most `max_per_client` pending sign-ins per client IP and `max_total` in all, evicting the
-// oldest (Store::put_login_state), so an anonymous flood of sign-in starts takes bounded
+// oldest (AccountStore::put_login_state), so an anonymous flood of sign-in starts takes bounded
 // space: with return_to at most kMaxReturnToBytes, about 0.5 KiB a row, 5 MiB at the
 // default total.
 //
@@ -40,15 +40,15 @@ class StoreLoginStates final : public LoginStates {
   };
 
   // `store` and `clock` must outlive this object.
-  StoreLoginStates(Store& store, const Clock& clock);
-  StoreLoginStates(Store& store, const Clock& clock, Options options);
+  StoreLoginStates(AccountStore& store, const Clock& clock);
+  StoreLoginStates(AccountStore& store, const Clock& clock, Options options);
 
   Result<std::string> put(std::string code_verifier, std::string return_to,
                           std::string_view client) override;
   Result<PendingLogin> take(std::string_view state) override;
 
  private:
-  Store& store_;
+  AccountStore& store_;
   const Clock& clock_;
   const int64_t ttl_ms_;
   const int64_t max_per_client_;

@@ -19,7 +19,8 @@ Status not_signed_in(const std::string& who) {
                    "auth.admins)");
 }
 
-Status set_role_audited(Store& store, const User& user, std::string_view role, int64_t now_ms) {
+Status set_role_audited(AccountStore& store, const User& user, std::string_view role,
+                        int64_t now_ms) {
   MU_RETURN_IF_ERROR(store.set_role(user.id, std::string(role)));
   AuditRecord audit;
   audit.at_ms = now_ms;
@@ -43,7 +44,7 @@ std::string utc_text(int64_t ms) {
 
 }  // namespace
 
-Result<User> resolve_user(Store& store, const std::string& who) {
+Result<User> resolve_user(AccountStore& store, const std::string& who) {
   if (who.empty()) return error(ErrorCode::kInvalid, "name a user: id:<n>, github:<id> or a login");
   MU_ASSIGN_OR_RETURN(std::vector<User> users, store.list_users());
   const std::size_t colon = who.find(':');
@@ -81,14 +82,14 @@ Result<User> resolve_user(Store& store, const std::string& who) {
   return *matches.front();
 }
 
-Result<std::string> admin_grant(Store& store, const std::string& who, int64_t now_ms) {
+Result<std::string> admin_grant(AccountStore& store, const std::string& who, int64_t now_ms) {
   MU_ASSIGN_OR_RETURN(User user, resolve_user(store, who));
   if (user.role == kRoleAdmin) return user.login + " is already an admin\n";
   MU_RETURN_IF_ERROR(set_role_audited(store, user, kRoleAdmin, now_ms));
   return user.login + " is now an admin\n";
 }
 
-Result<std::string> admin_revoke(Store& store, const std::string& who,
+Result<std::string> admin_revoke(AccountStore& store, const std::string& who,
                                  const std::vector<std::string>& configured_admins,
                                  int64_t now_ms) {
   MU_ASSIGN_OR_RETURN(User user, resolve_user(store, who));
@@ -111,7 +112,7 @@ Result<std::string> admin_revoke(Store& store, const std::string& who,
   return login + " is no longer an admin\n" + note;
 }
 
-Result<std::string> admin_list(Store& store, bool as_json) {
+Result<std::string> admin_list(AccountStore& store, bool as_json) {
   MU_ASSIGN_OR_RETURN(std::vector<User> users, store.list_users());
   if (as_json) {
     json::array out;

@@ -1,11 +1,10 @@
 // `mu admin grant|revoke|list`: who may use the admin console, changed from the command
 // line on the database the config names (the way to appoint the first admin without the
 // one-time local link, or to recover when every admin is locked out). Each function works
-// on an open, migrated Store and returns the text to print; main.cc maps errors to exit
-// codes. Roles can only be given to users who signed in once (a user row exists). Every
-// change appends a "set_role" audit record with actor "cli". Plain functions; as safe for
-// concurrent use as the Store (the last-admin check and the change are two calls, like the
-// admin API's).
+// on the accounts of an open, migrated store and returns the text to print; main.cc maps errors to
+// exit codes. Roles can only be given to users who signed in once (a user row exists). Every change
+// appends a "set_role" audit record with actor "cli". Plain functions; as safe for concurrent use
+// as the store (the last-admin check and the change are two calls, like the admin API's).
 #pragma once
 
 #include <cstdint>
@@ -31,21 +30,21 @@ inline constexpr std::string_view kCliActor = "cli";
 //                           a provider account that took the same name.
 // kInvalid for an empty or malformed reference; kNotFound ("<who> has not signed in yet;
 // ...") when no user matches.
-Result<User> resolve_user(Store& store, const std::string& who);
+Result<User> resolve_user(AccountStore& store, const std::string& who);
 
 // Makes the user `who` names (see resolve_user) an admin. Already an admin: nothing changes
 // (no audit). The audit target is describe_user() ("alice (github:1)").
-Result<std::string> admin_grant(Store& store, const std::string& who, int64_t now_ms);
+Result<std::string> admin_grant(AccountStore& store, const std::string& who, int64_t now_ms);
 
 // Makes the user `who` names a plain user again. Errors as admin_grant; kConflict when it
 // is the last admin. Not an admin: nothing changes. When the user's login is listed in
 // auth.admins (`configured_admins`) the text warns that the next sign-in makes it an admin
 // again.
-Result<std::string> admin_revoke(Store& store, const std::string& who,
+Result<std::string> admin_revoke(AccountStore& store, const std::string& who,
                                  const std::vector<std::string>& configured_admins, int64_t now_ms);
 
 // Every user: a table (id, login, role, provider, last sign-in in UTC) and a count line, or
 // a JSON array of {id, login, name, role, provider, provider_id, created_ms, last_login_ms}.
-Result<std::string> admin_list(Store& store, bool as_json);
+Result<std::string> admin_list(AccountStore& store, bool as_json);
 
 }  // namespace mu

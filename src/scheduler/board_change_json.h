@@ -1,7 +1,7 @@
 // The one parser of a BoardChange's settings and their JSON form. The same keys, checks and
 // error messages ("<key>: <why>", kInvalid) serve every way a change arrives: the admin
 // API's JSON body, `mu ctl update BOARD key=value...`, and the board's override document in
-// the store (Store::put_board_override). Keys: enabled, every / every_s, cron, tz, misfire,
+// the store (OverrideStore::put_board_override). Keys: enabled, every / every_s, cron, tz, misfire,
 // catch_up / catch_up_s, overlap, timeout / timeout_s, retries, jitter / jitter_s, group;
 // `every`-style keys take a duration ("90s", "10m"), `_s` keys whole seconds; policies use
 // their config names ("fire-once", "queue-one"). The stored document uses the `_s` keys;

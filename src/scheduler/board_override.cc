@@ -28,11 +28,12 @@ Status validate_board_change(const BoardChange& c) {
   return ok_status();
 }
 
-Result<std::optional<BoardOverrideRecord>> stored_override(Store& store, const std::string& board) {
+Result<std::optional<BoardOverrideRecord>> stored_override(OverrideStore& store,
+                                                           const std::string& board) {
   return store.board_override(board);
 }
 
-Result<BoardChange> store_board_change(Store& store, const Clock& clock,
+Result<BoardChange> store_board_change(OverrideStore& store, const Clock& clock,
                                        const BoardChange& change) {
   MU_RETURN_IF_ERROR(validate_board_change(change));
   BoardChange update = change;
@@ -57,7 +58,7 @@ Result<BoardChange> store_board_change(Store& store, const Clock& clock,
   }
 }
 
-Result<int> reconcile_overrides(Store& store, Scheduler& scheduler) {
+Result<int> reconcile_overrides(OverrideStore& store, Scheduler& scheduler) {
   MU_ASSIGN_OR_RETURN(auto all, store.board_overrides());
   std::map<std::string, int64_t> running;
   for (const auto& b : scheduler.snapshot().boards) running[b.board] = b.version;

@@ -1,5 +1,5 @@
 // Stored board overrides: schedule changes made at run time (admin console, `mu ctl`) live
-// in the store as one JSON document per board (Store::put_board_override), so they survive
+// in the store as one JSON document per board (OverrideStore::put_board_override), so they survive
 // restarts and reach every scheduler instance. These helpers check a change, merge it into
 // the stored document with compare-and-set, and bring a running Scheduler up to the stored
 // documents. Stateless functions; as thread-safe as the Store passed in.
@@ -21,16 +21,18 @@ namespace mu {
 Status validate_board_change(const BoardChange& change);
 
 // The board's stored override document, nullopt when it has none.
-Result<std::optional<BoardOverrideRecord>> stored_override(Store& store, const std::string& board);
+Result<std::optional<BoardOverrideRecord>> stored_override(OverrideStore& store,
+                                                           const std::string& board);
 
 // Merges `change` into the board's stored document (compare-and-set, retried on
 // concurrent writers) and returns the whole merged change at its new store version.
 // `change.version` and `change.meta` are ignored. kNotFound for a board the store does not
 // know; kInvalid from validate_board_change().
-Result<BoardChange> store_board_change(Store& store, const Clock& clock, const BoardChange& change);
+Result<BoardChange> store_board_change(OverrideStore& store, const Clock& clock,
+                                       const BoardChange& change);
 
 // Applies every stored document newer than the version `scheduler` runs for that board.
 // Returns how many were applied; a document that does not parse is logged and skipped.
-Result<int> reconcile_overrides(Store& store, Scheduler& scheduler);
+Result<int> reconcile_overrides(OverrideStore& store, Scheduler& scheduler);
 
 }  // namespace mu

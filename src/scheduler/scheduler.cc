@@ -43,7 +43,7 @@ Status check_schedule(const Schedule& s) {
 
 }  // namespace
 
-Scheduler::Scheduler(std::vector<BoardMeta> boards, Collector& collector, Store& store,
+Scheduler::Scheduler(std::vector<BoardMeta> boards, Collector& collector, BoardStore& store,
                      Coordinator& coordinator, const Clock& clock, Options options)
     : collector_(collector),
       store_(store),

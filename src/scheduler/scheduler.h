@@ -1,6 +1,6 @@
 // Scheduler: keeps boards fresh. Plans slots with the Planner (interval or cron schedules,
 // jitter, misfire and overlap policies), runs each dispatch through a Collector under the
-// board's timeout, commits good results to the Store fenced by the coordinator's epoch,
+// board's timeout, commits good results to the BoardStore fenced by the coordinator's epoch,
 // records every failed run (the last good snapshot stays) and publishes board-updated
 // events. Failed runs with retryable errors are retried with exponential backoff and
 // full jitter; a circuit breaker per site stops dispatching to a site that keeps failing.
@@ -134,7 +134,7 @@ class Scheduler {
 
   // Boards start enabled at version 0. A board whose cron or zone does not parse is kept
   // but never planned (logged); apply_change() reports such errors to its caller.
-  Scheduler(std::vector<BoardMeta> boards, Collector& collector, Store& store,
+  Scheduler(std::vector<BoardMeta> boards, Collector& collector, BoardStore& store,
             Coordinator& coordinator, const Clock& clock, Options options);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
@@ -203,7 +203,7 @@ class Scheduler {
   int64_t now_s() const { return clock_.now_ms() / 1000; }
 
   Collector& collector_;
-  Store& store_;
+  BoardStore& store_;
   Coordinator& coordinator_;
   const Clock& clock_;
   Options options_;

@@ -1,9 +1,15 @@
-// Store: Mu's durable state (sites, boards, snapshots, per-item history, runs, fence) and
-// the accounts data (users, sessions, favorites, preferences, audit log, presence, sign-ins
-// in progress). Implementations: store/sqlite (embedded) and store/postgres. Every method is
-// safe for concurrent use. Errors: kUnavailable when the database cannot be reached,
-// kFenced / kConflict from commit_snapshot, kNotFound for unknown boards and users, kInvalid
-// for malformed arguments (empty ids, an unknown role, negative limits).
+// The store: Mu's durable state, behind three interfaces split by concern so that a
+// consumer depends only on what it uses:
+//   BoardStore    the catalogue, snapshots, per-item history, runs and the fence (the
+//                 scheduler writes, the API reads);
+//   OverrideStore the operator's versioned board override documents;
+//   AccountStore  users, sessions, favorites, preferences, the audit log, presence and
+//                 sign-ins in progress.
+// Store is all three plus migrate(); app/ opens one (store/sqlite embedded, store/postgres
+// shared) and hands out the narrow references. Every method is safe for concurrent use.
+// Errors: kUnavailable when the database cannot be reached, kFenced / kConflict from
+// commit_snapshot, kNotFound for unknown boards and users, kInvalid for malformed arguments
+// (empty ids, an unknown role, negative limits).
 #pragma once
 
 #include <cstdint>
@@ -194,12 +200,11 @@ struct BoardView {
   BoardState state;
 };
 
-class Store {
+// Boards: the catalogue, fenced snapshot and failure writes, what the API renders, runs and
+// the fence itself.
+class BoardStore {
  public:
-  virtual ~Store() = default;
-
-  // Applies pending numbered migrations. Idempotent.
-  virtual Status migrate() = 0;
+  virtual ~BoardStore() = default;
 
   // Makes the sites and boards tables match the catalogue (insert or update metadata;
   // keeps runtime fields such as enabled flags and history).
@@ -238,6 +243,14 @@ class Store {
   // that late commits of the old term are rejected as kFenced from then on. Returns the
   // fence after the call.
   virtual Result<int64_t> raise_fence(int64_t epoch) = 0;
+};
+
+// The operator's live changes to boards: one versioned JSON document per board, written
+// with compare-and-set so that concurrent writers (several schedulers, the admin API) merge
+// instead of overwriting each other.
+class OverrideStore {
+ public:
+  virtual ~OverrideStore() = default;
 
   // Compare-and-set of a board's override document: writes `json` as version
   // `expected_version + 1` when the stored version is `expected_version` (0: none stored
@@ -250,8 +263,15 @@ class Store {
   // The override document of one board (a primary-key lookup); nullopt when it has none,
   // also for a board the store does not know.
   virtual Result<std::optional<BoardOverrideRecord>> board_override(const std::string& board) = 0;
+};
 
-  // --- accounts: users ---
+// Accounts: who signed in (users, sessions, sign-ins in progress), what they keep
+// (favorites, preferences), what admins did (the audit log) and who is online (presence).
+class AccountStore {
+ public:
+  virtual ~AccountStore() = default;
+
+  // --- users ---
   // Creates the user of (provider, provider_id) with role kRoleUser and created_ms =
   // last_login_ms = now_ms, or updates login, name, avatar_url and last_login_ms of the
   // existing one (role and created_ms are kept). Returns the stored user. kInvalid when
@@ -272,7 +292,7 @@ class Store {
   // Every user, by id.
   virtual Result<std::vector<User>> list_users() = 0;
 
-  // --- accounts: sessions ---
+  // --- sessions ---
   // kInvalid for an empty id_hash or csrf_token; kNotFound for an unknown user; kConflict
   // when a session with that id exists.
   virtual Status create_session(const std::string& id_hash, int64_t user_id,
@@ -292,7 +312,7 @@ class Store {
   // Sessions seen at or after since_ms (the "online now" counter).
   virtual Result<int64_t> count_active_sessions(int64_t since_ms) = 0;
 
-  // --- accounts: favorites ---
+  // --- favorites ---
   // Idempotent: returns true when the favorite was added, false when it was there already
   // (its title, url and added_ms are then kept). kInvalid for an empty board or item key
   // or a negative cap, kNotFound for an unknown user, kTooLarge when the favorite is new and
@@ -308,7 +328,7 @@ class Store {
   virtual Result<std::vector<std::string>> favorite_keys(int64_t user_id,
                                                          const std::string& board) = 0;
 
-  // --- accounts: preferences ---
+  // --- preferences ---
   // Compare-and-set like put_board_override: writes `body` as version expected_version + 1
   // when the stored version is expected_version (0: none stored yet), else kConflict.
   // kNotFound for an unknown user. Returns the new version.
@@ -317,7 +337,7 @@ class Store {
   // nullopt when the user has stored none.
   virtual Result<std::optional<PreferencesRecord>> preferences(int64_t user_id) = 0;
 
-  // --- accounts: audit log ---
+  // --- audit log ---
   // Appends `record` (its id is ignored) and returns the new id. kInvalid for an empty
   // action.
   virtual Result<int64_t> append_audit(const AuditRecord& record) = 0;
@@ -325,7 +345,7 @@ class Store {
   // kInvalid for a negative limit.
   virtual Result<std::vector<AuditRecord>> audit_log(int limit, int64_t before_id) = 0;
 
-  // --- accounts: sign-ins in progress (OAuth login states) ---
+  // --- sign-ins in progress (OAuth login states) ---
   // Records a sign-in under `state_hash` for `limits.client`, then evicts the oldest rows
   // beyond limits.per_client (of that client) and limits.total (see LoginStateLimits), so a
   // flood of sign-in starts cannot grow the table past the caps. kInvalid for an empty
@@ -345,13 +365,21 @@ class Store {
   virtual Result<std::optional<LoginStateRecord>> take_login_state(const std::string& state_hash,
                                                                    int64_t now_ms) = 0;
 
-  // --- accounts: presence (the anonymous half of the "online now" counter) ---
+  // --- presence (the anonymous half of the "online now" counter) ---
   // Upserts the row of API instance `instance`: it has `readers` anonymous live readers
   // (open event streams) as of now_ms. kInvalid for an empty instance or negative readers.
   virtual Status put_presence(const std::string& instance, int64_t readers, int64_t now_ms) = 0;
   // The sum of `readers` over the instances whose row was updated at or after since_ms (0
   // when there is none): instances that stopped reporting drop out by themselves.
   virtual Result<int64_t> count_presence(int64_t since_ms) = 0;
+};
+
+// The whole store on one database: what app/ opens and wires. Consumers take the narrowest
+// of the interfaces above that they use.
+class Store : public BoardStore, public OverrideStore, public AccountStore {
+ public:
+  // Applies pending numbered migrations. Idempotent.
+  virtual Status migrate() = 0;
 };
 
 }  // namespace mu

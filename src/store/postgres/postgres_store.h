@@ -1,6 +1,7 @@
 // PostgresStore: the Store on a PostgreSQL server (15 or newer), for deployments where
 // several Mu processes share one database. Schema: the shared numbered migrations
-// (store/migrations.h), applied by migrate(); the semantics are those of SqliteStore
+// (store/migrations.h), applied by migrate(); statements: store/sql_statements.h, shared
+// with SqliteStore; the semantics are those of SqliteStore
 // (store/sqlite/sqlite_store.h): retired boards behave as unknown boards, checks run in the
 // order kInvalid, kFenced, kConflict, kNotFound and nothing is written when one fails.
 //

@@ -1,14 +1,13 @@
 // SqliteStore: the embedded Store on one SQLite file (or ":memory:" for tests), used by
 // `mu serve`. Schema: the shared numbered migrations (store/migrations.h), applied by
-// migrate().
+// migrate(); statements: store/sql_statements.h, shared with PostgresStore.
 //
-// Thread safety: every method is safe for concurrent use. Writes (migrate, sync_catalogue,
-// commit_snapshot, record_failure, prune_snapshots) go through one writer connection
-// behind a mutex and run in BEGIN IMMEDIATE transactions, which also serializes them with
-// other processes on the same file. Reads use a small pool of query-only connections, each
-// in a read transaction, so readers see a consistent snapshot and neither block nor are
-// blocked by the writer (WAL). A ":memory:" database has a single connection, so there
-// reads share the writer's mutex.
+// Thread safety: every method is safe for concurrent use and runs in one transaction.
+// Writes go through one writer connection behind a mutex and run in BEGIN IMMEDIATE
+// transactions, which also serializes them with other processes on the same file. Reads
+// use a small pool of query-only connections, each in a read transaction, so readers see a
+// consistent snapshot and neither block nor are blocked by the writer (WAL). A ":memory:"
+// database has a single connection, so there reads share the writer's mutex.
 //
 // Catalogue: boards and sites that disappear from the catalogue are *retired*, not
 // deleted: their snapshots, runs and history stay, and they come back as they were if the
@@ -157,7 +156,8 @@ class SqliteStore final : public Store {
   Result<ReadLease> acquire_reader();
   void release_reader(std::unique_ptr<sqlite::SqliteConnection> conn);
   int64_t now_ms() const;
-  // Runs `op` on the writer (under its mutex) or on a leased reader; errors get `context`.
+  // Runs `op` in a transaction on the writer (under its mutex, BEGIN IMMEDIATE) or on a
+  // leased reader (BEGIN), committed when `op` succeeds; errors get `context`.
   template <typename Op>
   auto write(const std::string& context, Op&& op)
       -> decltype(op(std::declval<sqlite::SqliteConnection&>()));

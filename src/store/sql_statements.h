@@ -1,0 +1,438 @@
+// The SQL of both Store implementations, each statement written once. Statements use
+// numbered `?N` parameters; the PostgreSQL text is derived at compile time by rewriting
+// them to `$N` (the one difference in spelling), so a statement both dialects accept is
+// written once with `shared()`. Where the dialects genuinely differ (row locks, LIMIT
+// without a bound, SKIP LOCKED), `dialects()` keeps both versions next to each other with
+// the reason. Types and functions are portable throughout: CAST(... AS BIGINT / TEXT), CASE
+// instead of GREATEST/LEAST, RETURNING (SQLite 3.35 or newer), FILTER on aggregates (3.30).
+// Machinery of one engine only (PostgreSQL's advisory locks and transaction modes, SQLite's
+// changes()) stays in that store.
+//
+// Compile-time constants; safe from any thread. The texts have static storage, so SQLite's
+// statement cache may keep views of them.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "store/store.h"
+
+namespace mu::sql {
+
+enum class Dialect { kSqlite, kPostgres };
+
+// One statement in both dialects.
+struct Statement {
+  std::string_view sqlite;
+  std::string_view postgres;
+
+  constexpr std::string_view in(Dialect dialect) const {
+    return dialect == Dialect::kSqlite ? sqlite : postgres;
+  }
+};
+
+namespace detail {
+
+// Compile error (from a constant expression) naming what is wrong with a statement.
+inline void statement_error(const char*) {}
+
+// `text` with every `?N` outside string literals spelled `$N`. Same length: the views into
+// the result keep their meaning. A bare `?` is rejected (the rewrite would be ambiguous).
+template <std::size_t N>
+consteval std::array<char, N> postgres_text(const char (&text)[N]) {
+  std::array<char, N> out{};
+  bool quoted = false;
+  for (std::size_t i = 0; i < N; ++i) {
+    char c = text[i];
+    if (c == '\'') {
+      quoted = !quoted;
+    } else if (c == '?' && !quoted) {
+      if (i + 1 >= N || text[i + 1] < '0' || text[i + 1] > '9') {
+        statement_error("SQL parameters are numbered: write ?1, ?2, ...");
+      }
+      c = '$';
+    }
+    out[i] = c;
+  }
+  return out;
+}
+
+template <std::size_t N>
+consteval std::array<char, N> copy_text(const char (&text)[N]) {
+  std::array<char, N> out{};
+  for (std::size_t i = 0; i < N; ++i) out[i] = text[i];
+  return out;
+}
+
+}  // namespace detail
+
+// The storage behind a Statement: both texts, NUL-terminated.
+template <std::size_t S, std::size_t P>
+struct StatementText {
+  std::array<char, S> sqlite_text;
+  std::array<char, P> postgres_text;
+
+  constexpr operator Statement() const {  // NOLINT(google-explicit-constructor)
+    return Statement{std::string_view(sqlite_text.data(), S - 1),
+                     std::string_view(postgres_text.data(), P - 1)};
+  }
+};
+
+// A statement both dialects accept, written with ?N parameters.
+template <std::size_t N>
+consteval StatementText<N, N> shared(const char (&text)[N]) {
+  return {detail::copy_text(text), detail::postgres_text(text)};
+}
+
+// A statement the dialects spell differently; both written with ?N parameters.
+template <std::size_t S, std::size_t P>
+consteval StatementText<S, P> dialects(const char (&sqlite)[S], const char (&postgres)[P]) {
+  return {detail::copy_text(sqlite), detail::postgres_text(postgres)};
+}
+
+// A multi-row INSERT: `head` (ending in VALUES), then rows of `width` parameters each
+// followed by `row_suffix` (constant columns), then `tail`. The PostgreSQL store sends many
+// rows per statement (one round trip); the SQLite store one row per cached statement
+// (in process, there is no round trip to save).
+struct RowInsert {
+  std::string_view head;
+  int width = 0;
+  std::string_view row_suffix;
+  std::string_view tail;
+};
+
+// The text of `insert` for `rows` rows, parameters numbered 1, 2, ... in `dialect`.
+std::string row_insert_sql(const RowInsert& insert, std::size_t rows, Dialect dialect);
+
+// --- schema version ------------------------------------------------------------------
+
+inline constexpr auto kSelectSchemaVersion =
+    shared("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+inline constexpr auto kInsertSchemaVersion =
+    shared("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?1, ?2, ?3)");
+
+// --- catalogue -----------------------------------------------------------------------
+
+inline constexpr auto kUpsertSite = shared(R"sql(
+INSERT INTO sites (id, name_zh, name_en, home, icon, color, region, retired)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0)
+ON CONFLICT (id) DO UPDATE SET
+  name_zh = excluded.name_zh, name_en = excluded.name_en, home = excluded.home,
+  icon = excluded.icon, color = excluded.color, region = excluded.region, retired = 0)sql");
+inline constexpr auto kSelectActiveSites = shared("SELECT id FROM sites WHERE retired = 0");
+inline constexpr auto kRetireSite = shared("UPDATE sites SET retired = 1 WHERE id = ?1");
+
+// config_version moves when anything the catalogue owns changes (or the board returns
+// from retirement); runtime columns are not touched.
+inline constexpr auto kUpsertBoard = shared(R"sql(
+INSERT INTO boards (id, site, name_zh, name_en, kind, every_s, jitter_s, timeout_s, retries,
+                    group_name, homepage, notes, needs_cookie, needs_token, retired)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, 0)
+ON CONFLICT (id) DO UPDATE SET
+  config_version = boards.config_version + CASE WHEN
+      boards.retired <> 0 OR boards.site <> excluded.site OR boards.name_zh <> excluded.name_zh
+      OR boards.name_en <> excluded.name_en OR boards.kind <> excluded.kind
+      OR boards.every_s <> excluded.every_s OR boards.jitter_s <> excluded.jitter_s
+      OR boards.timeout_s <> excluded.timeout_s OR boards.retries <> excluded.retries
+      OR boards.group_name <> excluded.group_name OR boards.homepage <> excluded.homepage
+      OR boards.notes <> excluded.notes OR boards.needs_cookie <> excluded.needs_cookie
+      OR boards.needs_token <> excluded.needs_token
+    THEN 1 ELSE 0 END,
+  site = excluded.site, name_zh = excluded.name_zh, name_en = excluded.name_en,
+  kind = excluded.kind, every_s = excluded.every_s, jitter_s = excluded.jitter_s,
+  timeout_s = excluded.timeout_s, retries = excluded.retries,
+  group_name = excluded.group_name, homepage = excluded.homepage, notes = excluded.notes,
+  needs_cookie = excluded.needs_cookie, needs_token = excluded.needs_token, retired = 0)sql");
+inline constexpr auto kSelectActiveBoards = shared("SELECT id FROM boards WHERE retired = 0");
+inline constexpr auto kRetireBoard = shared("UPDATE boards SET retired = 1 WHERE id = ?1");
+
+// --- fence ---------------------------------------------------------------------------
+
+inline constexpr auto kSelectFence = shared("SELECT epoch FROM fence WHERE id = 1");
+// The fence read of a snapshot or run writer, which serializes the writers: SQLite's
+// BEGIN IMMEDIATE already holds the database's write lock (and SQLite has no row locks);
+// PostgreSQL takes the fence row's lock, also across processes.
+inline constexpr auto kLockFence = dialects("SELECT epoch FROM fence WHERE id = 1",
+                                            "SELECT epoch FROM fence WHERE id = 1 FOR UPDATE");
+// After kLockFence found the fence below ?1.
+inline constexpr auto kSetFence = shared("UPDATE fence SET epoch = ?1 WHERE id = 1");
+// Never lowers the fence; one idempotent statement.
+inline constexpr auto kRaiseFence = shared(
+    "UPDATE fence SET epoch = CASE WHEN epoch < ?1 THEN ?1 ELSE epoch END WHERE id = 1 "
+    "RETURNING epoch");
+
+// --- snapshots and runs --------------------------------------------------------------
+
+inline constexpr auto kSelectSnapshotByDispatch =
+    shared("SELECT id FROM snapshots WHERE dispatch_id = ?1");
+inline constexpr auto kSelectBoardRetired = shared("SELECT retired FROM boards WHERE id = ?1");
+// The board read of a compare-and-set of its override document: PostgreSQL locks the row
+// so that concurrent puts on one board take turns; SQLite's writer is serialized already.
+inline constexpr auto kLockBoard =
+    dialects("SELECT retired FROM boards WHERE id = ?1",
+             "SELECT retired FROM boards WHERE id = ?1 FOR NO KEY UPDATE");
+// Snapshot and run ids are MAX(id) + 1: the writers are serialized (kLockFence).
+inline constexpr auto kNextSnapshotId = shared("SELECT COALESCE(MAX(id), 0) + 1 FROM snapshots");
+inline constexpr auto kInsertSnapshot = shared(R"sql(
+INSERT INTO snapshots (id, board, fetched_at_ms, epoch, dispatch_id, slot, item_count)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7))sql");
+
+// Row: snapshot_id, rank, item_key, title, url, mobile_url, summary, image, hot, hot_text,
+// label, author, published_at_ms, extra.
+inline constexpr RowInsert kInsertSnapshotItems{
+    R"sql(
+INSERT INTO snapshot_items (snapshot_id, rank, item_key, title, url, mobile_url, summary, image,
+                            hot, hot_text, label, author, published_at_ms, extra)
+VALUES )sql",
+    14, "", ""};
+// Row: board, item_key, title, url, first_seen_ms, last_seen_ms, best_rank, last_rank.
+// first_seen stays the earliest, best_rank the lowest; the rest follows the newest fetch.
+inline constexpr RowInsert kUpsertItems{
+    R"sql(
+INSERT INTO items (board, item_key, title, url, first_seen_ms, last_seen_ms, best_rank,
+                   last_rank, times_seen)
+VALUES )sql",
+    8, ", 1", R"sql(
+ON CONFLICT (board, item_key) DO UPDATE SET
+  title = excluded.title, url = excluded.url,
+  first_seen_ms = CASE WHEN excluded.first_seen_ms < items.first_seen_ms
+                       THEN excluded.first_seen_ms ELSE items.first_seen_ms END,
+  last_seen_ms = CASE WHEN excluded.last_seen_ms > items.last_seen_ms
+                      THEN excluded.last_seen_ms ELSE items.last_seen_ms END,
+  best_rank = CASE WHEN excluded.best_rank < items.best_rank
+                   THEN excluded.best_rank ELSE items.best_rank END,
+  last_rank = excluded.last_rank,
+  times_seen = items.times_seen + 1)sql"};
+
+inline constexpr auto kInsertRun = shared(R"sql(
+INSERT INTO runs (id, dispatch_id, attempt, board, slot, epoch, status, error_message,
+                  started_ms, finished_ms, http_status, bytes, item_count, collector)
+VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM runs),
+        ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13))sql");
+inline constexpr auto kBoardCommitted = shared(R"sql(
+UPDATE boards SET last_ok_ms = ?2, last_run_ms = ?2, version = ?3, item_count = ?4,
+                  last_error_code = '', last_error = ''
+WHERE id = ?1)sql");
+// A record written late never hides a newer run.
+inline constexpr auto kBoardFailed = shared(R"sql(
+UPDATE boards SET last_run_ms = ?2, last_error_code = ?3, last_error = ?4
+WHERE id = ?1 AND last_run_ms <= ?2)sql");
+
+// --- board state and view ------------------------------------------------------------
+
+// Run history: two correlated subqueries over the newest kRecentRunsWindow runs of the
+// board. Each walks the runs_board_id index backwards and stops after that many rows, so
+// the cost per board is bounded however long the runs table grows (no scan, no N+1
+// queries).
+#define MU_SQL_RECENT_RUNS_OF_B \
+  "(SELECT status FROM runs WHERE board = b.id ORDER BY id DESC LIMIT 20) recent"
+static_assert(kRecentRunsWindow == 20, "keep the LIMIT of MU_SQL_RECENT_RUNS_OF_B in step");
+#define MU_SQL_BOARD_STATE_COLUMNS                                                  \
+  "b.id, b.enabled, b.last_ok_ms, b.last_run_ms, b.version, b.item_count, "         \
+  "b.last_error_code, b.last_error, (SELECT COUNT(*) FROM " MU_SQL_RECENT_RUNS_OF_B \
+  "), "                                                                             \
+  "(SELECT COUNT(*) FROM " MU_SQL_RECENT_RUNS_OF_B " WHERE recent.status = 'ok')"
+// Columns of MU_SQL_BOARD_STATE_COLUMNS; the board view's snapshot columns follow them.
+inline constexpr int kBoardStateColumnCount = 10;
+
+inline constexpr auto kSelectBoardStates =
+    shared("SELECT " MU_SQL_BOARD_STATE_COLUMNS " FROM boards b WHERE b.retired = 0 ORDER BY b.id");
+inline constexpr auto kSelectBoardState =
+    shared("SELECT " MU_SQL_BOARD_STATE_COLUMNS " FROM boards b WHERE b.id = ?1 AND b.retired = 0");
+
+// board_view, query 1: the board's state joined with its two newest snapshots (newest
+// first); one row with NULL snapshot columns when it has none.
+inline constexpr auto kSelectViewHead =
+    shared("SELECT " MU_SQL_BOARD_STATE_COLUMNS R"sql(, s.id, s.fetched_at_ms, s.epoch,
+       s.dispatch_id
+FROM boards b
+LEFT JOIN snapshots s ON s.board = b.id AND s.id IN (
+  SELECT id FROM snapshots WHERE board = ?1 ORDER BY id DESC LIMIT 2)
+WHERE b.id = ?1 AND b.retired = 0
+ORDER BY s.id DESC)sql");
+#undef MU_SQL_BOARD_STATE_COLUMNS
+#undef MU_SQL_RECENT_RUNS_OF_B
+// board_view, query 2: the newest snapshot's items with their history, then the keys of
+// the previous snapshot, each in rank order.
+inline constexpr auto kSelectViewItems = shared(R"sql(
+SELECT si.snapshot_id, si.rank, si.item_key, si.title, si.url, si.mobile_url, si.summary,
+       si.image, si.hot, si.hot_text, si.label, si.author, si.published_at_ms, si.extra,
+       i.first_seen_ms, i.best_rank
+FROM snapshot_items si
+LEFT JOIN items i ON i.board = ?1 AND i.item_key = si.item_key
+WHERE si.snapshot_id = ?2
+UNION ALL
+SELECT snapshot_id, rank, item_key, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       NULL, NULL, NULL, NULL
+FROM snapshot_items
+WHERE snapshot_id = ?3
+ORDER BY 1 DESC, 2)sql");
+
+inline constexpr auto kSelectRuns = shared(R"sql(
+SELECT dispatch_id, board, slot, epoch, status, error_message, started_ms, finished_ms,
+       http_status, bytes, item_count, attempt, collector
+FROM runs WHERE board = ?1 ORDER BY id DESC LIMIT ?2)sql");
+
+// Snapshots beyond the newest ?1 of their board; their items go with them (ON DELETE
+// CASCADE; the SQLite connections enable foreign keys).
+inline constexpr auto kPruneSnapshots = shared(R"sql(
+DELETE FROM snapshots WHERE id IN (
+  SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY board ORDER BY id DESC) AS position
+                  FROM snapshots) ranked
+  WHERE position > ?1))sql");
+
+// --- board overrides -----------------------------------------------------------------
+
+inline constexpr auto kSelectOverrideVersion =
+    shared("SELECT version FROM board_overrides WHERE board = ?1");
+inline constexpr auto kUpsertOverride = shared(
+    "INSERT INTO board_overrides (board, version, body, updated_ms) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT (board) DO UPDATE SET version = excluded.version, body = excluded.body, "
+    "updated_ms = excluded.updated_ms");
+inline constexpr auto kSelectOverrides =
+    shared("SELECT board, version, body, updated_ms FROM board_overrides ORDER BY board");
+inline constexpr auto kSelectOverride =
+    shared("SELECT board, version, body, updated_ms FROM board_overrides WHERE board = ?1");
+
+// --- users ---------------------------------------------------------------------------
+
+#define MU_SQL_USER_COLUMNS \
+  "id, provider, provider_id, login, name, avatar_url, role, created_ms, last_login_ms"
+// A new user gets MAX(id) + 1 (the SQLite writer is serialized; PostgreSQL takes an
+// advisory lock first); an existing one keeps its id, role and created_ms.
+inline constexpr auto kUpsertUser = shared(R"sql(
+INSERT INTO users (id, provider, provider_id, login, name, avatar_url, role, created_ms,
+                   last_login_ms)
+VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM users), ?1, ?2, ?3, ?4, ?5, 'user', ?6, ?6)
+ON CONFLICT (provider, provider_id) DO UPDATE SET
+  login = excluded.login, name = excluded.name, avatar_url = excluded.avatar_url,
+  last_login_ms = excluded.last_login_ms
+RETURNING )sql" MU_SQL_USER_COLUMNS);
+inline constexpr auto kSelectUserById =
+    shared("SELECT " MU_SQL_USER_COLUMNS " FROM users WHERE id = ?1");
+inline constexpr auto kSelectUserByLogin =
+    shared("SELECT " MU_SQL_USER_COLUMNS
+           " FROM users WHERE login = ?1 ORDER BY last_login_ms DESC, id LIMIT 1");
+inline constexpr auto kSelectUsers =
+    shared("SELECT " MU_SQL_USER_COLUMNS " FROM users ORDER BY id");
+#undef MU_SQL_USER_COLUMNS
+inline constexpr auto kSetRole = shared("UPDATE users SET role = ?2 WHERE id = ?1");
+inline constexpr auto kCountAdmins = shared("SELECT COUNT(*) FROM users WHERE role = 'admin'");
+inline constexpr auto kSelectUserId = shared("SELECT id FROM users WHERE id = ?1");
+// The user read of a write that must take turns per user (a capped favorite add, a
+// compare-and-set of preferences): PostgreSQL locks the row; SQLite's writer is serialized.
+inline constexpr auto kLockUser = dialects("SELECT id FROM users WHERE id = ?1",
+                                           "SELECT id FROM users WHERE id = ?1 FOR NO KEY UPDATE");
+
+// --- sessions ------------------------------------------------------------------------
+
+inline constexpr auto kInsertSession = shared(R"sql(
+INSERT INTO sessions (id, user_id, csrf_token, created_ms, last_seen_ms, expires_ms, user_agent)
+VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6))sql");
+inline constexpr auto kSelectSession = shared(
+    "SELECT id, user_id, csrf_token, created_ms, last_seen_ms, expires_ms, user_agent "
+    "FROM sessions WHERE id = ?1");
+inline constexpr auto kDeleteExpiredSession =
+    shared("DELETE FROM sessions WHERE id = ?1 AND expires_ms <= ?2");
+inline constexpr auto kTouchSession = shared(
+    "UPDATE sessions SET last_seen_ms = ?2, expires_ms = ?3 WHERE id = ?1 AND expires_ms > ?2");
+inline constexpr auto kDeleteSession = shared("DELETE FROM sessions WHERE id = ?1");
+inline constexpr auto kDeleteUserSessions = shared("DELETE FROM sessions WHERE user_id = ?1");
+inline constexpr auto kCountActiveSessions =
+    shared("SELECT COUNT(*) FROM sessions WHERE last_seen_ms >= ?1");
+
+// --- favorites -----------------------------------------------------------------------
+
+inline constexpr auto kInsertFavorite = shared(R"sql(
+INSERT INTO favorites (user_id, board, item_key, title, url, added_ms)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+ON CONFLICT (user_id, board, item_key) DO NOTHING)sql");
+// Counts the user's favorites other than (?2, ?3) and whether (?2, ?3) is one.
+inline constexpr auto kCountFavorites = shared(
+    "SELECT COUNT(*) FILTER (WHERE NOT (board = ?2 AND item_key = ?3)), "
+    "COUNT(*) FILTER (WHERE board = ?2 AND item_key = ?3) FROM favorites WHERE user_id = ?1");
+inline constexpr auto kDeleteFavorite =
+    shared("DELETE FROM favorites WHERE user_id = ?1 AND board = ?2 AND item_key = ?3");
+// The CASTs give PostgreSQL the parameters' types (a parameter compared with a literal has
+// none); SQLite reads them as no-ops.
+inline constexpr auto kSelectFavorites = shared(R"sql(
+SELECT user_id, board, item_key, title, url, added_ms FROM favorites
+WHERE user_id = ?1 AND LOWER(title) LIKE CAST(?2 AS TEXT) ESCAPE '\'
+  AND (CAST(?3 AS TEXT) = '' OR board = CAST(?3 AS TEXT))
+ORDER BY added_ms DESC, board, item_key LIMIT CAST(?4 AS BIGINT) OFFSET CAST(?5 AS BIGINT))sql");
+inline constexpr auto kSelectFavoriteKeys =
+    shared("SELECT item_key FROM favorites WHERE user_id = ?1 AND board = ?2 ORDER BY item_key");
+
+// --- preferences ---------------------------------------------------------------------
+
+inline constexpr auto kSelectPreferencesVersion =
+    shared("SELECT version FROM preferences WHERE user_id = ?1");
+inline constexpr auto kUpsertPreferences = shared(
+    "INSERT INTO preferences (user_id, version, body, updated_ms) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT (user_id) DO UPDATE SET version = excluded.version, body = excluded.body, "
+    "updated_ms = excluded.updated_ms");
+inline constexpr auto kSelectPreferences =
+    shared("SELECT user_id, version, body, updated_ms FROM preferences WHERE user_id = ?1");
+
+// --- audit log -----------------------------------------------------------------------
+
+// MAX(id) + 1 like users: ids are unique and grow in commit order.
+inline constexpr auto kInsertAudit = shared(R"sql(
+INSERT INTO audit_log (id, at_ms, actor, action, target, detail)
+VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM audit_log), ?1, ?2, ?3, ?4, ?5)
+RETURNING id)sql");
+inline constexpr auto kSelectAudit = shared(
+    "SELECT id, at_ms, actor, action, target, detail FROM audit_log "
+    "WHERE (CAST(?2 AS BIGINT) <= 0 OR id < CAST(?2 AS BIGINT)) ORDER BY id DESC "
+    "LIMIT CAST(?1 AS BIGINT)");
+
+// --- sign-ins in progress ------------------------------------------------------------
+
+inline constexpr auto kInsertLoginState = shared(
+    "INSERT INTO login_states (state_hash, code_verifier, return_to, expires_ms, client) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)");
+// The caps of LoginStateLimits: every row of the client (or of the table) but the newest
+// ?3 (?2) others and the new row ?2 (?1) goes. "No limit" is LIMIT -1 in SQLite and LIMIT
+// ALL in PostgreSQL, which also skips rows another transaction is deleting (SKIP LOCKED),
+// so evictions and purges never wait on each other nor deadlock with a take; SQLite's
+// writer is serialized, so nothing is ever locked there.
+inline constexpr auto kEvictClientLoginStates = dialects(
+    "DELETE FROM login_states WHERE state_hash IN (SELECT state_hash FROM login_states "
+    "WHERE client = ?1 AND state_hash <> ?2 ORDER BY expires_ms DESC LIMIT -1 OFFSET ?3)",
+    "DELETE FROM login_states WHERE state_hash IN (SELECT state_hash FROM login_states "
+    "WHERE client = ?1 AND state_hash <> ?2 ORDER BY expires_ms DESC "
+    "LIMIT ALL OFFSET CAST(?3 AS BIGINT) FOR UPDATE SKIP LOCKED)");
+inline constexpr auto kEvictLoginStates = dialects(
+    "DELETE FROM login_states WHERE state_hash IN (SELECT state_hash FROM login_states "
+    "WHERE state_hash <> ?1 ORDER BY expires_ms DESC LIMIT -1 OFFSET ?2)",
+    "DELETE FROM login_states WHERE state_hash IN (SELECT state_hash FROM login_states "
+    "WHERE state_hash <> ?1 ORDER BY expires_ms DESC "
+    "LIMIT ALL OFFSET CAST(?2 AS BIGINT) FOR UPDATE SKIP LOCKED)");
+inline constexpr auto kCountLoginStates = shared("SELECT COUNT(*) FROM login_states");
+// At most 500 expired rows per call, so one call's work stays bounded even after a flood
+// of sign-ins nobody finished (each put adds one row and purges up to 500). SKIP LOCKED in
+// PostgreSQL as in the evictions.
+inline constexpr auto kPurgeLoginStates = dialects(
+    "DELETE FROM login_states WHERE state_hash IN (SELECT state_hash FROM login_states "
+    "WHERE expires_ms <= ?1 ORDER BY expires_ms LIMIT 500)",
+    "DELETE FROM login_states WHERE state_hash IN (SELECT state_hash FROM login_states "
+    "WHERE expires_ms <= ?1 ORDER BY expires_ms LIMIT 500 FOR UPDATE SKIP LOCKED)");
+// One use: of two concurrent deletes of one row, one gets it back (SQLite: the write lock;
+// PostgreSQL: the second waits for the first and then finds the row gone).
+inline constexpr auto kTakeLoginState = shared(
+    "DELETE FROM login_states WHERE state_hash = ?1 "
+    "RETURNING state_hash, code_verifier, return_to, expires_ms");
+
+// --- presence ------------------------------------------------------------------------
+
+inline constexpr auto kUpsertPresence = shared(
+    "INSERT INTO presence (instance, readers, updated_ms) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (instance) DO UPDATE SET readers = excluded.readers, "
+    "updated_ms = excluded.updated_ms");
+// PostgreSQL's SUM over BIGINT is NUMERIC: cast back so the column reads as an integer.
+inline constexpr auto kCountPresence =
+    shared("SELECT CAST(COALESCE(SUM(readers), 0) AS BIGINT) FROM presence WHERE updated_ms >= ?1");
+
+}  // namespace mu::sql

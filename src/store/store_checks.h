@@ -1,0 +1,55 @@
+// Argument checks both Store implementations make before they touch the database, so that
+// both reject the same requests with the same kInvalid messages (store/store.h documents
+// the rules). Text a caller passed in is shown in messages through `quote`: PostgresStore
+// makes it storable, SqliteStore shows it as it is. Checks of what one database cannot
+// hold (PostgreSQL text) stay in that store.
+// Pure functions; safe from any thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "core/status.h"
+#include "core/types.h"
+#include "store/store.h"
+
+namespace mu {
+
+// How a message shows a caller's text.
+using Quote = std::string (*)(std::string_view);
+std::string quote_as_is(std::string_view text);
+
+// The ids sync_catalogue keeps; kInvalid for an empty or repeated site or board id and for
+// a board naming a site that is not listed.
+struct CatalogueIds {
+  std::unordered_set<std::string> sites;
+  std::unordered_set<std::string> boards;
+};
+Result<CatalogueIds> check_catalogue(const std::vector<Site>& sites,
+                                     const std::vector<BoardMeta>& boards, Quote quote);
+
+// commit_snapshot / record_failure: kInvalid for an empty board or dispatch id, for empty or
+// repeated item keys and for a failure whose error is ok. `context` names the call.
+Status check_commit(const CommitRequest& request, const std::string& context, Quote quote);
+Status check_failure(const FailureRecord& failure, const std::string& context);
+
+// runs / audit_log: kInvalid for a negative limit.
+Status check_limit(std::string_view call, int limit);
+
+// Accounts: kInvalid for the empty or malformed arguments store/store.h lists per call.
+Status check_user_key(const std::string& provider, const std::string& provider_id,
+                      const std::string& login, const std::string& context);
+Status check_role(const std::string& role, const std::string& context, Quote quote);
+Status check_session_ids(const std::string& id_hash, const std::string& csrf_token);
+Status check_favorite(const Favorite& favorite, int64_t max_per_user);
+Status check_favorite_query(const FavoriteQuery& query);
+Status check_audit_record(const AuditRecord& record);
+Status check_login_state(const std::string& state_hash, const std::string& code_verifier,
+                         const LoginStateLimits& limits);
+Status check_state_hash(const std::string& state_hash);
+Status check_presence(const std::string& instance, int64_t readers);
+
+}  // namespace mu
