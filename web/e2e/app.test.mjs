@@ -89,6 +89,29 @@ describe('home', () => {
     await context.close();
   });
 
+  test('English: counts as K/M/B with the unit word translated, badges translated (Chinese unchanged)', async () => {
+    const cjk = /[\u3400-\u9fff]/;
+    const { context, page } = await newPage({ locale: 'en-US' });
+    await page.goto(`${mu.base}/#/site/bilibili/bilibili.popular`);
+    const video = page.locator('section.card[data-board="bilibili.popular"]');
+    await video.locator('li.item-video').first().waitFor();
+    const metas = await video.locator('li.item-video .meta').allTextContents();
+    assert.ok(metas.some((m) => /\d(\.\d+)?[KMB]? plays/.test(m)), `plays in English: ${metas}`);
+    const labels = await video.locator('.label').allTextContents();
+    assert.ok(labels.length > 0, 'the fixture has badges');
+    for (const l of labels) assert.doesNotMatch(l, cjk, `badge ${l}`);
+    await page.goto(`${mu.base}/#/site/36kr/36kr.hot`);
+    const side = page.locator('section.card[data-board="36kr.hot"] li.item .side').first();
+    await side.waitFor();
+    assert.match((await side.textContent()) ?? '', /^\d+(\.\d+)?[KM] heat$/);
+    // Chinese: as the site sent it.
+    await page.goto(`${mu.base}/#/settings`);
+    await page.getByTestId('lang-zh-CN').check();
+    await page.goto(`${mu.base}/#/site/36kr/36kr.hot`);
+    assert.match((await side.textContent()) ?? '', /^\d+(\.\d)?万热度$/);
+    await context.close();
+  });
+
   test('untrusted titles stay text and non-http links are not rendered', async () => {
     // page.route does not see requests a service worker handles: no worker in this context.
     const { context, page } = await newPage({ serviceWorkers: 'block' });
