@@ -235,6 +235,25 @@ describe('board page and search', () => {
   });
 });
 
+describe('touch screens', () => {
+  test('the search palette shows no keyboard hint on a touch screen (but does with a mouse)', async () => {
+    const { context, page } = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    await page.goto(mu.base);
+    await page.locator('section.card').first().waitFor();
+    await page.locator('button.search-btn').tap();
+    await page.locator('[data-testid="palette"] input').waitFor();
+    assert.equal(await page.locator('.palette-hint').isVisible(), false, 'no ↑↓ · Enter · Esc hint on touch');
+    await context.close();
+    const desk = await newPage();
+    await desk.page.goto(mu.base);
+    await desk.page.locator('section.card').first().waitFor();
+    await desk.page.keyboard.press('Control+k');
+    await desk.page.locator('.palette-hint').waitFor();
+    assert.match((await desk.page.locator('.palette-hint').textContent()) ?? '', /Enter/);
+    await desk.context.close();
+  });
+});
+
 describe('layout', () => {
   test('390×844: no horizontal scrolling on home, board page, settings and the directory', async () => {
     const { context, page } = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
