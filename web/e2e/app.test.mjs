@@ -412,6 +412,34 @@ describe('freshness and accessibility', () => {
     });
   }
 
+  test('Tab onto a card under the sticky header scrolls it out from under the header', async () => {
+    const { context, page } = await newPage();
+    await page.goto(mu.base);
+    await cardItems(page, '36kr.newsflashes').first().waitFor();
+    // The first card of the second grid row, scrolled so its head sits under the sticky bar;
+    // focus waits on the last link of the card before it (above the screen), then Tab.
+    const index = await page.locator('section.card').evaluateAll((cs) => cs.findIndex((c) => c.offsetTop > cs[0].offsetTop));
+    assert.ok(index > 0, 'a second row of cards');
+    const target = page.locator('section.card').nth(index);
+    await target.evaluate((card) => {
+      window.scrollBy(0, card.getBoundingClientRect().top - 8);
+      const links = card.previousElementSibling.querySelectorAll('a[href]');
+      links[links.length - 1].focus({ preventScroll: true });
+    });
+    await page.keyboard.press('Tab');
+    const r = await page.evaluate(() => {
+      const el = document.activeElement;
+      return {
+        inTarget: el.closest('section.card')?.dataset.board,
+        top: el.getBoundingClientRect().top,
+        headerBottom: document.querySelector('header.topbar').getBoundingClientRect().bottom,
+      };
+    });
+    assert.equal(r.inTarget, await target.getAttribute('data-board'), 'Tab moved into the card');
+    assert.ok(r.top >= r.headerBottom, `focused element's top ${r.top} is below the header's bottom ${r.headerBottom}`);
+    await context.close();
+  });
+
   test('landmarks, labels and a skip link; Tab reaches the cards with a visible focus ring', async () => {
     const { context, page } = await newPage();
     await page.goto(mu.base);
