@@ -271,6 +271,51 @@ describe('layout', () => {
   });
 });
 
+describe('phone rows', () => {
+  /** Per row: how many characters of the title the first line shows, and the title's font size. */
+  function firstLines(page, board, rowSelector) {
+    return page.locator(`section.card[data-board="${board}"] ${rowSelector}`).evaluateAll((rows) =>
+      rows.map((row) => {
+        const title = row.querySelector('.title');
+        const box = title.getBoundingClientRect();
+        const text = title.firstChild;
+        const range = document.createRange();
+        let top;
+        let n = 0;
+        for (let i = 0; i < text.length; i++) {
+          range.setStart(text, i);
+          range.setEnd(text, i + 1);
+          const r = range.getBoundingClientRect();
+          if (top === undefined) top = r.top;
+          if (Math.abs(r.top - top) > 2 || r.right > box.right + 0.5) break;
+          n++;
+        }
+        return { n, length: text.length, width: box.width, font: parseFloat(getComputedStyle(title).fontSize) };
+      }),
+    );
+  }
+
+  test('390×844: a title line of a video or image row holds at least 12 CJK characters', async () => {
+    const { context, page } = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    for (const [hash, board, rows] of [
+      ['#/site/bilibili/bilibili.popular', 'bilibili.popular', 'li.item-video'],
+      ['#/site/zhihu/zhihu.hot', 'zhihu.hot', 'li.item-rich'],
+    ]) {
+      await page.goto(`${mu.base}/${hash}`);
+      await page.locator(`section.card[data-board="${board}"] ${rows}`).first().waitFor();
+      const lines = await firstLines(page, board, rows);
+      assert.ok(lines.length >= 4, `${board}: media rows`);
+      for (const l of lines) {
+        assert.ok(l.width >= 12 * l.font, `${board}: title ${l.width}px wide holds 12 characters of ${l.font}px`);
+        if (l.length >= 14) assert.ok(l.n >= 12, `${board}: ${l.n} characters on the first line`);
+      }
+      const width = await page.evaluate(() => document.scrollingElement.scrollWidth);
+      assert.ok(width <= 390, `${board}: scrollWidth ${width} <= 390`);
+    }
+    await context.close();
+  });
+});
+
 describe('offline', () => {
   test('an offline reload shows the cached data and an offline badge', async () => {
     const { context, page } = await newPage();
