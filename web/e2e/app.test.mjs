@@ -344,6 +344,62 @@ describe('offline', () => {
   });
 });
 
+describe('network errors', () => {
+  /** The retry button looks like the app's buttons, not the browser's default one. */
+  async function assertStyledButton(button) {
+    const s = await button.evaluate((b) => {
+      const c = getComputedStyle(b);
+      return { radius: parseFloat(c.borderTopLeftRadius), border: c.borderTopStyle, cursor: c.cursor, height: b.getBoundingClientRect().height };
+    });
+    assert.ok(s.radius >= 6, `rounded (${s.radius}px)`);
+    assert.equal(s.border, 'solid');
+    assert.equal(s.cursor, 'pointer');
+    assert.ok(s.height >= 32, `at least 32 px high (${s.height})`);
+  }
+
+  test('an unreachable catalogue or board: a translated message (not "Failed to fetch") and a styled retry', async () => {
+    const { context, page } = await newPage({ serviceWorkers: 'block' });
+    let down = true;
+    await page.route('**/api/v1/sites', (route) => (down ? route.abort('internetdisconnected') : route.continue()));
+    await page.goto(mu.base);
+    const notice = page.locator('main .notice.error');
+    await notice.waitFor();
+    assert.match((await notice.textContent()) ?? '', /网络不可用/);
+    assert.doesNotMatch((await notice.textContent()) ?? '', /Failed to fetch/);
+    await assertStyledButton(notice.getByRole('button', { name: '重试' }));
+    down = false;
+    await notice.getByRole('button', { name: '重试' }).click();
+    await cardItems(page, '36kr.newsflashes').first().waitFor();
+
+    // A card whose board cannot be reached (far down the home page: never loaded before).
+    let boardDown = true;
+    await page.route('**/api/v1/boards/zhihu.hot', (route) => (boardDown ? route.abort('internetdisconnected') : route.continue()));
+    await page.goto(`${mu.base}/#/site/zhihu`);
+    const card = page.locator('section.card[data-board="zhihu.hot"]');
+    const failed = card.locator('.empty.error');
+    await failed.waitFor();
+    assert.match((await failed.textContent()) ?? '', /网络不可用/);
+    assert.doesNotMatch((await failed.textContent()) ?? '', /Failed to fetch/);
+    await assertStyledButton(failed.getByRole('button', { name: '重试' }));
+    boardDown = false;
+    await failed.getByRole('button', { name: '重试' }).click();
+    await card.locator('li.item').first().waitFor();
+    await context.close();
+  });
+
+  test('in English: "Can\'t reach the server"', async () => {
+    const { context, page } = await newPage({ serviceWorkers: 'block', locale: 'en-US' });
+    await page.route('**/api/v1/boards/36kr.hot', (route) => route.abort('internetdisconnected'));
+    await page.goto(mu.base);
+    const failed = page.locator('section.card[data-board="36kr.hot"] .empty.error');
+    await failed.waitFor();
+    assert.match((await failed.textContent()) ?? '', /Can't reach the server/);
+    assert.doesNotMatch((await failed.textContent()) ?? '', /Failed to fetch/);
+    await assertStyledButton(failed.getByRole('button', { name: 'Retry' }));
+    await context.close();
+  });
+});
+
 describe('freshness and accessibility', () => {
   /** Serves the catalogue and one board as stale (failed last run) and overdue. */
   async function routeStale(page) {

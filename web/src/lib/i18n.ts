@@ -44,6 +44,7 @@ const zh = {
   loading: '加载中…',
   load_failed: '加载失败：{msg}',
   retry: '重试',
+  network_error: '网络不可用，连不上服务器',
   empty_board: '暂无条目',
   first_seen: '首次出现 {t}',
   best_rank: '最高第 {n} 名',
@@ -178,6 +179,7 @@ const en: Messages = {
   loading: 'Loading…',
   load_failed: 'Could not load: {msg}',
   retry: 'Retry',
+  network_error: "Can't reach the server. Check your connection.",
   empty_board: 'No items yet',
   first_seen: 'first seen {t}',
   best_rank: 'best #{n}',
@@ -293,6 +295,11 @@ export function t(key: MessageKey, params?: Record<string, string | number>): st
 }
 
 export const isZh = computed(() => locale.value === 'zh-CN');
+
+/** What the page says about a failed load: in words when the server could not be reached. */
+export function failureText(f: { network: boolean; message: string }): string {
+  return f.network ? t('network_error') : t('load_failed', { msg: f.message });
+}
 
 /** A board's or site's display name in the current language. */
 export function localName(o: { name: string; name_en?: string } | undefined): string {
