@@ -233,6 +233,48 @@ describe('accounts in the browser', () => {
     await context.close();
   });
 
+  test('following a board (pin) and saving an item (bookmark): different symbols and names', async () => {
+    const { context, page } = await newPage('octocat');
+    await page.goto(`${mu.base}/#/site/36kr`);
+    const card = page.locator('section.card[data-board="36kr.hot"]');
+    await card.locator('li.item').first().waitFor();
+    await signIn(page);
+    const follow = card.locator('.card-head button.star');
+    const save = card.locator('li.item').first().getByTestId('fav');
+    await save.waitFor();
+    // What a sighted user sees (the text or the drawn symbol) and what a screen reader says.
+    const look = (button) =>
+      button.evaluate((b) => ({
+        name: b.getAttribute('aria-label'),
+        glyph: b.textContent.trim() + (b.querySelector('svg')?.innerHTML ?? ''),
+        icon: b.querySelector('svg')?.dataset.icon ?? null,
+      }));
+    for (let round = 0; round < 2; round++) {
+      const f = await look(follow);
+      const s = await look(save);
+      assert.match(f.name, /^(取消)?关注 36氪/);
+      assert.match(s.name, /^(取消)?收藏：/);
+      assert.notEqual(f.glyph, s.glyph, 'the two toggles do not share a symbol');
+      assert.equal(f.icon, 'pin');
+      assert.equal(s.icon, 'bookmark');
+      // Both on: still two different symbols.
+      if (round === 0) {
+        await follow.click();
+        await save.click();
+        await waitFor(async () => (await save.getAttribute('aria-pressed')) === 'true', { what: 'the item saved' });
+        assert.equal(await follow.getAttribute('aria-pressed'), 'true');
+      }
+    }
+    // Leave the account as it was for the tests below.
+    await save.click();
+    await follow.click();
+    await waitFor(async () => (await save.getAttribute('aria-pressed')) === 'false', { what: 'the item unsaved' });
+    await waitFor(async () => !(await pageFetch(page, '/api/v1/me/preferences')).json?.body?.favorites?.includes('36kr.hot'), {
+      what: 'the board unfollowed on the account',
+    });
+    await context.close();
+  });
+
   test('a save the server refuses is rolled back and said in a toast', async () => {
     // No service worker: page.route must see every request.
     const { context, page } = await newPage('octocat', { serviceWorkers: 'block' });

@@ -89,6 +89,29 @@ describe('home', () => {
     await context.close();
   });
 
+  test('English: counts as K/M/B with the unit word translated, badges translated (Chinese unchanged)', async () => {
+    const cjk = /[\u3400-\u9fff]/;
+    const { context, page } = await newPage({ locale: 'en-US' });
+    await page.goto(`${mu.base}/#/site/bilibili/bilibili.popular`);
+    const video = page.locator('section.card[data-board="bilibili.popular"]');
+    await video.locator('li.item-video').first().waitFor();
+    const metas = await video.locator('li.item-video .meta').allTextContents();
+    assert.ok(metas.some((m) => /\d(\.\d+)?[KMB]? plays/.test(m)), `plays in English: ${metas}`);
+    const labels = await video.locator('.label').allTextContents();
+    assert.ok(labels.length > 0, 'the fixture has badges');
+    for (const l of labels) assert.doesNotMatch(l, cjk, `badge ${l}`);
+    await page.goto(`${mu.base}/#/site/36kr/36kr.hot`);
+    const side = page.locator('section.card[data-board="36kr.hot"] li.item .side').first();
+    await side.waitFor();
+    assert.match((await side.textContent()) ?? '', /^\d+(\.\d+)?[KM] heat$/);
+    // Chinese: as the site sent it.
+    await page.goto(`${mu.base}/#/settings`);
+    await page.getByTestId('lang-zh-CN').check();
+    await page.goto(`${mu.base}/#/site/36kr/36kr.hot`);
+    assert.match((await side.textContent()) ?? '', /^\d+(\.\d)?万热度$/);
+    await context.close();
+  });
+
   test('untrusted titles stay text and non-http links are not rendered', async () => {
     // page.route does not see requests a service worker handles: no worker in this context.
     const { context, page } = await newPage({ serviceWorkers: 'block' });
@@ -212,6 +235,25 @@ describe('board page and search', () => {
   });
 });
 
+describe('touch screens', () => {
+  test('the search palette shows no keyboard hint on a touch screen (but does with a mouse)', async () => {
+    const { context, page } = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    await page.goto(mu.base);
+    await page.locator('section.card').first().waitFor();
+    await page.locator('button.search-btn').tap();
+    await page.locator('[data-testid="palette"] input').waitFor();
+    assert.equal(await page.locator('.palette-hint').isVisible(), false, 'no ↑↓ · Enter · Esc hint on touch');
+    await context.close();
+    const desk = await newPage();
+    await desk.page.goto(mu.base);
+    await desk.page.locator('section.card').first().waitFor();
+    await desk.page.keyboard.press('Control+k');
+    await desk.page.locator('.palette-hint').waitFor();
+    assert.match((await desk.page.locator('.palette-hint').textContent()) ?? '', /Enter/);
+    await desk.context.close();
+  });
+});
+
 describe('layout', () => {
   test('390×844: no horizontal scrolling on home, board page, settings and the directory', async () => {
     const { context, page } = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
@@ -224,6 +266,51 @@ describe('layout', () => {
       await page.waitForTimeout(300);
       const width = await page.evaluate(() => document.scrollingElement.scrollWidth);
       assert.ok(width <= 390, `${hash}: scrollWidth ${width} <= 390`);
+    }
+    await context.close();
+  });
+});
+
+describe('phone rows', () => {
+  /** Per row: how many characters of the title the first line shows, and the title's font size. */
+  function firstLines(page, board, rowSelector) {
+    return page.locator(`section.card[data-board="${board}"] ${rowSelector}`).evaluateAll((rows) =>
+      rows.map((row) => {
+        const title = row.querySelector('.title');
+        const box = title.getBoundingClientRect();
+        const text = title.firstChild;
+        const range = document.createRange();
+        let top;
+        let n = 0;
+        for (let i = 0; i < text.length; i++) {
+          range.setStart(text, i);
+          range.setEnd(text, i + 1);
+          const r = range.getBoundingClientRect();
+          if (top === undefined) top = r.top;
+          if (Math.abs(r.top - top) > 2 || r.right > box.right + 0.5) break;
+          n++;
+        }
+        return { n, length: text.length, width: box.width, font: parseFloat(getComputedStyle(title).fontSize) };
+      }),
+    );
+  }
+
+  test('390×844: a title line of a video or image row holds at least 12 CJK characters', async () => {
+    const { context, page } = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    for (const [hash, board, rows] of [
+      ['#/site/bilibili/bilibili.popular', 'bilibili.popular', 'li.item-video'],
+      ['#/site/zhihu/zhihu.hot', 'zhihu.hot', 'li.item-rich'],
+    ]) {
+      await page.goto(`${mu.base}/${hash}`);
+      await page.locator(`section.card[data-board="${board}"] ${rows}`).first().waitFor();
+      const lines = await firstLines(page, board, rows);
+      assert.ok(lines.length >= 4, `${board}: media rows`);
+      for (const l of lines) {
+        assert.ok(l.width >= 12 * l.font, `${board}: title ${l.width}px wide holds 12 characters of ${l.font}px`);
+        if (l.length >= 14) assert.ok(l.n >= 12, `${board}: ${l.n} characters on the first line`);
+      }
+      const width = await page.evaluate(() => document.scrollingElement.scrollWidth);
+      assert.ok(width <= 390, `${board}: scrollWidth ${width} <= 390`);
     }
     await context.close();
   });
@@ -253,6 +340,62 @@ describe('offline', () => {
     assert.equal(await cardItems(page, '36kr.newsflashes').first().textContent(), before);
     await page.getByTestId('offline-badge').waitFor();
     await context.setOffline(false);
+    await context.close();
+  });
+});
+
+describe('network errors', () => {
+  /** The retry button looks like the app's buttons, not the browser's default one. */
+  async function assertStyledButton(button) {
+    const s = await button.evaluate((b) => {
+      const c = getComputedStyle(b);
+      return { radius: parseFloat(c.borderTopLeftRadius), border: c.borderTopStyle, cursor: c.cursor, height: b.getBoundingClientRect().height };
+    });
+    assert.ok(s.radius >= 6, `rounded (${s.radius}px)`);
+    assert.equal(s.border, 'solid');
+    assert.equal(s.cursor, 'pointer');
+    assert.ok(s.height >= 32, `at least 32 px high (${s.height})`);
+  }
+
+  test('an unreachable catalogue or board: a translated message (not "Failed to fetch") and a styled retry', async () => {
+    const { context, page } = await newPage({ serviceWorkers: 'block' });
+    let down = true;
+    await page.route('**/api/v1/sites', (route) => (down ? route.abort('internetdisconnected') : route.continue()));
+    await page.goto(mu.base);
+    const notice = page.locator('main .notice.error');
+    await notice.waitFor();
+    assert.match((await notice.textContent()) ?? '', /网络不可用/);
+    assert.doesNotMatch((await notice.textContent()) ?? '', /Failed to fetch/);
+    await assertStyledButton(notice.getByRole('button', { name: '重试' }));
+    down = false;
+    await notice.getByRole('button', { name: '重试' }).click();
+    await cardItems(page, '36kr.newsflashes').first().waitFor();
+
+    // A card whose board cannot be reached (far down the home page: never loaded before).
+    let boardDown = true;
+    await page.route('**/api/v1/boards/zhihu.hot', (route) => (boardDown ? route.abort('internetdisconnected') : route.continue()));
+    await page.goto(`${mu.base}/#/site/zhihu`);
+    const card = page.locator('section.card[data-board="zhihu.hot"]');
+    const failed = card.locator('.empty.error');
+    await failed.waitFor();
+    assert.match((await failed.textContent()) ?? '', /网络不可用/);
+    assert.doesNotMatch((await failed.textContent()) ?? '', /Failed to fetch/);
+    await assertStyledButton(failed.getByRole('button', { name: '重试' }));
+    boardDown = false;
+    await failed.getByRole('button', { name: '重试' }).click();
+    await card.locator('li.item').first().waitFor();
+    await context.close();
+  });
+
+  test('in English: "Can\'t reach the server"', async () => {
+    const { context, page } = await newPage({ serviceWorkers: 'block', locale: 'en-US' });
+    await page.route('**/api/v1/boards/36kr.hot', (route) => route.abort('internetdisconnected'));
+    await page.goto(mu.base);
+    const failed = page.locator('section.card[data-board="36kr.hot"] .empty.error');
+    await failed.waitFor();
+    assert.match((await failed.textContent()) ?? '', /Can't reach the server/);
+    assert.doesNotMatch((await failed.textContent()) ?? '', /Failed to fetch/);
+    await assertStyledButton(failed.getByRole('button', { name: 'Retry' }));
     await context.close();
   });
 });
@@ -369,6 +512,34 @@ describe('freshness and accessibility', () => {
       await context.close();
     });
   }
+
+  test('Tab onto a card under the sticky header scrolls it out from under the header', async () => {
+    const { context, page } = await newPage();
+    await page.goto(mu.base);
+    await cardItems(page, '36kr.newsflashes').first().waitFor();
+    // The first card of the second grid row, scrolled so its head sits under the sticky bar;
+    // focus waits on the last link of the card before it (above the screen), then Tab.
+    const index = await page.locator('section.card').evaluateAll((cs) => cs.findIndex((c) => c.offsetTop > cs[0].offsetTop));
+    assert.ok(index > 0, 'a second row of cards');
+    const target = page.locator('section.card').nth(index);
+    await target.evaluate((card) => {
+      window.scrollBy(0, card.getBoundingClientRect().top - 8);
+      const links = card.previousElementSibling.querySelectorAll('a[href]');
+      links[links.length - 1].focus({ preventScroll: true });
+    });
+    await page.keyboard.press('Tab');
+    const r = await page.evaluate(() => {
+      const el = document.activeElement;
+      return {
+        inTarget: el.closest('section.card')?.dataset.board,
+        top: el.getBoundingClientRect().top,
+        headerBottom: document.querySelector('header.topbar').getBoundingClientRect().bottom,
+      };
+    });
+    assert.equal(r.inTarget, await target.getAttribute('data-board'), 'Tab moved into the card');
+    assert.ok(r.top >= r.headerBottom, `focused element's top ${r.top} is below the header's bottom ${r.headerBottom}`);
+    await context.close();
+  });
 
   test('landmarks, labels and a skip link; Tab reaches the cards with a visible focus ring', async () => {
     const { context, page } = await newPage();

@@ -25,6 +25,7 @@ before(async () => {
     kind: await load('/src/lib/kind.ts'),
     i18n: await load('/src/lib/i18n.ts'),
     time: await load('/src/lib/time.ts'),
+    hot: await load('/src/lib/hot.ts'),
     api: await load('/src/lib/api.ts'),
   };
 });
@@ -138,7 +139,8 @@ describe('kind', () => {
 
 describe('time and i18n', () => {
   test('relativeTime in both languages; overdue against due_by', () => {
-    const { relativeTime, isOverdue, formatDuration, formatHot } = lib.time;
+    const { relativeTime, isOverdue, formatDuration } = lib.time;
+    const { formatHot } = lib.hot;
     const now = Date.parse('2026-11-26T08:30:00Z');
     lib.i18n.locale.value = 'zh-CN';
     assert.equal(relativeTime('2026-11-26T08:29:30Z', now), '刚刚');
@@ -160,6 +162,44 @@ describe('time and i18n', () => {
     assert.equal(isOverdue(null, now), false);
     assert.equal(formatDuration(905), '15:05');
     assert.equal(formatDuration(3723), '1:02:03');
+  });
+  test('hot texts and badges: unchanged in Chinese, K/M/B and English words in English', () => {
+    const { compactNumber, formatHot, formatLabel } = lib.hot;
+    assert.equal(compactNumber(186000), '186K');
+    assert.equal(compactNumber(3265000), '3.27M', 'rounded half up in integers, not 3.26M from binary fractions');
+    assert.equal(compactNumber(120000000), '120M');
+    assert.equal(compactNumber(1234567890), '1.23B');
+    assert.equal(compactNumber(999), '999');
+    assert.equal(compactNumber(999999), '1M');
+    assert.equal(compactNumber(10500), '10.5K');
+    lib.i18n.locale.value = 'zh-CN';
+    for (const text of ['18.6万热度', '326.5万播放', '2123 万热度', '12 赞', '8.5分', '3.3w']) assert.equal(formatHot(text), text);
+    for (const label of ['热', '新', '爆', '百万播放', '50万播放']) assert.equal(formatLabel(label), label);
+    lib.i18n.locale.value = 'en';
+    assert.equal(formatHot('18.6万热度'), '186K heat');
+    assert.equal(formatHot('326.5万播放'), '3.27M plays');
+    assert.equal(formatHot('1.2亿'), '120M');
+    assert.equal(formatHot('1.2亿播放'), '120M plays');
+    assert.equal(formatHot('2123 万热度'), '21.2M heat');
+    assert.equal(formatHot('9.9万热度'), '99K heat');
+    assert.equal(formatHot('248.6万'), '2.49M');
+    assert.equal(formatHot('3.3w'), '33K');
+    assert.equal(formatHot('12 赞'), '12 likes');
+    assert.equal(formatHot('1 赞'), '1 like');
+    assert.equal(formatHot('35 条回复'), '35 replies');
+    assert.equal(formatHot('12034 阅读'), '12K reads');
+    assert.equal(formatHot('8.5分'), '8.5/10');
+    assert.equal(formatHot('1286542'), '1.29M');
+    assert.equal(formatHot('1234'), '1234', 'small numbers stay');
+    for (const text of ['123', '1,234 peak players', '12 votes', '+3.2%', '12 某某', 'hot']) assert.equal(formatHot(text), text, text);
+    assert.equal(formatLabel('热'), 'hot');
+    assert.equal(formatLabel('新'), 'new');
+    assert.equal(formatLabel('百万播放'), '1M+ plays');
+    assert.equal(formatLabel('50万播放'), '500K+ plays');
+    assert.equal(formatLabel('10万点赞'), '100K+ likes');
+    assert.equal(formatLabel('-30%'), '-30%');
+    assert.equal(formatLabel('梗'), '梗', 'an unknown badge stays as sent');
+    lib.i18n.locale.value = 'zh-CN';
   });
   test('detectLocale: zh* → zh-CN, anything else → en', () => {
     const { detectLocale } = lib.i18n;

@@ -7,11 +7,11 @@
 // The session is an HttpOnly cookie the page never sees; every mutating request carries the
 // session's CSRF token (X-CSRF-Token) from /api/v1/me.
 import { ref, shallowReactive, watch } from 'vue';
-import { API_BASE, ApiError, apiUrl } from './api';
+import { API_BASE, ApiError, NetworkError, apiFetch, apiUrl } from './api';
 import { normalizeSettings, setSettingsDoc, settings } from './settings';
 import { reconcile, sameSettings, settingsBody } from './sync';
 import type { SettingsDoc } from './settings';
-import type { MessageKey } from './i18n';
+import { t, type MessageKey } from './i18n';
 
 export interface Me {
   id?: number;
@@ -70,7 +70,7 @@ export async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (method !== 'GET' && me.value) headers['X-CSRF-Token'] = me.value.csrf_token;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const response = await fetch(apiUrl(path), {
+  const response = await apiFetch(apiUrl(path), {
     method,
     headers,
     credentials: crossOrigin ? 'include' : 'same-origin',
@@ -95,7 +95,9 @@ export async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path
   return data as T;
 }
 
+/** An error as text for the user ("can't reach the server" in the UI language when offline). */
 export function errorMessage(err: unknown): string {
+  if (err instanceof NetworkError) return t('network_error');
   return err instanceof Error ? err.message : String(err);
 }
 

@@ -86,6 +86,33 @@ export class ApiError extends Error {
   }
 }
 
+/** fetch() itself failed: no answer at all (offline, server unreachable, DNS, CORS). */
+export class NetworkError extends Error {}
+
+/** fetch() that reports "no answer at all" as a NetworkError, whatever the browser calls it. */
+export async function apiFetch(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    if (err instanceof DOMException && err.name === 'AbortError') throw err;
+    throw new NetworkError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/**
+ * A failed request as the page keeps it: whether the server could not be reached at all, and
+ * the message otherwise (the server's, or the status line). The page words it when it renders
+ * (i18n's failureText), so it follows a language switch.
+ */
+export interface Failure {
+  network: boolean;
+  message: string;
+}
+
+export function failure(err: unknown): Failure {
+  return { network: err instanceof NetworkError, message: err instanceof Error ? err.message : String(err) };
+}
+
 /** URLs fetched before a service worker controlled the page: they bypassed its cache. */
 const unseenBySw = new Set<string>();
 
@@ -109,7 +136,7 @@ export function apiUrl(path: string): string {
 async function getJson<T>(path: string, revalidate = false): Promise<Fetched<T>> {
   const url = apiUrl(path);
   const viaSw = controller() !== null;
-  const response = await fetch(url, {
+  const response = await apiFetch(url, {
     headers: { Accept: 'application/json' },
     cache: revalidate ? 'no-cache' : 'default',
   });

@@ -40,10 +40,11 @@ const zh = {
   more: '查看全部',
   follow: '关注 {name}',
   unfollow: '取消关注 {name}',
-  no_favorites: '还没有关注的榜单。点卡片上的 ☆ 即可关注。',
+  no_favorites: '还没有关注的榜单。点卡片右上角的图钉即可关注。',
   loading: '加载中…',
   load_failed: '加载失败：{msg}',
   retry: '重试',
+  network_error: '网络不可用，连不上服务器',
   empty_board: '暂无条目',
   first_seen: '首次出现 {t}',
   best_rank: '最高第 {n} 名',
@@ -96,7 +97,7 @@ const zh = {
   saved_search_placeholder: '标题或链接…',
   saved_board_filter: '榜单',
   saved_all_boards: '全部榜单',
-  saved_empty: '还没有收藏。点条目旁的 ☆ 即可收藏。',
+  saved_empty: '还没有收藏。点条目旁的书签即可收藏。',
   saved_none_match: '没有匹配的收藏。',
   saved_added: '收藏于 {t}',
   saved_link: '收藏的条目',
@@ -174,10 +175,11 @@ const en: Messages = {
   more: 'See all',
   follow: 'Follow {name}',
   unfollow: 'Unfollow {name}',
-  no_favorites: 'No followed boards yet. Tap ☆ on a card to follow it.',
+  no_favorites: 'No followed boards yet. Tap the pin at the top of a card to follow it.',
   loading: 'Loading…',
   load_failed: 'Could not load: {msg}',
   retry: 'Retry',
+  network_error: "Can't reach the server. Check your connection.",
   empty_board: 'No items yet',
   first_seen: 'first seen {t}',
   best_rank: 'best #{n}',
@@ -230,7 +232,7 @@ const en: Messages = {
   saved_search_placeholder: 'Title or link…',
   saved_board_filter: 'Board',
   saved_all_boards: 'All boards',
-  saved_empty: 'Nothing saved yet. Tap ☆ next to an item to save it.',
+  saved_empty: 'Nothing saved yet. Tap the bookmark next to an item to save it.',
   saved_none_match: 'No saved item matches.',
   saved_added: 'saved {t}',
   saved_link: 'Saved items',
@@ -293,6 +295,11 @@ export function t(key: MessageKey, params?: Record<string, string | number>): st
 }
 
 export const isZh = computed(() => locale.value === 'zh-CN');
+
+/** What the page says about a failed load: in words when the server could not be reached. */
+export function failureText(f: { network: boolean; message: string }): string {
+  return f.network ? t('network_error') : t('load_failed', { msg: f.message });
+}
 
 /** A board's or site's display name in the current language. */
 export function localName(o: { name: string; name_en?: string } | undefined): string {

@@ -9,7 +9,8 @@
 // the directory and the palette ask the server (?q=, ?site=, ?kind=, paged).
 import { computed, reactive, ref, shallowReactive, watch } from 'vue';
 import {
-  ApiError,
+  NetworkError,
+  failure,
   getBoard,
   getBoards,
   getSites,
@@ -17,6 +18,7 @@ import {
   type BoardList,
   type BoardMeta,
   type BoardQuery,
+  type Failure,
   type Fetched,
   type Site,
 } from './api';
@@ -34,7 +36,7 @@ const MODE_KEY = 'mu.catalogue';
 export interface BoardEntry {
   body?: BoardBody;
   loading: boolean;
-  error?: string;
+  error?: Failure;
   /** Bumped when a live update brought a new version (the card flashes). */
   flash: number;
   /** Keys that were not in the previous version (highlighted after a live update). */
@@ -46,7 +48,7 @@ export interface BoardEntry {
 export const sites = ref<Site[]>([]);
 export const catalogue = ref<BoardMeta[]>([]);
 export const catalogueLoaded = ref(false);
-export const catalogueError = ref<string | undefined>();
+export const catalogueError = ref<Failure | undefined>();
 /** True while answers come from the service worker's cache (network unreachable). */
 export const offline = ref(typeof navigator !== 'undefined' && navigator.onLine === false);
 
@@ -93,12 +95,6 @@ window.addEventListener('online', () => {
 
 function noteOffline(isOffline: boolean): void {
   offline.value = isOffline || navigator.onLine === false;
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof ApiError) return err.message;
-  if (err instanceof Error) return err.message;
-  return String(err);
 }
 
 export function entry(id: string): BoardEntry | undefined {
@@ -226,8 +222,8 @@ export async function loadCatalogue(revalidate = false): Promise<void> {
     // The user's own boards (a first load in this browser of someone's synced list).
     if (followUp) await loadMissing();
   } catch (err) {
-    catalogueError.value = errorText(err);
-    if (err instanceof TypeError) offline.value = true;
+    catalogueError.value = failure(err);
+    if (err instanceof NetworkError) offline.value = true;
   }
 }
 
@@ -390,8 +386,8 @@ export async function loadBoard(id: string, opts: { highlight?: boolean } = {}):
     });
     syncMeta(data);
   } catch (err) {
-    if (err instanceof TypeError) offline.value = true;
-    put(id, { loading: false, error: errorText(err) });
+    if (err instanceof NetworkError) offline.value = true;
+    put(id, { loading: false, error: failure(err) });
   }
 }
 

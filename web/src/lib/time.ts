@@ -1,7 +1,7 @@
 // Relative times ("3 分钟前" / "3 min ago") against a clock that ticks every 20 s, so every
 // freshness label on the page re-renders together without per-card timers.
 import { ref } from 'vue';
-import { isZh, t } from './i18n';
+import { t } from './i18n';
 
 export const now = ref(Date.now());
 setInterval(() => {
@@ -49,14 +49,4 @@ export function formatInterval(seconds: number): string {
   return seconds >= 3600 && seconds % 3600 === 0
     ? t('hours', { n: seconds / 3600 })
     : t('minutes', { n: Math.max(1, Math.round(seconds / 60)) });
-}
-
-/** A bare number as hot text ("7902315") in a readable form: "790.2万" / "7.9M". */
-export function formatHot(text: string): string {
-  if (!/^\d{5,}$/.test(text)) return text;
-  const n = Number(text);
-  const fixed = (x: number) => (x >= 100 ? Math.round(x).toString() : x.toFixed(1).replace(/\.0$/, ''));
-  if (isZh.value) return n >= 1e8 ? `${fixed(n / 1e8)}亿` : `${fixed(n / 1e4)}万`;
-  if (n >= 1e9) return `${fixed(n / 1e9)}B`;
-  return n >= 1e6 ? `${fixed(n / 1e6)}M` : `${fixed(n / 1e3)}K`;
 }
