@@ -320,6 +320,17 @@ assert any(s.name.endswith("_bucket") and s.labels.get("le") == "+Inf" for s in 
 need("process_resident_memory_bytes", "gauge")
 need("process_cpu_seconds", "counter")
 need("mu_breaker_state", "gauge")
+# Every family and label is one docs/operations.md lists (its metrics table).
+import re
+doc = open("docs/operations.md", encoding="utf-8").read()
+table = doc[doc.index("## Metrics"):]
+documented = set(re.findall(r"`([a-z_]+)`", table))
+for name, f in families.items():
+    spelled = name + "_total" if f.type == "counter" else name
+    assert spelled in documented or name in documented, f"{spelled} is not in docs/operations.md"
+    for s in f.samples:
+        for label in s.labels:
+            assert label == "le" or label in documented, f"label {label} of {name} is not documented"
 print(f"{len(families)} families, {sum(len(f.samples) for f in families.values())} samples")
 PY
 }

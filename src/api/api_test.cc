@@ -1009,6 +1009,42 @@ TEST_F(ApiTest, CatalogueQueryParametersAreValidated) {
   EXPECT_EQ(json::parse(get("/api/v1/boards?site=zhihu").body_view()).at("total").as_int64(), 0);
 }
 
+// GET /api/v1/health/boards reads the cache: a failed run shows up with its class and hint,
+// and the body is re-rendered at most every 5 s (the clock moves it on).
+TEST_F(ApiTest, HealthNamesEachBoardsStandingAndItsLastFailure) {
+  FakeClock clock(WallTime(std::chrono::milliseconds(1764000090000)));
+  ApiOptions options;
+  options.clock = &clock;
+  ApiService api({site_}, {meta_}, *store_, coord_, options);
+  Router router;
+  api.register_routes(router);
+  ASSERT_TRUE(api.start().ok());
+  auto get = [&](const std::string& target) {
+    Request req;
+    EXPECT_TRUE(req.set_target(target).ok());
+    return router.handle(req);
+  };
+  Response r = get("/api/v1/health/boards");
+  ASSERT_EQ(r.status, 200);
+  json::value doc = json::parse(r.body_view());
+  EXPECT_EQ(doc.at("boards").at(0).at("status").as_string(), "never");
+  commit("weibo.hot-search@1", {"甲"});  // fetched at 1764000000000: 90 s ago
+  fail("weibo.hot-search@2", error(ErrorCode::kBlocked, "HTTP 403 from https://weibo.com/x"));
+  // Within 5 s the previous body is served.
+  EXPECT_EQ(json::parse(get("/api/v1/health/boards").body_view()).at("boards").at(0).at("status"),
+            "never");
+  clock.advance(std::chrono::seconds(5));
+  doc = json::parse(get("/api/v1/health/boards").body_view());
+  const json::value& b = doc.at("boards").at(0);
+  EXPECT_EQ(b.at("board").as_string(), "weibo.hot-search");
+  EXPECT_EQ(b.at("status").as_string(), "failing");
+  EXPECT_EQ(b.at("data_age_seconds").as_int64(), 95);
+  EXPECT_EQ(b.at("error").at("class").as_string(), "blocked");
+  EXPECT_EQ(b.at("error").at("code").as_string(), "blocked");
+  EXPECT_EQ(doc.at("summary").at("failing").as_int64(), 1);
+  api.stop();
+}
+
 // GET /metrics: the board collectors read the cache at each scrape, and the server counts
 // responses per route pattern (not per path) with a latency histogram.
 TEST_F(ApiTest, MetricsNameEveryBoardAndCountResponsesPerRoute) {

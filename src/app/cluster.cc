@@ -269,6 +269,19 @@ int run_scheduler(const Config& config, const std::string& id) {
   metrics::export_process_metrics(metrics_registry);
   LeaderRole::Options role_opts = leader_role_options(config, id);
   role_opts.scheduler.metrics = &metrics_registry;
+  static const metrics::Buckets kRenewBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                 0.1,   0.25,   0.5,   1,    2.5};
+  if (auto renew = metrics_registry.histogram("mu_lease_renew_seconds",
+                                              "Time a lease renewal took (the Redis round trip).",
+                                              {}, kRenewBuckets);
+      renew.ok()) {
+    role_opts.elector.renew_seconds = &(*renew)->get();
+  }
+  if (auto failed = metrics_registry.counter("mu_lease_renew_failures_total",
+                                             "Lease renewals that could not reach Redis.");
+      failed.ok()) {
+    role_opts.elector.renew_failures = &(*failed)->get();
+  }
   LeaderRole role(catalogue.boards, catalogue.disabled,
                   LeaderRole::Backends{leases, *redis->changes, *redis->events, **store, router},
                   clock, role_opts,

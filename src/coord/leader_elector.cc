@@ -93,6 +93,10 @@ milliseconds LeaderElector::step() {
       return std::chrono::duration_cast<milliseconds>(next_renew - sent);
     }
     auto renewed = lease_.renew(options_.holder, term, options_.ttl);
+    if (options_.renew_seconds != nullptr) {
+      options_.renew_seconds->observe(std::chrono::duration<double>(clock_.mono() - sent).count());
+    }
+    if (!renewed.ok() && options_.renew_failures != nullptr) options_.renew_failures->inc();
     if (renewed.ok() && *renewed) {
       std::lock_guard lock(mu_);
       valid_until_ = sent + options_.renew_deadline;

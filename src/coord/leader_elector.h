@@ -25,6 +25,7 @@
 
 #include "coord/cluster.h"
 #include "core/clock.h"
+#include "core/metrics.h"
 
 namespace mu {
 
@@ -38,6 +39,10 @@ class LeaderElector {
     std::chrono::milliseconds retry_every{200};
     double jitter = 0.25;  // retry waits are uniform in retry_every * [1 - j, 1 + j]
     uint64_t seed = 0;     // 0: random
+    // Where lease renewals are timed and failed ones counted (nullptr: nowhere); they
+    // must outlive the elector.
+    metrics::Histogram* renew_seconds = nullptr;
+    metrics::Counter* renew_failures = nullptr;
   };
   struct Callbacks {
     std::function<void(int64_t epoch)> on_elected;

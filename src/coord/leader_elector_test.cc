@@ -151,6 +151,31 @@ TEST(LeaderElector, BackendOutageKeepsTermUntilDeadlineThenDemotes) {
   EXPECT_EQ(a.epoch(), 2);
 }
 
+// Renewals are timed and the failed ones counted when the options name metrics.
+TEST(LeaderElector, RenewalsAreTimedAndFailuresCounted) {
+  FakeClock clock;
+  FakeLease lease(clock);
+  Events events;
+  metrics::Histogram renew_seconds(metrics::latency_buckets());
+  metrics::Counter renew_failures;
+  LeaderElector::Options o = opts("a");
+  o.renew_seconds = &renew_seconds;
+  o.renew_failures = &renew_failures;
+  LeaderElector a(lease, clock, o, record(events));
+  a.step();  // acquires
+  for (int i = 0; i < 3; ++i) {
+    clock.advance(milliseconds(1000));
+    a.step();  // renews
+  }
+  EXPECT_EQ(renew_seconds.snapshot().count, 3u);
+  EXPECT_EQ(renew_failures.value(), 0u);
+  lease.down = true;
+  clock.advance(milliseconds(1000));
+  a.step();
+  EXPECT_EQ(renew_seconds.snapshot().count, 4u);
+  EXPECT_EQ(renew_failures.value(), 1u);
+}
+
 TEST_F(TwoCandidates, StopReleasesSoAFollowerTakesOverOnItsNextTry) {
   a.step();
   b.step();
