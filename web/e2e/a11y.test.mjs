@@ -28,6 +28,7 @@ const PAGES = [
   { name: 'board page', hash: '#/board/bilibili.popular', ready: '[data-testid="board-items"] > li' },
   { name: 'settings', hash: '#/settings', ready: '[data-testid="order-list"] > li' },
   { name: 'board directory', hash: '#/boards', ready: '[data-testid="dir-list"] > li' },
+  { name: 'status', hash: '#/status', ready: '[data-testid="status-list"] > li' },
   { name: 'search palette', hash: '#/', ready: 'section.card li.item', palette: true },
 ];
 
