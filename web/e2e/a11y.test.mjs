@@ -1,5 +1,5 @@
 // Accessibility audit with axe-core (WCAG 2 A/AA rules, the engine Lighthouse uses) on the
-// home page, a board page, the settings, the board directory and the open search palette, in both themes.
+// home page, a board page, the settings, the board directory, the status page and the open search palette, in both themes.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
