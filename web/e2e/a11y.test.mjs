@@ -1,5 +1,5 @@
 // Accessibility audit with axe-core (WCAG 2 A/AA rules, the engine Lighthouse uses) on the
-// home page, a board page, the settings, the board directory and the open search palette, in both themes.
+// home page, a board page, the settings, the board directory, the status page and the open search palette, in both themes.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
@@ -28,6 +28,7 @@ const PAGES = [
   { name: 'board page', hash: '#/board/bilibili.popular', ready: '[data-testid="board-items"] > li' },
   { name: 'settings', hash: '#/settings', ready: '[data-testid="order-list"] > li' },
   { name: 'board directory', hash: '#/boards', ready: '[data-testid="dir-list"] > li' },
+  { name: 'status', hash: '#/status', ready: '[data-testid="status-list"] > li' },
   { name: 'search palette', hash: '#/', ready: 'section.card li.item', palette: true },
 ];
 

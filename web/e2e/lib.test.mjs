@@ -27,6 +27,7 @@ before(async () => {
     time: await load('/src/lib/time.ts'),
     hot: await load('/src/lib/hot.ts'),
     api: await load('/src/lib/api.ts'),
+    health: await load('/src/lib/health.ts'),
   };
 });
 
@@ -99,6 +100,7 @@ describe('router', () => {
     assert.deepEqual(parseHash('#/board/a%2Fb'), { name: 'board', id: 'a/b' });
     assert.deepEqual(parseHash('#/settings'), { name: 'settings' });
     assert.deepEqual(parseHash('#/boards'), { name: 'boards' });
+    assert.deepEqual(parseHash('#/status'), { name: 'status' });
     assert.deepEqual(parseHash('#/nonsense/%E0%A4%A'), { name: 'home', tab: 'all' });
   });
 });
@@ -219,5 +221,56 @@ describe('time and i18n', () => {
     assert.equal(t('minutes_ago', { n: 5 }), '5 min ago');
     locale.value = 'zh-CN';
     assert.equal(t('minutes_ago', { n: 5 }), '5 分钟前');
+  });
+});
+
+describe('health (the status page)', () => {
+  const board = (id, status, age, extra = {}) => ({ board: id, site: id.split('.')[0], name: id, name_en: id, status, enabled: status !== 'disabled', every_seconds: 300, fetched_at: null, last_run_at: null, data_age_seconds: age, items: 10, success_rate: 1, error: null, ...extra });
+  test('groupByStanding: worst first (stale, failing, never, ok, disabled), unknown last, oldest data first within a group', () => {
+    const { groupByStanding } = lib.health;
+    const groups = groupByStanding([
+      board('a.ok', 'ok', 60),
+      board('b.off', 'disabled', null),
+      board('c.ok', 'ok', 600),
+      board('d.new', 'never', null),
+      board('e.failing', 'failing', 500),
+      board('f.odd', 'paused', 1),
+      board('g.stale', 'stale', 4000),
+      board('h.stale', 'stale', null),
+      board('i.ok', 'ok', 600),
+    ]);
+    assert.deepEqual(
+      groups.map((g) => [g.status, g.boards.map((b) => b.board)]),
+      [
+        ['stale', ['h.stale', 'g.stale']],
+        ['failing', ['e.failing']],
+        ['never', ['d.new']],
+        ['ok', ['c.ok', 'i.ok', 'a.ok']],
+        ['disabled', ['b.off']],
+        ['paused', ['f.odd']],
+      ],
+    );
+    assert.deepEqual(groupByStanding([]), []);
+  });
+  test('ageText, percent and the labels in both languages', () => {
+    const { ageText, percent, standingLabel, failureClassLabel } = lib.health;
+    lib.i18n.locale.value = 'en';
+    assert.equal(ageText({ data_age_seconds: 720, every_seconds: 300 }), '12 min ago · every 5 min');
+    assert.equal(ageText({ data_age_seconds: 690, every_seconds: 300 }, 45), '12 min ago · every 5 min', 'ages on with the page clock');
+    assert.equal(ageText({ data_age_seconds: 7200, every_seconds: 3600 }), '2 h ago · every 1 h');
+    assert.equal(ageText({ data_age_seconds: null, every_seconds: 300 }), 'not fetched yet · every 5 min');
+    assert.equal(ageText({ data_age_seconds: 30, every_seconds: null }), 'just now');
+    assert.equal(standingLabel('stale'), 'Stale');
+    assert.equal(standingLabel('paused'), 'paused', 'an unknown standing as sent');
+    assert.equal(failureClassLabel('needs-cookie'), 'Needs a cookie');
+    assert.equal(failureClassLabel('rate-limited'), 'Rate-limited');
+    assert.equal(failureClassLabel('constructor'), 'constructor', 'an unknown class as sent');
+    lib.i18n.locale.value = 'zh-CN';
+    assert.equal(ageText({ data_age_seconds: 720, every_seconds: 300 }), '12 分钟前 · 每 5 分钟 更新');
+    assert.equal(standingLabel('failing'), '抓取失败');
+    assert.equal(failureClassLabel('gone'), '页面已不存在');
+    assert.equal(percent(0.85), '85%');
+    assert.equal(percent(1), '100%');
+    assert.equal(percent(null), '');
   });
 });

@@ -202,3 +202,35 @@ export function getBoards(revalidate = false, query?: BoardQuery): Promise<Fetch
 export function getBoard(id: string, revalidate = false): Promise<Fetched<BoardBody>> {
   return getJson(`/api/v1/boards/${encodeURIComponent(id)}`, revalidate);
 }
+
+/** A board's standing in GET /api/v1/health/boards (docs/api.md). */
+export type Standing = 'ok' | 'failing' | 'stale' | 'disabled' | 'never';
+
+export interface HealthBoard {
+  board: string;
+  site: string;
+  name: string;
+  name_en: string;
+  /** One of Standing from today's servers; anything else is shown as sent. */
+  status: string;
+  enabled: boolean;
+  every_seconds: number | null;
+  fetched_at: string | null;
+  last_run_at: string | null;
+  data_age_seconds: number | null;
+  items: number;
+  /** Share of the newest 20 runs that succeeded, 0..1; null before the first run. */
+  success_rate: number | null;
+  /** The last run's failure, while the board is failing or stale. */
+  error: { class: string; code: string; message: string; hint: string } | null;
+}
+
+export interface HealthBody {
+  generated_at: string;
+  summary: Partial<Record<Standing, number>>;
+  boards: HealthBoard[];
+}
+
+export function getHealth(revalidate = false): Promise<Fetched<HealthBody>> {
+  return getJson('/api/v1/health/boards', revalidate);
+}

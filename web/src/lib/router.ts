@@ -1,5 +1,6 @@
 // A tiny hash router: #/ (all boards), #/following, #/site/<id>[/<board>], #/board/<id>,
-// #/boards (the board directory), #/settings, #/favorites (saved items), #/admin[/<section>[/<id>]]. Hash routes work from any
+// #/boards (the board directory), #/status (the sources' status), #/settings, #/favorites (saved items),
+// #/admin[/<section>[/<id>]]. Hash routes work from any
 // static host and from the service worker's cache. The paths /favorites and /admin (links
 // from elsewhere; Mu serves the app for them) become the same hash routes.
 import { ref } from 'vue';
@@ -9,6 +10,7 @@ export type Route =
   | { name: 'home'; tab: 'site'; site: string; board?: string }
   | { name: 'board'; id: string }
   | { name: 'boards' }
+  | { name: 'status' }
   | { name: 'settings' }
   | { name: 'favorites' }
   | { name: 'admin'; section: string; id?: string };
@@ -27,6 +29,7 @@ export function parseHash(hash: string): Route {
     });
   if (parts[0] === 'board' && parts[1]) return { name: 'board', id: parts[1] };
   if (parts[0] === 'boards') return { name: 'boards' };
+  if (parts[0] === 'status') return { name: 'status' };
   if (parts[0] === 'settings') return { name: 'settings' };
   if (parts[0] === 'favorites') return { name: 'favorites' };
   if (parts[0] === 'admin') return parts[2] ? { name: 'admin', section: parts[1] ?? '', id: parts[2] } : { name: 'admin', section: parts[1] ?? '' };

@@ -17,7 +17,11 @@ export function parseTime(iso: string | null | undefined): number | undefined {
 export function relativeTime(iso: string | null | undefined, at: number = now.value): string {
   const ms = parseTime(iso);
   if (ms === undefined) return '';
-  const seconds = Math.round((at - ms) / 1000);
+  return agoText(Math.round((at - ms) / 1000));
+}
+
+/** "12 分钟前" / "12 min ago" for an age in seconds. */
+export function agoText(seconds: number): string {
   if (seconds < 60) return seconds < -60 ? t('in_future') : t('just_now');
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) return t('minutes_ago', { n: minutes });
