@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <set>
 #include <thread>
 
 #include "api/metrics_service.h"
@@ -827,9 +828,10 @@ class BoardCacheTest : public ::testing::Test {
     store_ = std::make_unique<FlakyStore>(*real_);
   }
 
-  std::unique_ptr<BoardCache> make_cache(Millis interval) {
+  std::unique_ptr<BoardCache> make_cache(Millis interval, std::set<std::string> disabled = {}) {
     BoardCacheOptions o;
     o.catalogue_interval = interval;
+    o.disabled = std::move(disabled);
     return std::make_unique<BoardCache>(sites_, boards_, *store_, clock_, o);
   }
 
@@ -991,6 +993,23 @@ TEST_F(BoardCacheTest, SetMetaRendersTheEffectiveSchedule) {
   BoardMeta unknown;
   unknown.id = "nope.x";
   EXPECT_EQ(cache->set_meta(unknown).code(), ErrorCode::kNotFound);
+}
+
+// A board the configuration switches off renders as disabled (the API said enabled: true
+// before), until a live change switches it on; a change without a flag leaves the
+// configuration's.
+TEST_F(BoardCacheTest, BoardsOffInTheConfigurationRenderDisabled) {
+  auto cache = make_cache(Millis(0), {boards_[3].id});
+  ASSERT_TRUE(cache->refresh_all().ok());
+  EXPECT_FALSE(parse(*cache->board(boards_[3].id)).at("enabled").as_bool());
+  EXPECT_FALSE(boards_of(cache->catalogue()).at(3).at("enabled").as_bool());
+  EXPECT_TRUE(parse(*cache->board(boards_[4].id)).at("enabled").as_bool());
+  ASSERT_TRUE(cache->set_meta(boards_[3], true).ok());
+  EXPECT_TRUE(parse(*cache->board(boards_[3].id)).at("enabled").as_bool());
+  ASSERT_TRUE(cache->set_meta(boards_[3]).ok());
+  EXPECT_FALSE(parse(*cache->board(boards_[3].id)).at("enabled").as_bool());
+  const auto health = cache->health();
+  EXPECT_FALSE(health.at(3).enabled);
 }
 
 TEST_F(ApiTest, CatalogueQueryParametersAreValidated) {

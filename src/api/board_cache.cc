@@ -89,6 +89,7 @@ BoardCache::BoardCache(std::vector<Site> sites, std::vector<BoardMeta> boards, B
       append_lower(slot->search_text, slot->site->name_zh);
       append_lower(slot->search_text, slot->site->name_en);
     }
+    slot->configured = options_.disabled.count(b.id) == 0;
     slot->meta = std::move(b);
     index_.emplace(slot->meta.id, slots_.size());
     slots_.push_back(std::move(slot));
@@ -117,7 +118,11 @@ Status BoardCache::render_locked(Slot& slot, BoardRefresh* refreshed) {
   // body shows the operator's enabled flag when an override sets one.
   Stamp stamp{state.version, state.fetched_at_ms, state.last_run_at_ms, state.enabled,
               state.last_error_code};
-  if (slot.enabled) state.enabled = *slot.enabled;
+  if (slot.enabled) {
+    state.enabled = *slot.enabled;
+  } else if (!slot.configured) {
+    state.enabled = false;
+  }
   std::vector<RankedItem> ranked;
   if (view) {
     ranked = rank_items(view->snapshot.items, view->has_previous, view->previous_keys,

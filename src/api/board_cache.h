@@ -19,6 +19,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -35,6 +36,9 @@ namespace mu {
 struct BoardCacheOptions {
   // The whole catalogue is re-assembled at most this often (0: whenever a board changed).
   std::chrono::milliseconds catalogue_interval{1000};
+  // Boards the configuration switches off (`[boards."id"] enabled = false`): rendered as
+  // disabled unless a live change (set_meta with a flag) switches them on.
+  std::set<std::string> disabled;
 };
 
 // What a refresh of one board found. `shown_changed` is false when only the board's times
@@ -132,6 +136,7 @@ class BoardCache {
     std::mutex render_mu;           // one refresh of this board at a time ("read, render, publish")
     BoardMeta meta;                 // guarded by render_mu (set_meta)
     std::optional<bool> enabled;    // the override's flag, guarded by render_mu (set_meta)
+    bool configured = true;         // false: the configuration switches the board off
     std::optional<uint64_t> shown;  // digest of what the body shows but times; render_mu
     const Site* site = nullptr;
     std::string search_text;  // lower-cased id, names, site id and names; immutable

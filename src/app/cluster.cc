@@ -336,7 +336,9 @@ int run_api(const Config& config) {
   BusCoordinator coordinator(*redis->events);
   metrics::Registry metrics_registry;
   metrics::export_process_metrics(metrics_registry);
-  ApiService api(catalogue.sites, catalogue.boards, **store, coordinator);
+  ApiOptions api_opts;
+  api_opts.cache.disabled = {catalogue.disabled.begin(), catalogue.disabled.end()};
+  ApiService api(catalogue.sites, catalogue.boards, **store, coordinator, api_opts);
   if (Status s = api.start(); !s.ok()) spdlog::warn("api: {}", s.to_string());
   export_board_metrics(metrics_registry, api.cache(), clock);
   if (Status s = export_event_metrics(metrics_registry, api.events()); !s.ok()) {

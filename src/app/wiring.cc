@@ -288,7 +288,9 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
     spdlog::error("auth: {}", github_transport.status().to_string());
     return 2;
   }
-  ApiService api(catalogue.sites, catalogue.boards, **store, coordinator);
+  ApiOptions api_opts;
+  api_opts.cache.disabled = {catalogue.disabled.begin(), catalogue.disabled.end()};
+  ApiService api(catalogue.sites, catalogue.boards, **store, coordinator, api_opts);
   if (Status s = api.start(); !s.ok()) spdlog::warn("api: {}", s.to_string());
   export_board_metrics(registry, api.cache(), clock);
   if (Status s = export_event_metrics(registry, api.events()); !s.ok()) {
