@@ -85,7 +85,14 @@ test('a large catalogue: a bounded home, the count and a link to the directory',
   // A first visit asks for at most 301 boards (the whole catalogue if it is small; here it
   // says there are more) and keeps the first 60.
   assertNeverWhole(catalogueRequests);
-  assert.deepEqual(catalogueRequests, ['?limit=301'], 'one catalogue request');
+  assert.equal(catalogueRequests[0], '?limit=301', 'the first catalogue request is the probe');
+  // On a loaded machine the page may refresh its home meanwhile (a resync or reconnect of
+  // the event stream, a slow answer): only for the home's own boards, never another probe.
+  assert.deepEqual(
+    catalogueRequests.slice(1).filter((q) => q !== '?limit=60'),
+    [],
+    `later catalogue requests ask only for the home's boards: ${catalogueRequests}`,
+  );
   // Only the tabs of sites on the home page, not one per generated site.
   assert.ok((await page.locator('nav.tabs li').count()) < 80, 'site tabs stay few');
   await page.getByTestId('directory-link').click();
