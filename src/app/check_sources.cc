@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "api/source_health.h"
 #include "collector/local/local_collector.h"
 
 namespace mu {
@@ -55,6 +56,7 @@ std::vector<BoardCheck> check_boards(const Catalogue& catalogue, Transport& tran
       const BoardMeta& meta = *todo[i];
       BoardCheck& r = results[i];
       r.board = meta.id;
+      r.needs_cookie = meta.needs_cookie || meta.needs_token;
       const MonoTime start = clock.mono();
       Dispatch d{meta.id, clock.now_ms() / 1000, 0, 1,
                  std::chrono::milliseconds(meta.schedule.timeout)};
@@ -78,7 +80,7 @@ std::vector<BoardCheck> check_boards(const Catalogue& catalogue, Transport& tran
 std::string format_checks(const std::vector<BoardCheck>& checks) {
   std::string out;
   char line[512];
-  std::snprintf(line, sizeof line, "%-30s %-10s %6s %8s  %s\n", "board", "status", "items", "ms",
+  std::snprintf(line, sizeof line, "%-30s %-12s %6s %8s  %s\n", "board", "status", "items", "ms",
                 "problem");
   out += line;
   std::size_t failed = 0;
@@ -86,10 +88,17 @@ std::string format_checks(const std::vector<BoardCheck>& checks) {
     if (!c.status.ok()) ++failed;
     std::string problem = c.status.ok() ? "" : c.status.message();
     if (problem.size() > 200) problem = problem.substr(0, 200) + "...";
-    std::snprintf(line, sizeof line, "%-30s %-10s %6zu %8lld  %s\n", c.board.c_str(),
-                  std::string(c.status.ok() ? "ok" : error_code_name(c.status.code())).c_str(),
-                  c.items, static_cast<long long>(c.elapsed_ms), problem.c_str());
+    const std::string code(c.status.ok() ? "ok" : error_code_name(c.status.code()));
+    const FailureClass klass = c.status.ok()
+                                   ? FailureClass{"ok", ""}
+                                   : classify_failure(code, c.status.message(), c.needs_cookie);
+    std::snprintf(line, sizeof line, "%-30s %-12s %6zu %8lld  %s\n", c.board.c_str(),
+                  std::string(klass.id).c_str(), c.items, static_cast<long long>(c.elapsed_ms),
+                  problem.c_str());
     out += line;
+    if (!c.status.ok()) {
+      out += std::string(31, ' ') + "hint: " + std::string(klass.hint) + "\n";
+    }
   }
   std::snprintf(line, sizeof line, "%zu passed, %zu failed\n", checks.size() - failed, failed);
   out += line;

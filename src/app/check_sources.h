@@ -21,6 +21,7 @@ struct BoardCheck {
   Status status;  // ok, or the fetch error / the first broken invariant
   std::size_t items = 0;
   int64_t elapsed_ms = 0;
+  bool needs_cookie = false;  // the board's source wants a cookie or a token
 };
 
 // The invariants on one board's items (after normalization). kParse names the first
@@ -35,7 +36,9 @@ std::vector<BoardCheck> check_boards(const Catalogue& catalogue, Transport& tran
                                      const std::map<std::string, std::string>& secrets,
                                      const std::vector<std::string>& only, int workers);
 
-// The result table as printed by the command.
+// The result table as printed by the command: a failed board's status is its failure class
+// (the classes of GET /api/v1/health/boards: blocked, needs-cookie, rate-limited, gone,
+// parse, timeout, ...) and a line under it gives the hint.
 std::string format_checks(const std::vector<BoardCheck>& checks);
 
 }  // namespace mu

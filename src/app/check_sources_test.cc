@@ -58,5 +58,26 @@ TEST(CheckBoards, EveryBuiltinBoardPassesOnItsFixtures) {
   EXPECT_NE(table.find(std::to_string(checks.size()) + " passed, 0 failed"), std::string::npos);
 }
 
+// A failed board is printed with its failure class (the classes of the health route) and a
+// hint under it, so `mu check-sources --live` says what to do, not only what broke.
+TEST(CheckBoards, FailuresArePrintedWithTheirClassAndAHint) {
+  std::vector<BoardCheck> checks(3);
+  checks[0].board = "weibo.hot-search";
+  checks[0].items = 50;
+  checks[1].board = "zhihu.hot";
+  checks[1].needs_cookie = true;
+  checks[1].status = error(ErrorCode::kBlocked,
+                           "zhihu.hot: HTTP 401 (login required) from https://www.zhihu.com/");
+  checks[2].board = "reddit.popular";
+  checks[2].status = error(ErrorCode::kHttp, "HTTP 429 from https://www.reddit.com/r/popular.json");
+  const std::string table = format_checks(checks);
+  EXPECT_NE(table.find("weibo.hot-search               ok"), std::string::npos) << table;
+  EXPECT_NE(table.find("zhihu.hot                      needs-cookie"), std::string::npos);
+  EXPECT_NE(table.find("reddit.popular                 rate-limited"), std::string::npos);
+  EXPECT_NE(table.find("hint: The site wants a signed-in cookie"), std::string::npos);
+  EXPECT_NE(table.find("hint: The site limits how often"), std::string::npos);
+  EXPECT_NE(table.find("1 passed, 2 failed"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mu
