@@ -83,11 +83,22 @@ Scheduler::Scheduler(std::vector<BoardMeta> boards, Collector& collector, BoardS
     fetch_items_metric_ = family(
         m.histogram("mu_fetch_items", "Items of a successful fetch, by site.", {"site"}, kItems),
         "mu_fetch_items");
+    store_errors_metric_ =
+        family(m.counter("mu_store_errors_total",
+                         "Store writes of the scheduler that failed (not fenced), by operation "
+                         "(commit, record_failure) and error code.",
+                         {"op", "code"}),
+               "mu_store_errors_total");
     commit_seconds_metric_ = family(
         m.histogram("mu_store_commit_duration_seconds",
                     "Time to commit a fetched board to the store (failed commits included).", {}),
         "mu_store_commit_duration_seconds");
   }
+}
+
+void Scheduler::count_store_error(std::string_view op, const Status& status) {
+  if (store_errors_metric_ == nullptr) return;
+  store_errors_metric_->with({std::string(op), std::string(error_code_name(status.code()))}).inc();
 }
 
 void Scheduler::count_run(const BoardMeta& meta, const Status& status) {
@@ -438,6 +449,7 @@ void Scheduler::run_dispatch(const Dispatch& d) {
     }
     // The store could not take the result (busy, disk full, down): a failed run like any
     // other, retried when the error is retryable.
+    if (merged.ok()) count_store_error("commit", committed.status());
     err = committed.status().with_context("commit");
   } else {
     err = outcome.status();
@@ -466,6 +478,7 @@ void Scheduler::run_dispatch(const Dispatch& d) {
     } else {
       spdlog::error("{}: cannot record failure now (kept to write later): {}", d.id(),
                     recorded.to_string());
+      count_store_error("record_failure", recorded);
       keep_unrecorded(rec);
     }
   }

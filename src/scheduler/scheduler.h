@@ -20,6 +20,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -126,8 +127,9 @@ class Scheduler {
     // this many the oldest are dropped and counted.
     std::size_t unrecorded_cap = 10000;
     // Where runs are counted and timed (mu_board_runs_total, mu_fetch_duration_seconds,
-    // mu_fetch_items, mu_store_commit_duration_seconds); nullptr: nowhere. Must outlive
-    // the scheduler (in the cluster, one registry serves every term's scheduler).
+    // mu_fetch_items, mu_store_commit_duration_seconds, mu_store_errors_total); nullptr:
+    // nowhere. Must outlive the scheduler (in the cluster, one registry serves every
+    // term's scheduler).
     metrics::Registry* metrics = nullptr;
   };
   using Counters = SchedulerCounters;
@@ -219,6 +221,7 @@ class Scheduler {
   metrics::Family<metrics::Histogram>* fetch_seconds_metric_ = nullptr;
   metrics::Family<metrics::Histogram>* fetch_items_metric_ = nullptr;
   metrics::Family<metrics::Histogram>* commit_seconds_metric_ = nullptr;
+  metrics::Family<metrics::Counter>* store_errors_metric_ = nullptr;
   std::vector<Pending> retries_;
   std::vector<Dispatch> manual_;  // "run now" requests not yet planned
   std::deque<Dispatch> queue_;
@@ -236,6 +239,8 @@ class Scheduler {
   void keep_unrecorded(FailureRecord rec);
   // Counts a finished attempt in Options::metrics (no-op without).
   void count_run(const BoardMeta& meta, const Status& status);
+  // Counts a failed store write (mu_store_errors_total{op,code}); no-op without metrics.
+  void count_store_error(std::string_view op, const Status& status);
   void flush_unrecorded();
   mutable std::mutex unrecorded_mu_;  // guards unrecorded_; never taken with mu_ held
   std::mutex flush_mu_;               // one flush at a time

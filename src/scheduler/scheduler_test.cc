@@ -127,6 +127,24 @@ TEST_F(SchedulerTest, RunsAreCountedInMetricsByBoardAndOutcome) {
   EXPECT_TRUE(has("mu_scheduler_lag_seconds 0"));
 }
 
+// Failed store writes are counted by operation and error code (fenced commits are not
+// failures and are not counted).
+TEST_F(SchedulerTest, StoreErrorsAreCountedInMetrics) {
+  metrics::Registry registry;
+  Scheduler::Options o = opts();
+  o.metrics = &registry;
+  Scheduler s({board("a.x", minutes(1), 0)}, collector_, store_, coord_, clock_, o);
+  store_.commit_failures = 1;
+  store_.record_failures = 1;
+  EXPECT_EQ(s.tick(), 1);
+  const std::string text = registry.render();
+  EXPECT_NE(text.find("\nmu_store_errors_total{op=\"commit\",code=\"unavailable\"} 1\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\nmu_store_errors_total{op=\"record_failure\",code=\"unavailable\"} 1\n"),
+            std::string::npos);
+}
+
 TEST_F(SchedulerTest, StreamBoardKeepsEarlierEntriesNewestFirst) {
   BoardMeta m = board("a.flash", minutes(5));
   m.kind = BoardKind::kStream;
