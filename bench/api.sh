@@ -56,14 +56,6 @@ mkdir -p "$work/tmp"
 nginx -c "$work/nginx.conf" -p "$work"
 wait_until 10 curl -fsS "http://127.0.0.1:$ngx_port/board.json"
 
-run_wrk() {  # prints "req/s p99_ms"; DURATION may be overridden per call
-  wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$1" >"$work/wrk.out"
-  local rps p99
-  rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
-  p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}' "$work/wrk.out")
-  echo "$rps $p99"
-}
-
 bytes=$(stat -c %s "$work/board.json")
 echo "body: $bytes bytes of JSON (weibo.hot-search), wrk -t2 -c$CONNS -d$DURATION keep-alive"
 run_wrk "$url" >/dev/null  # warm-up pass, discarded

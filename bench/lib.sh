@@ -26,3 +26,13 @@ wait_until() {
 board_has_items() {
   curl -fsS "$1" | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["items"] else 1)'
 }
+
+# run_wrk URL: wrk -t2 -c$CONNS -d$DURATION with latency stats; prints "req/s p99_ms".
+# Uses $work for its output file.
+run_wrk() {  # prints "req/s p99_ms"; DURATION may be overridden per call
+  wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$1" >"$work/wrk.out"
+  local rps p99
+  rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
+  p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}' "$work/wrk.out")
+  echo "$rps $p99"
+}

@@ -27,14 +27,6 @@ base="http://127.0.0.1:$port"
 url="$base/api/v1/boards/weibo.hot-search"
 wait_until 60 board_has_items "$url" || { cat "$work/mu.log"; echo "Mu did not come up"; exit 1; }
 
-run_wrk() {  # prints "req/s p99_ms"
-  wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$1" >"$work/wrk.out"
-  local rps p99
-  rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
-  p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}' "$work/wrk.out")
-  echo "$rps $p99"
-}
-
 run_wrk "$url" >/dev/null  # warm-up pass, discarded
 read -r plain_rps plain_p99 < <(run_wrk "$url")
 (while true; do curl -fsS -o /dev/null "$base/metrics"; sleep 1; done) &

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "api/handler_util.h"
 #include "api/source_health.h"
 #include "pipeline/render.h"
 
@@ -100,16 +101,12 @@ std::string board_updated_json(const BoardUpdated& e) {
 // {"board":"weibo.hot-search","version":124,"fetched_at":"2026-12-06T03:10:00.000Z",
 //  "last_run_at":"…","due_by":"…","success_rate":1}.
 std::string board_checked_json(const std::string& board, const BoardRefresh& r) {
-  auto time_or_null = [](int64_t ms) -> json::value {
-    if (ms <= 0) return nullptr;
-    return json::value(iso8601_utc(ms));
-  };
   json::object o;
   o["board"] = board;
   o["version"] = r.version;
-  o["fetched_at"] = time_or_null(r.fetched_at_ms);
-  o["last_run_at"] = time_or_null(r.last_run_at_ms);
-  o["due_by"] = time_or_null(r.due_by_ms);
+  o["fetched_at"] = handler::time_or_null(r.fetched_at_ms);
+  o["last_run_at"] = handler::time_or_null(r.last_run_at_ms);
+  o["due_by"] = handler::time_or_null(r.due_by_ms);
   if (r.success_rate) {
     o["success_rate"] = *r.success_rate;
   } else {

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "core/utf8.h"
+#include "pipeline/render.h"
 
 namespace mu::handler {
 namespace json = boost::json;
@@ -84,6 +85,11 @@ bool is_http_url(std::string_view url) {
     if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) return false;
   }
   return starts("http://") || starts("https://");
+}
+
+json::value time_or_null(int64_t unix_ms) {
+  if (unix_ms <= 0) return nullptr;
+  return json::value(iso8601_utc(unix_ms));
 }
 
 }  // namespace mu::handler

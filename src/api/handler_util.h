@@ -37,4 +37,8 @@ std::optional<std::string> string_member(const boost::json::object& o, std::stri
 // True for an absolute http(s) URL without spaces or control characters.
 bool is_http_url(std::string_view url);
 
+// An ISO 8601 UTC time ("2026-12-06T03:40:00.000Z") for unix milliseconds > 0, else null:
+// how bodies write an optional time.
+boost::json::value time_or_null(int64_t unix_ms);
+
 }  // namespace mu::handler

@@ -7,6 +7,7 @@
 #include <charconv>
 #include <map>
 
+#include "api/handler_util.h"
 #include "pipeline/render.h"
 
 namespace mu {
@@ -29,11 +30,6 @@ int http_status_of(std::string_view message) {
 
 bool mentions(std::string_view message, std::string_view what) {
   return message.find(what) != std::string_view::npos;
-}
-
-json::value time_or_null(int64_t ms) {
-  if (ms <= 0) return nullptr;
-  return json::value(iso8601_utc(ms));
 }
 
 }  // namespace
@@ -124,8 +120,8 @@ std::string render_health(const std::vector<BoardHealth>& boards, int64_t now_ms
     } else {
       o["every_seconds"] = nullptr;
     }
-    o["fetched_at"] = time_or_null(b.fetched_at_ms);
-    o["last_run_at"] = time_or_null(b.last_run_at_ms);
+    o["fetched_at"] = handler::time_or_null(b.fetched_at_ms);
+    o["last_run_at"] = handler::time_or_null(b.last_run_at_ms);
     if (b.fetched_at_ms > 0) {
       o["data_age_seconds"] = std::max<int64_t>(0, now_ms - b.fetched_at_ms) / 1000;
     } else {

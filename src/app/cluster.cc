@@ -340,16 +340,8 @@ int run_api(const Config& config) {
   api_opts.cache.disabled = {catalogue.disabled.begin(), catalogue.disabled.end()};
   ApiService api(catalogue.sites, catalogue.boards, **store, coordinator, api_opts);
   if (Status s = api.start(); !s.ok()) spdlog::warn("api: {}", s.to_string());
-  export_board_metrics(metrics_registry, api.cache(), clock);
-  if (Status s = export_event_metrics(metrics_registry, api.events()); !s.ok()) {
-    spdlog::warn("metrics: {}", s.to_string());
-  }
   std::atomic<const Server*> http_server{nullptr};
-  export_server_metrics(metrics_registry, [&http_server]() -> std::optional<ServerCounters> {
-    const Server* s = http_server.load();
-    if (s == nullptr) return std::nullopt;
-    return s->counters();
-  });
+  export_api_metrics(metrics_registry, api, clock, http_server);
   // Live schedule changes from the console or `mu ctl` reach this instance's pages.
   const auto following = follow_schedules(catalogue.boards, **store, api);
   // Sign-ins in progress live in the shared store: the GitHub callback may reach another

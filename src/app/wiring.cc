@@ -44,6 +44,19 @@ void setup_logging(const std::string& level) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
 }
 
+void export_api_metrics(metrics::Registry& registry, ApiService& api, const Clock& clock,
+                        const std::atomic<const Server*>& server) {
+  export_board_metrics(registry, api.cache(), clock);
+  if (Status s = export_event_metrics(registry, api.events()); !s.ok()) {
+    spdlog::warn("metrics: {}", s.to_string());
+  }
+  export_server_metrics(registry, [&server]() -> std::optional<ServerCounters> {
+    const Server* s = server.load();
+    if (s == nullptr) return std::nullopt;
+    return s->counters();
+  });
+}
+
 Result<std::unique_ptr<Server>> serve_metrics(const Config& config, metrics::Registry& registry,
                                               Router* router) {
   if (!config.metrics.enabled) return std::unique_ptr<Server>();
@@ -292,16 +305,8 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   api_opts.cache.disabled = {catalogue.disabled.begin(), catalogue.disabled.end()};
   ApiService api(catalogue.sites, catalogue.boards, **store, coordinator, api_opts);
   if (Status s = api.start(); !s.ok()) spdlog::warn("api: {}", s.to_string());
-  export_board_metrics(registry, api.cache(), clock);
-  if (Status s = export_event_metrics(registry, api.events()); !s.ok()) {
-    spdlog::warn("metrics: {}", s.to_string());
-  }
   std::atomic<const Server*> http_server{nullptr};
-  export_server_metrics(registry, [&http_server]() -> std::optional<ServerCounters> {
-    const Server* s = http_server.load();
-    if (s == nullptr) return std::nullopt;
-    return s->counters();
-  });
+  export_api_metrics(registry, api, clock, http_server);
   // Live schedule changes from the console or `mu ctl` reach this instance's pages.
   const auto following = follow_schedules(catalogue.boards, **store, api);
   // Sign-ins in progress live in the store, like everything a restart must not lose.

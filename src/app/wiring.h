@@ -5,6 +5,7 @@
 
 #include <signal.h>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -29,6 +30,12 @@ Result<std::unique_ptr<Store>> open_store(const Config& config);
 // (and `router` is given), else served by its own HTTP server at metrics.listen, started
 // here and returned (stop it before the objects the registry's collectors read). Returns
 // nullptr when nothing needs a server of its own; kUnavailable when the address is taken.
+// The API side's metrics (mu serve, mu api): per-board health from `api`'s cache, its SSE
+// clients, and the HTTP server's per-route counts once `server` points at a started server
+// (null before and after: nothing is written). All must outlive `registry`'s scrapes.
+void export_api_metrics(metrics::Registry& registry, ApiService& api, const Clock& clock,
+                        const std::atomic<const Server*>& server);
+
 Result<std::unique_ptr<Server>> serve_metrics(const Config& config, metrics::Registry& registry,
                                               Router* router);
 
