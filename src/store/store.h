@@ -1,11 +1,12 @@
-// The store: Mu's durable state, behind three interfaces split by concern so that a
+// The store: Mu's durable state, behind four interfaces split by concern so that a
 // consumer depends only on what it uses:
 //   BoardStore    the catalogue, snapshots, per-item history, runs and the fence (the
 //                 scheduler writes, the API reads);
 //   OverrideStore the operator's versioned board override documents;
 //   AccountStore  users, sessions, favorites, preferences, the audit log, presence and
-//                 sign-ins in progress.
-// Store is all three plus migrate(); app/ opens one (store/sqlite embedded, store/postgres
+//                 sign-ins in progress;
+//   HistoryStore  search, item timelines, past boards and retention (store/history.h).
+// Store is all four plus migrate(); app/ opens one (store/sqlite embedded, store/postgres
 // shared) and hands out the narrow references. Every method is safe for concurrent use.
 // Errors: kUnavailable when the database cannot be reached, kFenced / kConflict from
 // commit_snapshot, kNotFound for unknown boards and users, kInvalid for malformed arguments
@@ -22,6 +23,7 @@
 
 #include "core/status.h"
 #include "core/types.h"
+#include "store/history.h"
 
 namespace mu {
 
@@ -376,7 +378,10 @@ class AccountStore {
 
 // The whole store on one database: what app/ opens and wires. Consumers take the narrowest
 // of the interfaces above that they use.
-class Store : public BoardStore, public OverrideStore, public AccountStore {
+class Store : public BoardStore,
+              public OverrideStore,
+              public AccountStore,
+              public HistoryStore {
  public:
   // Applies pending numbered migrations. Idempotent.
   virtual Status migrate() = 0;
