@@ -370,6 +370,9 @@ int run_api(const Config& config) {
   accounts.register_routes(router);
   admin.register_routes(router);
   stats.register_routes(router);
+  // POST /mcp: the public routes above as tools for AI agents (docs/mcp.md).
+  McpService mcp(router, mcp_options(config));
+  mcp.register_routes(router);
   auto metrics_server = serve_metrics(config, metrics_registry, &router);
   if (!metrics_server.ok()) return fail(metrics_server.status(), "metrics");
   if (!router.status().ok()) return fail(router.status(), "routes");

@@ -147,6 +147,13 @@ Result<HistoryServiceOptions> history_options(const Config& config) {
   return o;
 }
 
+McpOptions mcp_options(const Config& config) {
+  McpOptions o;
+  o.server_version = std::string(kVersion);
+  o.allowed_origins = config.server.cors_origins;
+  return o;
+}
+
 void set_history_retention(const Config& config, HistoryStore& store, Scheduler::Options& o) {
   o.history = &store;
   o.history_full_days = config.history.full_days;
@@ -376,6 +383,9 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   accounts.register_routes(router);
   admin.register_routes(router);
   stats.register_routes(router);
+  // POST /mcp: the public routes above as tools for AI agents (docs/mcp.md).
+  McpService mcp(router, mcp_options(config));
+  mcp.register_routes(router);
   auto metrics_server = serve_metrics(config, registry, &router);
   if (!metrics_server.ok()) {
     spdlog::error("{}", metrics_server.status().to_string());

@@ -13,6 +13,7 @@
 #include "api/accounts.h"
 #include "api/api.h"
 #include "api/history_service.h"
+#include "api/mcp_service.h"
 #include "api/store_login_states.h"
 #include "app/periodic.h"
 #include "core/config.h"
@@ -49,6 +50,8 @@ Result<AccountsOptions> accounts_options(const Config& config);
 StoreLoginStates::Options login_states_options(const Config& config);
 // The history routes' settings (history.time_zone); kConfig when the zone is unknown.
 Result<HistoryServiceOptions> history_options(const Config& config);
+// The MCP server's settings: the version and the allowed browser origins (server.cors_origins).
+McpOptions mcp_options(const Config& config);
 // History retention for a scheduler (history.full_days / keep_days) on `store`.
 void set_history_retention(const Config& config, HistoryStore& store, Scheduler::Options& o);
 // The transport the GitHub sign-in uses: always the network (never replayed fixtures), and
