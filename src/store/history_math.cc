@@ -86,14 +86,9 @@ std::optional<DayEntry> window_entry(const HistoryItem& item,
     if (point.rank <= 0 || point.at_ms >= end_ms) {
       continue;
     }
-    int64_t until = end_ms;
-    if (i + 1 < points.size()) {
-      until = points[i + 1].at_ms;
-    } else if (item.current_rank <= 0 && item.last_seen_ms < end_ms) {
-      until = std::max(item.last_seen_ms, point.at_ms);
-    }
+    const int64_t until_next = i + 1 < points.size() ? points[i + 1].at_ms : end_ms;
     const int64_t from = std::max(point.at_ms, start_ms);
-    until = std::min(until, end_ms);
+    const int64_t until = std::min(until_next, end_ms);
     if (until <= from) {
       continue;
     }

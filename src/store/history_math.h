@@ -66,10 +66,10 @@ CommitPlan plan_commit(const std::vector<StoredItem>& stored, const std::vector<
 
 // The entry of `item` for the window [start_ms, end_ms) from `points` (oldest first): the
 // last point at or before start_ms, if any, and every point within the window. A point's
-// state lasts until the next point; the last one's (when ranked) until end_ms if the item
-// is on the board now (current_rank > 0) or was seen at or after end_ms, else until its
-// last_seen_ms (clipped to the window). nullopt when it was not on the board within the
-// window.
+// state lasts until the next point, the last one's until end_ms: an item that left has an
+// exit point (rank 0), so a ranked last point means it was still on the board at end_ms
+// (a store passes end_ms no later than its newest commit, or accepts that the current
+// items count until end_ms). nullopt when it was not on the board within the window.
 std::optional<DayEntry> window_entry(const HistoryItem& item,
                                      const std::vector<HistoryPoint>& points, int64_t start_ms,
                                      int64_t end_ms);
