@@ -269,6 +269,7 @@ int run_scheduler(const Config& config, const std::string& id) {
   metrics::export_process_metrics(metrics_registry);
   LeaderRole::Options role_opts = leader_role_options(config, id);
   role_opts.scheduler.metrics = &metrics_registry;
+  set_history_retention(config, **store, role_opts.scheduler);
   static const metrics::Buckets kRenewBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                  0.1,   0.25,   0.5,   1,    2.5};
   if (auto renew = metrics_registry.histogram("mu_lease_renew_seconds",
@@ -360,8 +361,12 @@ int run_api(const Config& config) {
   stats_opts.instance = default_instance_id("api");
   StatsService stats(catalogue.sites.size(), catalogue.boards.size(), std::string(kVersion),
                      **store, api.events(), clock, stats_opts);
+  auto history_opts = history_options(config);
+  if (!history_opts.ok()) return fail(history_opts.status(), "history");
+  HistoryService history(catalogue.sites, catalogue.boards, **store, *history_opts);
   Router router;
   api.register_routes(router);
+  history.register_routes(router);
   accounts.register_routes(router);
   admin.register_routes(router);
   stats.register_routes(router);

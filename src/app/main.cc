@@ -14,6 +14,7 @@
 #include "app/catalogue.h"
 #include "app/check_sources.h"
 #include "app/cluster.h"
+#include "app/history_cli.h"
 #include "app/time_text.h"
 #include "app/wiring.h"
 #include "collector/local/local_collector.h"
@@ -233,6 +234,42 @@ int cmd_admin(const CommonFlags& flags, AdminAction action, const std::string& l
   return 0;
 }
 
+// The history service over the configured store, for `mu search` and `mu history`.
+struct HistoryCli {
+  std::unique_ptr<Store> store;
+  std::unique_ptr<HistoryService> service;
+};
+
+Result<HistoryCli> open_history(const CommonFlags& flags) {
+  MU_ASSIGN_OR_RETURN(Config cfg, load(flags));
+  Catalogue cat;
+  MU_RETURN_IF_ERROR(build_catalogue(cfg, cat));
+  MU_ASSIGN_OR_RETURN(HistoryServiceOptions options, history_options(cfg));
+  HistoryCli cli;
+  MU_ASSIGN_OR_RETURN(cli.store, open_store(cfg));
+  MU_RETURN_IF_ERROR(cli.store->migrate());
+  cli.service = std::make_unique<HistoryService>(cat.sites, cat.boards, *cli.store, options);
+  return cli;
+}
+
+int cmd_search(const CommonFlags& flags, const SearchCliArgs& args) {
+  auto cli = open_history(flags);
+  if (!cli.ok()) return fail(cli.status());
+  auto out = history_cli_search(*cli->service, args);
+  if (!out.ok()) return fail(out.status());
+  std::cout << *out;
+  return 0;
+}
+
+int cmd_history(const CommonFlags& flags, const HistoryCliArgs& args) {
+  auto cli = open_history(flags);
+  if (!cli.ok()) return fail(cli.status());
+  auto out = history_cli_board(*cli->service, args);
+  if (!out.ok()) return fail(out.status());
+  std::cout << *out;
+  return 0;
+}
+
 // Warnings of a loaded config, logged once the process starts a role.
 void log_config_warnings(const Config& cfg) {
   for (const auto& w : cfg.warnings) spdlog::warn("config: {}", w);
@@ -341,6 +378,31 @@ int main(int argc, char** argv) {
   admin_list_cmd->add_flag("--json", as_json, "Print JSON");
   admin->require_subcommand(1);
 
+  SearchCliArgs search_args;
+  auto* search_cmd =
+      app.add_subcommand("search", "Search every title Mu has kept (GET /api/v1/search)");
+  add_config(search_cmd);
+  search_cmd->add_option("query", search_args.query, "Words to find (Chinese, English, mixed)")
+      ->required();
+  search_cmd->add_option("--board", search_args.board, "Only this board");
+  search_cmd->add_option("--site", search_args.site, "Only this site");
+  search_cmd->add_option("--sort", search_args.sort, "newest (default) or rank");
+  search_cmd->add_option("--limit", search_args.limit, "At most this many (1-100, default 20)");
+  search_cmd->add_flag("--json", search_args.json, "Print the API's JSON");
+
+  HistoryCliArgs history_args;
+  auto* history_cmd = app.add_subcommand(
+      "history", "A board as it was at a time, or over a day (GET /api/v1/boards/{id}/history)");
+  add_config(history_cmd);
+  history_cmd->add_option("board", history_args.board, "Board id")->required();
+  auto* history_at = history_cmd->add_option(
+      "--at", history_args.at, "A time with a zone: 2026-12-06T08:00:00Z or ...+08:00");
+  auto* history_date =
+      history_cmd->add_option("--date", history_args.date, "A day: YYYY-MM-DD (with --tz)");
+  history_cmd->add_option("--tz", history_args.tz, "Time zone of --date (history.time_zone)");
+  history_at->excludes(history_date);
+  history_cmd->add_flag("--json", history_args.json, "Print the API's JSON");
+
   // Distributed roles (docs/operations.md).
   std::string instance_id;
   std::string role_listen;
@@ -425,6 +487,8 @@ int main(int argc, char** argv) {
   if (*migrate) return cmd_migrate(flags);
   if (*check) return cmd_config_check(flags);
   if (*cron_next) return cmd_cron_next(cron_expr, cron_tz, cron_from, cron_count);
+  if (*search_cmd) return cmd_search(flags, search_args);
+  if (*history_cmd) return cmd_history(flags, history_args);
   if (admin_id > 0) admin_login = "id:" + std::to_string(admin_id);
   if (*admin_grant_cmd) return cmd_admin(flags, AdminAction::kGrant, admin_login, false);
   if (*admin_revoke_cmd) return cmd_admin(flags, AdminAction::kRevoke, admin_login, false);

@@ -136,6 +136,23 @@ StoreLoginStates::Options login_states_options(const Config& config) {
   return o;
 }
 
+Result<HistoryServiceOptions> history_options(const Config& config) {
+  if (!day_window("2026-01-01", config.history.time_zone).ok()) {
+    return Status(ErrorCode::kConfig, "history.time_zone: \"" + config.history.time_zone +
+                                          "\" is not a known time zone (an IANA name such as "
+                                          "Asia/Shanghai or UTC)");
+  }
+  HistoryServiceOptions o;
+  o.default_tz = config.history.time_zone;
+  return o;
+}
+
+void set_history_retention(const Config& config, HistoryStore& store, Scheduler::Options& o) {
+  o.history = &store;
+  o.history_full_days = config.history.full_days;
+  o.history_keep_days = config.history.keep_days;
+}
+
 Result<std::unique_ptr<Transport>> make_github_transport() {
   CurlTransport::Options opts;
   opts.allow_private_networks = true;
@@ -274,6 +291,7 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   sched_opts.workers = config.scheduler.workers;
   sched_opts.retry_base = config.scheduler.retry_base;
   sched_opts.keep_snapshots = config.storage.keep_snapshots;
+  set_history_retention(config, **store, sched_opts);
   sched_opts.metrics = &registry;
   Scheduler scheduler(catalogue.boards, collector, **store, coordinator, clock, sched_opts);
   export_scheduler_metrics(registry, [&scheduler]() -> const Scheduler* { return &scheduler; });
@@ -294,6 +312,11 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   auto auth = accounts_options(config);
   if (!auth.ok()) {
     spdlog::error("{}", auth.status().to_string());
+    return 2;
+  }
+  auto history_opts = history_options(config);
+  if (!history_opts.ok()) {
+    spdlog::error("{}", history_opts.status().to_string());
     return 2;
   }
   auto github_transport = make_github_transport();
@@ -346,8 +369,10 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   stats_opts.instance = "serve";
   StatsService stats(catalogue.sites.size(), catalogue.boards.size(), std::string(kVersion),
                      **store, api.events(), clock, stats_opts);
+  HistoryService history(catalogue.sites, catalogue.boards, **store, *history_opts);
   Router router;
   api.register_routes(router);
+  history.register_routes(router);
   accounts.register_routes(router);
   admin.register_routes(router);
   stats.register_routes(router);

@@ -12,6 +12,7 @@
 
 #include "api/accounts.h"
 #include "api/api.h"
+#include "api/history_service.h"
 #include "api/store_login_states.h"
 #include "app/periodic.h"
 #include "core/config.h"
@@ -20,6 +21,7 @@
 #include "fetch/transport.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "scheduler/scheduler.h"
 #include "store/store.h"
 
 namespace mu {
@@ -45,6 +47,10 @@ Result<std::unique_ptr<Server>> serve_metrics(const Config& config, metrics::Reg
 Result<AccountsOptions> accounts_options(const Config& config);
 // The caps of the sign-ins in progress (auth.pending_logins_per_client / _max).
 StoreLoginStates::Options login_states_options(const Config& config);
+// The history routes' settings (history.time_zone); kConfig when the zone is unknown.
+Result<HistoryServiceOptions> history_options(const Config& config);
+// History retention for a scheduler (history.full_days / keep_days) on `store`.
+void set_history_retention(const Config& config, HistoryStore& store, Scheduler::Options& o);
 // The transport the GitHub sign-in uses: always the network (never replayed fixtures), and
 // loopback allowed (the provider's URLs come from the config, e.g. a local mock in tests).
 Result<std::unique_ptr<Transport>> make_github_transport();

@@ -227,6 +227,23 @@ std::vector<KeySpec> key_specs() {
                  c.storage.keep_snapshots = static_cast<int>(v);
                  return ok_status();
                })});
+  k.push_back({"history.full_days", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(int64_t v, as_int(in, 1, 36'500));
+                 c.history.full_days = static_cast<int>(v);
+                 return ok_status();
+               })});
+  k.push_back({"history.keep_days", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(int64_t v, as_int(in, 0, 36'500));
+                 c.history.keep_days = static_cast<int>(v);
+                 return ok_status();
+               })});
+  k.push_back({"history.time_zone", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.history.time_zone, as_string(in));
+                 if (c.history.time_zone.empty() || c.history.time_zone.size() > 64) {
+                   return bad(in, "expected an IANA time zone name such as Asia/Shanghai");
+                 }
+                 return ok_status();
+               })});
   k.push_back({"coordination.url", make([](const Input& in, Config& c) -> Status {
                  MU_ASSIGN_OR_RETURN(c.coordination.url, as_string(in));
                  if (c.coordination.url != "local" &&

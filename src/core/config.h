@@ -69,6 +69,13 @@ struct Config {
     int keep_snapshots = 500;  // per board
   } storage;
 
+  // What the store keeps of every board's past (store/history.h).
+  struct History {
+    int full_days = 7;  // points younger than this are kept as written; older ones hourly
+    int keep_days = 0;  // points and items older than this are deleted; 0: kept forever
+    std::string time_zone = "Asia/Shanghai";  // the day of ?date= when ?tz= is absent
+  } history;
+
   struct Coordination {
     std::string url = "local";  // "local" (one process) or redis://[:password@]HOST:PORT[/db]
     std::string prefix = "mu";  // Redis keys are {prefix}:...

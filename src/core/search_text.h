@@ -6,11 +6,11 @@
 // Folding (per code point, so folded text aligns with the original): ASCII and Latin,
 // Greek and Cyrillic letters to lower case; Latin letters with diacritics to their base
 // letter (é → e, Å → a, ß stays); full-width ASCII forms to ASCII; ideographic space to a
-// space. Tokens: a run of word characters (letters and digits that are not CJK) is one
-// token, cut at kMaxWordChars; a run of CJK characters (Han, kana, Hangul) gives its
-// overlapping bigrams and then its last character alone ("跨年晚会" → 跨年 年晚 晚会 会), so
-// any substring of two or more characters is a phrase of consecutive bigrams and a single
-// character is a prefix of some token. Everything else separates tokens.
+// space; combining marks are dropped (fold() returns 0 for them). Tokens: a run of word characters
+// (letters and digits that are not CJK) is one token, cut at kMaxWordChars; a run of CJK characters
+// (Han, kana, Hangul) gives its overlapping bigrams and then its last character alone ("跨年晚会" →
+// 跨年 年晚 晚会 会), so any substring of two or more characters is a phrase of consecutive bigrams
+// and a single character is a prefix of some token. Everything else separates tokens.
 //
 // Pure functions, safe from any thread.
 #pragma once

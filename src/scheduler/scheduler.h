@@ -31,6 +31,7 @@
 #include "core/types.h"
 #include "scheduler/breaker.h"
 #include "scheduler/planner.h"
+#include "store/history.h"
 #include "store/store.h"
 
 namespace mu {
@@ -119,6 +120,12 @@ class Scheduler {
     std::chrono::milliseconds retry_cap{60000};
     int keep_snapshots = 500;  // per board; older ones are pruned
     std::chrono::seconds prune_every{std::chrono::hours(1)};
+    // History retention, run with the pruning (store/history.h compact_history): points
+    // older than history_full_days are thinned to hourly; when history_keep_days > 0, what
+    // is older than that is deleted. nullptr: no history maintenance.
+    HistoryStore* history = nullptr;
+    int history_full_days = 7;
+    int history_keep_days = 0;
     uint64_t seed = 0;             // 0: random; tests pass a fixed seed
     std::size_t stream_cap = 200;  // entries a stream board keeps across fetches
     BreakerOptions breaker;        // per site

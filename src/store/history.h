@@ -62,21 +62,21 @@ enum class SearchOrder {
 
 // Where a page of results continues: the sort values of the last hit of the page before.
 struct SearchCursor {
-  int64_t rank = 0;       // kBestRank only: that hit's best_rank
-  int64_t seen_ms = 0;    // that hit's last_seen_ms
-  int64_t id = 0;         // that hit's id
+  int64_t rank = 0;     // kBestRank only: that hit's best_rank
+  int64_t seen_ms = 0;  // that hit's last_seen_ms
+  int64_t id = 0;       // that hit's id
 };
 
 struct SearchRequest {
-  search::Query query;                 // at least one term
-  std::string board;                   // only this board ("" = any)
-  std::string site;                    // only this site ("" = any)
-  std::optional<int64_t> from_ms;      // seen at or after (last_seen_ms >= from)
-  std::optional<int64_t> to_ms;        // seen at or before (first_seen_ms <= to)
+  search::Query query;             // at least one term
+  std::string board;               // only this board ("" = any)
+  std::string site;                // only this site ("" = any)
+  std::optional<int64_t> from_ms;  // seen at or after (last_seen_ms >= from)
+  std::optional<int64_t> to_ms;    // seen at or before (first_seen_ms <= to)
   SearchOrder order = SearchOrder::kNewest;
-  int limit = 20;                      // 1..100
-  std::optional<SearchCursor> after;   // continue after this hit
-  bool facets = true;                  // count matches per site and per board
+  int limit = 20;                     // 1..100
+  std::optional<SearchCursor> after;  // continue after this hit
+  bool facets = true;                 // count matches per site and per board
 };
 
 struct FacetCount {
@@ -118,11 +118,11 @@ struct BoardAt {
 // An item's time on a board within a window [start, end).
 struct DayEntry {
   HistoryItem item;
-  int peak_rank = 0;          // best rank held within the window
+  int peak_rank = 0;  // best rank held within the window
   std::optional<double> peak_hot;
-  int64_t on_board_ms = 0;    // time on the board within the window
-  int64_t entered_ms = 0;     // first time within the window it was on the board
-  int64_t left_ms = 0;        // last time within the window it was on the board
+  int64_t on_board_ms = 0;  // time on the board within the window
+  int64_t entered_ms = 0;   // first time within the window it was on the board
+  int64_t left_ms = 0;      // last time within the window it was on the board
 };
 
 class HistoryStore {
@@ -144,9 +144,8 @@ class HistoryStore {
   // The items on `board` (or on every board of kind `rank` when `board` is "") at any time
   // in [start_ms, end_ms), with their time on the board and peak rank within the window;
   // ordered by time on the board (most first), then peak rank. At most `limit`.
-  virtual Result<std::vector<DayEntry>> window_entries(const std::string& board,
-                                                       int64_t start_ms, int64_t end_ms,
-                                                       int limit) = 0;
+  virtual Result<std::vector<DayEntry>> window_entries(const std::string& board, int64_t start_ms,
+                                                       int64_t end_ms, int limit) = 0;
 
   // Retention: points older than `hourly_before_ms` are thinned to the first of each hour
   // per item (exits are kept); when `drop_before_ms` > 0, points older than it and items

@@ -44,6 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -583,6 +584,69 @@ def scenario_updates(c, count=100):
               f"{body.get('every_s')} == last update sent (every {every}s, v{version})")
 
 
+def api_json(c, api, path):
+    """The JSON body of GET path on an API instance (raises on a non-200 answer)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{c.api[api]}{path}", timeout=10) as r:
+        return json.loads(r.read())
+
+
+def search_term(title):
+    """Two CJK characters of a title, else its first word of three or more letters."""
+    cjk = [ch for ch in title if "\u4e00" <= ch <= "\u9fff"]
+    if len(cjk) >= 2:
+        for i in range(len(title) - 1):
+            if all("\u4e00" <= ch <= "\u9fff" for ch in title[i:i + 2]):
+                return title[i:i + 2]
+    words = [w for w in "".join(ch if ch.isalnum() else " " for ch in title).split()
+             if len(w) >= 3]
+    return words[0] if words else title
+
+
+def scenario_history(c):
+    """Every API instance answers the history routes from the shared store alike: search
+    finds a live item by two of its characters, its timeline is ordered, and the board at
+    "now" is the live board (retried while a commit lands between the two requests)."""
+    board = "weibo.hot-search"
+    for a in c.api:
+        live = wait_until(f"{a} serving {board}", lambda: (lambda b: b if b.get("items")
+                                                           else None)(
+            api_json(c, a, f"/api/v1/boards/{board}")), 60, interval=0.5)
+        item = live["items"][0]
+        term = search_term(item["title"])
+        q = urllib.parse.quote(term)
+        found = api_json(c, a, f"/api/v1/search?q={q}&board={board}&limit=100")
+        keys = [(i["board"], i["key"]) for i in found["items"]]
+        check((board, item["key"]) in keys,
+              f"{a}: search for {term!r} finds {item['title']!r} ({found['total']} matches)")
+        key = urllib.parse.quote(item["key"], safe="")
+        timeline = api_json(c, a, f"/api/v1/items/{board}/{key}")
+        times = [p["at"] for p in timeline["points"]]
+        check(times == sorted(times) and len(set(times)) == len(times) and times,
+              f"{a}: the timeline of {item['key']!r} has {len(times)} ordered points")
+
+        def agrees():
+            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 1))
+            past = api_json(c, a, f"/api/v1/boards/{board}/history?at={now}")
+            current = api_json(c, a, f"/api/v1/boards/{board}")
+            want = [(i["rank"], i["key"]) for i in current["items"]]
+            got = [(i["rank"], i["key"]) for i in past["items"]]
+            return got == want
+        check(wait_until(f"{a}: history at now == the live board", agrees, 30, interval=0.5),
+              f"{a}: {board} as of now from history is the live board")
+    # Both instances read the same store: the same query finds the same items on each
+    # (retried while a commit lands between the two requests).
+    first = next(iter(c.api))
+    q = urllib.parse.quote(search_term(
+        api_json(c, first, f"/api/v1/boards/{board}")["items"][0]["title"]))
+
+    def same_answers():
+        answers = {json.dumps(sorted((i["board"], i["key"]) for i in api_json(
+            c, a, f"/api/v1/search?q={q}&limit=100&facets=0")["items"])) for a in c.api}
+        return len(answers) == 1
+    check(wait_until("both API instances to answer a search alike", same_answers, 30,
+                     interval=0.5), "every API instance answers the same search alike")
+
+
 def checker(c):
     dup = c.sql("SELECT board, slot, count(*) FROM runs WHERE status = 'ok' "
                 "GROUP BY board, slot HAVING count(*) > 1")
@@ -621,7 +685,8 @@ def checker(c):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("mu_bin")
-    ap.add_argument("--only", default="failover,pause,collector,stall,pgstop,redis,updates")
+    ap.add_argument("--only",
+                    default="failover,pause,collector,stall,pgstop,redis,updates,history")
     ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--stall-rounds", type=int, default=1)
     ap.add_argument("--keep", action="store_true", help="keep the cluster dir for a look")
@@ -658,6 +723,8 @@ def main():
             scenario_redis(c)
         if "updates" in only:
             scenario_updates(c)
+        if "history" in only:
+            scenario_history(c)
         checker(c)
     except Exception as e:  # noqa: BLE001 (report and fail, then tear down)
         FAILURES.append(f"{type(e).__name__}: {e}")
