@@ -143,6 +143,24 @@ class FlakyStore final : public Store {
   Result<int64_t> count_presence(int64_t since_ms) override {
     return inner_.count_presence(since_ms);
   }
+  Result<SearchResult> search(const SearchRequest& request) override {
+    return inner_.search(request);
+  }
+  Result<std::optional<ItemTimeline>> item_timeline(const std::string& board,
+                                                    const std::string& key,
+                                                    int related_limit) override {
+    return inner_.item_timeline(board, key, related_limit);
+  }
+  Result<std::optional<BoardAt>> board_at(const std::string& board, int64_t at_ms) override {
+    return inner_.board_at(board, at_ms);
+  }
+  Result<std::vector<DayEntry>> window_entries(const std::string& board, int64_t start_ms,
+                                               int64_t end_ms, int limit) override {
+    return inner_.window_entries(board, start_ms, end_ms, limit);
+  }
+  Result<int64_t> compact_history(int64_t hourly_before_ms, int64_t drop_before_ms) override {
+    return inner_.compact_history(hourly_before_ms, drop_before_ms);
+  }
   bool down = false;
   int last_runs_limit = -1;
   std::function<void()> on_board_view;  // runs as the cache reads a board to render it

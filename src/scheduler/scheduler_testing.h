@@ -180,6 +180,19 @@ class FakeStore final : public Store {
   }
   Status put_presence(const std::string&, int64_t, int64_t) override { return no_accounts(); }
   Result<int64_t> count_presence(int64_t) override { return no_accounts(); }
+  // History is not used by the scheduler: every call fails.
+  Result<SearchResult> search(const SearchRequest&) override { return no_history(); }
+  Result<std::optional<ItemTimeline>> item_timeline(const std::string&, const std::string&,
+                                                    int) override {
+    return no_history();
+  }
+  Result<std::optional<BoardAt>> board_at(const std::string&, int64_t) override {
+    return no_history();
+  }
+  Result<std::vector<DayEntry>> window_entries(const std::string&, int64_t, int64_t, int) override {
+    return no_history();
+  }
+  Result<int64_t> compact_history(int64_t, int64_t) override { return no_history(); }
 
   std::mutex mu;
   int64_t fence = 0;
@@ -203,6 +216,9 @@ class FakeStore final : public Store {
  private:
   static Status no_accounts() {
     return error(ErrorCode::kInternal, "FakeStore does not implement accounts");
+  }
+  static Status no_history() {
+    return error(ErrorCode::kUnavailable, "FakeStore does not implement history");
   }
   void record_run(const std::string& board, const std::string& id, int64_t slot, int64_t epoch,
                   const std::string& status, const RunStats& stats) {

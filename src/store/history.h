@@ -8,7 +8,7 @@
 //   item_points  (item id, time, rank, heat) written on change only: when the item enters
 //                the board, changes rank, its heat moves by kHeatStep or more, and when it
 //                leaves (rank 0). Older than the full-resolution window, compact_history
-//                keeps the first point of each hour and every exit.
+//                keeps the first point of each hour, every exit and every re-entry.
 //   search index the tokens of title + summary (core/search_text.h): an FTS5 table in
 //                SQLite, a tsvector column with a GIN index in PostgreSQL.
 // commit_snapshot (store.h) writes all of it in the snapshot's transaction.
@@ -148,9 +148,12 @@ class HistoryStore {
                                                        int64_t end_ms, int limit) = 0;
 
   // Retention: points older than `hourly_before_ms` are thinned to the first of each hour
-  // per item (exits are kept); when `drop_before_ms` > 0, points older than it and items
-  // last seen before it are deleted (with their search entries). Returns the number of
-  // deleted points. Safe to run while boards are committed (it takes the write lock).
+  // per item (exits, and entries after an exit, are kept); each call thins the 48 hours
+  // before `hourly_before_ms` (history_math.h kThinWindowMs), so it must run at least that
+  // often. When `drop_before_ms` > 0, items last seen before it and not on their board now
+  // are deleted with all their points and search entries (at most 5000 items per call; an
+  // item still seen later keeps its older points). Returns the number of deleted points.
+  // Safe to run while boards are committed (it takes the write lock).
   virtual Result<int64_t> compact_history(int64_t hourly_before_ms, int64_t drop_before_ms) = 0;
 };
 

@@ -16,6 +16,7 @@
 
 #include "core/status.h"
 #include "core/types.h"
+#include "store/history_math.h"
 #include "store/sql_statements.h"
 #include "store/store.h"
 #include "store/store_codec.h"
@@ -164,6 +165,51 @@ AuditRecord audit_from(const Row& row) {
 template <typename Row>
 LoginStateRecord login_state_from(const Row& row) {
   return LoginStateRecord{row.text(0), row.text(1), row.text(2), row.int64(3)};
+}
+
+// A row of kSelectCurrentItems / kSelectStoredItem / kSelectKnownItemsHead.
+template <typename Row>
+history::StoredItem stored_item_from(const Row& row) {
+  history::StoredItem item;
+  item.id = row.int64(0);
+  item.key = row.text(1);
+  item.cur_rank = static_cast<int>(row.int64(2));
+  item.cur_hot = row.optional_double(3);
+  item.last_seen_ms = row.int64(4);
+  item.title = row.text(5);
+  item.summary = row.text(6);
+  item.indexed = row.int64(7) != 0;
+  return item;
+}
+
+// The MU_SQL_HISTORY_ITEM_COLUMNS of a row, from column `first` on (kHistoryItemColumnCount
+// columns).
+template <typename Row>
+HistoryItem history_item_from(const Row& row, int first = 0) {
+  HistoryItem item;
+  item.id = row.int64(first);
+  item.board = row.text(first + 1);
+  item.site = row.text(first + 2);
+  item.key = row.text(first + 3);
+  item.title = row.text(first + 4);
+  item.url = row.text(first + 5);
+  item.summary = row.text(first + 6);
+  item.first_seen_ms = row.int64(first + 7);
+  item.last_seen_ms = row.int64(first + 8);
+  item.best_rank = static_cast<int>(row.int64(first + 9));
+  item.current_rank = static_cast<int>(row.int64(first + 10));
+  item.peak_hot = row.optional_double(first + 11);
+  item.on_board_ms = row.int64(first + 12);
+  item.title_key = row.int64(first + 13);
+  item.url_key = row.int64(first + 14);
+  return item;
+}
+
+// A point: at_ms, rank, hot from column `first` on.
+template <typename Row>
+HistoryPoint history_point_from(const Row& row, int first = 0) {
+  return HistoryPoint{row.int64(first), static_cast<int>(row.int64(first + 1)),
+                      row.optional_double(first + 2)};
 }
 
 }  // namespace mu::sql

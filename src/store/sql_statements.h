@@ -17,11 +17,10 @@
 #include <string>
 #include <string_view>
 
+#include "store/sql_dialect.h"
 #include "store/store.h"
 
 namespace mu::sql {
-
-enum class Dialect { kSqlite, kPostgres };
 
 // One statement in both dialects.
 struct Statement {
@@ -187,25 +186,6 @@ INSERT INTO snapshot_items (snapshot_id, rank, item_key, title, url, mobile_url,
                             hot, hot_text, label, author, published_at_ms, extra)
 VALUES )sql",
     14, "", ""};
-// Row: board, item_key, title, url, first_seen_ms, last_seen_ms, best_rank, last_rank.
-// first_seen stays the earliest, best_rank the lowest; the rest follows the newest fetch.
-inline constexpr RowInsert kUpsertItems{
-    R"sql(
-INSERT INTO items (board, item_key, title, url, first_seen_ms, last_seen_ms, best_rank,
-                   last_rank, times_seen)
-VALUES )sql",
-    8, ", 1", R"sql(
-ON CONFLICT (board, item_key) DO UPDATE SET
-  title = excluded.title, url = excluded.url,
-  first_seen_ms = CASE WHEN excluded.first_seen_ms < items.first_seen_ms
-                       THEN excluded.first_seen_ms ELSE items.first_seen_ms END,
-  last_seen_ms = CASE WHEN excluded.last_seen_ms > items.last_seen_ms
-                      THEN excluded.last_seen_ms ELSE items.last_seen_ms END,
-  best_rank = CASE WHEN excluded.best_rank < items.best_rank
-                   THEN excluded.best_rank ELSE items.best_rank END,
-  last_rank = excluded.last_rank,
-  times_seen = items.times_seen + 1)sql"};
-
 inline constexpr auto kInsertRun = shared(R"sql(
 INSERT INTO runs (id, dispatch_id, attempt, board, slot, epoch, status, error_message,
                   started_ms, finished_ms, http_status, bytes, item_count, collector)
@@ -434,5 +414,219 @@ inline constexpr auto kUpsertPresence = shared(
 // PostgreSQL's SUM over BIGINT is NUMERIC: cast back so the column reads as an integer.
 inline constexpr auto kCountPresence =
     shared("SELECT CAST(COALESCE(SUM(readers), 0) AS BIGINT) FROM presence WHERE updated_ms >= ?1");
+
+// --- history (store/history.h; layout in migrations/0007_history.sql) -------------------
+
+// The rows a commit reads before it writes: the board's current items (one statement, on
+// the items_current index) and, in SQLite, each other key of the commit by its primary key
+// (in process a lookup costs microseconds); PostgreSQL reads both at once with
+// kSelectKnownItemsHead + the keys ($2, $3, ...) + ")" (one round trip).
+#define MU_SQL_STORED_ITEM_COLUMNS \
+  "id, item_key, cur_rank, cur_hot, last_seen_ms, title, summary, indexed"
+inline constexpr auto kSelectCurrentItems =
+    shared("SELECT " MU_SQL_STORED_ITEM_COLUMNS " FROM items WHERE board = ?1 AND cur_rank > 0");
+inline constexpr auto kSelectStoredItem =
+    shared("SELECT " MU_SQL_STORED_ITEM_COLUMNS " FROM items WHERE board = ?1 AND item_key = ?2");
+inline constexpr std::string_view kSelectKnownItemsHead =
+    "SELECT " MU_SQL_STORED_ITEM_COLUMNS
+    " FROM items WHERE board = $1 AND (cur_rank > 0 OR item_key IN (";
+#undef MU_SQL_STORED_ITEM_COLUMNS
+// Item ids are MAX(id) + 1 like snapshot ids (the writers are serialized by kLockFence).
+inline constexpr auto kNextItemId = shared("SELECT COALESCE(MAX(id), 0) + 1 FROM items");
+
+// Row: id, board, item_key, title, url, summary, first_seen_ms, last_seen_ms, best_rank,
+// last_rank, cur_rank, cur_hot, peak_hot, on_board_ms (the time to add), title_key, url_key
+// (+ search, PostgreSQL: the tsvector literal, or NULL to keep the row's). The id is used
+// for a new row only. first_seen stays the earliest, best_rank the lowest, peak_hot the
+// highest; the rest follows the newest fetch (history_math.h plans the values).
+#define MU_SQL_UPSERT_HISTORY_ITEM_HEAD                                                       \
+  "\nINSERT INTO items (id, board, item_key, title, url, summary, first_seen_ms, "            \
+  "last_seen_ms, best_rank, last_rank, cur_rank, cur_hot, peak_hot, on_board_ms, title_key, " \
+  "url_key"
+#define MU_SQL_UPSERT_HISTORY_ITEM_SET                                                    \
+  "\nON CONFLICT (board, item_key) DO UPDATE SET\n"                                       \
+  "  title = excluded.title, url = excluded.url, summary = excluded.summary,\n"           \
+  "  first_seen_ms = CASE WHEN excluded.first_seen_ms < items.first_seen_ms\n"            \
+  "                       THEN excluded.first_seen_ms ELSE items.first_seen_ms END,\n"    \
+  "  last_seen_ms = CASE WHEN excluded.last_seen_ms > items.last_seen_ms\n"               \
+  "                      THEN excluded.last_seen_ms ELSE items.last_seen_ms END,\n"       \
+  "  best_rank = CASE WHEN excluded.best_rank < items.best_rank\n"                        \
+  "                   THEN excluded.best_rank ELSE items.best_rank END,\n"                \
+  "  last_rank = excluded.last_rank, times_seen = items.times_seen + 1,\n"                \
+  "  cur_rank = excluded.cur_rank, cur_hot = excluded.cur_hot,\n"                         \
+  "  peak_hot = CASE WHEN excluded.peak_hot IS NULL THEN items.peak_hot\n"                \
+  "                  WHEN items.peak_hot IS NULL OR excluded.peak_hot > items.peak_hot\n" \
+  "                  THEN excluded.peak_hot ELSE items.peak_hot END,\n"                   \
+  "  on_board_ms = items.on_board_ms + excluded.on_board_ms,\n"                           \
+  "  title_key = excluded.title_key, url_key = excluded.url_key, indexed = 1"
+inline constexpr RowInsert kUpsertHistoryItemsSqlite{MU_SQL_UPSERT_HISTORY_ITEM_HEAD
+                                                     ", times_seen, indexed)\nVALUES ",
+                                                     16, ", 1, 1", MU_SQL_UPSERT_HISTORY_ITEM_SET};
+inline constexpr RowInsert kUpsertHistoryItemsPostgres{
+    MU_SQL_UPSERT_HISTORY_ITEM_HEAD ", search, times_seen, indexed)\nVALUES ", 17, ", 1, 1",
+    MU_SQL_UPSERT_HISTORY_ITEM_SET
+    ",\n  search = CASE WHEN excluded.search IS NULL THEN items.search ELSE excluded.search "
+    "END"};
+#undef MU_SQL_UPSERT_HISTORY_ITEM_HEAD
+#undef MU_SQL_UPSERT_HISTORY_ITEM_SET
+
+// Row: item_id, at_ms, rank, hot. Two commits of one board in the same millisecond keep
+// the later point.
+inline constexpr RowInsert kInsertItemPoints{
+    "\nINSERT INTO item_points (item_id, at_ms, rank, hot) VALUES ", 4, "",
+    "\nON CONFLICT (item_id, at_ms) DO UPDATE SET rank = excluded.rank, hot = excluded.hot"};
+// An item that left the board: ?1 is the time on the board to add.
+inline constexpr auto kExitItem = shared(
+    "UPDATE items SET cur_rank = 0, cur_hot = NULL, on_board_ms = on_board_ms + ?2 WHERE id = ?1");
+
+// The rows migrate() still has to index (story keys and search entry), a batch at a time.
+inline constexpr auto kSelectUnindexedItems =
+    shared("SELECT id, title, summary, url FROM items WHERE indexed = 0 ORDER BY id LIMIT ?1");
+inline constexpr auto kSetItemIndexed = dialects(
+    "UPDATE items SET title_key = ?2, url_key = ?3, indexed = 1 WHERE id = ?1",
+    "UPDATE items SET title_key = ?2, url_key = ?3, indexed = 1, search = CAST(?4 AS tsvector) "
+    "WHERE id = ?1");
+
+// HistoryItem columns (sql_rows.h history_item_from) of items i joined with boards b.
+#define MU_SQL_HISTORY_ITEM_COLUMNS                                                   \
+  "i.id, i.board, b.site, i.item_key, i.title, i.url, i.summary, i.first_seen_ms, "   \
+  "i.last_seen_ms, i.best_rank, i.cur_rank, i.peak_hot, i.on_board_ms, i.title_key, " \
+  "i.url_key"
+inline constexpr int kHistoryItemColumnCount = 15;
+
+inline constexpr auto kSelectHistoryItem =
+    shared("SELECT " MU_SQL_HISTORY_ITEM_COLUMNS
+           " FROM items i JOIN boards b ON b.id = i.board WHERE i.board = ?1 AND i.item_key = ?2");
+inline constexpr auto kSelectItemPoints =
+    shared("SELECT at_ms, rank, hot FROM item_points WHERE item_id = ?1 ORDER BY at_ms");
+// The same story on other boards: ?2 title key, ?3 URL key (0 matches nothing).
+inline constexpr auto kSelectRelatedItems = shared("SELECT " MU_SQL_HISTORY_ITEM_COLUMNS R"sql(
+FROM items i JOIN boards b ON b.id = i.board
+WHERE i.board <> ?1 AND ((i.title_key = ?2 AND i.title_key <> 0)
+                         OR (i.url_key = ?3 AND i.url_key <> 0))
+ORDER BY i.last_seen_ms DESC, i.id DESC LIMIT ?4)sql");
+
+// board_at: the board's items that may be on it at ?2, each with its latest point at or
+// before ?2 (a primary-key seek). An item on the board at ?2 was listed by the board's last
+// commit at or before ?2, so it was last seen at or after that commit, and so at or after
+// the newest last_seen_ms at or before ?2 of any item (the bound the subquery reads off the
+// items_board_seen index).
+inline constexpr auto kSelectBoardAt =
+    shared("SELECT " MU_SQL_HISTORY_ITEM_COLUMNS R"sql(, p.at_ms, p.rank, p.hot
+FROM items i
+JOIN boards b ON b.id = i.board
+JOIN item_points p ON p.item_id = i.id
+ AND p.at_ms = (SELECT MAX(q.at_ms) FROM item_points q WHERE q.item_id = i.id AND q.at_ms <= ?2)
+WHERE i.board = ?1 AND i.first_seen_ms <= ?2
+  AND i.last_seen_ms >= COALESCE(
+    (SELECT MAX(o.last_seen_ms) FROM items o WHERE o.board = ?1 AND o.last_seen_ms <= ?2), 0)
+ORDER BY p.rank, i.id)sql");
+
+// window_entries: the items on the board (?1) or on every active board of kind 'rank'
+// whose [first seen, last seen] overlaps [?2, ?3), and those on the board now; then their
+// points from the last one at or before ?2 to ?3.
+#define MU_SQL_WINDOW_ITEMS_OF(BOARD_FILTER)                                           \
+  "SELECT i.id FROM items i JOIN boards b ON b.id = i.board WHERE " BOARD_FILTER       \
+  " AND i.last_seen_ms >= ?2 AND i.first_seen_ms < ?3 UNION SELECT i.id FROM items i " \
+  "JOIN boards b ON b.id = i.board WHERE " BOARD_FILTER                                \
+  " AND i.cur_rank > 0 AND "                                                           \
+  "i.first_seen_ms < ?3"
+#define MU_SQL_ONE_BOARD "i.board = ?1"
+#define MU_SQL_RANK_BOARDS "b.kind = 'rank' AND b.retired = 0 AND CAST(?1 AS TEXT) = ''"
+#define MU_SQL_WINDOW_ITEMS(BOARD_FILTER)                                                 \
+  "SELECT " MU_SQL_HISTORY_ITEM_COLUMNS                                                   \
+  " FROM items i JOIN boards b ON b.id = i.board WHERE i.id IN (" MU_SQL_WINDOW_ITEMS_OF( \
+      BOARD_FILTER) ") ORDER BY i.id"
+#define MU_SQL_WINDOW_POINTS(BOARD_FILTER)                                          \
+  "SELECT p.item_id, p.at_ms, p.rank, p.hot FROM item_points p WHERE p.item_id IN " \
+  "("       \
+  MU_SQL_WINDOW_ITEMS_OF(BOARD_FILTER)                                                      \
+  ") AND p.at_ms < ?3 AND p.at_ms >= COALESCE((SELECT MAX(q.at_ms) FROM item_points q "     \
+  "WHERE q.item_id = p.item_id AND q.at_ms <= ?2), ?2) ORDER BY p.item_id, p.at_ms"
+inline constexpr auto kSelectWindowItemsOfBoard = shared(MU_SQL_WINDOW_ITEMS(MU_SQL_ONE_BOARD));
+inline constexpr auto kSelectWindowPointsOfBoard = shared(MU_SQL_WINDOW_POINTS(MU_SQL_ONE_BOARD));
+inline constexpr auto kSelectWindowItemsOfAll = shared(MU_SQL_WINDOW_ITEMS(MU_SQL_RANK_BOARDS));
+inline constexpr auto kSelectWindowPointsOfAll = shared(MU_SQL_WINDOW_POINTS(MU_SQL_RANK_BOARDS));
+#undef MU_SQL_WINDOW_ITEMS_OF
+#undef MU_SQL_ONE_BOARD
+#undef MU_SQL_RANK_BOARDS
+#undef MU_SQL_WINDOW_ITEMS
+#undef MU_SQL_WINDOW_POINTS
+
+// search: ?1 the query (core/search_text.h: FTS5 MATCH text / tsquery literal), ?2 board and
+// ?3 site ('' = any), ?4 from and ?5 to (seen within), then the cursor and the limit. The
+// CASTs give PostgreSQL the parameters' types.
+#define MU_SQL_SEARCH_SQLITE                                                               \
+  "FROM items_fts JOIN items i ON i.id = items_fts.rowid JOIN boards b ON b.id = i.board " \
+  "WHERE items_fts MATCH ?1"
+#define MU_SQL_SEARCH_POSTGRES \
+  "FROM items i JOIN boards b ON b.id = i.board WHERE i.search @@ CAST(?1 AS tsquery)"
+#define MU_SQL_SEARCH_FILTERS                                  \
+  " AND (CAST(?2 AS TEXT) = '' OR i.board = CAST(?2 AS TEXT))" \
+  " AND (CAST(?3 AS TEXT) = '' OR b.site = CAST(?3 AS TEXT))"  \
+  " AND i.last_seen_ms >= CAST(?4 AS BIGINT) AND i.first_seen_ms <= CAST(?5 AS BIGINT)"
+// Newest first; the cursor ?6 seen, ?7 id (INT64_MAX for the first page); ?8 limit.
+#define MU_SQL_SEARCH_NEWEST                                                               \
+  " AND (i.last_seen_ms < CAST(?6 AS BIGINT) OR (i.last_seen_ms = CAST(?6 AS BIGINT) AND " \
+  "i.id < CAST(?7 AS BIGINT))) ORDER BY i.last_seen_ms DESC, i.id DESC LIMIT CAST(?8 AS BIGINT)"
+// Best rank first; the cursor ?6 rank (0 for the first page), ?7 seen, ?8 id; ?9 limit.
+#define MU_SQL_SEARCH_BEST                                                              \
+  " AND (i.best_rank > CAST(?6 AS BIGINT) OR (i.best_rank = CAST(?6 AS BIGINT) AND "    \
+  "(i.last_seen_ms < CAST(?7 AS BIGINT) OR (i.last_seen_ms = CAST(?7 AS BIGINT) AND "   \
+  "i.id < CAST(?8 AS BIGINT))))) ORDER BY i.best_rank, i.last_seen_ms DESC, i.id DESC " \
+  "LIMIT CAST(?9 AS BIGINT)"
+inline constexpr auto kSearchNewest =
+    dialects("SELECT " MU_SQL_HISTORY_ITEM_COLUMNS
+             " " MU_SQL_SEARCH_SQLITE MU_SQL_SEARCH_FILTERS MU_SQL_SEARCH_NEWEST,
+             "SELECT " MU_SQL_HISTORY_ITEM_COLUMNS
+             " " MU_SQL_SEARCH_POSTGRES MU_SQL_SEARCH_FILTERS MU_SQL_SEARCH_NEWEST);
+inline constexpr auto kSearchBest =
+    dialects("SELECT " MU_SQL_HISTORY_ITEM_COLUMNS
+             " " MU_SQL_SEARCH_SQLITE MU_SQL_SEARCH_FILTERS MU_SQL_SEARCH_BEST,
+             "SELECT " MU_SQL_HISTORY_ITEM_COLUMNS
+             " " MU_SQL_SEARCH_POSTGRES MU_SQL_SEARCH_FILTERS MU_SQL_SEARCH_BEST);
+inline constexpr auto kSearchCount =
+    dialects("SELECT COUNT(*) " MU_SQL_SEARCH_SQLITE MU_SQL_SEARCH_FILTERS,
+             "SELECT COUNT(*) " MU_SQL_SEARCH_POSTGRES MU_SQL_SEARCH_FILTERS);
+// Facets: ?1 the query, ?2 from, ?3 to; most first, at most 50.
+#define MU_SQL_FACET_RANGE \
+  " AND i.last_seen_ms >= CAST(?2 AS BIGINT) AND i.first_seen_ms <= CAST(?3 AS BIGINT)"
+#define MU_SQL_FACET(COLUMN, FROM)                                                \
+  "SELECT " COLUMN ", COUNT(*) AS n " FROM MU_SQL_FACET_RANGE " GROUP BY " COLUMN \
+  " ORDER BY n DESC, " COLUMN " LIMIT 50"
+inline constexpr auto kSearchSiteFacets = dialects(MU_SQL_FACET("b.site", MU_SQL_SEARCH_SQLITE),
+                                                   MU_SQL_FACET("b.site", MU_SQL_SEARCH_POSTGRES));
+inline constexpr auto kSearchBoardFacets = dialects(
+    MU_SQL_FACET("i.board", MU_SQL_SEARCH_SQLITE), MU_SQL_FACET("i.board", MU_SQL_SEARCH_POSTGRES));
+#undef MU_SQL_FACET
+#undef MU_SQL_FACET_RANGE
+#undef MU_SQL_SEARCH_BEST
+#undef MU_SQL_SEARCH_NEWEST
+#undef MU_SQL_SEARCH_FILTERS
+#undef MU_SQL_SEARCH_POSTGRES
+#undef MU_SQL_SEARCH_SQLITE
+
+// compact_history, thinning ([?1, ?2), whole hours): of the ranked points of the items seen
+// in the range, every one that has an earlier ranked point in its hour and follows a ranked
+// point goes; the first of each hour, entries (after an exit) and exits (rank 0) stay.
+// Driven by the items seen in the range (items_seen), so a call reads that range only.
+inline constexpr auto kThinItemPoints = shared(R"sql(
+DELETE FROM item_points
+WHERE item_id IN (SELECT id FROM items WHERE last_seen_ms >= ?1 AND first_seen_ms < ?2)
+  AND at_ms >= ?1 AND at_ms < ?2 AND rank > 0
+  AND EXISTS (SELECT 1 FROM item_points q
+              WHERE q.item_id = item_points.item_id AND q.rank > 0
+                AND q.at_ms >= item_points.at_ms - item_points.at_ms % 3600000
+                AND q.at_ms < item_points.at_ms)
+  AND (SELECT q.rank FROM item_points q
+       WHERE q.item_id = item_points.item_id AND q.at_ms < item_points.at_ms
+       ORDER BY q.at_ms DESC LIMIT 1) > 0)sql");
+// Dropping: at most ?2 items last seen before ?1 and not on their board now, oldest first.
+inline constexpr auto kSelectDroppedItems = shared(
+    "SELECT id, title, summary, indexed FROM items WHERE last_seen_ms < ?1 AND cur_rank = 0 "
+    "ORDER BY last_seen_ms, id LIMIT ?2");
+inline constexpr auto kDeleteItemPoints = shared("DELETE FROM item_points WHERE item_id = ?1");
+inline constexpr auto kDeleteItem = shared("DELETE FROM items WHERE id = ?1");
+#undef MU_SQL_HISTORY_ITEM_COLUMNS
 
 }  // namespace mu::sql

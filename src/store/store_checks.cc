@@ -150,4 +150,29 @@ Status check_presence(const std::string& instance, int64_t readers) {
   return ok_status();
 }
 
+Status check_search(const SearchRequest& request) {
+  if (request.query.terms.empty()) {
+    return invalid("search: the query has no terms");
+  }
+  if (request.limit < 1 || request.limit > 100) {
+    return invalid("search: limit " + std::to_string(request.limit) + " is outside 1..100");
+  }
+  return ok_status();
+}
+
+Status check_related_limit(int related_limit) {
+  if (related_limit < 0) {
+    return invalid("item_timeline: negative related_limit " + std::to_string(related_limit));
+  }
+  return ok_status();
+}
+
+Status check_window(int64_t start_ms, int64_t end_ms, int limit) {
+  if (start_ms >= end_ms) {
+    return invalid("window_entries: the window [" + std::to_string(start_ms) + ", " +
+                   std::to_string(end_ms) + ") is empty");
+  }
+  return check_limit("window_entries", limit);
+}
+
 }  // namespace mu

@@ -52,4 +52,10 @@ Status check_login_state(const std::string& state_hash, const std::string& code_
 Status check_state_hash(const std::string& state_hash);
 Status check_presence(const std::string& instance, int64_t readers);
 
+// History: kInvalid for a search without terms, a limit outside 1..100, a negative
+// related_limit or window limit, and an empty or reversed window.
+Status check_search(const SearchRequest& request);
+Status check_related_limit(int related_limit);
+Status check_window(int64_t start_ms, int64_t end_ms, int limit);
+
 }  // namespace mu

@@ -12,11 +12,15 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "core/clock.h"
+#include "core/search_text.h"
+#include "store/history_math.h"
 #include "store/postgres/postgres_store.h"
 #include "store/postgres/testing/pg_server.h"
 #include "store/sqlite/sqlite_store.h"
@@ -1354,6 +1358,446 @@ TYPED_TEST(StoreConformanceTest, ConcurrentTakesOfALoginStateHaveOneWinner) {
     EXPECT_EQ(winners.load(), 1) << hash;
     EXPECT_EQ(losers.load(), 3) << hash;
   }
+}
+
+// --- history (store/history.h) ---------------------------------------------------------
+
+Item titled(const std::string& key, const std::string& title, std::optional<double> hot = {},
+            const std::string& url = "") {
+  Item item = make_item(key);
+  item.title = title;
+  item.hot = hot;
+  if (!url.empty()) {
+    item.url = url;
+  }
+  return item;
+}
+
+Item hot_item(const std::string& key, std::optional<double> hot) {
+  Item item = make_item(key);
+  item.hot = hot;
+  return item;
+}
+
+// When make_commit(…, slot, …) lands.
+int64_t at(int64_t slot) { return slot * 1000 + 750; }
+
+std::vector<std::tuple<int64_t, int, std::optional<double>>> points_of(const ItemTimeline& t) {
+  std::vector<std::tuple<int64_t, int, std::optional<double>>> out;
+  for (const HistoryPoint& p : t.points) {
+    out.emplace_back(p.at_ms, p.rank, p.hot);
+  }
+  return out;
+}
+
+template <typename Store>
+ItemTimeline timeline_of(Store& store, const std::string& board, const std::string& key) {
+  auto timeline = store.item_timeline(board, key, 10);
+  EXPECT_TRUE(is_ok(timeline));
+  if (!timeline.ok() || !timeline->has_value()) {
+    ADD_FAILURE() << "no timeline of " << board << " " << key;
+    return {};
+  }
+  return **timeline;
+}
+
+std::vector<std::string> history_keys(const std::vector<HistoryItem>& items) {
+  std::vector<std::string> keys;
+  for (const HistoryItem& item : items) keys.push_back(item.key);
+  return keys;
+}
+
+template <typename Store>
+SearchResult search_for(Store& store, std::string_view q, SearchRequest request = {}) {
+  auto query = search::parse_query(q);
+  EXPECT_TRUE(is_ok(query)) << q;
+  if (!query.ok()) return {};
+  request.query = *std::move(query);
+  auto result = store.search(request);
+  EXPECT_TRUE(is_ok(result)) << q;
+  return result.ok() ? *std::move(result) : SearchResult{};
+}
+
+template <typename Store>
+std::vector<std::string> hit_keys(Store& store, std::string_view q, SearchRequest request = {}) {
+  return history_keys(search_for(store, q, std::move(request)).hits);
+}
+
+// Three commits ten minutes apart on hn.top, then one more:
+//   t0: a (hot 100), b (50), c
+//   t1: a (101: within kHeatStep, no point), c (2), b (3)
+//   t2: a (110), b — c left
+//   t3: c — a and b left, c is back
+void commit_four(Store& store) {
+  auto commit = [&](const CommitRequest& request) {
+    EXPECT_TRUE(is_ok(store.commit_snapshot(request))) << request.dispatch_id;
+  };
+  commit(make_commit("hn.top", kSlot0,
+                     {hot_item("a", 100.0), hot_item("b", 50.0), hot_item("c", std::nullopt)}));
+  commit(make_commit("hn.top", kSlot0 + kTenMinutes,
+                     {hot_item("a", 101.0), hot_item("c", std::nullopt), hot_item("b", 50.0)}));
+  commit(
+      make_commit("hn.top", kSlot0 + 2 * kTenMinutes, {hot_item("a", 110.0), hot_item("b", 50.0)}));
+  commit(make_commit("hn.top", kSlot0 + 3 * kTenMinutes, {hot_item("c", std::nullopt)}));
+}
+
+TYPED_TEST(StoreConformanceTest, TimelinesKeepPointsOnChangeAndExits) {
+  commit_four(*this->store_);
+  const int64_t t0 = at(kSlot0), t1 = at(kSlot0 + kTenMinutes), t2 = at(kSlot0 + 2 * kTenMinutes),
+                t3 = at(kSlot0 + 3 * kTenMinutes);
+  using P = std::tuple<int64_t, int, std::optional<double>>;
+  const ItemTimeline a = timeline_of(*this->store_, "hn.top", "a");
+  EXPECT_EQ(points_of(a), (std::vector<P>{{t0, 1, 100.0}, {t2, 1, 110.0}, {t3, 0, std::nullopt}}));
+  EXPECT_EQ(a.item.board, "hn.top");
+  EXPECT_EQ(a.item.site, "hn");
+  EXPECT_EQ(a.item.title, "Title a");
+  EXPECT_EQ(a.item.first_seen_ms, t0);
+  EXPECT_EQ(a.item.last_seen_ms, t2);
+  EXPECT_EQ(a.item.best_rank, 1);
+  EXPECT_EQ(a.item.current_rank, 0);
+  EXPECT_EQ(a.item.peak_hot, 110.0);
+  EXPECT_EQ(a.item.on_board_ms, t3 - t0);
+  EXPECT_GT(a.item.id, 0);
+
+  const ItemTimeline b = timeline_of(*this->store_, "hn.top", "b");
+  EXPECT_EQ(points_of(b),
+            (std::vector<P>{{t0, 2, 50.0}, {t1, 3, 50.0}, {t2, 2, 50.0}, {t3, 0, std::nullopt}}));
+  const ItemTimeline c = timeline_of(*this->store_, "hn.top", "c");
+  EXPECT_EQ(points_of(c), (std::vector<P>{{t0, 3, std::nullopt},
+                                          {t1, 2, std::nullopt},
+                                          {t2, 0, std::nullopt},
+                                          {t3, 1, std::nullopt}}));
+  EXPECT_EQ(c.item.current_rank, 1);
+  EXPECT_EQ(c.item.best_rank, 1);
+  EXPECT_EQ(c.item.on_board_ms, t2 - t0);  // counted up to its last sighting (t3)
+  EXPECT_NE(a.item.id, c.item.id);
+
+  auto none = this->store_->item_timeline("hn.top", "zzz", 5);
+  ASSERT_TRUE(is_ok(none));
+  EXPECT_FALSE(none->has_value());
+  EXPECT_EQ(this->store_->item_timeline("hn.top", "a", -1).code(), ErrorCode::kInvalid);
+}
+
+TYPED_TEST(StoreConformanceTest, BoardAtShowsTheBoardAsItWasAtAnInstant) {
+  commit_four(*this->store_);
+  const int64_t t0 = at(kSlot0), t1 = at(kSlot0 + kTenMinutes), t2 = at(kSlot0 + 2 * kTenMinutes),
+                t3 = at(kSlot0 + 3 * kTenMinutes);
+  auto keys_at = [&](int64_t instant) -> std::pair<int64_t, std::vector<std::string>> {
+    auto board = this->store_->board_at("hn.top", instant);
+    EXPECT_TRUE(is_ok(board));
+    if (!board.ok() || !board->has_value()) return {-1, {}};
+    std::vector<std::string> keys;
+    int expected_rank = 1;
+    for (const BoardAtEntry& entry : (*board)->items) {
+      keys.push_back(entry.item.key);
+      EXPECT_EQ(entry.rank, expected_rank++);
+    }
+    return {(*board)->as_of_ms, keys};
+  };
+  auto before = this->store_->board_at("hn.top", t0 - 1);
+  ASSERT_TRUE(is_ok(before));
+  EXPECT_FALSE(before->has_value());
+  using Keys = std::vector<std::string>;
+  EXPECT_EQ(keys_at(t0), std::make_pair(t0, Keys{"a", "b", "c"}));
+  EXPECT_EQ(keys_at(t1 + 5000), std::make_pair(t1, Keys{"a", "c", "b"}));
+  EXPECT_EQ(keys_at(t2), std::make_pair(t2, Keys{"a", "b"}));
+  EXPECT_EQ(keys_at(t3 - 1), std::make_pair(t2, Keys{"a", "b"}));
+  EXPECT_EQ(keys_at(t3 + 86'400'000), std::make_pair(t3, Keys{"c"}));
+  auto hot = this->store_->board_at("hn.top", t2);
+  ASSERT_TRUE(is_ok(hot));
+  ASSERT_TRUE(hot->has_value());
+  EXPECT_EQ((*hot)->items[0].hot, 110.0);
+  auto other = this->store_->board_at("hn.new", t3);
+  ASSERT_TRUE(is_ok(other));
+  EXPECT_FALSE(other->has_value());
+}
+
+TYPED_TEST(StoreConformanceTest, WindowEntriesRankByTimeOnTheBoardThenPeakRank) {
+  commit_four(*this->store_);
+  this->commit(make_commit("weibo.hot-search", kSlot0, {hot_item("w", 5.0)}));
+  const int64_t t0 = at(kSlot0), t1 = at(kSlot0 + kTenMinutes), t2 = at(kSlot0 + 2 * kTenMinutes),
+                t3 = at(kSlot0 + 3 * kTenMinutes);
+  auto entries = this->store_->window_entries("hn.top", t0, t3, 10);
+  ASSERT_TRUE(is_ok(entries));
+  ASSERT_EQ(entries->size(), 3u);
+  // a and b: t0..t3 (they left at t3); a peaked at 1, b at 2; c: t0..t2.
+  EXPECT_EQ((*entries)[0].item.key, "a");
+  EXPECT_EQ((*entries)[0].on_board_ms, t3 - t0);
+  EXPECT_EQ((*entries)[0].peak_rank, 1);
+  EXPECT_EQ((*entries)[0].peak_hot, 110.0);
+  EXPECT_EQ((*entries)[0].entered_ms, t0);
+  EXPECT_EQ((*entries)[0].left_ms, t3);
+  EXPECT_EQ((*entries)[1].item.key, "b");
+  EXPECT_EQ((*entries)[1].peak_rank, 2);
+  EXPECT_EQ((*entries)[2].item.key, "c");
+  EXPECT_EQ((*entries)[2].on_board_ms, t2 - t0);
+  EXPECT_EQ((*entries)[2].peak_rank, 2);
+
+  // A window inside: [t1, t2 + 1 min); c is back after it.
+  entries = this->store_->window_entries("hn.top", t1, t2 + 60'000, 2);
+  ASSERT_TRUE(is_ok(entries));
+  ASSERT_EQ(entries->size(), 2u);
+  EXPECT_EQ((*entries)[0].item.key, "a");
+  EXPECT_EQ((*entries)[0].on_board_ms, t2 + 60'000 - t1);
+  EXPECT_EQ((*entries)[1].item.key, "b");
+  EXPECT_EQ((*entries)[1].peak_rank, 2);
+
+  // c is on the board now: it counts until the end of a window after t3.
+  entries = this->store_->window_entries("hn.top", t3, t3 + 3'600'000, 10);
+  ASSERT_TRUE(is_ok(entries));
+  ASSERT_EQ(entries->size(), 1u);
+  EXPECT_EQ((*entries)[0].item.key, "c");
+  EXPECT_EQ((*entries)[0].on_board_ms, 3'600'000);
+
+  // Every rank board: weibo's w is on too.
+  entries = this->store_->window_entries("", t0, t3, 10);
+  ASSERT_TRUE(is_ok(entries));
+  std::vector<std::string> keys;
+  for (const DayEntry& entry : *entries) keys.push_back(entry.item.board + "/" + entry.item.key);
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{"hn.top/a", "weibo.hot-search/w", "hn.top/b", "hn.top/c"}));
+  EXPECT_EQ(this->store_->window_entries("hn.top", t1, t1, 10).code(), ErrorCode::kInvalid);
+  EXPECT_EQ(this->store_->window_entries("hn.top", t0, t1, -1).code(), ErrorCode::kInvalid);
+}
+
+TYPED_TEST(StoreConformanceTest, SearchFindsChineseTwoCharacterQueriesAndFoldedWords) {
+  this->commit(
+      make_commit("weibo.hot-search", kSlot0,
+                  {titled("k1", "跨年晚会节目单公布"), titled("k2", "某地发生火灾 消防已到场"),
+                   titled("k3", "iPhone 17 发布会定档")}));
+  this->commit(make_commit(
+      "hn.top", kSlot0,
+      {titled("e1", "Café au lait and the web"), titled("e2", "Show HN: a faster FTS index")}));
+  using Keys = std::vector<std::string>;
+  EXPECT_EQ(hit_keys(*this->store_, "跨年"), Keys{"k1"});
+  EXPECT_EQ(hit_keys(*this->store_, "火灾"), Keys{"k2"});
+  EXPECT_EQ(hit_keys(*this->store_, "节目单"), Keys{"k1"});
+  EXPECT_EQ(hit_keys(*this->store_, "晚会节目"), Keys{"k1"});
+  EXPECT_EQ(hit_keys(*this->store_, "跨晚"), Keys{});    // not a substring
+  EXPECT_EQ(hit_keys(*this->store_, "灾"), Keys{"k2"});  // the last character of a run
+  EXPECT_EQ(hit_keys(*this->store_, "火"), Keys{"k2"});
+  EXPECT_EQ(hit_keys(*this->store_, "消防 火灾"), Keys{"k2"});
+  EXPECT_EQ(hit_keys(*this->store_, "iPhone 17 发布"), Keys{"k3"});
+  EXPECT_EQ(hit_keys(*this->store_, "IPHONE"), Keys{"k3"});
+  EXPECT_EQ(hit_keys(*this->store_, "cafe"), Keys{"e1"});
+  EXPECT_EQ(hit_keys(*this->store_, "CAFÉ"), Keys{"e1"});
+  EXPECT_EQ(hit_keys(*this->store_, "Café"), Keys{"e1"});
+  EXPECT_EQ(hit_keys(*this->store_, "fts"), Keys{"e2"});
+  EXPECT_EQ(hit_keys(*this->store_, "caf"), Keys{});  // words match whole
+  // Query syntax of the engines is plain text.
+  EXPECT_EQ(hit_keys(*this->store_, "\"跨年"), Keys{"k1"});
+  EXPECT_EQ(hit_keys(*this->store_, "跨年*"), Keys{"k1"});
+  EXPECT_EQ(hit_keys(*this->store_, "\"fts\" \"index"), Keys{"e2"});
+  EXPECT_EQ(hit_keys(*this->store_, "跨年 NEAR 火灾"), Keys{});
+  EXPECT_EQ(hit_keys(*this->store_, "跨年 OR 火灾"), Keys{});
+  EXPECT_EQ(hit_keys(*this->store_, "a:b ^c -d (e) {f} 'g'"), Keys{});
+  SearchRequest no_terms;
+  EXPECT_EQ(this->store_->search(no_terms).code(), ErrorCode::kInvalid);
+}
+
+TYPED_TEST(StoreConformanceTest, SearchFindsTheNewTitleOfAnUpdatedItemOnly) {
+  this->commit(make_commit("hn.top", kSlot0, {titled("x", "旧标题 alpha"), titled("y", "stay")}));
+  this->commit(
+      make_commit("hn.top", kSlot0 + kMinute, {titled("x", "新标题 beta"), titled("y", "stay")}));
+  using Keys = std::vector<std::string>;
+  EXPECT_EQ(hit_keys(*this->store_, "alpha"), Keys{});
+  EXPECT_EQ(hit_keys(*this->store_, "旧标"), Keys{});
+  EXPECT_EQ(hit_keys(*this->store_, "beta"), Keys{"x"});
+  EXPECT_EQ(hit_keys(*this->store_, "新标题"), Keys{"x"});
+  // Leaving and coming back with another title: the same.
+  this->commit(make_commit("hn.top", kSlot0 + 2 * kMinute, {titled("y", "stay")}));
+  this->commit(make_commit("hn.top", kSlot0 + 3 * kMinute,
+                           {titled("x", "第三个 gamma"), titled("y", "stay")}));
+  EXPECT_EQ(hit_keys(*this->store_, "beta"), Keys{});
+  EXPECT_EQ(hit_keys(*this->store_, "gamma"), Keys{"x"});
+  EXPECT_EQ(hit_keys(*this->store_, "stay"), Keys{"y"});
+}
+
+TYPED_TEST(StoreConformanceTest, SearchPagesThroughEveryHitWithoutDuplicatesOrGaps) {
+  // 23 items "新闻 N" over three boards and several commits; equal last_seen times on purpose.
+  std::set<std::string> all;
+  for (int round = 0; round < 3; ++round) {
+    for (const std::string board : {"hn.top", "hn.new", "weibo.hot-search"}) {
+      std::vector<Item> items;
+      for (int i = 0; i < 3; ++i) {
+        const std::string key = board.substr(0, 2) + std::to_string(round) + std::to_string(i);
+        items.push_back(titled(key, "新闻 " + key));
+        all.insert(board + "/" + key);
+      }
+      if (round == 2 && board == "hn.top")
+        items.resize(1), all.erase("hn.top/hn21"), all.erase("hn.top/hn22");
+      this->commit(make_commit(board, kSlot0 + round * kTenMinutes, std::move(items)));
+    }
+  }
+  for (const SearchOrder order : {SearchOrder::kNewest, SearchOrder::kBestRank}) {
+    SearchRequest request;
+    request.order = order;
+    request.limit = 4;
+    std::vector<std::string> seen;
+    std::optional<HistoryItem> previous;
+    for (int page = 0; page < 20; ++page) {
+      const SearchResult result = search_for(*this->store_, "新闻", request);
+      EXPECT_EQ(result.total, static_cast<int64_t>(all.size()));
+      for (const HistoryItem& hit : result.hits) {
+        if (previous) {
+          if (order == SearchOrder::kNewest) {
+            EXPECT_TRUE(hit.last_seen_ms < previous->last_seen_ms ||
+                        (hit.last_seen_ms == previous->last_seen_ms && hit.id < previous->id));
+          } else {
+            EXPECT_GE(hit.best_rank, previous->best_rank);
+          }
+        }
+        previous = hit;
+        seen.push_back(hit.board + "/" + hit.key);
+      }
+      if (!result.more) break;
+      ASSERT_FALSE(result.hits.empty());
+      request.after = history::cursor_after(result.hits.back());
+    }
+    std::vector<std::string> sorted = seen;
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_EQ(sorted, std::vector<std::string>(all.begin(), all.end()));
+  }
+  SearchRequest request;
+  request.query = *search::parse_query("新闻");
+  request.limit = 0;
+  EXPECT_EQ(this->store_->search(request).code(), ErrorCode::kInvalid);
+  request.limit = 101;
+  EXPECT_EQ(this->store_->search(request).code(), ErrorCode::kInvalid);
+}
+
+TYPED_TEST(StoreConformanceTest, SearchFiltersAndFacets) {
+  this->commit(
+      make_commit("weibo.hot-search", kSlot0, {titled("w1", "火灾 一"), titled("w2", "火灾 二")}));
+  this->commit(make_commit("hn.top", kSlot0 + kTenMinutes, {titled("h1", "火灾 three")}));
+  this->commit(make_commit("hn.new", kSlot0 + 2 * kTenMinutes,
+                           {titled("n1", "火灾 four"), titled("n2", "other")}));
+  const SearchResult all = search_for(*this->store_, "火灾");
+  EXPECT_EQ(all.total, 4);
+  EXPECT_EQ(history_keys(all.hits), (std::vector<std::string>{"n1", "h1", "w2", "w1"}));
+  ASSERT_EQ(all.sites.size(), 2u);
+  EXPECT_EQ(all.sites[0].value, "hn");  // 2 and 2: then by name
+  EXPECT_EQ(all.sites[0].count, 2);
+  EXPECT_EQ(all.sites[1].value, "weibo");
+  ASSERT_EQ(all.boards.size(), 3u);
+  EXPECT_EQ(all.boards[0].value, "weibo.hot-search");
+  EXPECT_EQ(all.boards[0].count, 2);
+
+  SearchRequest by_site;
+  by_site.site = "hn";
+  const SearchResult hn = search_for(*this->store_, "火灾", by_site);
+  EXPECT_EQ(hn.total, 2);
+  EXPECT_EQ(history_keys(hn.hits), (std::vector<std::string>{"n1", "h1"}));
+  EXPECT_EQ(hn.sites.size(), 2u);  // facets ignore the site and board filters
+
+  SearchRequest by_board;
+  by_board.board = "hn.top";
+  EXPECT_EQ(hit_keys(*this->store_, "火灾", by_board), (std::vector<std::string>{"h1"}));
+
+  SearchRequest range;
+  range.from_ms = at(kSlot0 + kTenMinutes);
+  range.to_ms = at(kSlot0 + kTenMinutes);
+  const SearchResult ranged = search_for(*this->store_, "火灾", range);
+  EXPECT_EQ(history_keys(ranged.hits), (std::vector<std::string>{"h1"}));
+  EXPECT_EQ(ranged.total, 1);
+  ASSERT_EQ(ranged.boards.size(), 1u);
+  EXPECT_EQ(ranged.boards[0].value, "hn.top");
+
+  SearchRequest no_facets;
+  no_facets.facets = false;
+  EXPECT_TRUE(search_for(*this->store_, "火灾", no_facets).sites.empty());
+}
+
+TYPED_TEST(StoreConformanceTest, RelatedItemsShareTheUrlOrTheTitleAcrossBoards) {
+  this->commit(make_commit(
+      "hn.top", kSlot0,
+      {titled("a", "Rust 2.0 Released!", {}, "https://www.example.com/rust?utm_source=x"),
+       titled("b", "Unrelated")}));
+  this->commit(make_commit("hn.new", kSlot0 + kMinute,
+                           {titled("a2", "A different title", {}, "http://example.com/rust/")}));
+  this->commit(make_commit("weibo.hot-search", kSlot0 + 2 * kMinute,
+                           {titled("w", "rust 2.0 released", {}, "https://weibo.example/w")}));
+  const ItemTimeline a = timeline_of(*this->store_, "hn.top", "a");
+  EXPECT_EQ(history_keys(a.related), (std::vector<std::string>{"w", "a2"}));
+  EXPECT_EQ(a.related[0].site, "weibo");
+  auto limited = this->store_->item_timeline("hn.top", "a", 1);
+  ASSERT_TRUE(is_ok(limited));
+  EXPECT_EQ((*limited)->related.size(), 1u);
+  EXPECT_TRUE(timeline_of(*this->store_, "hn.top", "b").related.empty());
+}
+
+TYPED_TEST(StoreConformanceTest, CompactHistoryThinsOldPointsAndDropsOldItems) {
+  // "m" moves every ten minutes for two hours, leaves, and comes back within the hour.
+  for (int i = 0; i < 12; ++i) {
+    std::vector<Item> items = {make_item("m")};
+    for (int j = 0; j < i % 3; ++j) items.insert(items.begin(), make_item("f" + std::to_string(j)));
+    this->commit(make_commit("hn.top", kSlot0 + i * kTenMinutes, std::move(items)));
+  }
+  this->commit(make_commit("hn.top", kSlot0 + 12 * kTenMinutes + 60, {make_item("f0")}));
+  this->commit(
+      make_commit("hn.top", kSlot0 + 12 * kTenMinutes + 120, {make_item("m"), make_item("f0")}));
+  this->commit(
+      make_commit("hn.top", kSlot0 + 12 * kTenMinutes + 180, {make_item("f0"), make_item("m")}));
+  const size_t before = timeline_of(*this->store_, "hn.top", "m").points.size();
+  EXPECT_EQ(before, 12u + 3u);
+  this->commit(make_commit("weibo.hot-search", kSlot0, {titled("old", "旧闻 gone")}));
+  this->commit(make_commit("weibo.hot-search", kSlot0 + kTenMinutes, {titled("new", "新闻")}));
+  const int64_t board_before = this->store_->board_at("hn.top", at(kSlot0 + 5 * kTenMinutes))
+                                   .value_or(std::nullopt)
+                                   .value_or(BoardAt{})
+                                   .items.size();
+
+  const int64_t hourly_before = (kSlot0 + 3 * 3600) * 1000;
+  auto deleted = this->store_->compact_history(hourly_before, 0);
+  ASSERT_TRUE(is_ok(deleted));
+  using P = std::tuple<int64_t, int, std::optional<double>>;
+  const auto m = points_of(timeline_of(*this->store_, "hn.top", "m"));
+  // hour 0: the first point; hour 1: the first; hour 2: the exit, the re-entry (after an
+  // exit), not the rank change after it.
+  EXPECT_EQ(m, (std::vector<P>{{at(kSlot0), 1, std::nullopt},
+                               {at(kSlot0 + 6 * kTenMinutes), 1, std::nullopt},
+                               {at(kSlot0 + 12 * kTenMinutes + 60), 0, std::nullopt},
+                               {at(kSlot0 + 12 * kTenMinutes + 120), 1, std::nullopt}}));
+  // f0 and f1 lose points too.
+  EXPECT_GE(*deleted, static_cast<int64_t>(before - m.size()));
+  // The board at any instant still lists the same items (ranks may be the hour's first).
+  EXPECT_EQ(this->store_->board_at("hn.top", at(kSlot0 + 5 * kTenMinutes))
+                .value_or(std::nullopt)
+                .value_or(BoardAt{})
+                .items.size(),
+            board_before);
+  // Again: nothing more to thin.
+  auto again = this->store_->compact_history(hourly_before, 0);
+  ASSERT_TRUE(is_ok(again));
+  EXPECT_EQ(*again, 0);
+
+  // Drop what was last seen before kSlot0 + 5 min: "old" (it left at kSlot0 + 10 min).
+  auto dropped = this->store_->compact_history(hourly_before, (kSlot0 + 5 * kMinute) * 1000);
+  ASSERT_TRUE(is_ok(dropped));
+  EXPECT_EQ(*dropped, 2);  // its entry and its exit
+  auto gone = this->store_->item_timeline("weibo.hot-search", "old", 5);
+  ASSERT_TRUE(is_ok(gone));
+  EXPECT_FALSE(gone->has_value());
+  EXPECT_EQ(hit_keys(*this->store_, "旧闻"), std::vector<std::string>{});
+  EXPECT_EQ(hit_keys(*this->store_, "新闻"), std::vector<std::string>{"new"});
+  // Items on their board now are never dropped.
+  EXPECT_TRUE(is_ok(this->store_->compact_history(hourly_before, at(kSlot0 + 24 * 3600))));
+  EXPECT_EQ(hit_keys(*this->store_, "新闻"), std::vector<std::string>{"new"});
+}
+
+TYPED_TEST(StoreConformanceTest, HistoryIsSharedWithASecondStore) {
+  commit_four(*this->store_);
+  auto opened = this->backend_.open(&this->clock_);
+  ASSERT_TRUE(is_ok(opened));
+  std::unique_ptr<Store> other = std::move(opened).value();
+  ASSERT_TRUE(is_ok(other->migrate()));
+  EXPECT_EQ(timeline_of(*other, "hn.top", "c").points.size(), 4u);
+  EXPECT_EQ(hit_keys(*other, "title"), (std::vector<std::string>{"c", "b", "a"}));
+  // Ids continue across stores.
+  ASSERT_TRUE(is_ok(
+      other->commit_snapshot(make_commit("hn.new", kSlot0 + 4 * kTenMinutes, make_items({"z"})))));
+  EXPECT_GT(timeline_of(*this->store_, "hn.new", "z").item.id,
+            timeline_of(*this->store_, "hn.top", "c").item.id);
 }
 
 // --- a second Store on the same database ---------------------------------------------------

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/search_text.h"
 #include "core/status.h"
 #include "core/types.h"
 #include "store/store.h"
@@ -114,6 +115,107 @@ inline std::vector<std::string> keys_of(const std::vector<Item>& items) {
     keys.push_back(item.key);
   }
   return keys;
+}
+
+// --- upgrading a schema-6 database (the release before history) ---------------------------
+
+// Rows of a schema-6 database (portable SQL): board hn.top with two snapshots, at 1000 ms
+// (a "Café news", b "跨年晚会节目单公布") and at 2000 ms (b with heat 9.5, c "某地发生火灾").
+inline constexpr const char* kSchemaSixRowsSql = R"sql(
+INSERT INTO sites (id, name_en) VALUES ('hn', 'Hacker News');
+INSERT INTO boards (id, site, every_s, jitter_s, timeout_s, version, item_count, last_ok_ms)
+VALUES ('hn.top', 'hn', 600, 0, 10, 2, 2, 2000);
+INSERT INTO snapshots (id, board, fetched_at_ms, epoch, dispatch_id, slot, item_count)
+VALUES (1, 'hn.top', 1000, 1, 'hn.top@1', 1, 2), (2, 'hn.top', 2000, 1, 'hn.top@2', 2, 2);
+INSERT INTO snapshot_items (snapshot_id, rank, item_key, title, url, summary, hot)
+VALUES (1, 1, 'a', 'Café news', 'https://a.example/', '', NULL),
+       (1, 2, 'b', '跨年晚会节目单公布', 'https://b.example/', 'old summary', NULL),
+       (2, 1, 'b', '跨年晚会节目单公布', 'https://b.example/', '节目 summary', 9.5),
+       (2, 2, 'c', '某地发生火灾', 'https://c.example/', '', NULL);
+INSERT INTO items (board, item_key, title, url, first_seen_ms, last_seen_ms, best_rank,
+                   last_rank, times_seen)
+VALUES ('hn.top', 'a', 'Café news', 'https://a.example/', 1000, 1000, 1, 1, 1),
+       ('hn.top', 'b', '跨年晚会节目单公布', 'https://b.example/', 1000, 2000, 1, 1, 2),
+       ('hn.top', 'c', '某地发生火灾', 'https://c.example/', 2000, 2000, 2, 2, 1);
+)sql";
+
+// The keys `q` finds.
+inline std::vector<std::string> search_keys(Store& store, std::string_view q) {
+  std::vector<std::string> keys;
+  auto query = search::parse_query(q);
+  EXPECT_TRUE(is_ok(query)) << q;
+  if (!query.ok()) return keys;
+  SearchRequest request;
+  request.query = *std::move(query);
+  auto result = store.search(request);
+  EXPECT_TRUE(is_ok(result)) << q;
+  if (!result.ok()) return keys;
+  for (const HistoryItem& hit : result->hits) keys.push_back(hit.key);
+  return keys;
+}
+
+// What migrate() must make of kSchemaSixRowsSql: every row kept, ids in first-seen order,
+// current ranks from the latest snapshot, a timeline for each item, search entries; and
+// the next commit continues from there.
+inline void expect_schema_six_upgraded(Store& store) {
+  auto timeline = [&](const std::string& key) {
+    auto t = store.item_timeline("hn.top", key, 5);
+    EXPECT_TRUE(is_ok(t)) << key;
+    EXPECT_TRUE(t.ok() && t->has_value()) << key;
+    return t.ok() && t->has_value() ? **t : ItemTimeline{};
+  };
+  const ItemTimeline a = timeline("a"), b = timeline("b"), c = timeline("c");
+  EXPECT_EQ(a.item.id, 1);
+  EXPECT_EQ(b.item.id, 2);
+  EXPECT_EQ(c.item.id, 3);
+  EXPECT_EQ(a.item.current_rank, 0);
+  EXPECT_EQ(b.item.current_rank, 1);
+  EXPECT_EQ(c.item.current_rank, 2);
+  EXPECT_EQ(b.item.summary, "节目 summary");
+  EXPECT_EQ(b.item.peak_hot, 9.5);
+  EXPECT_EQ(b.item.on_board_ms, 1000);
+  EXPECT_NE(a.item.title_key, 0);
+  EXPECT_EQ(a.item.site, "hn");
+  auto point = [](int64_t at, int rank, std::optional<double> hot = std::nullopt) {
+    return HistoryPoint{at, rank, hot};
+  };
+  auto same = [](const std::vector<HistoryPoint>& got, const std::vector<HistoryPoint>& want) {
+    if (got.size() != want.size()) return false;
+    for (size_t i = 0; i < got.size(); ++i) {
+      if (got[i].at_ms != want[i].at_ms || got[i].rank != want[i].rank ||
+          got[i].hot != want[i].hot) {
+        return false;
+      }
+    }
+    return true;
+  };
+  EXPECT_TRUE(same(a.points, {point(1000, 1), point(1001, 0)}));
+  EXPECT_TRUE(same(b.points, {point(1000, 1), point(2000, 1, 9.5)}));
+  EXPECT_TRUE(same(c.points, {point(2000, 2)}));
+  EXPECT_EQ(search_keys(store, "跨年"), std::vector<std::string>{"b"});
+  EXPECT_EQ(search_keys(store, "节目"), std::vector<std::string>{"b"});  // title and summary
+  EXPECT_EQ(search_keys(store, "cafe"), std::vector<std::string>{"a"});
+  EXPECT_EQ(search_keys(store, "火灾"), std::vector<std::string>{"c"});
+  // a left just after it was last seen (the backfill does not know when exactly).
+  auto board = store.board_at("hn.top", 1500);
+  EXPECT_TRUE(is_ok(board));
+  EXPECT_TRUE(board.ok() && board->has_value() && (*board)->items.size() == 1u);
+  board = store.board_at("hn.top", 2000);
+  EXPECT_TRUE(board.ok() && board->has_value() && (*board)->items.size() == 2u);
+  auto view = store.board_view("hn.top");
+  EXPECT_TRUE(is_ok(view));
+  EXPECT_TRUE(view.ok() && view->has_value() && (*view)->snapshot.items.size() == 2u);
+
+  // The next commit: b leaves, c moves up, d is new (id 4).
+  std::vector<Item> items = {make_item("c"), make_item("d")};
+  items[0].title = "某地发生火灾";
+  EXPECT_TRUE(is_ok(store.commit_snapshot(make_commit("hn.top", 3, std::move(items)))));
+  const int64_t now = 3 * 1000 + 750;
+  EXPECT_TRUE(same(timeline("b").points, {point(1000, 1), point(2000, 1, 9.5), point(now, 0)}));
+  EXPECT_TRUE(same(timeline("c").points, {point(2000, 2), point(now, 1)}));
+  EXPECT_EQ(timeline("c").item.on_board_ms, now - 2000);
+  EXPECT_EQ(timeline("d").item.id, 4);
+  EXPECT_EQ(search_keys(store, "火灾"), std::vector<std::string>{"c"});
 }
 
 }  // namespace mu::store_test

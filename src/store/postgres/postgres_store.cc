@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/search_text.h"
+#include "store/history_math.h"
 #include "store/migrations.h"
 #include "store/postgres/pg_connection.h"
 #include "store/sql_rows.h"
@@ -202,12 +204,10 @@ Status insert_run(PgConnection& db, const std::string& dispatch_id, const std::s
   return run_query(db, sql::kInsertRun, params).status();
 }
 
-Status insert_items(PgConnection& db, const std::string& board, int64_t snapshot_id,
-                    int64_t fetched_at_ms, const std::vector<PreparedItem>& items) {
+Status insert_items(PgConnection& db, int64_t snapshot_id, const std::vector<PreparedItem>& items) {
   for (size_t start = 0; start < items.size(); start += kRowsPerStatement) {
     const size_t count = std::min(kRowsPerStatement, items.size() - start);
     Params rows;
-    Params history;
     for (size_t i = start; i < start + count; ++i) {
       const Item& item = *items[i].item;
       const auto rank = static_cast<int64_t>(i + 1);
@@ -229,25 +229,146 @@ Status insert_items(PgConnection& db, const std::string& board, int64_t snapshot
       } else {
         rows.add_null();
       }
-      history.add_text(board)
-          .add_text(item.key)
-          .add_text(item.title)
-          .add_text(item.url)
-          .add_int(fetched_at_ms)
-          .add_int(fetched_at_ms)
-          .add_int(rank)
-          .add_int(rank);
     }
     MU_RETURN_IF_ERROR(
         db.query_uncached(
               sql::row_insert_sql(sql::kInsertSnapshotItems, count, sql::Dialect::kPostgres), rows)
             .status());
-    MU_RETURN_IF_ERROR(
-        db.query_uncached(sql::row_insert_sql(sql::kUpsertItems, count, sql::Dialect::kPostgres),
-                          history)
-            .status());
   }
   return ok_status();
+}
+
+// The rows plan_commit needs, in one round trip: the board's current items and the rows of
+// the commit's keys.
+Result<std::vector<history::StoredItem>> stored_items(PgConnection& db, const std::string& board,
+                                                      const std::vector<Item>& items) {
+  Params params;
+  params.add_text(board);
+  PgResult result(nullptr);
+  if (items.empty()) {
+    MU_ASSIGN_OR_RETURN(result, run_query(db, sql::kSelectCurrentItems, params));
+  } else {
+    std::string text(sql::kSelectKnownItemsHead);
+    for (size_t i = 0; i < items.size(); ++i) {
+      text += i == 0 ? "$" : ", $";
+      text += std::to_string(i + 2);
+      params.add_text(items[i].key);
+    }
+    text += "))";
+    MU_ASSIGN_OR_RETURN(result, db.query_uncached(text, params));
+  }
+  return all_rows(result, [](const Row& row) { return sql::stored_item_from(row); });
+}
+
+// The history half of a commit (store/history.h): rows and their search entries in
+// multi-row upserts, points in multi-row inserts, exits one statement each.
+Status write_history(PgConnection& db, const std::string& board, const std::vector<Item>& items,
+                     int64_t now_ms) {
+  MU_ASSIGN_OR_RETURN(std::vector<history::StoredItem> stored, stored_items(db, board, items));
+  const history::CommitPlan plan = history::plan_commit(stored, items, now_ms);
+  int64_t next_id = 0;
+  std::vector<int64_t> ids(plan.items.size());
+  for (size_t i = 0; i < plan.items.size(); ++i) {
+    ids[i] = plan.items[i].id;
+    if (ids[i] == 0) {
+      if (next_id == 0) {
+        MU_ASSIGN_OR_RETURN(next_id, query_int(db, sql::kNextItemId));
+      }
+      ids[i] = next_id++;
+    }
+  }
+  Params points;
+  size_t point_rows = 0;
+  auto flush_points = [&]() -> Status {
+    if (point_rows == 0) {
+      return ok_status();
+    }
+    MU_RETURN_IF_ERROR(db.query_uncached(sql::row_insert_sql(sql::kInsertItemPoints, point_rows,
+                                                             sql::Dialect::kPostgres),
+                                         points)
+                           .status());
+    points = Params();
+    point_rows = 0;
+    return ok_status();
+  };
+  auto add_point = [&](int64_t id, int64_t rank, const std::optional<double>& hot) -> Status {
+    points.add_int(id).add_int(now_ms).add_int(rank).add_optional_double(hot);
+    if (++point_rows == kRowsPerStatement) {
+      return flush_points();
+    }
+    return ok_status();
+  };
+  for (size_t start = 0; start < plan.items.size(); start += kRowsPerStatement) {
+    const size_t count = std::min(kRowsPerStatement, plan.items.size() - start);
+    Params rows;
+    for (size_t i = start; i < start + count; ++i) {
+      const history::ItemWrite& write = plan.items[i];
+      const Item& item = items[write.index];
+      const auto rank = static_cast<int64_t>(write.index + 1);
+      rows.add_int(ids[i])
+          .add_text(board)
+          .add_text(item.key)
+          .add_text(item.title)
+          .add_text(item.url)
+          .add_text(item.summary)
+          .add_int(now_ms)
+          .add_int(now_ms)
+          .add_int(rank)
+          .add_int(rank)
+          .add_int(rank)
+          .add_optional_double(write.cur_hot)
+          .add_optional_double(item.hot)
+          .add_int(write.on_board_delta_ms)
+          .add_int(search::title_key(item.title))
+          .add_int(search::url_key(item.url));
+      if (write.index_action == history::ItemWrite::Index::kNone) {
+        rows.add_null();
+      } else {
+        rows.add_text(search::tsvector_literal(item.title, item.summary));
+      }
+    }
+    MU_RETURN_IF_ERROR(db.query_uncached(sql::row_insert_sql(sql::kUpsertHistoryItemsPostgres,
+                                                             count, sql::Dialect::kPostgres),
+                                         rows)
+                           .status());
+  }
+  for (size_t i = 0; i < plan.items.size(); ++i) {
+    if (plan.items[i].write_point) {
+      const Item& item = items[plan.items[i].index];
+      MU_RETURN_IF_ERROR(
+          add_point(ids[i], static_cast<int64_t>(plan.items[i].index + 1), item.hot));
+    }
+  }
+  for (const history::ItemExit& exit : plan.exits) {
+    MU_RETURN_IF_ERROR(
+        run_query(db, sql::kExitItem, Params().add_int(exit.id).add_int(exit.on_board_delta_ms))
+            .status());
+    MU_RETURN_IF_ERROR(add_point(exit.id, 0, std::nullopt));
+  }
+  return flush_points();
+}
+
+// Rows indexed per transaction by migrate() after 0007 (the rows that predate it).
+constexpr int64_t kIndexBatch = 1000;
+// Items dropped per compact_history call.
+constexpr int64_t kDropBatch = 5000;
+
+// Indexes up to kIndexBatch rows with indexed = 0 (story keys and search entry); returns
+// how many it indexed.
+Result<int64_t> index_batch(PgConnection& db) {
+  MU_ASSIGN_OR_RETURN(PgResult pending,
+                      run_query(db, sql::kSelectUnindexedItems, Params().add_int(kIndexBatch)));
+  for (int row = 0; row < pending.rows(); ++row) {
+    const std::string_view title = pending.text(row, 1);
+    const std::string_view summary = pending.text(row, 2);
+    Params params;
+    params.add_int(pending.int64(row, 0))
+        .add_int(search::title_key(title))
+        .add_int(search::url_key(pending.text(row, 3)))
+        .add_text(search::tsvector_literal(title, summary));
+    MU_RETURN_IF_ERROR(run_query(db, sql::kSetItemIndexed, params).status());
+  }
+  return static_cast<int64_t>(pending.rows());
 }
 
 // Ids present in the table's `retired = 0` rows but not in `keep`.
@@ -338,6 +459,15 @@ class PostgresStore final : public Store {
                                                            int64_t now_ms) override;
   Status put_presence(const std::string& instance, int64_t readers, int64_t now_ms) override;
   Result<int64_t> count_presence(int64_t since_ms) override;
+
+  Result<SearchResult> search(const SearchRequest& request) override;
+  Result<std::optional<ItemTimeline>> item_timeline(const std::string& board,
+                                                    const std::string& key,
+                                                    int related_limit) override;
+  Result<std::optional<BoardAt>> board_at(const std::string& board, int64_t at_ms) override;
+  Result<std::vector<DayEntry>> window_entries(const std::string& board, int64_t start_ms,
+                                               int64_t end_ms, int limit) override;
+  Result<int64_t> compact_history(int64_t hourly_before_ms, int64_t drop_before_ms) override;
 
  private:
   // A pooled connection borrowed for one call; goes back to the pool (or is closed when it
@@ -517,8 +647,8 @@ Status PostgresStore::migrate() {
     const Migration& migration = embedded_migrations()[static_cast<size_t>(current)];
     // A migration may rewrite big tables: not bounded by the per-statement timeout.
     MU_RETURN_IF_ERROR(db.exec("SET LOCAL statement_timeout = 0", "lifting the timeout"));
-    MU_RETURN_IF_ERROR(
-        db.exec(std::string(migration.sql), "applying " + std::string(migration.name)));
+    MU_RETURN_IF_ERROR(db.exec(migration_sql(migration, sql::Dialect::kPostgres),
+                               "applying " + std::string(migration.name)));
     MU_RETURN_IF_ERROR(
         run_query(
             db, sql::kInsertSchemaVersion,
@@ -531,6 +661,21 @@ Status PostgresStore::migrate() {
   while (true) {
     MU_ASSIGN_OR_RETURN(bool more, run("migrate", step));
     if (!more) {
+      break;
+    }
+  }
+  // Rows that predate 0007 get their story keys and search entries (tokenized in C++), a
+  // batch per transaction. Concurrent migrators may index the same rows: same values.
+  while (true) {
+    MU_ASSIGN_OR_RETURN(int64_t indexed,
+                        run("migrate: indexing items", [&](PgConnection& db) -> Result<int64_t> {
+                          Transaction txn(db);
+                          MU_RETURN_IF_ERROR(txn.begin());
+                          MU_ASSIGN_OR_RETURN(int64_t count, index_batch(db));
+                          MU_RETURN_IF_ERROR(txn.commit());
+                          return count;
+                        }));
+    if (indexed < kIndexBatch) {
       return ok_status();
     }
   }
@@ -630,7 +775,8 @@ Result<int64_t> PostgresStore::commit_snapshot(const CommitRequest& request) {
           .add_int(item_count);
       MU_RETURN_IF_ERROR(run_query(db, sql::kInsertSnapshot, params).status());
     }
-    MU_RETURN_IF_ERROR(insert_items(db, request.board, snapshot_id, fetched_at_ms, items));
+    MU_RETURN_IF_ERROR(insert_items(db, snapshot_id, items));
+    MU_RETURN_IF_ERROR(write_history(db, request.board, request.items, fetched_at_ms));
     MU_RETURN_IF_ERROR(insert_run(db, request.dispatch_id, request.board, request.slot,
                                   request.epoch, "ok", "", request.stats));
     {
@@ -1244,6 +1390,183 @@ Status PostgresStore::put_presence(const std::string& instance, int64_t readers,
 Result<int64_t> PostgresStore::count_presence(int64_t since_ms) {
   return run("count_presence", [&](PgConnection& db) -> Result<int64_t> {
     return query_int(db, sql::kCountPresence, Params().add_int(since_ms));
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// History
+
+Result<SearchResult> PostgresStore::search(const SearchRequest& request) {
+  MU_RETURN_IF_ERROR(check_search(request));
+  if (!pg::is_storable_text(request.board) || !pg::is_storable_text(request.site)) {
+    return invalid("search: board and site must be UTF-8 without NUL bytes");
+  }
+  const std::string query = search::tsquery_literal(request.query);
+  const history::SearchBounds bounds = history::search_bounds(request);
+  return run("search", [&](PgConnection& db) -> Result<SearchResult> {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin(kBeginSnapshotRead));
+    SearchResult result;
+    const bool best = request.order == SearchOrder::kBestRank;
+    Params filters;
+    filters.add_text(query)
+        .add_text(request.board)
+        .add_text(request.site)
+        .add_int(bounds.from_ms)
+        .add_int(bounds.to_ms);
+    {
+      Params params = filters;
+      if (best) {
+        params.add_int(bounds.cursor_rank);
+      }
+      params.add_int(bounds.cursor_seen_ms).add_int(bounds.cursor_id).add_int(request.limit + 1);
+      MU_ASSIGN_OR_RETURN(PgResult hits, run_query(db,
+                                                   best ? sql::Statement(sql::kSearchBest)
+                                                        : sql::Statement(sql::kSearchNewest),
+                                                   params));
+      result.hits = all_rows(hits, [](const Row& row) { return sql::history_item_from(row); });
+    }
+    if (result.hits.size() > static_cast<size_t>(request.limit)) {
+      result.more = true;
+      result.hits.resize(static_cast<size_t>(request.limit));
+    }
+    MU_ASSIGN_OR_RETURN(result.total, query_int(db, sql::kSearchCount, filters));
+    if (request.facets) {
+      const std::pair<sql::Statement, std::vector<FacetCount>*> facets[] = {
+          {sql::kSearchSiteFacets, &result.sites}, {sql::kSearchBoardFacets, &result.boards}};
+      for (const auto& [statement, out] : facets) {
+        Params params;
+        params.add_text(query).add_int(bounds.from_ms).add_int(bounds.to_ms);
+        MU_ASSIGN_OR_RETURN(PgResult rows, run_query(db, statement, params));
+        *out = all_rows(rows, [](const Row& row) { return FacetCount{row.text(0), row.int64(1)}; });
+      }
+    }
+    MU_RETURN_IF_ERROR(txn.commit());
+    return result;
+  });
+}
+
+Result<std::optional<ItemTimeline>> PostgresStore::item_timeline(const std::string& board,
+                                                                 const std::string& key,
+                                                                 int related_limit) {
+  MU_RETURN_IF_ERROR(check_related_limit(related_limit));
+  if (!pg::is_storable_text(board) || !pg::is_storable_text(key)) {
+    return std::optional<ItemTimeline>();  // no item has such a board or key
+  }
+  return run(
+      "item_timeline " + board, [&](PgConnection& db) -> Result<std::optional<ItemTimeline>> {
+        Transaction txn(db);
+        MU_RETURN_IF_ERROR(txn.begin(kBeginSnapshotRead));
+        ItemTimeline timeline;
+        {
+          MU_ASSIGN_OR_RETURN(PgResult rows, run_query(db, sql::kSelectHistoryItem,
+                                                       Params().add_text(board).add_text(key)));
+          if (rows.rows() == 0) {
+            MU_RETURN_IF_ERROR(txn.commit());
+            return std::optional<ItemTimeline>();
+          }
+          timeline.item = sql::history_item_from(Row(rows, 0));
+        }
+        {
+          MU_ASSIGN_OR_RETURN(PgResult rows, run_query(db, sql::kSelectItemPoints,
+                                                       Params().add_int(timeline.item.id)));
+          timeline.points =
+              all_rows(rows, [](const Row& row) { return sql::history_point_from(row); });
+        }
+        if (related_limit > 0) {
+          Params params;
+          params.add_text(board)
+              .add_int(timeline.item.title_key)
+              .add_int(timeline.item.url_key)
+              .add_int(related_limit);
+          MU_ASSIGN_OR_RETURN(PgResult rows, run_query(db, sql::kSelectRelatedItems, params));
+          timeline.related =
+              all_rows(rows, [](const Row& row) { return sql::history_item_from(row); });
+        }
+        MU_RETURN_IF_ERROR(txn.commit());
+        return std::optional<ItemTimeline>(std::move(timeline));
+      });
+}
+
+Result<std::optional<BoardAt>> PostgresStore::board_at(const std::string& board, int64_t at_ms) {
+  if (!pg::is_storable_text(board)) {
+    return std::optional<BoardAt>();
+  }
+  return run("board_at " + board, [&](PgConnection& db) -> Result<std::optional<BoardAt>> {
+    MU_ASSIGN_OR_RETURN(
+        PgResult rows, run_query(db, sql::kSelectBoardAt, Params().add_text(board).add_int(at_ms)));
+    std::optional<BoardAt> out;
+    for (int row = 0; row < rows.rows(); ++row) {
+      history::add_board_at_row(
+          out, sql::history_item_from(Row(rows, row)),
+          sql::history_point_from(Row(rows, row), sql::kHistoryItemColumnCount));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<DayEntry>> PostgresStore::window_entries(const std::string& board,
+                                                            int64_t start_ms, int64_t end_ms,
+                                                            int limit) {
+  MU_RETURN_IF_ERROR(check_window(start_ms, end_ms, limit));
+  if (!pg::is_storable_text(board)) {
+    return std::vector<DayEntry>();
+  }
+  return run("window_entries " + board, [&](PgConnection& db) -> Result<std::vector<DayEntry>> {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin(kBeginSnapshotRead));
+    const bool all = board.empty();
+    Params params;
+    params.add_text(board).add_int(start_ms).add_int(end_ms);
+    MU_ASSIGN_OR_RETURN(PgResult item_rows,
+                        run_query(db,
+                                  all ? sql::Statement(sql::kSelectWindowItemsOfAll)
+                                      : sql::Statement(sql::kSelectWindowItemsOfBoard),
+                                  params));
+    const std::vector<HistoryItem> items =
+        all_rows(item_rows, [](const Row& row) { return sql::history_item_from(row); });
+    MU_ASSIGN_OR_RETURN(PgResult point_rows,
+                        run_query(db,
+                                  all ? sql::Statement(sql::kSelectWindowPointsOfAll)
+                                      : sql::Statement(sql::kSelectWindowPointsOfBoard),
+                                  params));
+    history::WindowPoints points;
+    for (int row = 0; row < point_rows.rows(); ++row) {
+      points[point_rows.int64(row, 0)].push_back(sql::history_point_from(Row(point_rows, row), 1));
+    }
+    MU_RETURN_IF_ERROR(txn.commit());
+    return history::window_entries(items, points, start_ms, end_ms, limit);
+  });
+}
+
+Result<int64_t> PostgresStore::compact_history(int64_t hourly_before_ms, int64_t drop_before_ms) {
+  const history::ThinRange range = history::thin_range(hourly_before_ms);
+  return run("compact_history", [&](PgConnection& db) -> Result<int64_t> {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin());
+    // The write lock of commits: points are not thinned under a commit's feet.
+    MU_RETURN_IF_ERROR(run_query(db, sql::kLockFence).status());
+    int64_t deleted = 0;
+    {
+      MU_ASSIGN_OR_RETURN(PgResult thinned,
+                          run_query(db, sql::kThinItemPoints,
+                                    Params().add_int(range.begin_ms).add_int(range.end_ms)));
+      deleted += thinned.affected_rows();
+    }
+    if (drop_before_ms > 0) {
+      MU_ASSIGN_OR_RETURN(PgResult dropped,
+                          run_query(db, sql::kSelectDroppedItems,
+                                    Params().add_int(drop_before_ms).add_int(kDropBatch)));
+      for (int row = 0; row < dropped.rows(); ++row) {
+        const int64_t id = dropped.int64(row, 0);
+        MU_ASSIGN_OR_RETURN(PgResult points,
+                            run_query(db, sql::kDeleteItemPoints, Params().add_int(id)));
+        deleted += points.affected_rows();
+        MU_RETURN_IF_ERROR(run_query(db, sql::kDeleteItem, Params().add_int(id)).status());
+      }
+    }
+    MU_RETURN_IF_ERROR(txn.commit());
+    return deleted;
   });
 }
 

@@ -278,6 +278,28 @@ TEST_F(PostgresStoreTest, UpgradesSchemaFiveInPlaceKeepingLoginStates) {
   EXPECT_EQ((*old)->return_to, "/x");
 }
 
+// Schema 6 (the release before history) with snapshots and items, upgraded in place.
+TEST_F(PostgresStoreTest, UpgradesSchemaSixInPlaceWithHistory) {
+  auto store = open({}, /*prepare=*/false);
+  ASSERT_NE(store, nullptr);
+  RawPg raw(url_);
+  raw.exec(std::string(kSchemaMigrationsTableSql));
+  for (const Migration& m : embedded_migrations()) {
+    if (m.version > 6) break;
+    raw.exec(migration_sql(m, sql::Dialect::kPostgres));
+    raw.exec("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (" +
+             std::to_string(m.version) + ", '" + std::string(m.name) + "', 0)");
+  }
+  raw.exec(kSchemaSixRowsSql);
+  ASSERT_TRUE(is_ok(store->migrate()));
+  EXPECT_EQ(raw.query_int("SELECT MAX(version) FROM schema_migrations"), latest_schema_version());
+  EXPECT_EQ(raw.query_int("SELECT COUNT(*) FROM items WHERE indexed = 1 AND search IS NOT NULL"),
+            3);
+  EXPECT_EQ(raw.query_int("SELECT COUNT(*) FROM snapshot_items"), 4);
+  expect_schema_six_upgraded(*store);
+  EXPECT_EQ(raw.query_int("SELECT COUNT(*) FROM items"), 4);
+}
+
 TEST_F(PostgresStoreTest, NewerSchemaIsRefused) {
   auto store = open();
   ASSERT_NE(store, nullptr);

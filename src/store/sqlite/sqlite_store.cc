@@ -7,6 +7,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "core/search_text.h"
+#include "store/history_math.h"
 #include "store/migrations.h"
 #include "store/sql_rows.h"
 #include "store/sql_statements.h"
@@ -57,10 +59,27 @@ const std::string& insert_snapshot_item_sql() {
       sql::row_insert_sql(sql::kInsertSnapshotItems, 1, sql::Dialect::kSqlite);
   return text;
 }
-const std::string& upsert_item_sql() {
-  static const std::string text = sql::row_insert_sql(sql::kUpsertItems, 1, sql::Dialect::kSqlite);
+const std::string& upsert_history_item_sql() {
+  static const std::string text =
+      sql::row_insert_sql(sql::kUpsertHistoryItemsSqlite, 1, sql::Dialect::kSqlite);
   return text;
 }
+const std::string& insert_item_point_sql() {
+  static const std::string text =
+      sql::row_insert_sql(sql::kInsertItemPoints, 1, sql::Dialect::kSqlite);
+  return text;
+}
+
+// The search index (items_fts, contentless: rowid = items.id). Removing a row's tokens
+// takes the tokens it was indexed with.
+constexpr char kInsertSearchEntry[] = "INSERT INTO items_fts (rowid, tokens) VALUES (?1, ?2)";
+constexpr char kDeleteSearchEntry[] =
+    "INSERT INTO items_fts (items_fts, rowid, tokens) VALUES ('delete', ?1, ?2)";
+
+// Rows indexed per transaction by migrate() after 0007 (the rows that predate it).
+constexpr int64_t kIndexBatch = 1000;
+// Items dropped per compact_history call.
+constexpr int64_t kDropBatch = 5000;
 
 Status status_of(const Status& status) { return status; }
 template <typename T>
@@ -237,6 +256,144 @@ Status retire(SqliteConnection& db, const sql::Statement& statement,
   return ok_status();
 }
 
+Status insert_search_entry(SqliteConnection& db, int64_t id, std::string_view title,
+                           std::string_view summary) {
+  MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kInsertSearchEntry));
+  return stmt.bind_int(1, id).bind_text(2, search::index_text(title, summary)).run();
+}
+
+Status delete_search_entry(SqliteConnection& db, int64_t id, std::string_view title,
+                           std::string_view summary) {
+  MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(kDeleteSearchEntry));
+  return stmt.bind_int(1, id).bind_text(2, search::index_text(title, summary)).run();
+}
+
+Status insert_point(SqliteConnection& db, int64_t id, int64_t at_ms, int64_t rank,
+                    const std::optional<double>& hot) {
+  MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(insert_item_point_sql()));
+  return stmt.bind_int(1, id)
+      .bind_int(2, at_ms)
+      .bind_int(3, rank)
+      .bind_optional_double(4, hot)
+      .run();
+}
+
+// The rows plan_commit needs: the board's current items, then each other key's row.
+Result<std::vector<history::StoredItem>> stored_items(SqliteConnection& db,
+                                                      const std::string& board,
+                                                      const std::vector<Item>& items) {
+  std::vector<history::StoredItem> out;
+  std::unordered_set<std::string> current;
+  {
+    MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSelectCurrentItems));
+    stmt.bind_text(1, board);
+    MU_RETURN_IF_ERROR(for_each_row(stmt, [&](const Row& row) {
+      out.push_back(sql::stored_item_from(row));
+      current.insert(out.back().key);
+    }));
+  }
+  for (const Item& item : items) {
+    if (current.contains(item.key)) {
+      continue;
+    }
+    MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSelectStoredItem));
+    stmt.bind_text(1, board).bind_text(2, item.key);
+    MU_ASSIGN_OR_RETURN(bool row, stmt.step());
+    if (row) {
+      out.push_back(sql::stored_item_from(Row(stmt)));
+    }
+  }
+  return out;
+}
+
+// The history half of a commit (store/history.h): rows, points and search entries.
+Status write_history(SqliteConnection& db, const std::string& board, const std::vector<Item>& items,
+                     int64_t now_ms) {
+  MU_ASSIGN_OR_RETURN(std::vector<history::StoredItem> stored, stored_items(db, board, items));
+  const history::CommitPlan plan = history::plan_commit(stored, items, now_ms);
+  int64_t next_id = 0;
+  for (const history::ItemWrite& write : plan.items) {
+    const Item& item = items[write.index];
+    const auto rank = static_cast<int64_t>(write.index + 1);
+    int64_t id = write.id;
+    if (id == 0) {
+      if (next_id == 0) {
+        MU_ASSIGN_OR_RETURN(next_id, query_int(db, sql::kNextItemId));
+      }
+      id = next_id++;
+    }
+    if (write.index_action == history::ItemWrite::Index::kReplace) {
+      MU_RETURN_IF_ERROR(delete_search_entry(db, id, write.old_title, write.old_summary));
+    }
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, db.prepare(upsert_history_item_sql()));
+      stmt.bind_int(1, id)
+          .bind_text(2, board)
+          .bind_text(3, item.key)
+          .bind_text(4, item.title)
+          .bind_text(5, item.url)
+          .bind_text(6, item.summary)
+          .bind_int(7, now_ms)
+          .bind_int(8, now_ms)
+          .bind_int(9, rank)
+          .bind_int(10, rank)
+          .bind_int(11, rank)
+          .bind_optional_double(12, write.cur_hot)
+          .bind_optional_double(13, item.hot)
+          .bind_int(14, write.on_board_delta_ms)
+          .bind_int(15, search::title_key(item.title))
+          .bind_int(16, search::url_key(item.url));
+      MU_RETURN_IF_ERROR(stmt.run());
+    }
+    if (write.index_action != history::ItemWrite::Index::kNone) {
+      MU_RETURN_IF_ERROR(insert_search_entry(db, id, item.title, item.summary));
+    }
+    if (write.write_point) {
+      MU_RETURN_IF_ERROR(insert_point(db, id, now_ms, rank, item.hot));
+    }
+  }
+  for (const history::ItemExit& exit : plan.exits) {
+    MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kExitItem));
+    MU_RETURN_IF_ERROR(stmt.bind_int(1, exit.id).bind_int(2, exit.on_board_delta_ms).run());
+    MU_RETURN_IF_ERROR(insert_point(db, exit.id, now_ms, 0, std::nullopt));
+  }
+  return ok_status();
+}
+
+// Indexes up to kIndexBatch rows with indexed = 0 (story keys and search entry); returns
+// how many it indexed.
+Result<int64_t> index_batch(SqliteConnection& db) {
+  struct Pending {
+    int64_t id;
+    std::string title, summary, url;
+  };
+  std::vector<Pending> pending;
+  {
+    MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSelectUnindexedItems));
+    stmt.bind_int(1, kIndexBatch);
+    MU_RETURN_IF_ERROR(for_each_row(stmt, [&](const Row& row) {
+      pending.push_back(Pending{row.int64(0), row.text(1), row.text(2), row.text(3)});
+    }));
+  }
+  for (const Pending& row : pending) {
+    MU_RETURN_IF_ERROR(insert_search_entry(db, row.id, row.title, row.summary));
+    MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSetItemIndexed));
+    stmt.bind_int(1, row.id)
+        .bind_int(2, search::title_key(row.title))
+        .bind_int(3, search::url_key(row.url));
+    MU_RETURN_IF_ERROR(stmt.run());
+  }
+  return static_cast<int64_t>(pending.size());
+}
+
+// The HistoryItem rows `stmt` (already bound) gives.
+Result<std::vector<HistoryItem>> history_items(Statement& stmt) {
+  std::vector<HistoryItem> out;
+  MU_RETURN_IF_ERROR(
+      for_each_row(stmt, [&](const Row& row) { out.push_back(sql::history_item_from(row)); }));
+  return out;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------
@@ -398,8 +555,8 @@ Status SqliteStore::migrate() {
       return false;
     }
     const Migration& migration = embedded_migrations()[static_cast<size_t>(current)];
-    MU_RETURN_IF_ERROR(
-        db.exec(std::string(migration.sql), "applying " + std::string(migration.name)));
+    MU_RETURN_IF_ERROR(db.exec(migration_sql(migration, sql::Dialect::kSqlite),
+                               "applying " + std::string(migration.name)));
     MU_ASSIGN_OR_RETURN(Statement record, prepare(db, sql::kInsertSchemaVersion));
     record.bind_int(1, migration.version).bind_text(2, migration.name).bind_int(3, now_ms());
     MU_RETURN_IF_ERROR(record.run());
@@ -408,6 +565,14 @@ Status SqliteStore::migrate() {
   while (true) {
     MU_ASSIGN_OR_RETURN(bool more, write("migrate", step));
     if (!more) {
+      break;
+    }
+  }
+  // Rows that predate 0007 get their story keys and search entries (tokenized in C++), a
+  // batch per transaction so that commits are not held up for long.
+  while (true) {
+    MU_ASSIGN_OR_RETURN(int64_t indexed, write("migrate: indexing items", index_batch));
+    if (indexed < kIndexBatch) {
       return ok_status();
     }
   }
@@ -503,17 +668,8 @@ Result<int64_t> SqliteStore::commit_snapshot(const CommitRequest& request) {
         }
         MU_RETURN_IF_ERROR(stmt.run());
       }
-      MU_ASSIGN_OR_RETURN(Statement history, db.prepare(upsert_item_sql()));
-      history.bind_text(1, request.board)
-          .bind_text(2, item.key)
-          .bind_text(3, item.title)
-          .bind_text(4, item.url)
-          .bind_int(5, fetched_at_ms)
-          .bind_int(6, fetched_at_ms)
-          .bind_int(7, rank)
-          .bind_int(8, rank);
-      MU_RETURN_IF_ERROR(history.run());
     }
+    MU_RETURN_IF_ERROR(write_history(db, request.board, request.items, fetched_at_ms));
     MU_RETURN_IF_ERROR(insert_run(db, request.dispatch_id, request.board, request.slot,
                                   request.epoch, "ok", "", request.stats));
     MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kBoardCommitted));
@@ -1043,6 +1199,181 @@ Status SqliteStore::put_presence(const std::string& instance, int64_t readers, i
 Result<int64_t> SqliteStore::count_presence(int64_t since_ms) {
   return read("count_presence",
               [&](SqliteConnection& db) { return query_int(db, sql::kCountPresence, since_ms); });
+}
+
+// ---------------------------------------------------------------------------------------
+// History
+
+Result<SearchResult> SqliteStore::search(const SearchRequest& request) {
+  MU_RETURN_IF_ERROR(check_search(request));
+  const std::string match = search::fts5_match(request.query);
+  const history::SearchBounds bounds = history::search_bounds(request);
+  return read("search", [&](SqliteConnection& db) -> Result<SearchResult> {
+    SearchResult result;
+    const bool best = request.order == SearchOrder::kBestRank;
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, best ? sql::Statement(sql::kSearchBest)
+                                                           : sql::Statement(sql::kSearchNewest)));
+      stmt.bind_text(1, match)
+          .bind_text(2, request.board)
+          .bind_text(3, request.site)
+          .bind_int(4, bounds.from_ms)
+          .bind_int(5, bounds.to_ms);
+      const int next = best ? 7 : 6;
+      if (best) {
+        stmt.bind_int(6, bounds.cursor_rank);
+      }
+      stmt.bind_int(next, bounds.cursor_seen_ms)
+          .bind_int(next + 1, bounds.cursor_id)
+          .bind_int(next + 2, request.limit + 1);
+      MU_ASSIGN_OR_RETURN(result.hits, history_items(stmt));
+    }
+    if (result.hits.size() > static_cast<size_t>(request.limit)) {
+      result.more = true;
+      result.hits.resize(static_cast<size_t>(request.limit));
+    }
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSearchCount));
+      stmt.bind_text(1, match)
+          .bind_text(2, request.board)
+          .bind_text(3, request.site)
+          .bind_int(4, bounds.from_ms)
+          .bind_int(5, bounds.to_ms);
+      MU_ASSIGN_OR_RETURN(result.total, single_int(stmt));
+    }
+    if (request.facets) {
+      const std::pair<sql::Statement, std::vector<FacetCount>*> facets[] = {
+          {sql::kSearchSiteFacets, &result.sites}, {sql::kSearchBoardFacets, &result.boards}};
+      for (const auto& [statement, out] : facets) {
+        MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, statement));
+        stmt.bind_text(1, match).bind_int(2, bounds.from_ms).bind_int(3, bounds.to_ms);
+        MU_RETURN_IF_ERROR(for_each_row(stmt, [&, out = out](const Row& row) {
+          out->push_back(FacetCount{row.text(0), row.int64(1)});
+        }));
+      }
+    }
+    return result;
+  });
+}
+
+Result<std::optional<ItemTimeline>> SqliteStore::item_timeline(const std::string& board,
+                                                               const std::string& key,
+                                                               int related_limit) {
+  MU_RETURN_IF_ERROR(check_related_limit(related_limit));
+  return read("item_timeline " + board,
+              [&](SqliteConnection& db) -> Result<std::optional<ItemTimeline>> {
+                ItemTimeline timeline;
+                {
+                  MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSelectHistoryItem));
+                  stmt.bind_text(1, board).bind_text(2, key);
+                  MU_ASSIGN_OR_RETURN(bool row, stmt.step());
+                  if (!row) {
+                    return std::optional<ItemTimeline>();
+                  }
+                  timeline.item = sql::history_item_from(Row(stmt));
+                }
+                {
+                  MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSelectItemPoints));
+                  stmt.bind_int(1, timeline.item.id);
+                  MU_RETURN_IF_ERROR(for_each_row(stmt, [&](const Row& row) {
+                    timeline.points.push_back(sql::history_point_from(row));
+                  }));
+                }
+                if (related_limit > 0) {
+                  MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSelectRelatedItems));
+                  stmt.bind_text(1, board)
+                      .bind_int(2, timeline.item.title_key)
+                      .bind_int(3, timeline.item.url_key)
+                      .bind_int(4, related_limit);
+                  MU_ASSIGN_OR_RETURN(timeline.related, history_items(stmt));
+                }
+                return std::optional<ItemTimeline>(std::move(timeline));
+              });
+}
+
+Result<std::optional<BoardAt>> SqliteStore::board_at(const std::string& board, int64_t at_ms) {
+  return read("board_at " + board, [&](SqliteConnection& db) -> Result<std::optional<BoardAt>> {
+    MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSelectBoardAt));
+    stmt.bind_text(1, board).bind_int(2, at_ms);
+    std::optional<BoardAt> out;
+    MU_RETURN_IF_ERROR(for_each_row(stmt, [&](const Row& row) {
+      history::add_board_at_row(out, sql::history_item_from(row),
+                                sql::history_point_from(row, sql::kHistoryItemColumnCount));
+    }));
+    return out;
+  });
+}
+
+Result<std::vector<DayEntry>> SqliteStore::window_entries(const std::string& board,
+                                                          int64_t start_ms, int64_t end_ms,
+                                                          int limit) {
+  MU_RETURN_IF_ERROR(check_window(start_ms, end_ms, limit));
+  return read(
+      "window_entries " + board, [&](SqliteConnection& db) -> Result<std::vector<DayEntry>> {
+        const bool all = board.empty();
+        std::vector<HistoryItem> items;
+        {
+          MU_ASSIGN_OR_RETURN(Statement stmt,
+                              prepare(db, all ? sql::Statement(sql::kSelectWindowItemsOfAll)
+                                              : sql::Statement(sql::kSelectWindowItemsOfBoard)));
+          stmt.bind_text(1, board).bind_int(2, start_ms).bind_int(3, end_ms);
+          MU_ASSIGN_OR_RETURN(items, history_items(stmt));
+        }
+        history::WindowPoints points;
+        {
+          MU_ASSIGN_OR_RETURN(Statement stmt,
+                              prepare(db, all ? sql::Statement(sql::kSelectWindowPointsOfAll)
+                                              : sql::Statement(sql::kSelectWindowPointsOfBoard)));
+          stmt.bind_text(1, board).bind_int(2, start_ms).bind_int(3, end_ms);
+          MU_RETURN_IF_ERROR(for_each_row(stmt, [&](const Row& row) {
+            points[row.int64(0)].push_back(sql::history_point_from(row, 1));
+          }));
+        }
+        return history::window_entries(items, points, start_ms, end_ms, limit);
+      });
+}
+
+Result<int64_t> SqliteStore::compact_history(int64_t hourly_before_ms, int64_t drop_before_ms) {
+  const history::ThinRange range = history::thin_range(hourly_before_ms);
+  return write("compact_history", [&](SqliteConnection& db) -> Result<int64_t> {
+    int64_t deleted = 0;
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kThinItemPoints));
+      MU_RETURN_IF_ERROR(stmt.bind_int(1, range.begin_ms).bind_int(2, range.end_ms).run());
+      MU_ASSIGN_OR_RETURN(int64_t thinned, changes(db));
+      deleted += thinned;
+    }
+    if (drop_before_ms <= 0) {
+      return deleted;
+    }
+    struct Dropped {
+      int64_t id;
+      std::string title, summary;
+      bool indexed;
+    };
+    std::vector<Dropped> dropped;
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSelectDroppedItems));
+      stmt.bind_int(1, drop_before_ms).bind_int(2, kDropBatch);
+      MU_RETURN_IF_ERROR(for_each_row(stmt, [&](const Row& row) {
+        dropped.push_back(Dropped{row.int64(0), row.text(1), row.text(2), row.int64(3) != 0});
+      }));
+    }
+    for (const Dropped& item : dropped) {
+      if (item.indexed) {
+        MU_RETURN_IF_ERROR(delete_search_entry(db, item.id, item.title, item.summary));
+      }
+      {
+        MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kDeleteItemPoints));
+        MU_RETURN_IF_ERROR(stmt.bind_int(1, item.id).run());
+        MU_ASSIGN_OR_RETURN(int64_t points, changes(db));
+        deleted += points;
+      }
+      MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kDeleteItem));
+      MU_RETURN_IF_ERROR(stmt.bind_int(1, item.id).run());
+    }
+    return deleted;
+  });
 }
 
 }  // namespace mu

@@ -144,6 +144,17 @@ class SqliteStore final : public Store {
   Status put_presence(const std::string& instance, int64_t readers, int64_t now_ms) override;
   Result<int64_t> count_presence(int64_t since_ms) override;
 
+  // History (store/history.h). Reads run on a reader in one read transaction; search uses
+  // the FTS5 table items_fts. compact_history writes like a commit (BEGIN IMMEDIATE).
+  Result<SearchResult> search(const SearchRequest& request) override;
+  Result<std::optional<ItemTimeline>> item_timeline(const std::string& board,
+                                                    const std::string& key,
+                                                    int related_limit) override;
+  Result<std::optional<BoardAt>> board_at(const std::string& board, int64_t at_ms) override;
+  Result<std::vector<DayEntry>> window_entries(const std::string& board, int64_t start_ms,
+                                               int64_t end_ms, int limit) override;
+  Result<int64_t> compact_history(int64_t hourly_before_ms, int64_t drop_before_ms) override;
+
   const std::string& path() const { return path_; }
 
   // Use open_sqlite_store(); public only for std::make_unique.

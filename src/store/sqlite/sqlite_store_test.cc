@@ -19,6 +19,7 @@
 
 #include "core/clock.h"
 #include "store/migrations.h"
+#include "store/store_conformance_test.h"
 
 namespace mu {
 namespace {
@@ -861,6 +862,30 @@ TEST_F(FileStoreTest, UpgradesSchemaFiveInPlaceKeepingLoginStates) {
   ASSERT_TRUE(is_ok(old));
   ASSERT_TRUE(old->has_value());
   EXPECT_EQ((*old)->return_to, "/x");
+}
+
+// Schema 6 (the release before history) with snapshots and items, upgraded in place.
+TEST_F(FileStoreTest, UpgradesSchemaSixInPlaceWithHistory) {
+  auto store = open_store();
+  ASSERT_NE(store, nullptr);
+  {
+    RawDb raw(db_path());
+    raw.exec(std::string(kSchemaMigrationsTableSql));
+    for (const Migration& m : embedded_migrations()) {
+      if (m.version > 6) break;
+      raw.exec(migration_sql(m, sql::Dialect::kSqlite));
+      raw.exec("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (" +
+               std::to_string(m.version) + ", '" + std::string(m.name) + "', 0)");
+    }
+    raw.exec(store_test::kSchemaSixRowsSql);
+  }
+  ASSERT_TRUE(is_ok(store->migrate()));
+  RawDb raw(db_path());
+  EXPECT_EQ(raw.query_int("SELECT MAX(version) FROM schema_migrations"), latest_schema_version());
+  EXPECT_EQ(raw.query_int("SELECT COUNT(*) FROM items WHERE indexed = 1"), 3);
+  EXPECT_EQ(raw.query_int("SELECT COUNT(*) FROM snapshot_items"), 4);
+  store_test::expect_schema_six_upgraded(*store);
+  EXPECT_EQ(raw.query_int("SELECT COUNT(*) FROM items"), 4);
 }
 
 TEST_F(FileStoreTest, RefusesNewerSchema) {

@@ -1,0 +1,148 @@
+#include "store/history_math.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace mu::history {
+namespace {
+
+Item item(const std::string& key, std::optional<double> hot = std::nullopt,
+          const std::string& title = "") {
+  Item out;
+  out.key = key;
+  out.title = title.empty() ? "Title " + key : title;
+  out.hot = hot;
+  return out;
+}
+
+StoredItem stored(int64_t id, const std::string& key, int rank, std::optional<double> hot,
+                  int64_t last_seen_ms) {
+  StoredItem row;
+  row.id = id;
+  row.key = key;
+  row.cur_rank = rank;
+  row.cur_hot = hot;
+  row.last_seen_ms = last_seen_ms;
+  row.title = "Title " + key;
+  row.indexed = true;
+  return row;
+}
+
+TEST(PointDueTest, RankOrHeatPresenceChangesOrHeatMovesByTheStep) {
+  EXPECT_FALSE(point_due(3, 100.0, 3, 101.0));  // 1 %
+  EXPECT_TRUE(point_due(3, 100.0, 3, 102.0));   // 2 %
+  EXPECT_TRUE(point_due(3, 100.0, 3, 97.0));
+  EXPECT_TRUE(point_due(3, 100.0, 2, 100.0));
+  EXPECT_TRUE(point_due(3, std::nullopt, 3, 5.0));
+  EXPECT_TRUE(point_due(3, 5.0, 3, std::nullopt));
+  EXPECT_FALSE(point_due(3, std::nullopt, 3, std::nullopt));
+  EXPECT_FALSE(point_due(3, 0.0, 3, 0.0));  // no change is never a point
+  EXPECT_TRUE(point_due(3, 0.0, 3, 1.0));
+}
+
+TEST(PlanCommitTest, NewStayingReturningAndLeavingItems) {
+  const std::vector<StoredItem> rows = {
+      stored(1, "stay", 1, 100.0, 1000), stored(2, "move", 2, 50.0, 1000),
+      stored(3, "gone", 3, std::nullopt, 1000), stored(4, "back", 0, 7.0, 500)};
+  const std::vector<Item> items = {item("stay", 101.0), item("new", 9.0), item("move", 50.0),
+                                   item("back", 8.0)};
+  const CommitPlan plan = plan_commit(rows, items, 4000);
+  ASSERT_EQ(plan.items.size(), 4u);
+  // stays at rank 1 with 1 % more heat: no point, the last point's heat is kept
+  EXPECT_EQ(plan.items[0].id, 1);
+  EXPECT_FALSE(plan.items[0].write_point);
+  EXPECT_EQ(plan.items[0].cur_hot, 100.0);
+  EXPECT_EQ(plan.items[0].on_board_delta_ms, 3000);
+  EXPECT_EQ(plan.items[0].index_action, ItemWrite::Index::kNone);
+  // new
+  EXPECT_EQ(plan.items[1].id, 0);
+  EXPECT_TRUE(plan.items[1].write_point);
+  EXPECT_EQ(plan.items[1].index_action, ItemWrite::Index::kInsert);
+  EXPECT_EQ(plan.items[1].on_board_delta_ms, 0);
+  // moved from 2 to 3
+  EXPECT_TRUE(plan.items[2].write_point);
+  EXPECT_EQ(plan.items[2].cur_hot, 50.0);
+  // comes back: a point, no time added for while it was away
+  EXPECT_EQ(plan.items[3].id, 4);
+  EXPECT_TRUE(plan.items[3].write_point);
+  EXPECT_EQ(plan.items[3].on_board_delta_ms, 0);
+  ASSERT_EQ(plan.exits.size(), 1u);
+  EXPECT_EQ(plan.exits[0].id, 3);
+  EXPECT_EQ(plan.exits[0].on_board_delta_ms, 3000);
+}
+
+TEST(PlanCommitTest, ChangedTextReplacesTheSearchEntryAndUnindexedRowsAreIndexed) {
+  StoredItem renamed = stored(1, "a", 1, std::nullopt, 0);
+  renamed.title = "old title";
+  StoredItem unindexed = stored(2, "b", 0, std::nullopt, 0);
+  unindexed.indexed = false;
+  const CommitPlan plan =
+      plan_commit({renamed, unindexed}, {item("a", std::nullopt, "new title"), item("b")}, 10);
+  EXPECT_EQ(plan.items[0].index_action, ItemWrite::Index::kReplace);
+  EXPECT_EQ(plan.items[0].old_title, "old title");
+  EXPECT_EQ(plan.items[1].index_action, ItemWrite::Index::kInsert);
+}
+
+HistoryItem history_item(int64_t id, int current_rank, int64_t last_seen_ms) {
+  HistoryItem out;
+  out.id = id;
+  out.current_rank = current_rank;
+  out.last_seen_ms = last_seen_ms;
+  return out;
+}
+
+TEST(WindowEntryTest, StatesLastUntilTheNextPointAndAreClippedToTheWindow) {
+  // entered before the window at rank 5, rank 2 at 150, left at 300; window [100, 1000)
+  const auto entry = window_entry(
+      history_item(1, 0, 290), {{50, 5, 10.0}, {150, 2, 30.0}, {300, 0, std::nullopt}}, 100, 1000);
+  ASSERT_TRUE(entry.has_value());
+  EXPECT_EQ(entry->on_board_ms, 200);
+  EXPECT_EQ(entry->peak_rank, 2);
+  EXPECT_EQ(entry->peak_hot, 30.0);
+  EXPECT_EQ(entry->entered_ms, 100);
+  EXPECT_EQ(entry->left_ms, 300);
+}
+
+TEST(WindowEntryTest, TheLastRankedStateLastsToTheEndOfTheWindow) {
+  const std::vector<HistoryPoint> points = {{200, 3, std::nullopt}};
+  EXPECT_EQ(window_entry(history_item(1, 3, 400), points, 100, 1000)->on_board_ms, 800);
+  // Not current: its exit lies after the window.
+  EXPECT_EQ(window_entry(history_item(1, 0, 400), points, 100, 1000)->on_board_ms, 800);
+}
+
+TEST(WindowEntryTest, OffTheBoardWithinTheWindowGivesNothing) {
+  EXPECT_FALSE(window_entry(history_item(1, 0, 60), {{50, 1, std::nullopt}, {90, 0, std::nullopt}},
+                            100, 1000)
+                   .has_value());
+  EXPECT_FALSE(
+      window_entry(history_item(1, 3, 2000), {{1000, 1, std::nullopt}}, 100, 1000).has_value());
+}
+
+TEST(WindowEntryTest, LeavingAndComingBackAddsBothStretches) {
+  const auto entry = window_entry(
+      history_item(1, 4, 900),
+      {{100, 9, std::nullopt}, {200, 0, std::nullopt}, {500, 4, std::nullopt}}, 0, 1000);
+  ASSERT_TRUE(entry.has_value());
+  EXPECT_EQ(entry->on_board_ms, 100 + 500);
+  EXPECT_EQ(entry->entered_ms, 100);
+  EXPECT_EQ(entry->left_ms, 1000);
+  EXPECT_EQ(entry->peak_rank, 4);
+}
+
+TEST(RankWindowEntriesTest, MostTimeFirstThenPeakRankThenIdAndLimit) {
+  std::vector<DayEntry> entries(4);
+  entries[0].item.id = 1, entries[0].on_board_ms = 10, entries[0].peak_rank = 1;
+  entries[1].item.id = 2, entries[1].on_board_ms = 30, entries[1].peak_rank = 5;
+  entries[2].item.id = 3, entries[2].on_board_ms = 30, entries[2].peak_rank = 2;
+  entries[3].item.id = 4, entries[3].on_board_ms = 30, entries[3].peak_rank = 2;
+  rank_window_entries(entries, 3);
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(entries[0].item.id, 3);
+  EXPECT_EQ(entries[1].item.id, 4);
+  EXPECT_EQ(entries[2].item.id, 2);
+}
+
+}  // namespace
+}  // namespace mu::history
