@@ -495,7 +495,9 @@ Response HistoryService::board_history(const Request& req) const {
   if (!limit.ok()) return bad(limit.error_message());
   return defer_response(
       [this, board = std::move(board), w = *window, limit = *limit, now]() -> Response {
-        auto entries = store_.window_entries(board, w.start_ms, w.end_ms, limit);
+        // A day in progress counts time on the board up to now, not to its end.
+        auto entries = store_.window_entries(board, w.start_ms,
+                                             std::max(w.start_ms, std::min(w.end_ms, now)), limit);
         if (!entries.ok()) return store_error(entries.status());
         json::object body;
         body["board"] = board;
@@ -540,10 +542,12 @@ Response HistoryService::top(const Request& req) const {
       return cacheable(it->second.body, cache_control);
     }
   }
-  return defer_response([this, w = *window, key, cache_control]() -> Response {
-    // Every appearance may matter to a story's score, so the store is asked for plenty.
+  return defer_response([this, w = *window, key, cache_control, now]() -> Response {
+    // Every appearance may matter to a story's score, so the store is asked for plenty; a
+    // day in progress counts time on the board up to now.
     constexpr int kEntries = 20'000;
-    auto entries = store_.window_entries("", w.start_ms, w.end_ms, kEntries);
+    auto entries = store_.window_entries("", w.start_ms,
+                                         std::max(w.start_ms, std::min(w.end_ms, now)), kEntries);
     if (!entries.ok()) return store_error(entries.status());
     json::object body;
     body["date"] = w.date;

@@ -325,13 +325,17 @@ TEST_F(HistoryServiceTest, BoardHistoryAtAnInstantOrOverADay) {
   store.entries = {d};
   r = get("/api/v1/boards/weibo.hot-search/history?date=2025-12-06&limit=7");
   ASSERT_EQ(r.status, 200);
-  // The default zone is Asia/Shanghai.
+  // The default zone is Asia/Shanghai; the day is in progress, so it is asked up to now.
   EXPECT_EQ(store.last_window.first, *parse_instant("2025-12-05T16:00:00Z"));
-  EXPECT_EQ(store.last_window.second, *parse_instant("2025-12-06T16:00:00Z"));
+  EXPECT_EQ(store.last_window.second, 1'765'000'000'000);
   EXPECT_EQ(store.last_limit, 7);
   EXPECT_EQ(r.header("Cache-Control"), "public, max-age=30");  // today may still change
   const json::value day = json::parse(r.body_view());
   EXPECT_EQ(day.at("tz").as_string(), "Asia/Shanghai");
+  EXPECT_EQ(day.at("to").as_string(), "2025-12-06T16:00:00.000Z");
+  // A past day is asked whole.
+  ASSERT_EQ(get("/api/v1/boards/weibo.hot-search/history?date=2025-12-04&tz=UTC").status, 200);
+  EXPECT_EQ(store.last_window.second, *parse_instant("2025-12-05T00:00:00Z"));
   EXPECT_EQ(day.at("items").at(0).at("day_seconds").as_int64(), 5400);
   EXPECT_EQ(day.at("items").at(0).at("peak_rank").as_int64(), 1);
 }

@@ -95,7 +95,8 @@ TEST_F(McpServiceTest, NotificationsAndResponsesAreAcceptedWithoutABody) {
 }
 
 TEST_F(McpServiceTest, ToolsAreListedWithInputSchemas) {
-  const json::array& list = call("tools/list").at("result").at("tools").as_array();
+  const json::value answer = call("tools/list");
+  const json::array& list = answer.at("result").at("tools").as_array();
   std::vector<std::string> names;
   for (const json::value& t : list) {
     names.emplace_back(t.at("name").as_string());

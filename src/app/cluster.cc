@@ -370,8 +370,12 @@ int run_api(const Config& config) {
   accounts.register_routes(router);
   admin.register_routes(router);
   stats.register_routes(router);
-  // POST /mcp: the public routes above as tools for AI agents (docs/mcp.md).
-  McpService mcp(router, mcp_options(config));
+  // POST /mcp: the public read routes as tools for AI agents (docs/mcp.md). The tools call
+  // them through a router of their own (`router` itself moves into the server).
+  Router public_routes;
+  api.register_routes(public_routes);
+  history.register_routes(public_routes);
+  McpService mcp(public_routes, mcp_options(config));
   mcp.register_routes(router);
   auto metrics_server = serve_metrics(config, metrics_registry, &router);
   if (!metrics_server.ok()) return fail(metrics_server.status(), "metrics");
