@@ -5,7 +5,7 @@
 //
 //   mu_bench_history --store sqlite:///tmp/h.db|postgresql://... --boards boards.json
 //                    --corpus DIR [--days 90] [--full-days 7] [--seed 1] [--queries 200]
-//                    [--no-history-baseline]
+//                    [--history-off]
 //
 // The simulation: each board is fetched at its default interval (with a random phase) for
 // --days days ending now. A rank board keeps its size; every hour about 12 % of its items
@@ -14,7 +14,7 @@
 // hour on top and drops the oldest. New items splice two corpus titles (any board), and one
 // in seven repeats a title that is on another board right now (the same story on two
 // sites). Once a simulated day the store compacts history (points older than --full-days
-// become hourly), as the scheduler does.
+// become hourly) and prunes snapshots beyond the newest 500 per board, as the scheduler does.
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -22,8 +22,8 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -76,6 +76,7 @@ struct Args {
   int full_days = 7;
   uint64_t seed = 1;
   int queries = 200;
+  bool history = true;  // --history-off: commits without points and search entries
 };
 
 std::string read_file(const std::string& path) {
@@ -117,8 +118,8 @@ class Simulation {
       board.meta.id = std::string(o.at("id").as_string());
       board.meta.site = std::string(o.at("site").as_string());
       board.meta.name_zh = std::string(o.at("name").as_string());
-      board.meta.kind = o.at("kind").as_string() == "stream" ? BoardKind::kStream
-                                                              : BoardKind::kRank;
+      board.meta.kind =
+          o.at("kind").as_string() == "stream" ? BoardKind::kStream : BoardKind::kRank;
       board.meta.schedule.every = std::chrono::seconds(o.at("every_seconds").to_number<int64_t>());
       const std::string path = args_.corpus + "/" + board.meta.id + ".json";
       if (!std::filesystem::exists(path)) continue;
@@ -180,6 +181,10 @@ class Simulation {
           auto r = store_.compact_history(next_compact - args_.full_days * kDayMs, 0);
           if (!r.ok()) std::fprintf(stderr, "compact: %s\n", r.status().to_string().c_str());
         });
+        // The scheduler's pruning too (storage.keep_snapshots, default 500 per board).
+        if (auto pruned = store_.prune_snapshots(500); !pruned.ok()) {
+          std::fprintf(stderr, "prune: %s\n", pruned.status().to_string().c_str());
+        }
         compact_ms_.push_back(ms);
         next_compact += kDayMs;
       }
@@ -233,12 +238,12 @@ class Simulation {
     std::printf("ingest: %lld commits, %lld item observations, %lld new items\n",
                 static_cast<long long>(commits_), static_cast<long long>(observations_),
                 static_cast<long long>(next_key_));
-    std::printf("  commit mean %.3f ms, p50 %.3f ms, p99 %.3f ms; daily compaction p50 %.1f ms, "
-                "max %.1f ms\n",
-                commit_ms_.empty() ? 0 : sum / static_cast<double>(commit_ms_.size()),
-                percentile(commit_ms_, 0.5), percentile(commit_ms_, 0.99),
-                percentile(compact_ms_, 0.5),
-                compact_ms_.empty() ? 0 : *std::max_element(compact_ms_.begin(), compact_ms_.end()));
+    std::printf(
+        "  commit mean %.3f ms, p50 %.3f ms, p99 %.3f ms; daily compaction p50 %.1f ms, "
+        "max %.1f ms\n",
+        commit_ms_.empty() ? 0 : sum / static_cast<double>(commit_ms_.size()),
+        percentile(commit_ms_, 0.5), percentile(commit_ms_, 0.99), percentile(compact_ms_, 0.5),
+        compact_ms_.empty() ? 0 : *std::max_element(compact_ms_.begin(), compact_ms_.end()));
   }
 
   void run_queries(int64_t start_ms, int64_t end_ms) {
@@ -263,9 +268,8 @@ class Simulation {
             search::tokens(corpus_[rng_() % corpus_.size()].title);
         std::vector<std::string> latin;
         for (const std::string& w : words) {
-          if (w.size() >= 3 && std::all_of(w.begin(), w.end(), [](char c) {
-                return (c >= 'a' && c <= 'z');
-              })) {
+          if (w.size() >= 3 &&
+              std::all_of(w.begin(), w.end(), [](char c) { return (c >= 'a' && c <= 'z'); })) {
             latin.push_back(w);
           }
         }
@@ -313,17 +317,19 @@ class Simulation {
     }
     print_latency("item timeline", timeline_ms);
     std::printf("  %-34s mean %.1f points\n", "",
-                timeline_ms.empty() ? 0.0
-                                    : static_cast<double>(points) /
-                                          static_cast<double>(timeline_ms.size()));
+                timeline_ms.empty()
+                    ? 0.0
+                    : static_cast<double>(points) / static_cast<double>(timeline_ms.size()));
     std::vector<double> at_ms;
     std::vector<double> day_ms;
     const int64_t days = std::max<int64_t>(1, (end_ms - start_ms) / kDayMs);
     for (int i = 0; i < args_.queries; ++i) {
       const SimBoard& board = boards_[rng_() % boards_.size()];
-      const int64_t at = start_ms + static_cast<int64_t>(rng_() % static_cast<uint64_t>(end_ms - start_ms));
+      const int64_t at =
+          start_ms + static_cast<int64_t>(rng_() % static_cast<uint64_t>(end_ms - start_ms));
       at_ms.push_back(time_ms([&] { (void)store_.board_at(board.meta.id, at); }));
-      const int64_t day = start_ms + static_cast<int64_t>(rng_() % static_cast<uint64_t>(days)) * kDayMs;
+      const int64_t day =
+          start_ms + static_cast<int64_t>(rng_() % static_cast<uint64_t>(days)) * kDayMs;
       day_ms.push_back(
           time_ms([&] { (void)store_.window_entries(board.meta.id, day, day + kDayMs, 100); }));
     }
@@ -417,27 +423,42 @@ int run(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--store") args.store = value();
-    else if (a == "--boards") args.boards = value();
-    else if (a == "--corpus") args.corpus = value();
-    else if (a == "--days") args.days = std::stoi(value());
-    else if (a == "--full-days") args.full_days = std::stoi(value());
-    else if (a == "--seed") args.seed = std::stoull(value());
-    else if (a == "--queries") args.queries = std::stoi(value());
+    if (a == "--store")
+      args.store = value();
+    else if (a == "--boards")
+      args.boards = value();
+    else if (a == "--corpus")
+      args.corpus = value();
+    else if (a == "--days")
+      args.days = std::stoi(value());
+    else if (a == "--full-days")
+      args.full_days = std::stoi(value());
+    else if (a == "--seed")
+      args.seed = std::stoull(value());
+    else if (a == "--queries")
+      args.queries = std::stoi(value());
+    else if (a == "--history-off")
+      args.history = false;
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 2;
     }
   }
   if (args.store.empty() || args.boards.empty() || args.corpus.empty()) {
-    std::fprintf(stderr, "usage: mu_bench_history --store URL --boards FILE --corpus DIR "
-                         "[--days N] [--full-days N] [--seed N] [--queries N]\n");
+    std::fprintf(stderr,
+                 "usage: mu_bench_history --store URL --boards FILE --corpus DIR "
+                 "[--days N] [--full-days N] [--seed N] [--queries N] [--history-off]\n");
     return 2;
   }
+  SqliteStoreOptions sqlite_options;
+  sqlite_options.record_history = args.history;
+  PostgresStoreOptions postgres_options;
+  postgres_options.record_history = args.history;
   Result<std::unique_ptr<Store>> store =
       args.store.starts_with("sqlite://")
-          ? open_sqlite_store(args.store.substr(std::string_view("sqlite://").size()))
-          : open_postgres_store(args.store);
+          ? open_sqlite_store(args.store.substr(std::string_view("sqlite://").size()),
+                              sqlite_options)
+          : open_postgres_store(args.store, postgres_options);
   if (!store.ok()) {
     std::fprintf(stderr, "%s\n", store.status().to_string().c_str());
     return 1;
@@ -463,7 +484,7 @@ int run(int argc, char** argv) {
   });
   std::printf("simulated %d days in %.1f s\n", args.days, wall / 1000);
   sim.report_ingest();
-  sim.run_queries(start_ms, end_ms);
+  if (args.queries > 0) sim.run_queries(start_ms, end_ms);
   return 0;
 }
 

@@ -263,7 +263,7 @@ Result<std::vector<history::StoredItem>> stored_items(PgConnection& db, const st
 // The history half of a commit (store/history.h): rows and their search entries in
 // multi-row upserts, points in multi-row inserts, exits one statement each.
 Status write_history(PgConnection& db, const std::string& board, const std::vector<Item>& items,
-                     int64_t now_ms) {
+                     int64_t now_ms, bool record) {
   MU_ASSIGN_OR_RETURN(std::vector<history::StoredItem> stored, stored_items(db, board, items));
   const history::CommitPlan plan = history::plan_commit(stored, items, now_ms);
   int64_t next_id = 0;
@@ -321,7 +321,7 @@ Status write_history(PgConnection& db, const std::string& board, const std::vect
           .add_int(write.on_board_delta_ms)
           .add_int(search::title_key(item.title))
           .add_int(search::url_key(item.url));
-      if (write.index_action == history::ItemWrite::Index::kNone) {
+      if (!record || write.index_action == history::ItemWrite::Index::kNone) {
         rows.add_null();
       } else {
         rows.add_text(search::tsvector_literal(item.title, item.summary));
@@ -333,7 +333,7 @@ Status write_history(PgConnection& db, const std::string& board, const std::vect
                            .status());
   }
   for (size_t i = 0; i < plan.items.size(); ++i) {
-    if (plan.items[i].write_point) {
+    if (record && plan.items[i].write_point) {
       const Item& item = items[plan.items[i].index];
       MU_RETURN_IF_ERROR(
           add_point(ids[i], static_cast<int64_t>(plan.items[i].index + 1), item.hot));
@@ -343,7 +343,9 @@ Status write_history(PgConnection& db, const std::string& board, const std::vect
     MU_RETURN_IF_ERROR(
         run_query(db, sql::kExitItem, Params().add_int(exit.id).add_int(exit.on_board_delta_ms))
             .status());
-    MU_RETURN_IF_ERROR(add_point(exit.id, 0, std::nullopt));
+    if (record) {
+      MU_RETURN_IF_ERROR(add_point(exit.id, 0, std::nullopt));
+    }
   }
   return flush_points();
 }
@@ -510,6 +512,7 @@ class PostgresStore final : public Store {
   const int pool_size_;
   std::unique_ptr<Clock> own_clock_;  // when the options name no clock
   const Clock* clock_;
+  const bool record_history_;  // PostgresStoreOptions::record_history
 
   std::mutex pool_mu_;
   std::condition_variable pool_cv_;
@@ -523,7 +526,8 @@ PostgresStore::PostgresStore(pg::ConnectionConfig config, const PostgresStoreOpt
     : config_(std::move(config)),
       pool_size_(std::max(options.pool_size, 1)),
       own_clock_(options.clock == nullptr ? std::make_unique<SystemClock>() : nullptr),
-      clock_(options.clock != nullptr ? options.clock : own_clock_.get()) {
+      clock_(options.clock != nullptr ? options.clock : own_clock_.get()),
+      record_history_(options.record_history) {
   // release() runs in destructors: keep it from allocating.
   idle_.reserve(static_cast<size_t>(pool_size_));
   idle_.push_back(Idle{std::move(first), generation_});
@@ -776,7 +780,8 @@ Result<int64_t> PostgresStore::commit_snapshot(const CommitRequest& request) {
       MU_RETURN_IF_ERROR(run_query(db, sql::kInsertSnapshot, params).status());
     }
     MU_RETURN_IF_ERROR(insert_items(db, snapshot_id, items));
-    MU_RETURN_IF_ERROR(write_history(db, request.board, request.items, fetched_at_ms));
+    MU_RETURN_IF_ERROR(
+        write_history(db, request.board, request.items, fetched_at_ms, record_history_));
     MU_RETURN_IF_ERROR(insert_run(db, request.dispatch_id, request.board, request.slot,
                                   request.epoch, "ok", "", request.stats));
     {

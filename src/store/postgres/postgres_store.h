@@ -67,6 +67,9 @@ struct PostgresStoreOptions {
   // Stamps schema_migrations.applied_at_ms; the system clock when null. Borrowed: must
   // outlive the store.
   const Clock* clock = nullptr;
+  // false: commits write the items rows (what board views need) but no points and no search
+  // entries — bench/history.sh's baseline for what history adds to a commit.
+  bool record_history = true;
 };
 
 // Checks the URL (kConfig when it is not a postgresql:// URL libpq accepts) and opens the

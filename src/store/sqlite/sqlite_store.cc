@@ -308,7 +308,7 @@ Result<std::vector<history::StoredItem>> stored_items(SqliteConnection& db,
 
 // The history half of a commit (store/history.h): rows, points and search entries.
 Status write_history(SqliteConnection& db, const std::string& board, const std::vector<Item>& items,
-                     int64_t now_ms) {
+                     int64_t now_ms, bool record) {
   MU_ASSIGN_OR_RETURN(std::vector<history::StoredItem> stored, stored_items(db, board, items));
   const history::CommitPlan plan = history::plan_commit(stored, items, now_ms);
   int64_t next_id = 0;
@@ -322,7 +322,7 @@ Status write_history(SqliteConnection& db, const std::string& board, const std::
       }
       id = next_id++;
     }
-    if (write.index_action == history::ItemWrite::Index::kReplace) {
+    if (record && write.index_action == history::ItemWrite::Index::kReplace) {
       MU_RETURN_IF_ERROR(delete_search_entry(db, id, write.old_title, write.old_summary));
     }
     {
@@ -345,17 +345,19 @@ Status write_history(SqliteConnection& db, const std::string& board, const std::
           .bind_int(16, search::url_key(item.url));
       MU_RETURN_IF_ERROR(stmt.run());
     }
-    if (write.index_action != history::ItemWrite::Index::kNone) {
+    if (record && write.index_action != history::ItemWrite::Index::kNone) {
       MU_RETURN_IF_ERROR(insert_search_entry(db, id, item.title, item.summary));
     }
-    if (write.write_point) {
+    if (record && write.write_point) {
       MU_RETURN_IF_ERROR(insert_point(db, id, now_ms, rank, item.hot));
     }
   }
   for (const history::ItemExit& exit : plan.exits) {
     MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kExitItem));
     MU_RETURN_IF_ERROR(stmt.bind_int(1, exit.id).bind_int(2, exit.on_board_delta_ms).run());
-    MU_RETURN_IF_ERROR(insert_point(db, exit.id, now_ms, 0, std::nullopt));
+    if (record) {
+      MU_RETURN_IF_ERROR(insert_point(db, exit.id, now_ms, 0, std::nullopt));
+    }
   }
   return ok_status();
 }
@@ -669,7 +671,8 @@ Result<int64_t> SqliteStore::commit_snapshot(const CommitRequest& request) {
         MU_RETURN_IF_ERROR(stmt.run());
       }
     }
-    MU_RETURN_IF_ERROR(write_history(db, request.board, request.items, fetched_at_ms));
+    MU_RETURN_IF_ERROR(
+        write_history(db, request.board, request.items, fetched_at_ms, options_.record_history));
     MU_RETURN_IF_ERROR(insert_run(db, request.dispatch_id, request.board, request.slot,
                                   request.epoch, "ok", "", request.stats));
     MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kBoardCommitted));

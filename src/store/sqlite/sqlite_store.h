@@ -47,6 +47,9 @@ struct SqliteStoreOptions {
   // Stamps schema_migrations.applied_at_ms; the system clock when null. Borrowed: must
   // outlive the store.
   const Clock* clock = nullptr;
+  // false: commits write the items rows (what board views need) but no points and no search
+  // entries — bench/history.sh's baseline for what history adds to a commit.
+  bool record_history = true;
 };
 
 // Opens (creating it and its parent directories if needed) the database at `path`;
