@@ -537,7 +537,7 @@ ORDER BY p.rank, i.id)sql");
   "SELECT " MU_SQL_HISTORY_ITEM_COLUMNS                                                   \
   " FROM items i JOIN boards b ON b.id = i.board WHERE i.id IN (" MU_SQL_WINDOW_ITEMS_OF( \
       BOARD_FILTER) ") ORDER BY i.id"
-#define MU_SQL_WINDOW_POINTS(BOARD_FILTER)                                          \
+#define MU_SQL_WINDOW_POINTS(BOARD_FILTER) \
   "SELECT p.item_id, p.at_ms, p.rank, p.hot FROM item_points p WHERE p.item_id IN " \
   "("       \
   MU_SQL_WINDOW_ITEMS_OF(BOARD_FILTER)                                                      \

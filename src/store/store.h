@@ -378,10 +378,7 @@ class AccountStore {
 
 // The whole store on one database: what app/ opens and wires. Consumers take the narrowest
 // of the interfaces above that they use.
-class Store : public BoardStore,
-              public OverrideStore,
-              public AccountStore,
-              public HistoryStore {
+class Store : public BoardStore, public OverrideStore, public AccountStore, public HistoryStore {
  public:
   // Applies pending numbered migrations. Idempotent.
   virtual Status migrate() = 0;
