@@ -133,7 +133,7 @@ export function apiUrl(path: string): string {
 }
 
 /** `revalidate`: ask the server (ETag → 304) instead of a possibly stale HTTP cache entry. */
-async function getJson<T>(path: string, revalidate = false): Promise<Fetched<T>> {
+export async function getJson<T>(path: string, revalidate = false): Promise<Fetched<T>> {
   const url = apiUrl(path);
   const viaSw = controller() !== null;
   const response = await apiFetch(url, {

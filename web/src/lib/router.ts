@@ -1,6 +1,7 @@
 // A tiny hash router: #/ (all boards), #/following, #/site/<id>[/<board>], #/board/<id>,
 // #/boards (the board directory), #/status (the sources' status), #/settings, #/favorites (saved items),
-// #/admin[/<section>[/<id>]]. Hash routes work from any
+// #/admin[/<section>[/<id>]], and history: #/search?q=&site=&board=&from=&to=&sort=,
+// #/item/<board>/<key>, #/top?date=, #/board/<id>?at= or ?date=. Hash routes work from any
 // static host and from the service worker's cache. The paths /favorites and /admin (links
 // from elsewhere; Mu serves the app for them) become the same hash routes.
 import { ref } from 'vue';
@@ -8,7 +9,10 @@ import { ref } from 'vue';
 export type Route =
   | { name: 'home'; tab: 'all' | 'following' }
   | { name: 'home'; tab: 'site'; site: string; board?: string }
-  | { name: 'board'; id: string }
+  | { name: 'board'; id: string; at?: string; date?: string }
+  | { name: 'search'; q: string; site?: string; board?: string; from?: string; to?: string; sort?: 'newest' | 'rank' }
+  | { name: 'item'; board: string; key: string }
+  | { name: 'top'; date?: string }
   | { name: 'boards' }
   | { name: 'status' }
   | { name: 'settings' }
@@ -16,8 +20,11 @@ export type Route =
   | { name: 'admin'; section: string; id?: string };
 
 export function parseHash(hash: string): Route {
-  const parts = hash
-    .replace(/^#\/?/, '')
+  const raw = hash.replace(/^#\/?/, '');
+  const qi = raw.indexOf('?');
+  const query = new URLSearchParams(qi >= 0 ? raw.slice(qi + 1) : '');
+  const opt = (name: string) => query.get(name) || undefined;
+  const parts = (qi >= 0 ? raw.slice(0, qi) : raw)
     .split('/')
     .filter((p) => p !== '')
     .map((p) => {
@@ -27,7 +34,25 @@ export function parseHash(hash: string): Route {
         return p;
       }
     });
-  if (parts[0] === 'board' && parts[1]) return { name: 'board', id: parts[1] };
+  if (parts[0] === 'board' && parts[1]) {
+    const at = opt('at');
+    const date = opt('date');
+    return at ? { name: 'board', id: parts[1], at } : date ? { name: 'board', id: parts[1], date } : { name: 'board', id: parts[1] };
+  }
+  if (parts[0] === 'search') {
+    const sort = opt('sort');
+    return {
+      name: 'search',
+      q: query.get('q') ?? '',
+      site: opt('site'),
+      board: opt('board'),
+      from: opt('from'),
+      to: opt('to'),
+      sort: sort === 'rank' || sort === 'newest' ? sort : undefined,
+    };
+  }
+  if (parts[0] === 'item' && parts[1] && parts.length >= 3) return { name: 'item', board: parts[1], key: parts.slice(2).join('/') };
+  if (parts[0] === 'top') return { name: 'top', date: opt('date') };
   if (parts[0] === 'boards') return { name: 'boards' };
   if (parts[0] === 'status') return { name: 'status' };
   if (parts[0] === 'settings') return { name: 'settings' };
@@ -58,4 +83,17 @@ export function href(...parts: string[]): string {
 
 export function go(hash: string): void {
   if (location.hash !== hash) location.hash = hash;
+}
+
+/** "#/path?k=v&…" with the empty values left out. */
+export function withQuery(path: string, params: Record<string, string | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
+  const text = q.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+/** The item page of a board's item. */
+export function itemHash(board: string, key: string): string {
+  return `#/item/${encodeURIComponent(board)}/${encodeURIComponent(key)}`;
 }
