@@ -4,6 +4,10 @@
  * - API (/api/…): network-first; the last good response is kept and served when offline,
  *   marked with the header X-Mu-Offline: 1 so the page can show an "offline" badge, or when
  *   the network is very slow (X-Mu-Stale: 1: the page shows it at once and asks again).
+ * - History: /api/v1/search is network-only (one URL per query: never kept, never stale);
+ *   items (/api/v1/items/…), a board in the past (/api/v1/boards/{id}/history) and the day's
+ *   top (/api/v1/top) are network-first, answered from the cache only when offline, and only
+ *   the newest MAX_HISTORY of them are kept.
  * - /api/v1/events (Server-Sent Events) and non-GET requests are never touched. */
 const VERSION = '__MU_VERSION__';
 const PRECACHE = '__MU_PRECACHE__';
@@ -67,6 +71,42 @@ function isCatalogueSearch(url) {
   if (url.pathname !== '/api/v1/boards') return false;
   const p = url.searchParams;
   return p.has('q') || p.has('site') || p.has('kind') || p.has('offset');
+}
+
+// Full-text search of the history: never cached (one URL per query and page).
+function isHistorySearch(url) {
+  return url.pathname === '/api/v1/search';
+}
+
+// History answers worth having offline (an item page, a board in the past, the day's top),
+// but one URL per item / instant / day: network-first, the newest few kept.
+function isHistory(url) {
+  const p = url.pathname;
+  return p.startsWith('/api/v1/items/') || p === '/api/v1/top' || /^\/api\/v1\/boards\/[^/]+\/history$/.test(p);
+}
+
+const MAX_HISTORY = 40;
+async function pruneHistory(cache) {
+  const kept = (await cache.keys()).filter((r) => isHistory(new URL(r.url)));
+  await Promise.all(kept.slice(0, Math.max(0, kept.length - MAX_HISTORY)).map((r) => cache.delete(r)));
+}
+
+async function historyNetworkFirst(request) {
+  const cache = await caches.open(API_CACHE);
+  try {
+    const response = await fetch(request);
+    if (response.ok) {
+      // re-put so the newest answer is last in the cache's order
+      await cache.delete(request);
+      await cache.put(request, response.clone());
+      await pruneHistory(cache);
+    }
+    return response;
+  } catch (err) {
+    const cached = await cache.match(request, { ignoreVary: true });
+    if (!cached) throw err;
+    return marked(cached, 'X-Mu-Offline');
+  }
 }
 
 // The home's boards by id (?ids=…): a new URL whenever the user's list changes; the last few
@@ -145,7 +185,11 @@ self.addEventListener('fetch', (event) => {
   const request = event.request;
   if (request.method !== 'GET') return;
   const url = new URL(request.url);
-  if (isEvents(url) || isPrivate(url) || isCatalogueSearch(url)) return;
+  if (isEvents(url) || isPrivate(url) || isCatalogueSearch(url) || isHistorySearch(url)) return;
+  if (isHistory(url)) {
+    event.respondWith(historyNetworkFirst(request));
+    return;
+  }
   if (isApi(url)) {
     event.respondWith(apiNetworkFirst(event));
     return;
@@ -173,7 +217,7 @@ self.addEventListener('message', (event) => {
           .filter((u) => typeof u === 'string')
           .map((u) => {
             const url = new URL(u, self.location.href);
-            if (!isApi(url) || isEvents(url) || isPrivate(url) || isCatalogueSearch(url)) return undefined;
+            if (!isApi(url) || isEvents(url) || isPrivate(url) || isCatalogueSearch(url) || isHistorySearch(url) || isHistory(url)) return undefined;
             return fetch(url.href)
               .then((r) => (r.ok ? cache.put(url.href, r) : undefined))
               .catch(() => undefined);
