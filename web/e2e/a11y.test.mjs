@@ -1,5 +1,6 @@
 // Accessibility audit with axe-core (WCAG 2 A/AA rules, the engine Lighthouse uses) on the
-// home page, a board page, the settings, the board directory, the status page and the open search palette, in both themes.
+// home page, a board page, the settings, the board directory, the status page, the open search palette and the
+// history pages (search, an item, a board in the past, the day's top), in both themes.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, test } from 'node:test';
@@ -14,6 +15,8 @@ before(async () => {
   ensureBuilt();
   mu = await startMu();
   await waitForBoards(mu.base, ['36kr.newsflashes', 'weibo.hot-search', 'bilibili.popular']);
+  const weibo = await (await fetch(`${mu.base}/api/v1/boards/weibo.hot-search`)).json();
+  firstKey = weibo.items[0].key;
   browser = await launchBrowser();
 });
 
@@ -30,7 +33,12 @@ const PAGES = [
   { name: 'board directory', hash: '#/boards', ready: '[data-testid="dir-list"] > li' },
   { name: 'status', hash: '#/status', ready: '[data-testid="status-list"] > li' },
   { name: 'search palette', hash: '#/', ready: 'section.card li.item', palette: true },
+  { name: 'history search', hash: '#/search?q=%E5%85%83%E6%97%A6', ready: '[data-testid="hist-results"] mark' },
+  { name: 'item page', hash: '#/item/weibo.hot-search/KEY', ready: '[data-testid="item-chart"] canvas' },
+  { name: 'board in the past', hash: '#/board/weibo.hot-search?at=AT', ready: '[data-testid="past-items"] > li' },
+  { name: 'top of the day', hash: '#/top', ready: '[data-testid="top-list"] > li' },
 ];
+let firstKey = '';
 
 for (const theme of ['light', 'dark']) {
   test(`axe finds no WCAG 2 A/AA violations (${theme})`, async () => {
@@ -39,7 +47,8 @@ for (const theme of ['light', 'dark']) {
     const page = await context.newPage();
     const problems = [];
     for (const p of PAGES) {
-      await page.goto(`${mu.base}/${p.hash}`);
+      const hash = p.hash.replace('KEY', encodeURIComponent(firstKey)).replace('AT', new Date().toISOString());
+      await page.goto(`${mu.base}/${hash}`);
       await page.locator(p.ready).first().waitFor();
       if (p.palette) {
         await page.keyboard.press('Control+k');

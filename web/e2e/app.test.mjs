@@ -216,8 +216,11 @@ describe('board page and search', () => {
     await input.waitFor();
     assert.ok(await input.evaluate((el) => el === document.activeElement), 'the input has focus');
     await page.keyboard.type('Hacker News');
+    // boards first (then items the server's history finds, and "search all →" last)
     const options = page.locator('[data-testid="palette"] [role="option"]');
-    await waitFor(async () => (await options.count()) === 5, { what: 'five Hacker News boards' });
+    const boardOptions = page.locator('[data-testid="palette"] [role="option"][data-type="board"]');
+    await waitFor(async () => (await boardOptions.count()) === 5, { what: 'five Hacker News boards' });
+    assert.equal(await options.last().getAttribute('data-type'), 'all');
     await page.keyboard.press('ArrowDown');
     assert.equal(await options.nth(1).getAttribute('aria-selected'), 'true');
     await page.keyboard.press('Enter');
