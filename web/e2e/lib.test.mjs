@@ -28,6 +28,7 @@ before(async () => {
     hot: await load('/src/lib/hot.ts'),
     api: await load('/src/lib/api.ts'),
     health: await load('/src/lib/health.ts'),
+    history: await load('/src/lib/history.ts'),
   };
 });
 
@@ -102,6 +103,59 @@ describe('router', () => {
     assert.deepEqual(parseHash('#/boards'), { name: 'boards' });
     assert.deepEqual(parseHash('#/status'), { name: 'status' });
     assert.deepEqual(parseHash('#/nonsense/%E0%A4%A'), { name: 'home', tab: 'all' });
+  });
+
+  test('parseHash: history routes and their query strings; itemHash round-trips a key with / and ?', () => {
+    const { parseHash, itemHash, withQuery } = lib.router;
+    assert.deepEqual(parseHash('#/board/weibo.hot-search?at=2026-12-06T08:00:00Z'), { name: 'board', id: 'weibo.hot-search', at: '2026-12-06T08:00:00Z' });
+    assert.deepEqual(parseHash('#/board/weibo.hot-search?date=2026-12-06'), { name: 'board', id: 'weibo.hot-search', date: '2026-12-06' });
+    assert.deepEqual(parseHash('#/search?q=%E8%B7%A8%E5%B9%B4&site=weibo&sort=rank&from=2026-12-01'), {
+      name: 'search',
+      q: '跨年',
+      site: 'weibo',
+      board: undefined,
+      from: '2026-12-01',
+      to: undefined,
+      sort: 'rank',
+    });
+    assert.equal(parseHash('#/search?q=x&sort=bogus').sort, undefined);
+    assert.deepEqual(parseHash('#/top?date=2026-12-06'), { name: 'top', date: '2026-12-06' });
+    assert.deepEqual(parseHash('#/top'), { name: 'top', date: undefined });
+    const key = 'a/b?c=d#e 跨年';
+    assert.deepEqual(parseHash(itemHash('zhihu.hot', key)), { name: 'item', board: 'zhihu.hot', key });
+    assert.equal(withQuery('#/search', { q: '跨 年', site: undefined, board: '' }), '#/search?q=%E8%B7%A8+%E5%B9%B4');
+    assert.equal(withQuery('#/top', {}), '#/top');
+  });
+});
+
+describe('history', () => {
+  test('splitHighlights: code-point ranges (astral characters count once), overlaps merged, bad ranges ignored', () => {
+    const { splitHighlights } = lib.history;
+    assert.deepEqual(splitHighlights('跨年晚会节目单', [[0, 2]]), [
+      { text: '跨年', mark: true },
+      { text: '晚会节目单', mark: false },
+    ]);
+    assert.deepEqual(splitHighlights('😀跨年😀', [[1, 3]]), [
+      { text: '😀', mark: false },
+      { text: '跨年', mark: true },
+      { text: '😀', mark: false },
+    ]);
+    assert.deepEqual(splitHighlights('abcdef', [[3, 5], [1, 4], [-3, 0], [5, 99], 'x']), [
+      { text: 'a', mark: false },
+      { text: 'bcdef', mark: true },
+    ]);
+    assert.deepEqual(splitHighlights('<b>x</b>', undefined), [{ text: '<b>x</b>', mark: false }]);
+    assert.deepEqual(splitHighlights('', [[0, 1]]), []);
+  });
+
+  test('spanText: hours and minutes', () => {
+    const { spanText } = lib.history;
+    lib.i18n.locale.value = 'en';
+    assert.equal(spanText(0), '0 min');
+    assert.equal(spanText(30), '1 min');
+    assert.equal(spanText(3 * 3600 + 12 * 60 + 5), '3 h 12 min');
+    lib.i18n.locale.value = 'zh-CN';
+    assert.equal(spanText(3 * 3600 + 12 * 60), '3 小时 12 分');
   });
 });
 

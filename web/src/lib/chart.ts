@@ -7,6 +7,9 @@ import type { Point } from './history';
 export interface ChartText {
   rank: string;
   hot: string;
+  time: string;
+  /** heat as 万 / 亿 (Chinese) or k / M */
+  zh: boolean;
 }
 
 function cssVar(name: string, fallback: string): string {
@@ -70,14 +73,14 @@ export function drawChart(el: HTMLElement, points: readonly Point[], text: Chart
       { ...axis },
       { ...axis, scale: 'rank', label: text.rank, values: (_u, ticks) => ticks.map((v) => (Number.isInteger(v) ? `#${v}` : '')) },
       ...(hasHot
-        ? [{ ...axis, scale: 'hot', side: 1 as const, label: text.hot, grid: { show: false }, values: (_u: uPlot, ticks: number[]) => ticks.map(compact) }]
+        ? [{ ...axis, scale: 'hot', side: 1 as const, label: text.hot, grid: { show: false }, values: (_u: uPlot, ticks: number[]) => ticks.map((v) => compact(v, text.zh)) }]
         : []),
     ],
     series: [
-      {},
+      { label: text.time, value: (_u, v) => (v == null ? '—' : new Date(v * 1000).toLocaleString()) },
       { label: text.rank, scale: 'rank', stroke: rankColor, width: 2, paths: uPlot.paths.stepped?.({ align: 1 }), points: { show: false }, value: (_u, v) => (v == null ? '—' : `#${v}`) },
       ...(hasHot
-        ? [{ label: text.hot, scale: 'hot', stroke: hotColor, width: 1.5, points: { show: false }, value: (_u: uPlot, v: number | null) => (v == null ? '—' : compact(v)) }]
+        ? [{ label: text.hot, scale: 'hot', stroke: hotColor, width: 1.5, points: { show: false }, value: (_u: uPlot, v: number | null) => (v == null ? '—' : compact(v, text.zh)) }]
         : []),
     ],
   };
@@ -88,8 +91,15 @@ export function drawChart(el: HTMLElement, points: readonly Point[], text: Chart
   };
 }
 
-function compact(v: number): string {
-  if (Math.abs(v) >= 1e8) return `${(v / 1e8).toFixed(1)}亿`;
-  if (Math.abs(v) >= 1e4) return `${(v / 1e4).toFixed(1)}万`;
+function compact(v: number, zh: boolean): string {
+  const a = Math.abs(v);
+  if (zh) {
+    if (a >= 1e8) return `${+(v / 1e8).toFixed(1)}亿`;
+    if (a >= 1e4) return `${+(v / 1e4).toFixed(1)}万`;
+  } else {
+    if (a >= 1e9) return `${+(v / 1e9).toFixed(1)}B`;
+    if (a >= 1e6) return `${+(v / 1e6).toFixed(1)}M`;
+    if (a >= 1e3) return `${+(v / 1e3).toFixed(1)}k`;
+  }
   return String(Math.round(v));
 }
