@@ -191,3 +191,33 @@ test('the palette finds items of boards the page does not show; Enter opens the 
   assert.deepEqual(errors.filtered(), []);
   await context.close();
 });
+
+test('service worker: search answers are never cached; an item page is kept and shown offline', async () => {
+  const { context, page, errors } = await newPage();
+  await page.goto(mu.base);
+  await page.waitForFunction(() => navigator.serviceWorker?.controller != null, null, { timeout: 30_000 });
+  await page.goto(`${mu.base}/#/search?q=${encodeURIComponent(query)}`);
+  await page.locator('[data-testid="hist-results"] mark').first().waitFor();
+  const link = await page.locator('[data-testid="hit-item"]').first().getAttribute('href');
+  await page.locator('[data-testid="hit-item"]').first().click();
+  await page.locator('[data-testid="item-chart"] canvas').waitFor();
+  const paths = await waitFor(
+    () =>
+      page.evaluate(async () => {
+        const cache = await caches.open('mu-api-v1');
+        const keys = (await cache.keys()).map((r) => new URL(r.url).pathname);
+        return keys.some((k) => k.startsWith('/api/v1/items/')) ? keys : null;
+      }),
+    { what: 'the item answer in the service worker cache' },
+  );
+  assert.ok(!paths.includes('/api/v1/search'), `no search answer is cached (${paths})`);
+  const title = await page.locator('#item-h').textContent();
+  await context.setOffline(true);
+  await page.goto(`${mu.base}/${link}`);
+  await page.reload();
+  await page.locator('[data-testid="item-chart"] canvas').waitFor({ timeout: 20_000 });
+  assert.equal(await page.locator('#item-h').textContent(), title);
+  await context.setOffline(false);
+  assert.deepEqual(errors.filtered(), []);
+  await context.close();
+});
