@@ -171,7 +171,8 @@ test('a board added from the directory is on the home page, also after a reload'
   await page.keyboard.press('Control+k');
   await page.locator('[data-testid="palette"] input').waitFor();
   await page.keyboard.type('gen0199.b9');
-  await page.locator('[data-testid="palette"] [role="option"]', { hasText: 'gen0199.b9' }).waitFor();
+  // (a board option: the "search all history for …" entry at the end names the query too)
+  await page.locator('[data-testid="palette"] [role="option"][data-type="board"]', { hasText: 'gen0199.b9' }).waitFor();
   await page.keyboard.press('Enter');
   await waitFor(() => page.url().endsWith('#/board/gen0199.b9'), { what: 'the board page' });
   await page.locator('.board-page h1', { hasText: 'Board 9' }).waitFor();
