@@ -327,13 +327,29 @@ assert ids["rss"] == ids["atom"] == ids["json"], "the formats disagree on ids"
 print(f"{self_base}: {len(ids['rss'])} entries in rss, atom and json")
 PY
   done
+  # A saved search over the history: the first weibo title's first two characters.
+  local first py=/usr/bin/python3
+  [ -x "$py" ] || py=python3
+  first=$(curl -fsS "$API/boards/weibo.hot-search" |
+    "$py" -c 'import json,sys,urllib.parse; print(urllib.parse.quote(json.load(sys.stdin)["items"][0]["title"][:2]))') ||
+    return 1
+  curl -fsS -o "$TMP/search.atom" "$BASE/feeds/search.atom?q=$first" || return 1
+  "$py" - "$TMP/search.atom" <<'PY' || return 1
+import sys
+import feedparser
+d = feedparser.parse(open(sys.argv[1], "rb").read())
+assert not d.bozo, repr(d.bozo_exception)
+assert d.version == "atom10" and d.entries, f"{d.version}, {len(d.entries)} entries"
+assert all(e.id.startswith("tag:mu,2026:board/") for e in d.entries)
+print(f"search feed: {len(d.entries)} entries")
+PY
   local code
   code=$(curl -sS -o "$TMP/body" -w '%{http_code}' \
     "$BASE/feeds/boards/weibo.hot-search.rss?filterout=%28") || return 1
   [ "$code" = 400 ] && grep -q '"filterout: ' "$TMP/body" ||
     { echo "bad filterout gave $code: $(cat "$TMP/body")"; return 1; }
 }
-check "feeds: RSS, Atom and JSON Feed of a board and a site parse (feedparser)" feeds_parse
+check "feeds: RSS, Atom and JSON Feed of a board, a site and a search parse (feedparser)" feeds_parse
 
 # The exposition is read back by the Prometheus project's own Python parser
 # (python3-prometheus-client), with the facts a scrape must carry.

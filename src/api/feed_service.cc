@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "api/handler_util.h"
+#include "core/search_text.h"
 
 namespace mu {
 namespace {
@@ -119,10 +120,46 @@ Response no_format(std::string_view file) {
       "no feed \"" + std::string(file) + "\" (the feeds end in .rss, .atom or .json)");
 }
 
+std::string percent_encode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+    if (unreserved) {
+      out += ch;
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    }
+  }
+  return out;
+}
+
+// Keeps the entries the query's patterns let through, at most its limit (or `fallback`).
+std::vector<FeedEntry> apply_query(std::vector<FeedEntry> entries, const FeedQuery& query,
+                                   size_t fallback) {
+  std::vector<FeedEntry> kept;
+  const size_t limit = query.limit.value_or(fallback);
+  for (FeedEntry& e : entries) {
+    if (kept.size() == limit) break;
+    if (query.filter || query.filterout) {
+      const std::string text = match_text(e);
+      if (query.filter && !matches(*query.filter, text)) continue;
+      if (query.filterout && matches(*query.filterout, text)) continue;
+    }
+    kept.push_back(std::move(e));
+  }
+  return kept;
+}
+
 }  // namespace
 
 Result<FeedQuery> parse_feed_query(const Request& req) {
   FeedQuery q;
+  q.raw = req.query_string;
   for (const auto& [name, value] : req.query_params) {
     if (name == "limit") {
       std::optional<int64_t> n =
@@ -153,7 +190,10 @@ std::string feed_cache_control(const std::vector<const BoardMeta*>& boards) {
 
 FeedService::FeedService(std::vector<Site> sites, std::vector<BoardMeta> boards,
                          const BoardCache& cache, FeedServiceOptions options)
-    : cache_(cache), options_(std::move(options)) {
+    : clock_(options.clock != nullptr ? *options.clock : system_clock_),
+      cache_(cache),
+      options_(std::move(options)),
+      boards_(std::move(boards)) {
   while (!options_.public_url.empty() && options_.public_url.back() == '/') {
     options_.public_url.pop_back();
   }
@@ -162,7 +202,8 @@ FeedService::FeedService(std::vector<Site> sites, std::vector<BoardMeta> boards,
     site_boards_[s.id];
     sites_.emplace(s.id, std::move(s));
   }
-  for (const BoardMeta& b : boards) {
+  for (const BoardMeta& b : boards_) {
+    board_meta_.emplace(b.id, &b);
     board_slots_.emplace(b.id, std::make_unique<Slot>());
     auto it = site_boards_.find(b.site);
     if (it != site_boards_.end()) it->second.push_back(b.id);
@@ -174,6 +215,13 @@ void FeedService::register_routes(Router& router) {
              [this](const Request& req) { return board_feed(req); });
   router.add(HttpMethod::kGet, "/feeds/sites/{file}",
              [this](const Request& req) { return site_feed(req); });
+  if (options_.history == nullptr) return;
+  router.add(HttpMethod::kGet, "/feeds/search.rss",
+             [this](const Request& req) { return search_feed(req, FeedFormat::kRss); });
+  router.add(HttpMethod::kGet, "/feeds/search.atom",
+             [this](const Request& req) { return search_feed(req, FeedFormat::kAtom); });
+  router.add(HttpMethod::kGet, "/feeds/search.json",
+             [this](const Request& req) { return search_feed(req, FeedFormat::kJson); });
 }
 
 std::string FeedService::self_url(std::string_view kind, std::string_view id,
@@ -289,17 +337,8 @@ Response FeedService::serve(Slot& slot, FeedFormat format,
     return feed_response(format, *body, source.cache_control);
   }
   Source source = build();
-  std::vector<FeedEntry> kept;
-  const size_t limit = query.limit.value_or(kMaxItems);
-  for (FeedEntry& e : source.entries) {
-    if (kept.size() == limit) break;
-    if (query.filter || query.filterout) {
-      const std::string text = match_text(e);
-      if (query.filter && !matches(*query.filter, text)) continue;
-      if (query.filterout && matches(*query.filterout, text)) continue;
-    }
-    kept.push_back(std::move(e));
-  }
+  source.channel.self_url += "?" + query.raw;
+  std::vector<FeedEntry> kept = apply_query(std::move(source.entries), query, kMaxItems);
   auto text = render_feed(format, source.channel, kept);
   if (!text.ok()) return handler::internal("feeds", "render", text.status());
   RenderedBody body;
@@ -349,6 +388,125 @@ Response FeedService::site_feed(const Request& req) const {
   const FeedFormat f = *format;
   return serve(*site_slots_.at(id), f, contents, *query,
                [&] { return site_source(site->second, contents, f); });
+}
+
+FeedService::Source FeedService::search_source(const SearchResult& result, const std::string& q,
+                                               const std::string& norm,
+                                               const std::string& self) const {
+  Source s;
+  s.channel.title = "Mu · " + q;
+  s.channel.description = "Items whose title or summary matches \"" + q + "\", newest seen first";
+  s.channel.id = "tag:mu,2026:search?" + norm;
+  s.channel.self_url = self;
+  s.channel.home_url = options_.public_url + "/";
+  s.cache_control = "public, max-age=" + std::to_string(kSearchFresh.count());
+  for (const HistoryItem& hit : result.hits) {
+    FeedEntry e;
+    e.id = feed_entry_id("board/" + hit.board, hit.key);
+    e.title = hit.title;
+    e.url = handler::is_http_url(hit.url) ? hit.url : std::string();
+    e.summary = hit.summary;
+    e.published_ms = hit.first_seen_ms;
+    if (auto meta = board_meta_.find(hit.board); meta != board_meta_.end()) {
+      auto site = sites_.find(meta->second->site);
+      const bool zh = site != sites_.end() && chinese(site->second);
+      e.category = pick(zh, meta->second->name_zh, meta->second->name_en);
+      if (site != sites_.end()) {
+        e.category = pick(zh, site->second.name_zh, site->second.name_en) + " · " + e.category;
+      }
+    }
+    s.channel.updated_ms = std::max(s.channel.updated_ms, hit.last_seen_ms);
+    s.entries.push_back(std::move(e));
+  }
+  return s;
+}
+
+std::shared_ptr<const RenderedBody> FeedService::cached_search(const std::string& key) const {
+  std::lock_guard lock(search_mu_);
+  auto it = search_cache_.find(key);
+  if (it == search_cache_.end()) return nullptr;
+  if (clock_.mono() - it->second.at >= kSearchFresh) {
+    search_cache_.erase(it);
+    return nullptr;
+  }
+  return it->second.body;
+}
+
+void FeedService::keep_search(const std::string& key,
+                              std::shared_ptr<const RenderedBody> body) const {
+  std::lock_guard lock(search_mu_);
+  const MonoTime now = clock_.mono();
+  if (search_cache_.size() >= kSearchCacheEntries) {
+    std::erase_if(search_cache_,
+                  [&](const auto& kv) { return now - kv.second.at >= kSearchFresh; });
+  }
+  if (search_cache_.size() >= kSearchCacheEntries) search_cache_.erase(search_cache_.begin());
+  search_cache_[key] = SearchEntry{std::move(body), now};
+}
+
+Response FeedService::search_feed(const Request& req, FeedFormat format) const {
+  const std::string q(req.query("q").value_or(""));
+  auto parsed = search::parse_query(q);
+  if (!parsed.ok()) return handler::err(400, "invalid", parsed.error_message());
+  SearchRequest request;
+  request.query = std::move(*parsed);
+  request.order = SearchOrder::kNewest;
+  request.facets = false;
+  // What the answer depends on, in one order: the cache key and the feed's id.
+  std::string norm = "q=" + percent_encode(q);
+  if (auto board = req.query("board"); board && !board->empty()) {
+    if (!board_meta_.contains(std::string(*board))) {
+      return handler::err(400, "invalid", "board: no board \"" + std::string(*board) + "\"");
+    }
+    request.board = std::string(*board);
+    norm += "&board=" + percent_encode(request.board);
+  }
+  if (auto site = req.query("site"); site && !site->empty()) {
+    if (!sites_.contains(std::string(*site))) {
+      return handler::err(400, "invalid", "site: no site \"" + std::string(*site) + "\"");
+    }
+    request.site = std::string(*site);
+    norm += "&site=" + percent_encode(request.site);
+  }
+  auto query = parse_feed_query(req);
+  if (!query.ok()) return handler::err(400, "invalid", query.error_message());
+  const bool filtered = query->filter || query->filterout;
+  // With patterns the store is asked for every match it may give, and the limit applies
+  // after them, as on the board feeds.
+  request.limit =
+      static_cast<int>(filtered ? kMaxItems : query->limit.value_or(kDefaultSearchItems));
+  if (query->limit) norm += "&limit=" + std::to_string(*query->limit);
+  // A cached answer names its normalized query; a variant the query as sent.
+  const std::string self = options_.public_url + "/feeds/search." +
+                           std::string(feed_format_name(format)) + "?" +
+                           (filtered ? req.query_string : norm);
+  const std::string key =
+      filtered ? std::string() : std::string(feed_format_name(format)) + "?" + norm;
+  if (!filtered) {
+    if (auto body = cached_search(key)) {
+      return feed_response(format, *body,
+                           "public, max-age=" + std::to_string(kSearchFresh.count()));
+    }
+  }
+  HistoryStore& store = *options_.history;
+  return defer_response([this, &store, request = std::move(request), q, norm, self, key, format,
+                         query = std::move(query).value()]() -> Response {
+    auto result = store.search(request);
+    if (!result.ok()) {
+      if (result.code() == ErrorCode::kUnavailable) {
+        return handler::err(503, "unavailable", "history is not reachable right now; try again");
+      }
+      return handler::internal("feeds", "search", result.status());
+    }
+    Source source = search_source(*result, q, norm, self);
+    std::vector<FeedEntry> kept =
+        apply_query(std::move(source.entries), query, query.limit.value_or(kDefaultSearchItems));
+    auto text = render_feed(format, source.channel, kept);
+    if (!text.ok()) return handler::internal("feeds", "render", text.status());
+    auto body = std::make_shared<const RenderedBody>(make_rendered(std::move(text).value()));
+    if (!key.empty()) keep_search(key, body);
+    return feed_response(format, *body, source.cache_control);
+  });
 }
 
 }  // namespace mu

@@ -100,6 +100,7 @@ class FeedServiceTest : public ::testing::Test {
     ASSERT_TRUE(api_->start().ok());
     FeedServiceOptions fo;
     fo.public_url = "https://mu.test/";
+    fo.history = store_.get();
     feeds_ = std::make_unique<FeedService>(std::vector<Site>{site_}, boards_, api_->cache(), fo);
     feeds_->register_routes(router_);
   }
@@ -279,8 +280,11 @@ TEST_F(FeedServiceTest, OnlyHttpLinksAreWritten) {
 
 TEST_F(FeedServiceTest, FilterAndFilteroutMatchTitleAndSummary) {
   commit_default();
-  Xml kept(get("/feeds/boards/weibo.hot-search.rss?filter=(?i)apple|fruit").body_view());
+  Xml kept(get("/feeds/boards/weibo.hot-search.rss?filter=(?i)apple%7Cfruit").body_view());
   EXPECT_EQ(kept.all("//item/title"), (std::vector<std::string>{"Apple pie", "Cherry tart"}));
+  // A variant's self link is the variant.
+  EXPECT_EQ(kept.one("/rss/channel/atom:link[@rel='self']/@href"),
+            "https://mu.test/feeds/boards/weibo.hot-search.rss?filter=(?i)apple%7Cfruit");
   Xml dropped(get("/feeds/boards/weibo.hot-search.rss?filterout=fruit").body_view());
   EXPECT_EQ(dropped.all("//item/title"), (std::vector<std::string>{"Apple pie", "Banana split"}));
   Xml both(get("/feeds/boards/weibo.hot-search.rss?filter=(?i)a&filterout=^Ban").body_view());
@@ -423,6 +427,54 @@ TEST_F(FeedServiceTest, NeverFetchedBoardIsAnEmptyValidFeed) {
   ASSERT_TRUE(x.ok());
   EXPECT_TRUE(x.all("//atom:entry").empty());
   EXPECT_EQ(x.one("/atom:feed/atom:id"), "tag:mu,2026:board/weibo.hot-search");
+}
+
+TEST_F(FeedServiceTest, SearchFeedListsTheNewestMatchesWithBoardIds) {
+  commit_default(1764000000000);
+  commit(kOther, {{"p", "Apple pencil", "https://x.test/pencil", ""}}, 1764000600000);
+  Response r = get("/feeds/search.rss?q=apple");
+  ASSERT_EQ(r.status, 200) << r.body_view();
+  EXPECT_EQ(r.header("Content-Type"), "application/rss+xml; charset=utf-8");
+  Xml x(r.body_view());
+  ASSERT_TRUE(x.ok()) << r.body_view();
+  EXPECT_EQ(x.one("/rss/channel/title"), "Mu · apple");
+  EXPECT_EQ(x.one("/rss/channel/atom:link[@rel='self']/@href"),
+            "https://mu.test/feeds/search.rss?q=apple");
+  EXPECT_EQ(x.all("//item/title"), (std::vector<std::string>{"Apple pencil", "Apple pie"}));
+  // The same ids as the board feeds, so a reader of both sees one entry.
+  EXPECT_EQ(x.one("//item[2]/guid"), "tag:mu,2026:board/weibo.hot-search/a");
+  EXPECT_EQ(x.one("//item[2]/category"), "微博 · 热搜榜");
+
+  Xml atom(get("/feeds/search.atom?q=apple&board=weibo.hot-search").body_view());
+  EXPECT_EQ(atom.all("//atom:entry/atom:title"), std::vector<std::string>{"Apple pie"});
+  EXPECT_EQ(atom.one("/atom:feed/atom:link[@rel='self']/@href"),
+            "https://mu.test/feeds/search.atom?q=apple&board=weibo.hot-search");
+  json::value v = json::parse(get("/feeds/search.json?q=apple&filterout=pencil").body_view());
+  EXPECT_EQ(v.at("items").as_array().size(), 1u);
+  json::value one = json::parse(get("/feeds/search.json?q=apple&limit=1").body_view());
+  EXPECT_EQ(one.at("items").at(0).at("title").as_string(), "Apple pencil");
+}
+
+TEST_F(FeedServiceTest, SearchFeedIsKeptAMinuteAndChecksItsParameters) {
+  commit_default();
+  Response a = get("/feeds/search.atom?q=cherry");
+  Response b = get("/feeds/search.atom?q=cherry");
+  ASSERT_EQ(a.status, 200);
+  const auto* body_a = std::get_if<std::shared_ptr<const std::string>>(&a.body);
+  const auto* body_b = std::get_if<std::shared_ptr<const std::string>>(&b.body);
+  ASSERT_TRUE(body_a != nullptr && body_b != nullptr);
+  EXPECT_EQ(body_a->get(), body_b->get());
+  EXPECT_EQ(a.header("Cache-Control"), "public, max-age=60");
+  EXPECT_FALSE(a.etag.empty());
+  Response none = get("/feeds/search.rss");
+  EXPECT_EQ(none.status, 400);
+  EXPECT_NE(none.body_view().find("\"q"), std::string::npos) << none.body_view();
+  Response board = get("/feeds/search.rss?q=x&board=nope");
+  EXPECT_EQ(board.status, 400);
+  EXPECT_NE(board.body_view().find("board: no board"), std::string::npos);
+  EXPECT_EQ(get("/feeds/search.rss?q=x&filter=(").status, 400);
+  EXPECT_EQ(get("/feeds/search.rss?q=x&limit=101").status, 400);
+  EXPECT_EQ(get("/feeds/search.xml?q=x").status, 404);
 }
 
 TEST(FeedWriter, XmlSafeTextKeepsTabsNewlinesAndCjk) {

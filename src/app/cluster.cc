@@ -365,7 +365,7 @@ int run_api(const Config& config) {
   auto history_opts = history_options(config);
   if (!history_opts.ok()) return fail(history_opts.status(), "history");
   HistoryService history(catalogue.sites, catalogue.boards, **store, *history_opts);
-  FeedService feeds(catalogue.sites, catalogue.boards, api.cache(), feed_options(config));
+  FeedService feeds(catalogue.sites, catalogue.boards, api.cache(), feed_options(config, **store));
   Router router;
   api.register_routes(router);
   history.register_routes(router);

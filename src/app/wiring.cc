@@ -103,9 +103,10 @@ std::string public_origin(const Config& config) {
   return "http://" + host + port;
 }
 
-FeedServiceOptions feed_options(const Config& config) {
+FeedServiceOptions feed_options(const Config& config, HistoryStore& history) {
   FeedServiceOptions o;
   o.public_url = public_origin(config);
+  o.history = &history;
   return o;
 }
 
@@ -384,7 +385,7 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   StatsService stats(catalogue.sites.size(), catalogue.boards.size(), std::string(kVersion),
                      **store, api.events(), clock, stats_opts);
   HistoryService history(catalogue.sites, catalogue.boards, **store, *history_opts);
-  FeedService feeds(catalogue.sites, catalogue.boards, api.cache(), feed_options(config));
+  FeedService feeds(catalogue.sites, catalogue.boards, api.cache(), feed_options(config, **store));
   Router router;
   api.register_routes(router);
   history.register_routes(router);

@@ -51,8 +51,9 @@ Result<AccountsOptions> accounts_options(const Config& config);
 StoreLoginStates::Options login_states_options(const Config& config);
 // The history routes' settings (history.time_zone); kConfig when the zone is unknown.
 Result<HistoryServiceOptions> history_options(const Config& config);
-// The feed routes' settings: self links under public_origin(config).
-FeedServiceOptions feed_options(const Config& config);
+// The feed routes' settings: self links under public_origin(config), search feeds on
+// `history`.
+FeedServiceOptions feed_options(const Config& config, HistoryStore& history);
 // The MCP server's settings: the version and the allowed browser origins (server.cors_origins).
 McpOptions mcp_options(const Config& config);
 // History retention for a scheduler (history.full_days / keep_days) on `store`.
