@@ -346,8 +346,10 @@ PY
   local code
   code=$(curl -sS -o "$TMP/body" -w '%{http_code}' \
     "$BASE/feeds/boards/weibo.hot-search.rss?filterout=%28") || return 1
-  [ "$code" = 400 ] && grep -q '"filterout: ' "$TMP/body" ||
-    { echo "bad filterout gave $code: $(cat "$TMP/body")"; return 1; }
+  if [ "$code" != 400 ] || ! grep -q '"filterout: ' "$TMP/body"; then
+    echo "bad filterout gave $code: $(cat "$TMP/body")"
+    return 1
+  fi
 }
 check "feeds: RSS, Atom and JSON Feed of a board, a site and a search parse (feedparser)" feeds_parse
 

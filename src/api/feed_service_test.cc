@@ -101,6 +101,7 @@ class FeedServiceTest : public ::testing::Test {
     FeedServiceOptions fo;
     fo.public_url = "https://mu.test/";
     fo.history = store_.get();
+    fo.clock = &clock_;
     feeds_ = std::make_unique<FeedService>(std::vector<Site>{site_}, boards_, api_->cache(), fo);
     feeds_->register_routes(router_);
   }
@@ -141,6 +142,7 @@ class FeedServiceTest : public ::testing::Test {
            at_ms);
   }
 
+  FakeClock clock_;
   std::unique_ptr<Store> store_;
   LocalCoordinator coord_;
   Site site_;
@@ -466,6 +468,12 @@ TEST_F(FeedServiceTest, SearchFeedIsKeptAMinuteAndChecksItsParameters) {
   EXPECT_EQ(body_a->get(), body_b->get());
   EXPECT_EQ(a.header("Cache-Control"), "public, max-age=60");
   EXPECT_FALSE(a.etag.empty());
+  // A new match shows once the kept answer is a minute old.
+  commit(kOther, {{"cc", "Cherry cola", "https://x.test/cola", ""}}, 1764000600000);
+  clock_.advance(std::chrono::seconds(59));
+  EXPECT_EQ(Xml(get("/feeds/search.atom?q=cherry").body_view()).all("//atom:entry").size(), 1u);
+  clock_.advance(std::chrono::seconds(1));
+  EXPECT_EQ(Xml(get("/feeds/search.atom?q=cherry").body_view()).all("//atom:entry").size(), 2u);
   Response none = get("/feeds/search.rss");
   EXPECT_EQ(none.status, 400);
   EXPECT_NE(none.body_view().find("\"q"), std::string::npos) << none.body_view();
