@@ -13,8 +13,8 @@
 // feed runs the store's search on the server's blocking pool (defer_response) and is kept
 // kSearchFresh per (query, board, site, limit, format), at most kSearchCacheEntries of them.
 //
-// Thread-safety: register_routes() before serving; handlers are safe from any thread and
-// never touch the store.
+// Thread-safety: register_routes() before serving; handlers are safe from any thread. The
+// board and site feeds never touch the store; the search feeds read it on the blocking pool.
 #pragma once
 
 #include <array>
