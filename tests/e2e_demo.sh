@@ -287,6 +287,72 @@ status_200() {  # status_200 PATH
 check "/healthz 200" status_200 /healthz
 check "/readyz 200" status_200 /readyz
 
+# Feeds are read back by an independent parser, Debian's python3-feedparser: a board's and a
+# site's RSS, Atom and JSON Feed parse without a bozo flag, with the board's items, stable
+# ids and the self link; a bad RE2 pattern is a 400 naming the parameter.
+feeds_parse() {
+  local kind id ext
+  for kind in boards/weibo.hot-search sites/hackernews; do
+    for ext in rss atom json; do
+      id="$kind.$ext"
+      curl -fsS -D "$TMP/hf" -o "$TMP/feed.$ext" "$BASE/feeds/$id" || return 1
+      header "$TMP/hf" Content-Type | grep -q 'charset=utf-8' || { echo "$id: no charset"; return 1; }
+      [ -n "$(header "$TMP/hf" ETag)" ] || { echo "$id: no ETag"; return 1; }
+    done
+    local py=/usr/bin/python3
+    [ -x "$py" ] || py=python3
+    "$py" - "$TMP" "$BASE/feeds/$kind" <<'PY' || return 1
+import json, sys
+import feedparser
+tmp, self_base = sys.argv[1], sys.argv[2]
+ids = {}
+for ext in ("rss", "atom"):
+    raw = open(f"{tmp}/feed.{ext}", "rb").read()
+    d = feedparser.parse(raw)
+    assert not d.bozo, f"{ext}: {d.bozo_exception!r}"
+    assert d.version == ("rss20" if ext == "rss" else "atom10"), d.version
+    assert d.feed.title, ext
+    selfs = [l.href for l in d.feed.get("links", []) if l.get("rel") == "self"]
+    assert selfs and selfs[0].endswith(f"/feeds/{self_base.split('/feeds/')[1]}.{ext}"), selfs
+    assert len(d.entries) >= 5, f"{ext}: {len(d.entries)} entries"
+    for e in d.entries:
+        assert e.id.startswith("tag:mu,2026:board/"), e.id
+        assert e.get("link", "https://").startswith(("https://", "http://")), e.link
+        assert e.get("published_parsed"), f"{ext}: no date on {e.id}"
+    ids[ext] = [e.id for e in d.entries]
+feed = json.load(open(f"{tmp}/feed.json", encoding="utf-8"))
+assert feed["version"] == "https://jsonfeed.org/version/1.1", feed["version"]
+ids["json"] = [i["id"] for i in feed["items"]]
+assert ids["rss"] == ids["atom"] == ids["json"], "the formats disagree on ids"
+print(f"{self_base}: {len(ids['rss'])} entries in rss, atom and json")
+PY
+  done
+  # A saved search over the history: the first weibo title's first two characters.
+  local first py=/usr/bin/python3
+  [ -x "$py" ] || py=python3
+  first=$(curl -fsS "$API/boards/weibo.hot-search" |
+    "$py" -c 'import json,sys,urllib.parse; print(urllib.parse.quote(json.load(sys.stdin)["items"][0]["title"][:2]))') ||
+    return 1
+  curl -fsS -o "$TMP/search.atom" "$BASE/feeds/search.atom?q=$first" || return 1
+  "$py" - "$TMP/search.atom" <<'PY' || return 1
+import sys
+import feedparser
+d = feedparser.parse(open(sys.argv[1], "rb").read())
+assert not d.bozo, repr(d.bozo_exception)
+assert d.version == "atom10" and d.entries, f"{d.version}, {len(d.entries)} entries"
+assert all(e.id.startswith("tag:mu,2026:board/") for e in d.entries)
+print(f"search feed: {len(d.entries)} entries")
+PY
+  local code
+  code=$(curl -sS -o "$TMP/body" -w '%{http_code}' \
+    "$BASE/feeds/boards/weibo.hot-search.rss?filterout=%28") || return 1
+  if [ "$code" != 400 ] || ! grep -q '"filterout: ' "$TMP/body"; then
+    echo "bad filterout gave $code: $(cat "$TMP/body")"
+    return 1
+  fi
+}
+check "feeds: RSS, Atom and JSON Feed of a board, a site and a search parse (feedparser)" feeds_parse
+
 # The exposition is read back by the Prometheus project's own Python parser
 # (python3-prometheus-client), with the facts a scrape must carry.
 metrics_parse() {

@@ -159,10 +159,13 @@ Status BoardCache::render_locked(Slot& slot, BoardRefresh* refreshed) {
   health.success_rate = success_rate(state);
   auto body_ptr = std::make_shared<const RenderedBody>(std::move(body));
   auto entry = std::make_shared<const std::string>(render_catalogue_entry(meta, state));
+  auto content = std::make_shared<const BoardContent>(
+      BoardContent{site, meta, std::move(state), std::move(ranked)});
   {
     std::unique_lock lock(mu_);
     if (!slot.body) rendered_.fetch_add(1, std::memory_order_acq_rel);
     slot.body = std::move(body_ptr);
+    slot.content = std::move(content);
     slot.entry = std::move(entry);
     slot.stamp = std::move(stamp);
     slot.health = std::move(health);
@@ -245,6 +248,13 @@ std::shared_ptr<const RenderedBody> BoardCache::board(const std::string& id) con
   if (it == index_.end()) return nullptr;
   std::shared_lock lock(mu_);
   return slots_[it->second]->body;
+}
+
+std::shared_ptr<const BoardContent> BoardCache::content(const std::string& id) const {
+  auto it = index_.find(id);
+  if (it == index_.end()) return nullptr;
+  std::shared_lock lock(mu_);
+  return slots_[it->second]->content;
 }
 
 void BoardCache::maybe_assemble() const {

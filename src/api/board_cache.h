@@ -71,6 +71,15 @@ struct BoardHealth {
   std::optional<double> success_rate;  // over the newest runs; nullopt: never run
 };
 
+// What a board's body was last rendered from, for other renderings of the same update (the
+// feeds). Immutable; every render makes a new one, so pointer identity means "same render".
+struct BoardContent {
+  Site site;
+  BoardMeta meta;
+  BoardState state;  // as shown: with the operator's enabled flag
+  std::vector<RankedItem> items;
+};
+
 // A filtered, paged view of the catalogue (GET /api/v1/boards?site=&kind=&q=&ids=&...).
 struct CatalogueQuery {
   std::vector<std::string> sites;  // only boards of these sites; empty: every site
@@ -109,6 +118,8 @@ class BoardCache {
 
   // nullptr for an unknown board id or one not rendered yet.
   std::shared_ptr<const RenderedBody> board(const std::string& id) const;
+  // What that body was rendered from; nullptr like board().
+  std::shared_ptr<const BoardContent> content(const std::string& id) const;
   // Every board, assembled at most once per catalogue_interval (see above).
   std::shared_ptr<const RenderedBody> catalogue() const;
   // The boards matching `query` in catalogue order, paged; "total" counts every match.
@@ -142,6 +153,7 @@ class BoardCache {
     std::string search_text;  // lower-cased id, names, site id and names; immutable
     // Guarded by the cache's mu_:
     std::shared_ptr<const RenderedBody> body;
+    std::shared_ptr<const BoardContent> content;
     std::shared_ptr<const std::string> entry;
     Stamp stamp;
     BoardHealth health;

@@ -17,6 +17,7 @@
 
 #include "api/admin.h"
 #include "api/api.h"
+#include "api/feed_service.h"
 #include "api/metrics_service.h"
 #include "api/stats.h"
 #include "api/store_login_states.h"
@@ -364,9 +365,11 @@ int run_api(const Config& config) {
   auto history_opts = history_options(config);
   if (!history_opts.ok()) return fail(history_opts.status(), "history");
   HistoryService history(catalogue.sites, catalogue.boards, **store, *history_opts);
+  FeedService feeds(catalogue.sites, catalogue.boards, api.cache(), feed_options(config, **store));
   Router router;
   api.register_routes(router);
   history.register_routes(router);
+  feeds.register_routes(router);
   accounts.register_routes(router);
   admin.register_routes(router);
   stats.register_routes(router);

@@ -15,6 +15,7 @@
 
 #include "api/admin.h"
 #include "api/api.h"
+#include "api/feed_service.h"
 #include "api/metrics_service.h"
 #include "api/schedule_follower.h"
 #include "api/stats.h"
@@ -100,6 +101,13 @@ std::string public_origin(const Config& config) {
   const std::string port = colon == std::string::npos ? "" : listen.substr(colon);
   if (host.empty() || host == "0.0.0.0" || host == "[::]") host = "localhost";
   return "http://" + host + port;
+}
+
+FeedServiceOptions feed_options(const Config& config, HistoryStore& history) {
+  FeedServiceOptions o;
+  o.public_url = public_origin(config);
+  o.history = &history;
+  return o;
 }
 
 Result<AccountsOptions> accounts_options(const Config& config) {
@@ -377,9 +385,11 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   StatsService stats(catalogue.sites.size(), catalogue.boards.size(), std::string(kVersion),
                      **store, api.events(), clock, stats_opts);
   HistoryService history(catalogue.sites, catalogue.boards, **store, *history_opts);
+  FeedService feeds(catalogue.sites, catalogue.boards, api.cache(), feed_options(config, **store));
   Router router;
   api.register_routes(router);
   history.register_routes(router);
+  feeds.register_routes(router);
   accounts.register_routes(router);
   admin.register_routes(router);
   stats.register_routes(router);

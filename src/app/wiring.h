@@ -12,6 +12,7 @@
 
 #include "api/accounts.h"
 #include "api/api.h"
+#include "api/feed_service.h"
 #include "api/history_service.h"
 #include "api/mcp_service.h"
 #include "api/store_login_states.h"
@@ -50,6 +51,9 @@ Result<AccountsOptions> accounts_options(const Config& config);
 StoreLoginStates::Options login_states_options(const Config& config);
 // The history routes' settings (history.time_zone); kConfig when the zone is unknown.
 Result<HistoryServiceOptions> history_options(const Config& config);
+// The feed routes' settings: self links under public_origin(config), search feeds on
+// `history`.
+FeedServiceOptions feed_options(const Config& config, HistoryStore& history);
 // The MCP server's settings: the version and the allowed browser origins (server.cors_origins).
 McpOptions mcp_options(const Config& config);
 // History retention for a scheduler (history.full_days / keep_days) on `store`.
