@@ -9,6 +9,7 @@
 
 #include "api/handler_util.h"
 #include "core/search_text.h"
+#include "http/util.h"
 
 namespace mu {
 namespace {
@@ -118,24 +119,6 @@ Response no_format(std::string_view file) {
   return handler::err(
       404, "not-found",
       "no feed \"" + std::string(file) + "\" (the feeds end in .rss, .atom or .json)");
-}
-
-std::string percent_encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-    if (unreserved) {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
 }
 
 // Keeps the entries the query's patterns let through, at most its limit (or `fallback`).
@@ -453,20 +436,20 @@ Response FeedService::search_feed(const Request& req, FeedFormat format) const {
   request.order = SearchOrder::kNewest;
   request.facets = false;
   // What the answer depends on, in one order: the cache key and the feed's id.
-  std::string norm = "q=" + percent_encode(q);
+  std::string norm = "q=" + http_percent_encode(q);
   if (auto board = req.query("board"); board && !board->empty()) {
     if (!board_meta_.contains(std::string(*board))) {
       return handler::err(400, "invalid", "board: no board \"" + std::string(*board) + "\"");
     }
     request.board = std::string(*board);
-    norm += "&board=" + percent_encode(request.board);
+    norm += "&board=" + http_percent_encode(request.board);
   }
   if (auto site = req.query("site"); site && !site->empty()) {
     if (!sites_.contains(std::string(*site))) {
       return handler::err(400, "invalid", "site: no site \"" + std::string(*site) + "\"");
     }
     request.site = std::string(*site);
-    norm += "&site=" + percent_encode(request.site);
+    norm += "&site=" + http_percent_encode(request.site);
   }
   auto query = parse_feed_query(req);
   if (!query.ok()) return handler::err(400, "invalid", query.error_message());

@@ -9,6 +9,7 @@
 #include "api/handler_util.h"
 #include "core/utf8.h"
 #include "http/middleware.h"
+#include "http/util.h"
 #include "pipeline/render.h"
 
 namespace mu {
@@ -298,22 +299,10 @@ std::string xml_safe_text(std::string_view text) {
 }
 
 std::string feed_entry_id(std::string_view path, std::string_view key) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out = "tag:mu,2026:";
   out += path;
   out += '/';
-  for (char ch : key) {
-    const auto c = static_cast<unsigned char>(ch);
-    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-    if (unreserved) {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
+  out += http_percent_encode(key);
   return out;
 }
 

@@ -143,3 +143,17 @@ TEST(JsonTest, ErrorResponseMapsCodes) {
 
 }  // namespace
 }  // namespace mu
+
+namespace mu {
+namespace {
+
+TEST(PercentEncodeTest, KeepsUnreservedAndRoundTrips) {
+  EXPECT_EQ(http_percent_encode("aZ09-._~"), "aZ09-._~");
+  EXPECT_EQ(http_percent_encode("热 x/?#"), "%E7%83%AD%20x%2F%3F%23");
+  std::string back;
+  ASSERT_TRUE(http_percent_decode(http_percent_encode("跨年 a+b&c"), false, back));
+  EXPECT_EQ(back, "跨年 a+b&c");
+}
+
+}  // namespace
+}  // namespace mu

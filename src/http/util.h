@@ -31,6 +31,10 @@ inline std::string_view http_trim(std::string_view s) {
 // contents. False on a malformed escape or an encoded NUL byte.
 bool http_percent_decode(std::string_view in, bool plus_as_space, std::string& out);
 
+// Percent-encodes every byte outside the RFC 3986 unreserved set (A-Z a-z 0-9 - . _ ~),
+// UTF-8 byte by byte ("热 x" -> "%E7%83%AD%20x").
+std::string http_percent_encode(std::string_view in);
+
 // True when a decoded path has a "." or ".." segment, a backslash or a NUL byte: paths
 // that the server refuses before routing.
 bool http_unsafe_path(std::string_view decoded_path);
