@@ -76,7 +76,8 @@ struct Args {
   int full_days = 7;
   uint64_t seed = 1;
   int queries = 200;
-  bool history = true;  // --history-off: commits without points and search entries
+  bool history = true;   // --history-off: commits without points and search entries
+  bool simulate = true;  // --queries-only: query the store a run before left (same --days)
 };
 
 std::string read_file(const std::string& path) {
@@ -280,6 +281,7 @@ class Simulation {
     struct Kind {
       std::string name;
       std::function<std::string()> make;
+      SearchOrder order = SearchOrder::kNewest;
     };
     const std::vector<Kind> kinds = {
         {"search: 1 Chinese character", [&] { return cjk_run(1); }},
@@ -287,6 +289,7 @@ class Simulation {
         {"search: 3-4 Chinese characters", [&] { return cjk_run(3 + rng_() % 2); }},
         {"search: an English word", english_word},
         {"search: Chinese + English", [&] { return cjk_run(2) + " " + english_word(); }},
+        {"search: 2 characters, sort=rank", [&] { return cjk_run(2); }, SearchOrder::kBestRank},
     };
     for (const Kind& kind : kinds) {
       std::vector<double> ms;
@@ -299,6 +302,7 @@ class Simulation {
         req.query = *query;
         req.limit = 20;
         req.facets = true;
+        req.order = kind.order;
         Result<SearchResult> r = SearchResult{};
         ms.push_back(time_ms([&] { r = store_.search(req); }));
         if (r.ok()) hits += r->total;
@@ -439,6 +443,8 @@ int run(int argc, char** argv) {
       args.queries = std::stoi(value());
     else if (a == "--history-off")
       args.history = false;
+    else if (a == "--queries-only")
+      args.simulate = false;
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 2;
@@ -447,7 +453,8 @@ int run(int argc, char** argv) {
   if (args.store.empty() || args.boards.empty() || args.corpus.empty()) {
     std::fprintf(stderr,
                  "usage: mu_bench_history --store URL --boards FILE --corpus DIR "
-                 "[--days N] [--full-days N] [--seed N] [--queries N] [--history-off]\n");
+                 "[--days N] [--full-days N] [--seed N] [--queries N] [--history-off] "
+                 "[--queries-only]\n");
     return 2;
   }
   SqliteStoreOptions sqlite_options;
@@ -476,6 +483,10 @@ int run(int argc, char** argv) {
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
   const int64_t start_ms = end_ms - args.days * kDayMs;
+  if (!args.simulate) {
+    sim.run_queries(start_ms, end_ms);
+    return 0;
+  }
   const double wall = time_ms([&] {
     if (Status s = sim.run(start_ms, end_ms); !s.ok()) {
       std::fprintf(stderr, "%s\n", s.to_string().c_str());

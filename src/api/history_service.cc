@@ -141,7 +141,7 @@ std::string cursor_text(SearchOrder order, const HistoryItem& last) {
     return "r." + std::to_string(last.best_rank) + "." + std::to_string(last.last_seen_ms) + "." +
            std::to_string(last.id);
   }
-  return "n." + std::to_string(last.last_seen_ms) + "." + std::to_string(last.id);
+  return "n." + std::to_string(last.id);
 }
 
 Result<SearchCursor> parse_cursor(std::string_view text, SearchOrder order) {
@@ -156,7 +156,7 @@ Result<SearchCursor> parse_cursor(std::string_view text, SearchOrder order) {
     start = dot + 1;
   }
   const bool rank = order == SearchOrder::kBestRank;
-  if (parts.size() != (rank ? 4u : 3u) || parts[0] != (rank ? "r" : "n")) return forged;
+  if (parts.size() != (rank ? 4u : 2u) || parts[0] != (rank ? "r" : "n")) return forged;
   std::vector<int64_t> numbers;
   for (size_t i = 1; i < parts.size(); ++i) {
     std::optional<int64_t> n = handler::parse_int(parts[i], 0, std::numeric_limits<int64_t>::max());
@@ -169,8 +169,7 @@ Result<SearchCursor> parse_cursor(std::string_view text, SearchOrder order) {
     cursor.seen_ms = numbers[1];
     cursor.id = numbers[2];
   } else {
-    cursor.seen_ms = numbers[0];
-    cursor.id = numbers[1];
+    cursor.id = numbers[0];
   }
   return cursor;
 }
@@ -397,6 +396,7 @@ Response HistoryService::search(const Request& req) const {
     body["query"] = q;
     body["sort"] = sort;
     body["total"] = result->total;
+    body["total_exact"] = result->total_exact;
     json::array items;
     for (const HistoryItem& hit : result->hits) {
       json::object o = item_json(hit);

@@ -16,6 +16,7 @@
 // Errors: kInvalid for malformed arguments, kUnavailable when the database is down.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -56,14 +57,14 @@ struct HistoryItem {
 };
 
 enum class SearchOrder {
-  kNewest,    // last seen, newest first
+  kNewest,    // first seen, newest first (the id order)
   kBestRank,  // best rank first, then newest
 };
 
 // Where a page of results continues: the sort values of the last hit of the page before.
 struct SearchCursor {
   int64_t rank = 0;     // kBestRank only: that hit's best_rank
-  int64_t seen_ms = 0;  // that hit's last_seen_ms
+  int64_t seen_ms = 0;  // kBestRank only: that hit's last_seen_ms
   int64_t id = 0;       // that hit's id
 };
 
@@ -79,6 +80,10 @@ struct SearchRequest {
   bool facets = true;                 // count matches per site and per board
 };
 
+// SearchResult::total and the facets count at most this many matches.
+inline constexpr int64_t kSearchCountLimit = 10'000;
+inline constexpr size_t kMaxFacets = 50;
+
 struct FacetCount {
   std::string value;  // site or board id
   int64_t count = 0;
@@ -87,9 +92,14 @@ struct FacetCount {
 struct SearchResult {
   std::vector<HistoryItem> hits;  // at most `limit`, in the requested order
   bool more = false;              // another page follows the last hit
-  int64_t total = 0;              // matches of the query and every filter
-  // Matches of the query and the date range per site and per board (ignoring ?board= and
-  // ?site=), most first, at most 50 each.
+  // Matches of the query and every filter, counted among the newest kSearchCountLimit
+  // matches of the query and the date range: exact when total_exact, else a lower bound
+  // (a common word over years of history has more matches than anyone pages through, and
+  // counting them all would cost a read of each).
+  int64_t total = 0;
+  bool total_exact = true;
+  // The same newest matches per site and per board (ignoring ?board= and ?site=), most
+  // first, at most kMaxFacets each.
   std::vector<FacetCount> sites;
   std::vector<FacetCount> boards;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <string_view>
 #include <unordered_map>
 
@@ -167,6 +168,38 @@ SearchBounds search_bounds(const SearchRequest& request) {
     bounds.cursor_id = std::numeric_limits<int64_t>::max();
   }
   return bounds;
+}
+
+bool tally_search(const std::vector<SearchGroup>& groups, const SearchRequest& request,
+                  SearchResult& result) {
+  std::map<std::string, int64_t> sites;
+  int64_t scanned = 0;
+  int64_t total = 0;
+  result.boards.clear();
+  for (const SearchGroup& g : groups) {
+    scanned += g.count;
+    sites[g.site] += g.count;
+    result.boards.push_back(FacetCount{g.board, g.count});
+    if ((request.board.empty() || g.board == request.board) &&
+        (request.site.empty() || g.site == request.site)) {
+      total += g.count;
+    }
+  }
+  result.sites.clear();
+  for (const auto& [site, count] : sites) {
+    result.sites.push_back(FacetCount{site, count});
+  }
+  for (std::vector<FacetCount>* facets : {&result.sites, &result.boards}) {
+    std::sort(facets->begin(), facets->end(), [](const FacetCount& a, const FacetCount& b) {
+      return a.count != b.count ? a.count > b.count : a.value < b.value;
+    });
+    if (facets->size() > kMaxFacets) facets->resize(kMaxFacets);
+  }
+  const bool capped = scanned > kSearchCountLimit;
+  const bool filtered = !request.board.empty() || !request.site.empty();
+  result.total = capped && !filtered ? kSearchCountLimit : total;
+  result.total_exact = !capped;
+  return capped && filtered;
 }
 
 SearchCursor cursor_after(const HistoryItem& last) {

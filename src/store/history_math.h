@@ -102,6 +102,19 @@ struct SearchBounds {
 };
 SearchBounds search_bounds(const SearchRequest& request);
 
+// One row of the kSearchGroups statement: matches on one board among the newest ones.
+struct SearchGroup {
+  std::string board;
+  std::string site;
+  int64_t count = 0;
+};
+// Fills `result`'s total, total_exact and facets from the groups of the newest matches,
+// read with the limit kSearchCountLimit + 1. Returns true when the total needs its own
+// count (kSearchCount): more matches than the limit and a board or site filter, so the
+// filtered matches among the newest ones say little about the filtered total.
+bool tally_search(const std::vector<SearchGroup>& groups, const SearchRequest& request,
+                  SearchResult& result);
+
 // The SearchCursor of the page after `hits` (the last hit's sort values).
 SearchCursor cursor_after(const HistoryItem& last);
 

@@ -144,5 +144,50 @@ TEST(RankWindowEntriesTest, MostTimeFirstThenPeakRankThenIdAndLimit) {
   EXPECT_EQ(entries[2].item.id, 2);
 }
 
+TEST(TallySearchTest, CountsTotalAndFacetsFromTheGroupsWithinTheLimit) {
+  const std::vector<SearchGroup> groups = {
+      {"weibo.hot-search", "weibo", 5}, {"hn.top", "hn", 2}, {"hn.new", "hn", 4}};
+  SearchRequest request;
+  SearchResult result;
+  EXPECT_FALSE(tally_search(groups, request, result));
+  EXPECT_EQ(result.total, 11);
+  EXPECT_TRUE(result.total_exact);
+  ASSERT_EQ(result.sites.size(), 2u);
+  EXPECT_EQ(result.sites[0].value, "hn");  // 6 over 5
+  EXPECT_EQ(result.sites[0].count, 6);
+  ASSERT_EQ(result.boards.size(), 3u);
+  EXPECT_EQ(result.boards[0].value, "weibo.hot-search");
+  EXPECT_EQ(result.boards[2].value, "hn.top");
+
+  request.site = "hn";  // the facets ignore the filters, the total does not
+  EXPECT_FALSE(tally_search(groups, request, result));
+  EXPECT_EQ(result.total, 6);
+  EXPECT_EQ(result.sites.size(), 2u);
+  request.board = "hn.new";
+  EXPECT_FALSE(tally_search(groups, request, result));
+  EXPECT_EQ(result.total, 4);
+}
+
+TEST(TallySearchTest, PastTheLimitTheTotalIsALowerBoundOrNeedsItsOwnCount) {
+  const std::vector<SearchGroup> groups = {{"a.x", "a", kSearchCountLimit - 3},
+                                           {"b.y", "b", 4}};  // the limit + 1 rows were read
+  SearchRequest request;
+  SearchResult result;
+  EXPECT_FALSE(tally_search(groups, request, result));
+  EXPECT_EQ(result.total, kSearchCountLimit);
+  EXPECT_FALSE(result.total_exact);
+  request.board = "b.y";
+  EXPECT_TRUE(tally_search(groups, request, result));  // 4 among the newest says little
+
+  std::vector<SearchGroup> many;
+  for (int i = 0; i < 60; ++i) many.push_back({"s" + std::to_string(i) + ".b", "s", i + 1});
+  SearchRequest plain;
+  EXPECT_FALSE(tally_search(many, plain, result));
+  EXPECT_EQ(result.boards.size(), kMaxFacets);
+  EXPECT_EQ(result.boards[0].value, "s59.b");
+  ASSERT_EQ(result.sites.size(), 1u);
+  EXPECT_EQ(result.sites[0].count, 60 * 61 / 2);
+}
+
 }  // namespace
 }  // namespace mu::history

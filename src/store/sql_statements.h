@@ -555,20 +555,22 @@ inline constexpr auto kSelectWindowPointsOfAll = shared(MU_SQL_WINDOW_POINTS(MU_
 
 // search: ?1 the query (core/search_text.h: FTS5 MATCH text / tsquery literal), ?2 board and
 // ?3 site ('' = any), ?4 from and ?5 to (seen within), then the cursor and the limit. The
-// CASTs give PostgreSQL the parameters' types.
+// CASTs give PostgreSQL the parameters' types. Newest first is the id order (ids grow with
+// first seen), which SQLite's FTS5 yields as it reads the index (items_fts.rowid is the
+// id), so a page stops after its hits instead of sorting every match.
 #define MU_SQL_SEARCH_SQLITE                                                               \
   "FROM items_fts JOIN items i ON i.id = items_fts.rowid JOIN boards b ON b.id = i.board " \
   "WHERE items_fts MATCH ?1"
 #define MU_SQL_SEARCH_POSTGRES \
   "FROM items i JOIN boards b ON b.id = i.board WHERE i.search @@ CAST(?1 AS tsquery)"
+#define MU_SQL_SEARCH_RANGE(FROM, TO) \
+  " AND i.last_seen_ms >= CAST(" FROM " AS BIGINT) AND i.first_seen_ms <= CAST(" TO " AS BIGINT)"
 #define MU_SQL_SEARCH_FILTERS                                  \
   " AND (CAST(?2 AS TEXT) = '' OR i.board = CAST(?2 AS TEXT))" \
-  " AND (CAST(?3 AS TEXT) = '' OR b.site = CAST(?3 AS TEXT))"  \
-  " AND i.last_seen_ms >= CAST(?4 AS BIGINT) AND i.first_seen_ms <= CAST(?5 AS BIGINT)"
-// Newest first; the cursor ?6 seen, ?7 id (INT64_MAX for the first page); ?8 limit.
-#define MU_SQL_SEARCH_NEWEST                                                               \
-  " AND (i.last_seen_ms < CAST(?6 AS BIGINT) OR (i.last_seen_ms = CAST(?6 AS BIGINT) AND " \
-  "i.id < CAST(?7 AS BIGINT))) ORDER BY i.last_seen_ms DESC, i.id DESC LIMIT CAST(?8 AS BIGINT)"
+  " AND (CAST(?3 AS TEXT) = '' OR b.site = CAST(?3 AS TEXT))" MU_SQL_SEARCH_RANGE("?4", "?5")
+// Newest first; the cursor ?6 id (INT64_MAX for the first page); ?7 limit.
+#define MU_SQL_SEARCH_NEWEST(ID) \
+  " AND " ID " < CAST(?6 AS BIGINT) ORDER BY " ID " DESC LIMIT CAST(?7 AS BIGINT)"
 // Best rank first; the cursor ?6 rank (0 for the first page), ?7 seen, ?8 id; ?9 limit.
 #define MU_SQL_SEARCH_BEST                                                              \
   " AND (i.best_rank > CAST(?6 AS BIGINT) OR (i.best_rank = CAST(?6 AS BIGINT) AND "    \
@@ -577,32 +579,36 @@ inline constexpr auto kSelectWindowPointsOfAll = shared(MU_SQL_WINDOW_POINTS(MU_
   "LIMIT CAST(?9 AS BIGINT)"
 inline constexpr auto kSearchNewest =
     dialects("SELECT " MU_SQL_HISTORY_ITEM_COLUMNS
-             " " MU_SQL_SEARCH_SQLITE MU_SQL_SEARCH_FILTERS MU_SQL_SEARCH_NEWEST,
+             " " MU_SQL_SEARCH_SQLITE MU_SQL_SEARCH_FILTERS MU_SQL_SEARCH_NEWEST("items_fts.rowid"),
              "SELECT " MU_SQL_HISTORY_ITEM_COLUMNS
-             " " MU_SQL_SEARCH_POSTGRES MU_SQL_SEARCH_FILTERS MU_SQL_SEARCH_NEWEST);
+             " " MU_SQL_SEARCH_POSTGRES MU_SQL_SEARCH_FILTERS MU_SQL_SEARCH_NEWEST("i.id"));
 inline constexpr auto kSearchBest =
     dialects("SELECT " MU_SQL_HISTORY_ITEM_COLUMNS
              " " MU_SQL_SEARCH_SQLITE MU_SQL_SEARCH_FILTERS MU_SQL_SEARCH_BEST,
              "SELECT " MU_SQL_HISTORY_ITEM_COLUMNS
              " " MU_SQL_SEARCH_POSTGRES MU_SQL_SEARCH_FILTERS MU_SQL_SEARCH_BEST);
-inline constexpr auto kSearchCount =
-    dialects("SELECT COUNT(*) " MU_SQL_SEARCH_SQLITE MU_SQL_SEARCH_FILTERS,
-             "SELECT COUNT(*) " MU_SQL_SEARCH_POSTGRES MU_SQL_SEARCH_FILTERS);
-// Facets: ?1 the query, ?2 from, ?3 to; most first, at most 50.
-#define MU_SQL_FACET_RANGE \
-  " AND i.last_seen_ms >= CAST(?2 AS BIGINT) AND i.first_seen_ms <= CAST(?3 AS BIGINT)"
-#define MU_SQL_FACET(COLUMN, FROM)                                                \
-  "SELECT " COLUMN ", COUNT(*) AS n " FROM MU_SQL_FACET_RANGE " GROUP BY " COLUMN \
-  " ORDER BY n DESC, " COLUMN " LIMIT 50"
-inline constexpr auto kSearchSiteFacets = dialects(MU_SQL_FACET("b.site", MU_SQL_SEARCH_SQLITE),
-                                                   MU_SQL_FACET("b.site", MU_SQL_SEARCH_POSTGRES));
-inline constexpr auto kSearchBoardFacets = dialects(
-    MU_SQL_FACET("i.board", MU_SQL_SEARCH_SQLITE), MU_SQL_FACET("i.board", MU_SQL_SEARCH_POSTGRES));
-#undef MU_SQL_FACET
-#undef MU_SQL_FACET_RANGE
+// The matches of every filter, counted up to ?6 (history::kSearchCountLimit + 1).
+inline constexpr auto kSearchCount = dialects(
+    "SELECT COUNT(*) FROM (SELECT 1 " MU_SQL_SEARCH_SQLITE MU_SQL_SEARCH_FILTERS " LIMIT ?6) m",
+    "SELECT COUNT(*) FROM (SELECT 1 " MU_SQL_SEARCH_POSTGRES MU_SQL_SEARCH_FILTERS
+    " LIMIT CAST(?6 AS BIGINT)) m");
+// Total and facets in one pass (history::tally_search): the newest ?4 matches of the query
+// and the date range (?2 from, ?3 to), counted per (board, site).
+#define MU_SQL_SEARCH_GROUPS(MATCHES, ID)                                                        \
+  "SELECT m.board, b.site, COUNT(*) FROM (SELECT i.board AS board " MATCHES MU_SQL_SEARCH_RANGE( \
+      "?2", "?3") " ORDER BY " ID                                                                \
+                  " DESC LIMIT CAST(?4 AS BIGINT)) m JOIN "                                      \
+                  "boards b ON b.id = m.board GROUP BY m.board, b.site"
+inline constexpr auto kSearchGroups =
+    dialects(MU_SQL_SEARCH_GROUPS("FROM items_fts JOIN items i ON i.id = items_fts.rowid "
+                                  "WHERE items_fts MATCH ?1",
+                                  "items_fts.rowid"),
+             MU_SQL_SEARCH_GROUPS("FROM items i WHERE i.search @@ CAST(?1 AS tsquery)", "i.id"));
+#undef MU_SQL_SEARCH_GROUPS
 #undef MU_SQL_SEARCH_BEST
 #undef MU_SQL_SEARCH_NEWEST
 #undef MU_SQL_SEARCH_FILTERS
+#undef MU_SQL_SEARCH_RANGE
 #undef MU_SQL_SEARCH_POSTGRES
 #undef MU_SQL_SEARCH_SQLITE
 

@@ -1641,8 +1641,9 @@ TYPED_TEST(StoreConformanceTest, SearchPagesThroughEveryHitWithoutDuplicatesOrGa
       for (const HistoryItem& hit : result.hits) {
         if (previous) {
           if (order == SearchOrder::kNewest) {
-            EXPECT_TRUE(hit.last_seen_ms < previous->last_seen_ms ||
-                        (hit.last_seen_ms == previous->last_seen_ms && hit.id < previous->id));
+            // First seen newest first: the id order (ids grow with first seen).
+            EXPECT_LT(hit.id, previous->id);
+            EXPECT_LE(hit.first_seen_ms, previous->first_seen_ms);
           } else {
             EXPECT_GE(hit.best_rank, previous->best_rank);
           }
@@ -1705,7 +1706,15 @@ TYPED_TEST(StoreConformanceTest, SearchFiltersAndFacets) {
 
   SearchRequest no_facets;
   no_facets.facets = false;
-  EXPECT_TRUE(search_for(*this->store_, "火灾", no_facets).sites.empty());
+  const SearchResult bare = search_for(*this->store_, "火灾", no_facets);
+  EXPECT_TRUE(bare.sites.empty());
+  EXPECT_EQ(bare.total, 4);
+  EXPECT_TRUE(bare.total_exact);
+
+  // w1 seen again later is still the oldest story: newest means first seen.
+  this->commit(
+      make_commit("weibo.hot-search", kSlot0 + 3 * kTenMinutes, {titled("w1", "火灾 一")}));
+  EXPECT_EQ(hit_keys(*this->store_, "火灾"), (std::vector<std::string>{"n1", "h1", "w2", "w1"}));
 }
 
 TYPED_TEST(StoreConformanceTest, RelatedItemsShareTheUrlOrTheTitleAcrossBoards) {

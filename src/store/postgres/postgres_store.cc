@@ -105,6 +105,14 @@ Result<PgResult> run_query(PgConnection& db, const sql::Statement& statement,
   return db.query(statement.postgres, params);
 }
 
+// The same, planned for these parameter values each time (an unnamed statement): for
+// searches, whose best plan depends on how common the words are. A cached generic plan
+// walks the id index for every query, which for a rare word reads every row.
+Result<PgResult> run_custom_planned(PgConnection& db, const sql::Statement& statement,
+                                    const Params& params) {
+  return db.query_uncached(std::string(statement.postgres), params);
+}
+
 // The integer in the first column of the statement's first row.
 Result<int64_t> query_int(PgConnection& db, const sql::Statement& statement,
                           const Params& params = {}) {
@@ -1422,29 +1430,40 @@ Result<SearchResult> PostgresStore::search(const SearchRequest& request) {
     {
       Params params = filters;
       if (best) {
-        params.add_int(bounds.cursor_rank);
+        params.add_int(bounds.cursor_rank).add_int(bounds.cursor_seen_ms);
       }
-      params.add_int(bounds.cursor_seen_ms).add_int(bounds.cursor_id).add_int(request.limit + 1);
-      MU_ASSIGN_OR_RETURN(PgResult hits, run_query(db,
-                                                   best ? sql::Statement(sql::kSearchBest)
-                                                        : sql::Statement(sql::kSearchNewest),
-                                                   params));
+      params.add_int(bounds.cursor_id).add_int(request.limit + 1);
+      MU_ASSIGN_OR_RETURN(
+          PgResult hits,
+          run_custom_planned(
+              db, best ? sql::Statement(sql::kSearchBest) : sql::Statement(sql::kSearchNewest),
+              params));
       result.hits = all_rows(hits, [](const Row& row) { return sql::history_item_from(row); });
     }
     if (result.hits.size() > static_cast<size_t>(request.limit)) {
       result.more = true;
       result.hits.resize(static_cast<size_t>(request.limit));
     }
-    MU_ASSIGN_OR_RETURN(result.total, query_int(db, sql::kSearchCount, filters));
-    if (request.facets) {
-      const std::pair<sql::Statement, std::vector<FacetCount>*> facets[] = {
-          {sql::kSearchSiteFacets, &result.sites}, {sql::kSearchBoardFacets, &result.boards}};
-      for (const auto& [statement, out] : facets) {
-        Params params;
-        params.add_text(query).add_int(bounds.from_ms).add_int(bounds.to_ms);
-        MU_ASSIGN_OR_RETURN(PgResult rows, run_query(db, statement, params));
-        *out = all_rows(rows, [](const Row& row) { return FacetCount{row.text(0), row.int64(1)}; });
-      }
+    Params range;
+    range.add_text(query)
+        .add_int(bounds.from_ms)
+        .add_int(bounds.to_ms)
+        .add_int(kSearchCountLimit + 1);
+    MU_ASSIGN_OR_RETURN(PgResult group_rows, run_custom_planned(db, sql::kSearchGroups, range));
+    const std::vector<history::SearchGroup> groups = all_rows(group_rows, [](const Row& row) {
+      return history::SearchGroup{row.text(0), row.text(1), row.int64(2)};
+    });
+    if (history::tally_search(groups, request, result)) {
+      Params params = filters;
+      params.add_int(kSearchCountLimit + 1);
+      MU_ASSIGN_OR_RETURN(PgResult counted, run_custom_planned(db, sql::kSearchCount, params));
+      const int64_t count = counted.rows() > 0 ? counted.int64(0, 0) : 0;
+      result.total = std::min(count, kSearchCountLimit);
+      result.total_exact = count <= kSearchCountLimit;
+    }
+    if (!request.facets) {
+      result.sites.clear();
+      result.boards.clear();
     }
     MU_RETURN_IF_ERROR(txn.commit());
     return result;

@@ -1222,38 +1222,46 @@ Result<SearchResult> SqliteStore::search(const SearchRequest& request) {
           .bind_text(3, request.site)
           .bind_int(4, bounds.from_ms)
           .bind_int(5, bounds.to_ms);
-      const int next = best ? 7 : 6;
       if (best) {
-        stmt.bind_int(6, bounds.cursor_rank);
+        stmt.bind_int(6, bounds.cursor_rank)
+            .bind_int(7, bounds.cursor_seen_ms)
+            .bind_int(8, bounds.cursor_id)
+            .bind_int(9, request.limit + 1);
+      } else {
+        stmt.bind_int(6, bounds.cursor_id).bind_int(7, request.limit + 1);
       }
-      stmt.bind_int(next, bounds.cursor_seen_ms)
-          .bind_int(next + 1, bounds.cursor_id)
-          .bind_int(next + 2, request.limit + 1);
       MU_ASSIGN_OR_RETURN(result.hits, history_items(stmt));
     }
     if (result.hits.size() > static_cast<size_t>(request.limit)) {
       result.more = true;
       result.hits.resize(static_cast<size_t>(request.limit));
     }
+    std::vector<history::SearchGroup> groups;
     {
+      MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSearchGroups));
+      stmt.bind_text(1, match)
+          .bind_int(2, bounds.from_ms)
+          .bind_int(3, bounds.to_ms)
+          .bind_int(4, kSearchCountLimit + 1);
+      MU_RETURN_IF_ERROR(for_each_row(stmt, [&](const Row& row) {
+        groups.push_back(history::SearchGroup{row.text(0), row.text(1), row.int64(2)});
+      }));
+    }
+    if (history::tally_search(groups, request, result)) {
       MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSearchCount));
       stmt.bind_text(1, match)
           .bind_text(2, request.board)
           .bind_text(3, request.site)
           .bind_int(4, bounds.from_ms)
-          .bind_int(5, bounds.to_ms);
-      MU_ASSIGN_OR_RETURN(result.total, single_int(stmt));
+          .bind_int(5, bounds.to_ms)
+          .bind_int(6, kSearchCountLimit + 1);
+      MU_ASSIGN_OR_RETURN(const int64_t count, single_int(stmt));
+      result.total = std::min(count, kSearchCountLimit);
+      result.total_exact = count <= kSearchCountLimit;
     }
-    if (request.facets) {
-      const std::pair<sql::Statement, std::vector<FacetCount>*> facets[] = {
-          {sql::kSearchSiteFacets, &result.sites}, {sql::kSearchBoardFacets, &result.boards}};
-      for (const auto& [statement, out] : facets) {
-        MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, statement));
-        stmt.bind_text(1, match).bind_int(2, bounds.from_ms).bind_int(3, bounds.to_ms);
-        MU_RETURN_IF_ERROR(for_each_row(stmt, [&, out = out](const Row& row) {
-          out->push_back(FacetCount{row.text(0), row.int64(1)});
-        }));
-      }
+    if (!request.facets) {
+      result.sites.clear();
+      result.boards.clear();
     }
     return result;
   });

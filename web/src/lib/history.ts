@@ -35,6 +35,8 @@ export interface SearchAnswer {
   query: string;
   sort: 'newest' | 'rank';
   total: number;
+  /** false past 10,000 matches: `total` is a lower bound. */
+  total_exact?: boolean;
   items: SearchHit[];
   next_cursor: string | null;
   facets?: { sites: Facet[]; boards: Facet[] };
