@@ -54,7 +54,15 @@ bytes=$(sqlite_size "$work/h.db")
 sqlite3 "$work/h.db" "SELECT 'rows: items ' || (SELECT COUNT(*) FROM items) || ', item_points ' || (SELECT COUNT(*) FROM item_points) || ', snapshots ' || (SELECT COUNT(*) FROM snapshots) || ', snapshot_items ' || (SELECT COUNT(*) FROM snapshot_items)"
 sqlite3 "$work/h.db" "SELECT name, SUM(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 12" 2>/dev/null \
   | awk -F'|' '{printf "  %-32s %8.1f MB\n", $1, $2 / 1048576}' || true
-awk -v b="$bytes" -v d="$DAYS" 'BEGIN {printf "on disk: %.1f MB after %d days; a year at this rate: %.2f GB\n", b / 1048576, d, b / d * 365 / 1073741824}'
+# A year: what grows with history (items, their indexes, points, the FTS5 index) at this
+# rate, plus what is bounded whatever the age (snapshots: storage.keep_snapshots per board;
+# runs: storage.keep_runs_days = 30, scaled up when the run is shorter than that; the rest).
+growing=$(sqlite3 "$work/h.db" "SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name IN ('items', 'item_points', 'sqlite_autoindex_items_1') OR name LIKE 'items\_%' ESCAPE '\'")
+runs=$(sqlite3 "$work/h.db" "SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name IN ('runs', 'runs_board_id', 'runs_dispatch')")
+awk -v b="$bytes" -v g="$growing" -v r="$runs" -v d="$DAYS" 'BEGIN {
+  rd = d < 30 ? 30 / d : 1
+  printf "on disk: %.1f MB after %d days (history %.1f MB, runs %.1f MB, the rest %.1f MB)\n", b / 1048576, d, g / 1048576, r / 1048576, (b - g - r) / 1048576
+  printf "a year: %.2f GB (history at this rate %.2f GB + runs kept 30 days %.2f GB + the rest %.2f GB)\n", (g / d * 365 + r * rd + b - g - r) / 1073741824, g / d * 365 / 1073741824, r * rd / 1073741824, (b - g - r) / 1073741824 }'
 
 echo
 echo "== SQLite, 2 days, history off (the commit cost before history) =="

@@ -182,9 +182,13 @@ class Simulation {
           auto r = store_.compact_history(next_compact - args_.full_days * kDayMs, 0);
           if (!r.ok()) std::fprintf(stderr, "compact: %s\n", r.status().to_string().c_str());
         });
-        // The scheduler's pruning too (storage.keep_snapshots, default 500 per board).
-        if (auto pruned = store_.prune_snapshots(500); !pruned.ok()) {
+        // The scheduler's pruning too (storage.keep_snapshots, default 50 per board, and
+        // storage.keep_runs_days, default 30).
+        if (auto pruned = store_.prune_snapshots(50); !pruned.ok()) {
           std::fprintf(stderr, "prune: %s\n", pruned.status().to_string().c_str());
+        }
+        if (auto pruned = store_.prune_runs(next_compact - 30 * kDayMs); !pruned.ok()) {
+          std::fprintf(stderr, "prune runs: %s\n", pruned.status().to_string().c_str());
         }
         compact_ms_.push_back(ms);
         next_compact += kDayMs;

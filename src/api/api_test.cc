@@ -52,6 +52,7 @@ class FlakyStore final : public Store {
     return inner_.runs(b, n);
   }
   Result<int64_t> prune_snapshots(int k) override { return inner_.prune_snapshots(k); }
+  Result<int64_t> prune_runs(int64_t before_ms) override { return inner_.prune_runs(before_ms); }
   Result<int64_t> fence_epoch() override {
     if (down) return error(ErrorCode::kUnavailable, "database is locked");
     return inner_.fence_epoch();

@@ -135,6 +135,7 @@ LeaderRole::Options leader_role_options(const Config& config, const std::string&
   o.scheduler.workers = config.scheduler.workers;
   o.scheduler.retry_base = config.scheduler.retry_base;
   o.scheduler.keep_snapshots = config.storage.keep_snapshots;
+  o.scheduler.keep_runs_days = config.storage.keep_runs_days;
   o.reconcile_every = config.scheduler.reconcile_every;
   return o;
 }

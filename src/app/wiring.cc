@@ -306,6 +306,7 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   sched_opts.workers = config.scheduler.workers;
   sched_opts.retry_base = config.scheduler.retry_base;
   sched_opts.keep_snapshots = config.storage.keep_snapshots;
+  sched_opts.keep_runs_days = config.storage.keep_runs_days;
   set_history_retention(config, **store, sched_opts);
   sched_opts.metrics = &registry;
   Scheduler scheduler(catalogue.boards, collector, **store, coordinator, clock, sched_opts);

@@ -227,6 +227,11 @@ std::vector<KeySpec> key_specs() {
                  c.storage.keep_snapshots = static_cast<int>(v);
                  return ok_status();
                })});
+  k.push_back({"storage.keep_runs_days", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(int64_t v, as_int(in, 0, 36'500));
+                 c.storage.keep_runs_days = static_cast<int>(v);
+                 return ok_status();
+               })});
   k.push_back({"history.full_days", make([](const Input& in, Config& c) -> Status {
                  MU_ASSIGN_OR_RETURN(int64_t v, as_int(in, 1, 36'500));
                  c.history.full_days = static_cast<int>(v);

@@ -66,7 +66,8 @@ struct Config {
 
   struct Storage {
     std::string url = "sqlite://var/mu.db";
-    int keep_snapshots = 500;  // per board
+    int keep_snapshots = 50;  // per board (history keeps the past; these serve retries, diffs)
+    int keep_runs_days = 30;  // runs older than this are deleted (20 per board stay); 0: kept
   } storage;
 
   // What the store keeps of every board's past (store/history.h).

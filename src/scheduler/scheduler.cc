@@ -533,9 +533,13 @@ void Scheduler::maybe_prune() {
   }
   auto pruned = store_.prune_snapshots(options_.keep_snapshots);
   if (!pruned.ok()) spdlog::warn("prune snapshots: {}", pruned.status().to_string());
+  constexpr int64_t kDayMs = int64_t{24} * 3600 * 1000;
+  const int64_t now = to_unix_ms(clock_.now());
+  if (options_.keep_runs_days > 0) {
+    auto runs = store_.prune_runs(now - options_.keep_runs_days * kDayMs);
+    if (!runs.ok()) spdlog::warn("prune runs: {}", runs.status().to_string());
+  }
   if (options_.history != nullptr) {
-    constexpr int64_t kDayMs = int64_t{24} * 3600 * 1000;
-    const int64_t now = to_unix_ms(clock_.now());
     const int64_t hourly_before = now - options_.history_full_days * kDayMs;
     const int64_t drop_before =
         options_.history_keep_days > 0 ? now - options_.history_keep_days * kDayMs : 0;

@@ -118,7 +118,8 @@ class Scheduler {
     int workers = 4;
     std::chrono::milliseconds retry_base{2000};  // backoff: full jitter in [0, base * 2^n]
     std::chrono::milliseconds retry_cap{60000};
-    int keep_snapshots = 500;  // per board; older ones are pruned
+    int keep_snapshots = 50;  // per board; older ones are pruned
+    int keep_runs_days = 30;  // runs older are pruned (each board keeps 20); 0: kept forever
     std::chrono::seconds prune_every{std::chrono::hours(1)};
     // History retention, run with the pruning (store/history.h compact_history): points
     // older than history_full_days are thinned to hourly; when history_keep_days > 0, what

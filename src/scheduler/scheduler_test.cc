@@ -66,6 +66,32 @@ TEST_F(SchedulerTest, EachSlotCommittedOnceWithLeaderEpoch) {
   EXPECT_EQ(s.counters().committed, static_cast<int64_t>(collector_.calls.size()));
 }
 
+TEST_F(SchedulerTest, HourlyPruningDeletesRunsOlderThanKeepRunsDays) {
+  constexpr int64_t kDayMs = int64_t{24} * 3600 * 1000;
+  Scheduler::Options o = opts();
+  o.keep_runs_days = 30;
+  Scheduler s({board("a.x", minutes(5))}, collector_, store_, coord_, clock_, o);
+  ASSERT_TRUE(s.load_state().ok());
+  s.tick();
+  ASSERT_EQ(store_.runs_pruned_before.size(), 1u);
+  EXPECT_EQ(store_.runs_pruned_before[0], to_unix_ms(clock_.now()) - 30 * kDayMs);
+  clock_.advance(minutes(30));
+  s.tick();
+  EXPECT_EQ(store_.runs_pruned_before.size(), 1u);  // once per prune_every (an hour)
+  clock_.advance(minutes(31));
+  s.tick();
+  ASSERT_EQ(store_.runs_pruned_before.size(), 2u);
+  EXPECT_EQ(store_.runs_pruned_before[1], to_unix_ms(clock_.now()) - 30 * kDayMs);
+
+  FakeStore keep_all;
+  o.keep_runs_days = 0;
+  Scheduler forever({board("a.x", minutes(5))}, collector_, keep_all, coord_, clock_, o);
+  ASSERT_TRUE(forever.load_state().ok());
+  forever.tick();
+  EXPECT_EQ(keep_all.prunes, 1);
+  EXPECT_TRUE(keep_all.runs_pruned_before.empty());
+}
+
 TEST_F(SchedulerTest, RetryableErrorIsRetriedAfterBackoffThenCommitted) {
   Scheduler s({board("a.x", minutes(10), 2)}, collector_, store_, coord_, clock_, opts());
   collector_.errors["a.x"] = {error(ErrorCode::kTimeout, "slow"),

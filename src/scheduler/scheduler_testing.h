@@ -95,6 +95,11 @@ class FakeStore final : public Store {
     ++prunes;
     return int64_t{0};
   }
+  Result<int64_t> prune_runs(int64_t before_ms) override {
+    std::lock_guard lock(mu);
+    runs_pruned_before.push_back(before_ms);
+    return int64_t{0};
+  }
   Result<int64_t> fence_epoch() override {
     std::lock_guard lock(mu);
     return fence;
@@ -198,6 +203,7 @@ class FakeStore final : public Store {
   int64_t fence = 0;
   int64_t next_version = 0;
   int prunes = 0;
+  std::vector<int64_t> runs_pruned_before;  // prune_runs cutoffs, in call order
   int commit_failures = 0;
   int record_failures = 0;     // record_failure calls that fail with kUnavailable
   int fence_failures = 0;      // raise_fence() calls that fail (kUnavailable) before one works

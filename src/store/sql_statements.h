@@ -263,6 +263,20 @@ DELETE FROM snapshots WHERE id IN (
                   FROM snapshots) ranked
   WHERE position > ?1))sql");
 
+// prune_runs: per board, ?1 the cutoff: the first run that finished at or after it (?3, past
+// every id, when none did) and the kRecentRunsWindow-th newest run (?2 = the window - 1; 0
+// when the board has fewer). Runs below both ids go. Each subquery walks runs_board_id from
+// one end, so a call reads about what it deletes.
+inline constexpr auto kSelectRunsPruneBounds = shared(
+    "SELECT b.id, COALESCE((SELECT k.id FROM runs k WHERE k.board = b.id AND k.finished_ms >= "
+    "CAST(?1 AS BIGINT) ORDER BY k.id LIMIT 1), CAST(?3 AS BIGINT)), COALESCE((SELECT k.id "
+    "FROM runs k WHERE k.board = b.id ORDER BY k.id DESC LIMIT 1 OFFSET CAST(?2 AS BIGINT)), 0) "
+    "FROM boards b");
+// ?1 board, ?2 the id below which its runs go, ?3 at most this many.
+inline constexpr auto kDeleteRunsBelow = shared(
+    "DELETE FROM runs WHERE id IN (SELECT id FROM runs WHERE board = ?1 AND id < "
+    "CAST(?2 AS BIGINT) ORDER BY id LIMIT CAST(?3 AS BIGINT))");
+
 // --- board overrides -----------------------------------------------------------------
 
 inline constexpr auto kSelectOverrideVersion =
@@ -615,10 +629,12 @@ inline constexpr auto kSearchGroups =
 // compact_history, thinning ([?1, ?2), whole hours): of the ranked points of the items seen
 // in the range, every one that has an earlier ranked point in its hour and follows a ranked
 // point goes; the first of each hour, entries (after an exit) and exits (rank 0) stay.
-// Driven by the items seen in the range (items_seen), so a call reads that range only.
+// Driven by the items seen in the range, board by board on items_board_seen, so a call
+// reads that range only.
 inline constexpr auto kThinItemPoints = shared(R"sql(
 DELETE FROM item_points
-WHERE item_id IN (SELECT id FROM items WHERE last_seen_ms >= ?1 AND first_seen_ms < ?2)
+WHERE item_id IN (SELECT id FROM items WHERE board IN (SELECT id FROM boards)
+                    AND last_seen_ms >= ?1 AND first_seen_ms < ?2)
   AND at_ms >= ?1 AND at_ms < ?2 AND rank > 0
   AND EXISTS (SELECT 1 FROM item_points q
               WHERE q.item_id = item_points.item_id AND q.rank > 0
@@ -627,10 +643,11 @@ WHERE item_id IN (SELECT id FROM items WHERE last_seen_ms >= ?1 AND first_seen_m
   AND (SELECT q.rank FROM item_points q
        WHERE q.item_id = item_points.item_id AND q.at_ms < item_points.at_ms
        ORDER BY q.at_ms DESC LIMIT 1) > 0)sql");
-// Dropping: at most ?2 items last seen before ?1 and not on their board now, oldest first.
+// Dropping: at most ?2 items last seen before ?1 and not on their board now, board by board
+// on items_board_seen (the next call takes the rest).
 inline constexpr auto kSelectDroppedItems = shared(
-    "SELECT id, title, summary, indexed FROM items WHERE last_seen_ms < ?1 AND cur_rank = 0 "
-    "ORDER BY last_seen_ms, id LIMIT ?2");
+    "SELECT id, title, summary, indexed FROM items WHERE board IN (SELECT id FROM boards) "
+    "AND last_seen_ms < ?1 AND cur_rank = 0 LIMIT ?2");
 inline constexpr auto kDeleteItemPoints = shared("DELETE FROM item_points WHERE item_id = ?1");
 inline constexpr auto kDeleteItem = shared("DELETE FROM items WHERE id = ?1");
 #undef MU_SQL_HISTORY_ITEM_COLUMNS

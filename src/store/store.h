@@ -29,6 +29,8 @@ namespace mu {
 
 // How many of a board's newest runs BoardState::recent_runs / recent_ok look at.
 inline constexpr int kRecentRunsWindow = 20;
+// Runs deleted per board by one BoardStore::prune_runs call.
+inline constexpr int64_t kPruneRunsBatch = 10'000;
 
 // Outcome facts about one fetch, recorded for every run (success or not).
 struct RunStats {
@@ -237,6 +239,11 @@ class BoardStore {
 
   // Deletes snapshots beyond the newest `keep_per_board` of each board.
   virtual Result<int64_t> prune_snapshots(int keep_per_board) = 0;
+
+  // Deletes the runs that finished before `before_ms`, keeping the newest kRecentRunsWindow
+  // of each board whatever their age, at most kPruneRunsBatch per board a call (the first
+  // call on a long-kept table leaves the rest to the next ones). Returns how many went.
+  virtual Result<int64_t> prune_runs(int64_t before_ms) = 0;
 
   // The highest epoch seen by the store.
   virtual Result<int64_t> fence_epoch() = 0;

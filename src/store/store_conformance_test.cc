@@ -597,6 +597,45 @@ TYPED_TEST(StoreConformanceTest, RecentRunsCoverEachBoardsNewestWindow) {
   EXPECT_EQ(top->recent_ok, 14);
 }
 
+TYPED_TEST(StoreConformanceTest, PruneRunsDropsOldRunsButKeepsEachBoardsNewestWindow) {
+  ASSERT_EQ(kRecentRunsWindow, 20);
+  // hn.top: 30 runs ten minutes apart, every third a failure; weibo: 3 old runs.
+  for (int i = 0; i < 30; ++i) {
+    const int64_t slot = kSlot0 + i * kTenMinutes;
+    if (i % 3 == 0) {
+      ASSERT_TRUE(is_ok(this->store_->record_failure(
+          make_failure("hn.top", slot, error(ErrorCode::kNetwork, "reset")))));
+    } else {
+      this->commit(make_commit("hn.top", slot, make_items({"k" + std::to_string(i)})));
+    }
+    if (i < 3) this->commit(make_commit("weibo.hot-search", slot, make_items({"w"})));
+  }
+  const BoardState before = this->view("hn.top").state;
+  // Older than run 15: runs 0..14, of which 10..14 are among the newest 20 and stay.
+  auto pruned = this->store_->prune_runs((kSlot0 + 15 * kTenMinutes) * 1000);
+  ASSERT_TRUE(is_ok(pruned));
+  EXPECT_EQ(*pruned, 10);
+  auto runs = this->store_->runs("hn.top", 100);
+  ASSERT_TRUE(is_ok(runs));
+  ASSERT_EQ(runs->size(), 20u);
+  EXPECT_EQ(runs->back().slot, kSlot0 + 10 * kTenMinutes);
+  EXPECT_EQ(runs->front().slot, kSlot0 + 29 * kTenMinutes);
+  EXPECT_EQ(this->run_count("weibo.hot-search"), 3u);  // fewer than the window: all stay
+  // What the API shows of the runs did not change.
+  const BoardState after = this->view("hn.top").state;
+  EXPECT_EQ(after.recent_runs, before.recent_runs);
+  EXPECT_EQ(after.recent_ok, before.recent_ok);
+  EXPECT_EQ(after.last_run_at_ms, before.last_run_at_ms);
+  // A cutoff past every run still keeps the window; again, nothing more goes.
+  auto all = this->store_->prune_runs((kSlot0 + 100 * kTenMinutes) * 1000);
+  ASSERT_TRUE(is_ok(all));
+  EXPECT_EQ(*all, 0);
+  EXPECT_EQ(this->run_count("hn.top"), 20u);
+  // The newest run still decides the board's state, and new runs still get recorded.
+  this->commit(make_commit("hn.top", kSlot0 + 30 * kTenMinutes, make_items({"n"})));
+  EXPECT_EQ(this->run_count("hn.top"), 21u);
+}
+
 TYPED_TEST(StoreConformanceTest, PruneKeepsTheNewestSnapshotsOfEachBoard) {
   std::vector<int64_t> top_ids;
   for (int i = 0; i < 5; ++i) {

@@ -428,6 +428,7 @@ class PostgresStore final : public Store {
   Result<BoardState> board_state(const std::string& board) override;
   Result<std::vector<RunRecord>> runs(const std::string& board, int limit) override;
   Result<int64_t> prune_snapshots(int keep_per_board) override;
+  Result<int64_t> prune_runs(int64_t before_ms) override;
   Result<int64_t> fence_epoch() override;
   Result<int64_t> raise_fence(int64_t epoch) override;
   Result<int64_t> put_board_override(const std::string& board, int64_t expected_version,
@@ -843,6 +844,44 @@ Result<int64_t> PostgresStore::prune_snapshots(int keep_per_board) {
     MU_RETURN_IF_ERROR(txn.commit());
     return deleted.affected_rows();
   });
+}
+
+Result<int64_t> PostgresStore::prune_runs(int64_t before_ms) {
+  struct Bound {
+    std::string board;
+    int64_t below = 0;
+  };
+  MU_ASSIGN_OR_RETURN(std::vector<Bound> bounds,
+                      run("prune_runs", [&](PgConnection& db) -> Result<std::vector<Bound>> {
+                        MU_ASSIGN_OR_RETURN(
+                            PgResult rows,
+                            run_query(db, sql::kSelectRunsPruneBounds,
+                                      Params()
+                                          .add_int(before_ms)
+                                          .add_int(kRecentRunsWindow - 1)
+                                          .add_int(std::numeric_limits<int64_t>::max())));
+                        std::vector<Bound> out;
+                        for (int row = 0; row < rows.rows(); ++row) {
+                          const int64_t below = std::min(rows.int64(row, 1), rows.int64(row, 2));
+                          if (below > 0)
+                            out.push_back(Bound{std::string(rows.text(row, 0)), below});
+                        }
+                        return out;
+                      }));
+  int64_t deleted = 0;
+  for (const Bound& bound : bounds) {  // one statement each: commits go on between boards
+    MU_ASSIGN_OR_RETURN(
+        int64_t n, run("prune_runs " + bound.board, [&](PgConnection& db) -> Result<int64_t> {
+          MU_ASSIGN_OR_RETURN(
+              PgResult done,
+              run_query(
+                  db, sql::kDeleteRunsBelow,
+                  Params().add_text(bound.board).add_int(bound.below).add_int(kPruneRunsBatch)));
+          return done.affected_rows();
+        }));
+    deleted += n;
+  }
+  return deleted;
 }
 
 Result<int64_t> PostgresStore::raise_fence(int64_t epoch) {

@@ -714,6 +714,41 @@ Result<int64_t> SqliteStore::prune_snapshots(int keep_per_board) {
   });
 }
 
+Result<int64_t> SqliteStore::prune_runs(int64_t before_ms) {
+  struct Bound {
+    std::string board;
+    int64_t below = 0;
+  };
+  MU_ASSIGN_OR_RETURN(std::vector<Bound> bounds,
+                      read("prune_runs", [&](SqliteConnection& db) -> Result<std::vector<Bound>> {
+                        MU_ASSIGN_OR_RETURN(Statement stmt,
+                                            prepare(db, sql::kSelectRunsPruneBounds));
+                        stmt.bind_int(1, before_ms)
+                            .bind_int(2, kRecentRunsWindow - 1)
+                            .bind_int(3, std::numeric_limits<int64_t>::max());
+                        std::vector<Bound> out;
+                        MU_RETURN_IF_ERROR(for_each_row(stmt, [&](const Row& row) {
+                          const int64_t below = std::min(row.int64(1), row.int64(2));
+                          if (below > 0) out.push_back(Bound{row.text(0), below});
+                        }));
+                        return out;
+                      }));
+  int64_t deleted = 0;
+  for (const Bound& bound : bounds) {  // a write each: commits go on between boards
+    MU_ASSIGN_OR_RETURN(
+        int64_t n, write("prune_runs " + bound.board, [&](SqliteConnection& db) -> Result<int64_t> {
+          MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kDeleteRunsBelow));
+          MU_RETURN_IF_ERROR(stmt.bind_text(1, bound.board)
+                                 .bind_int(2, bound.below)
+                                 .bind_int(3, kPruneRunsBatch)
+                                 .run());
+          return changes(db);
+        }));
+    deleted += n;
+  }
+  return deleted;
+}
+
 Result<std::optional<BoardView>> SqliteStore::board_view(const std::string& board) {
   return read("board_view " + board, [&](SqliteConnection& db) -> Result<std::optional<BoardView>> {
     BoardView view;

@@ -99,6 +99,7 @@ class SqliteStore final : public Store {
   // Keeps the newest max(keep_per_board, 1) snapshots of each board (the latest is never
   // deleted) and returns how many snapshots were deleted; their item rows go with them.
   Result<int64_t> prune_snapshots(int keep_per_board) override;
+  Result<int64_t> prune_runs(int64_t before_ms) override;
 
   Result<int64_t> fence_epoch() override;
   Result<int64_t> raise_fence(int64_t epoch) override;

@@ -807,6 +807,8 @@ class FileStoreTest : public ::testing::Test {
     return store.ok() ? std::move(store).value() : nullptr;
   }
 
+  void upgrade_in_place(int version);
+
   TempDir dir_;
   FakeClock clock_;
 };
@@ -864,29 +866,35 @@ TEST_F(FileStoreTest, UpgradesSchemaFiveInPlaceKeepingLoginStates) {
   EXPECT_EQ((*old)->return_to, "/x");
 }
 
-// Schema 6 (the release before history) with snapshots and items, upgraded in place.
-TEST_F(FileStoreTest, UpgradesSchemaSixInPlaceWithHistory) {
+// A database at schema `version` (6: the release before history; 7: the first with it)
+// holding snapshots and items, upgraded in place: nothing lost, history and search work.
+void FileStoreTest::upgrade_in_place(int version) {
   auto store = open_store();
   ASSERT_NE(store, nullptr);
   {
     RawDb raw(db_path());
     raw.exec(std::string(kSchemaMigrationsTableSql));
     for (const Migration& m : embedded_migrations()) {
-      if (m.version > 6) break;
+      if (m.version > version) break;
+      if (m.version == 7) raw.exec(store_test::kSchemaSixRowsSql);  // rows of release 6
       raw.exec(migration_sql(m, sql::Dialect::kSqlite));
       raw.exec("INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (" +
                std::to_string(m.version) + ", '" + std::string(m.name) + "', 0)");
     }
-    raw.exec(store_test::kSchemaSixRowsSql);
+    if (version < 7) raw.exec(store_test::kSchemaSixRowsSql);
   }
   ASSERT_TRUE(is_ok(store->migrate()));
   RawDb raw(db_path());
   EXPECT_EQ(raw.query_int("SELECT MAX(version) FROM schema_migrations"), latest_schema_version());
   EXPECT_EQ(raw.query_int("SELECT COUNT(*) FROM items WHERE indexed = 1"), 3);
   EXPECT_EQ(raw.query_int("SELECT COUNT(*) FROM snapshot_items"), 4);
+  EXPECT_EQ(raw.query_int("SELECT COUNT(*) FROM sqlite_schema WHERE name = 'items_seen'"), 0);
   store_test::expect_schema_six_upgraded(*store);
   EXPECT_EQ(raw.query_int("SELECT COUNT(*) FROM items"), 4);
 }
+
+TEST_F(FileStoreTest, UpgradesSchemaSixInPlaceWithHistory) { upgrade_in_place(6); }
+TEST_F(FileStoreTest, UpgradesSchemaSevenInPlace) { upgrade_in_place(7); }
 
 TEST_F(FileStoreTest, RefusesNewerSchema) {
   {
