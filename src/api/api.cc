@@ -298,18 +298,39 @@ void ApiService::register_routes(Router& router) {
 }
 
 Response ApiService::health() const {
-  std::shared_ptr<const RenderedBody> body;
   {
     std::lock_guard lock(health_mu_);
     const MonoTime now = clock_.mono();
-    if (!health_ || now - health_at_ >= kHealthEvery) {
-      health_ = std::make_shared<const RenderedBody>(
-          make_rendered(render_health(cache_.health(), clock_.now_ms())));
-      health_at_ = now;
+    const bool trends_due = !trends_tried_ || now - trends_at_ >= kTrendsEvery;
+    if (!trends_due) {
+      if (!health_ || now - health_at_ >= kHealthEvery) {
+        health_ = std::make_shared<const RenderedBody>(
+            make_rendered(render_health(cache_.health(), trends_.get(), clock_.now_ms())));
+        health_at_ = now;
+      }
+      return serve_rendered(health_, "public, max-age=5");
     }
-    body = health_;
   }
-  return serve_rendered(body, "public, max-age=5");
+  // The week's tallies are due: read them off the io threads, then render.
+  return defer_response([this]() -> Response {
+    const int64_t now_ms = clock_.now_ms();
+    const int64_t since = trend_since(now_ms);
+    auto tallies = store_.run_tallies(since, kTrendBucketMs);
+    std::lock_guard lock(health_mu_);
+    const MonoTime now = clock_.mono();
+    trends_tried_ = true;
+    if (tallies.ok()) {
+      trends_ = std::make_shared<const RunTrends>(run_trends(since, *tallies));
+      trends_at_ = now;
+    } else {
+      spdlog::warn("api: run tallies for source health: {}", tallies.status().to_string());
+      trends_at_ = now - kTrendsEvery + kTrendsRetry;  // keep what was read, retry soon
+    }
+    health_ = std::make_shared<const RenderedBody>(
+        make_rendered(render_health(cache_.health(), trends_.get(), now_ms)));
+    health_at_ = now;
+    return serve_rendered(health_, "public, max-age=5");
+  });
 }
 
 Response ApiService::boards(const Request& req) const {

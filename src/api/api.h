@@ -24,6 +24,10 @@
 #include "store/store.h"
 
 namespace mu {
+struct RunTrends;  // api/source_health.h
+}
+
+namespace mu {
 
 struct ApiOptions {
   EventHubOptions events;        // GET /api/v1/events: stream limit, queue, heartbeat, retry
@@ -91,9 +95,17 @@ class ApiService {
   std::unique_ptr<Subscription> subscription_;
   std::atomic<bool> started_{false};
   static constexpr std::chrono::seconds kHealthEvery{5};
+  // The week of run tallies behind the health page's rates and trends: read from the store
+  // at most this often (one grouped query over a week of runs on runs_finished, tens of ms),
+  // on the blocking pool; a failed read keeps the last tallies and is retried sooner.
+  static constexpr std::chrono::seconds kTrendsEvery{30};
+  static constexpr std::chrono::seconds kTrendsRetry{15};
   mutable std::mutex health_mu_;
   mutable std::shared_ptr<const RenderedBody> health_;  // by health_mu_
   mutable MonoTime health_at_{};                        // by health_mu_
+  mutable std::shared_ptr<const RunTrends> trends_;     // by health_mu_; null: never read
+  mutable MonoTime trends_at_{};                        // by health_mu_
+  mutable bool trends_tried_ = false;                   // by health_mu_
 };
 
 }  // namespace mu

@@ -1,4 +1,5 @@
 #include "api/api.h"
+#include "api/source_health.h"
 
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
@@ -53,6 +54,11 @@ class FlakyStore final : public Store {
   }
   Result<int64_t> prune_snapshots(int k) override { return inner_.prune_snapshots(k); }
   Result<int64_t> prune_runs(int64_t before_ms) override { return inner_.prune_runs(before_ms); }
+  Result<std::vector<RunTally>> run_tallies(int64_t since_ms, int64_t bucket_ms) override {
+    if (down) return error(ErrorCode::kUnavailable, "database is locked");
+    ++tally_calls;
+    return inner_.run_tallies(since_ms, bucket_ms);
+  }
   Result<int64_t> fence_epoch() override {
     if (down) return error(ErrorCode::kUnavailable, "database is locked");
     return inner_.fence_epoch();
@@ -164,6 +170,7 @@ class FlakyStore final : public Store {
   }
   bool down = false;
   int last_runs_limit = -1;
+  int tally_calls = 0;
   std::function<void()> on_board_view;  // runs as the cache reads a board to render it
   std::atomic<int> board_view_calls{0};
   std::atomic<int> board_states_calls{0};
@@ -1080,6 +1087,53 @@ TEST_F(ApiTest, HealthNamesEachBoardsStandingAndItsLastFailure) {
   EXPECT_EQ(b.at("error").at("class").as_string(), "blocked");
   EXPECT_EQ(b.at("error").at("code").as_string(), "blocked");
   EXPECT_EQ(doc.at("summary").at("failing").as_int64(), 1);
+  api.stop();
+}
+
+// The week's success rates and trend come from the store's run tallies, read at most every
+// 30 s; a store that is down keeps the last tallies and is asked again after 15 s.
+TEST_F(ApiTest, HealthCountsTheWeeksRunsFromTheStoreEveryFiveMinutes) {
+  FakeClock clock(WallTime(std::chrono::milliseconds(1764000090000)));
+  ApiOptions options;
+  options.clock = &clock;
+  ApiService api({site_}, {meta_}, *store_, coord_, options);
+  Router router;
+  api.register_routes(router);
+  ASSERT_TRUE(api.start().ok());
+  auto board = [&]() {
+    Request req;
+    EXPECT_TRUE(req.set_target("/api/v1/health/boards").ok());
+    Response r = router.handle(req);
+    EXPECT_EQ(r.status, 200);
+    return json::parse(r.body_view()).at("boards").at(0);
+  };
+  commit("weibo.hot-search@1", {"甲"});
+  fail("weibo.hot-search@2", error(ErrorCode::kBlocked, "HTTP 403 from https://weibo.com/x"));
+  json::value b = board();
+  EXPECT_EQ(store_->tally_calls, 1);
+  EXPECT_EQ(b.at("runs_7d").as_int64(), 2);
+  EXPECT_DOUBLE_EQ(b.at("success_rate_7d").as_double(), 0.5);
+  EXPECT_EQ(b.at("runs_24h").as_int64(), 2);
+  EXPECT_EQ(b.at("trend").as_array().size(), static_cast<size_t>(kTrendBuckets));
+
+  commit("weibo.hot-search@3", {"乙"}, 1764000060000);
+  clock.advance(std::chrono::seconds(5));
+  EXPECT_EQ(board().at("runs_7d").as_int64(), 2);  // the tallies of 5 s ago
+  EXPECT_EQ(store_->tally_calls, 1);
+  clock.advance(std::chrono::seconds(25));
+  EXPECT_EQ(board().at("runs_7d").as_int64(), 3);
+  EXPECT_EQ(store_->tally_calls, 2);
+
+  store_->down = true;
+  clock.advance(std::chrono::seconds(30));
+  EXPECT_EQ(board().at("runs_7d").as_int64(), 3);  // kept
+  store_->down = false;
+  clock.advance(std::chrono::seconds(10));
+  board();
+  EXPECT_EQ(store_->tally_calls, 2);  // the retry waits 15 s
+  clock.advance(std::chrono::seconds(5));
+  board();
+  EXPECT_EQ(store_->tally_calls, 3);
   api.stop();
 }
 

@@ -100,7 +100,64 @@ std::string_view board_standing(const BoardHealth& b, int64_t now_ms) {
   return b.stale ? "failing" : "ok";
 }
 
-std::string render_health(const std::vector<BoardHealth>& boards, int64_t now_ms) {
+int64_t trend_since(int64_t now_ms) {
+  const int64_t current = now_ms - ((now_ms % kTrendBucketMs) + kTrendBucketMs) % kTrendBucketMs;
+  return current - (kTrendBuckets - 1) * kTrendBucketMs;
+}
+
+RunTrends run_trends(int64_t since_ms, const std::vector<RunTally>& tallies) {
+  RunTrends out;
+  out.since_ms = since_ms;
+  for (const RunTally& t : tallies) {
+    if (t.bucket < 0 || t.bucket >= kTrendBuckets) continue;
+    RunTrend& trend = out.boards[t.board];
+    if (trend.buckets.empty()) trend.buckets.resize(kTrendBuckets);
+    RunCounts& b = trend.buckets[static_cast<size_t>(t.bucket)];
+    b.runs += t.runs;
+    b.ok += t.ok;
+    trend.week.runs += t.runs;
+    trend.week.ok += t.ok;
+    if (t.bucket >= kTrendBuckets - kDayBuckets) {
+      trend.day.runs += t.runs;
+      trend.day.ok += t.ok;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+json::value rate_or_null(const RunCounts& c) {
+  if (c.runs <= 0) return nullptr;
+  return static_cast<double>(c.ok) / static_cast<double>(c.runs);
+}
+
+void add_trend(json::object& o, const RunTrends* trends, const std::string& board) {
+  if (trends == nullptr) {
+    o["runs_24h"] = nullptr;
+    o["success_rate_24h"] = nullptr;
+    o["runs_7d"] = nullptr;
+    o["success_rate_7d"] = nullptr;
+    o["trend"] = nullptr;
+    return;
+  }
+  const auto it = trends->boards.find(board);
+  const RunTrend none{{}, {}, std::vector<RunCounts>(kTrendBuckets)};
+  const RunTrend& t = it != trends->boards.end() ? it->second : none;
+  o["runs_24h"] = t.day.runs;
+  o["success_rate_24h"] = rate_or_null(t.day);
+  o["runs_7d"] = t.week.runs;
+  o["success_rate_7d"] = rate_or_null(t.week);
+  json::array buckets;
+  buckets.reserve(t.buckets.size());
+  for (const RunCounts& b : t.buckets) buckets.push_back(json::array{b.runs, b.ok});
+  o["trend"] = std::move(buckets);
+}
+
+}  // namespace
+
+std::string render_health(const std::vector<BoardHealth>& boards, const RunTrends* trends,
+                          int64_t now_ms) {
   json::array out;
   out.reserve(boards.size());
   std::map<std::string_view, int64_t> counts = {
@@ -133,6 +190,7 @@ std::string render_health(const std::vector<BoardHealth>& boards, int64_t now_ms
     } else {
       o["success_rate"] = nullptr;
     }
+    add_trend(o, trends, b.board);
     if (b.stale && !b.last_error_code.empty()) {
       const FailureClass c = classify_failure(b.last_error_code, b.last_error, b.needs_cookie);
       json::object e;
@@ -150,6 +208,12 @@ std::string render_health(const std::vector<BoardHealth>& boards, int64_t now_ms
   for (const auto& [k, v] : counts) summary[k] = v;
   json::object root;
   root["generated_at"] = iso8601_utc(now_ms);
+  if (trends != nullptr) {
+    root["trend_since"] = iso8601_utc(trends->since_ms);
+  } else {
+    root["trend_since"] = nullptr;
+  }
+  root["trend_bucket_hours"] = kTrendBucketMs / 3'600'000;
   root["summary"] = std::move(summary);
   root["boards"] = std::move(out);
   return json::serialize(root);

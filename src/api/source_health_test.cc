@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 namespace mu {
 namespace {
@@ -83,7 +84,7 @@ TEST(SourceHealthTest, TheBodyCarriesEachBoardAndASummary) {
   failing.last_error = "zhihu.hot: HTTP 401 (login required) from https://www.zhihu.com/api";
   failing.success_rate = 0.25;
   const json::value doc =
-      json::parse(render_health({board(kNow - 90'000), failing, board(0)}, kNow));
+      json::parse(render_health({board(kNow - 90'000), failing, board(0)}, nullptr, kNow));
   EXPECT_EQ(doc.at("generated_at").as_string(), "2026-01-01T00:00:00.000Z");
   const json::object& summary = doc.at("summary").as_object();
   EXPECT_EQ(summary.at("ok").as_int64(), 1);
@@ -103,6 +104,54 @@ TEST(SourceHealthTest, TheBodyCarriesEachBoardAndASummary) {
   EXPECT_EQ(boards[1].at("success_rate").as_double(), 0.25);
   EXPECT_TRUE(boards[2].at("fetched_at").is_null());
   EXPECT_TRUE(boards[2].at("data_age_seconds").is_null());
+  EXPECT_TRUE(boards[0].at("trend").is_null());  // not read yet
+  EXPECT_TRUE(boards[0].at("success_rate_7d").is_null());
+  EXPECT_TRUE(doc.at("trend_since").is_null());
+}
+
+TEST(SourceHealthTest, TrendBucketsEndWithTheCurrentSixHours) {
+  const int64_t hour = 60 * kMinute;
+  // kNow is 2026-01-01T00:00Z, a bucket boundary: the current bucket starts there.
+  EXPECT_EQ(trend_since(kNow), kNow - 27 * 6 * hour);
+  EXPECT_EQ(trend_since(kNow + 5 * hour), kNow - 27 * 6 * hour);
+  EXPECT_EQ(trend_since(kNow + 6 * hour), kNow - 26 * 6 * hour);
+}
+
+TEST(SourceHealthTest, TrendsCountTheDayAndTheWeekPerBoard) {
+  const int64_t since = trend_since(kNow);
+  const RunTrends trends = run_trends(since, {{"weibo.hot-search", 0, 10, 10},
+                                              {"weibo.hot-search", 20, 10, 5},
+                                              {"weibo.hot-search", 24, 4, 1},  // the last day
+                                              {"weibo.hot-search", 27, 4, 3},
+                                              {"weibo.hot-search", 28, 9, 0},  // beyond: ignored
+                                              {"zhihu.hot", 26, 2, 0}});
+  ASSERT_EQ(trends.boards.size(), 2u);
+  const RunTrend& w = trends.boards.at("weibo.hot-search");
+  EXPECT_EQ(w.week.runs, 28);
+  EXPECT_EQ(w.week.ok, 19);
+  EXPECT_EQ(w.day.runs, 8);
+  EXPECT_EQ(w.day.ok, 4);
+  ASSERT_EQ(w.buckets.size(), static_cast<size_t>(kTrendBuckets));
+  EXPECT_EQ(w.buckets[20].runs, 10);
+  EXPECT_EQ(w.buckets[20].ok, 5);
+
+  BoardHealth quiet = board(kNow);
+  quiet.board = "hn.top";
+  const json::value doc = json::parse(render_health({board(kNow), quiet}, &trends, kNow));
+  EXPECT_EQ(doc.at("trend_bucket_hours").as_int64(), 6);
+  EXPECT_EQ(doc.at("trend_since").as_string(), "2025-12-25T06:00:00.000Z");
+  const json::object& a = doc.at("boards").at(0).as_object();
+  EXPECT_EQ(a.at("runs_7d").as_int64(), 28);
+  EXPECT_DOUBLE_EQ(a.at("success_rate_7d").as_double(), 19.0 / 28);
+  EXPECT_EQ(a.at("runs_24h").as_int64(), 8);
+  EXPECT_DOUBLE_EQ(a.at("success_rate_24h").as_double(), 0.5);
+  EXPECT_EQ(json::serialize(a.at("trend").at(27)), "[4,3]");
+  EXPECT_EQ(a.at("trend").as_array().size(), static_cast<size_t>(kTrendBuckets));
+  // A board without runs this week: zeros and null rates, never a missing field.
+  const json::object& b = doc.at("boards").at(1).as_object();
+  EXPECT_EQ(b.at("runs_7d").as_int64(), 0);
+  EXPECT_TRUE(b.at("success_rate_24h").is_null());
+  EXPECT_EQ(json::serialize(b.at("trend").at(0)), "[0,0]");
 }
 
 }  // namespace

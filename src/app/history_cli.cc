@@ -77,11 +77,14 @@ Result<std::string> history_cli_search(const HistoryService& service, const Sear
                                     {"facets", "0"}});
   MU_ASSIGN_OR_RETURN(json::value body, answer(service.search(req)));
   if (args.json) return json::serialize(body) + "\n";
+  const json::value* exact = body.as_object().if_contains("total_exact");
+  const bool more = exact != nullptr && exact->is_bool() && !exact->as_bool();
   std::string out =
-      std::to_string(int_of(body, "total")) + " matching items for \"" + args.query + "\"" +
-      (text_of(body, "sort") == "rank" ? " (best rank first)\n" : " (newest first)\n");
+      std::to_string(int_of(body, "total")) + (more ? "+" : "") + " matching items for \"" +
+      args.query + "\"" +
+      (text_of(body, "sort") == "rank" ? " (best rank first)\n" : " (first seen, newest first)\n");
   for (const json::value& item : body.at("items").as_array()) {
-    out += "  " + short_time(text_of(item, "last_seen")) + "  " + text_of(item, "board") +
+    out += "  " + short_time(text_of(item, "first_seen")) + "  " + text_of(item, "board") +
            "  best #" + std::to_string(int_of(item, "best_rank")) + "  " + text_of(item, "title") +
            "\n";
     if (const std::string url = text_of(item, "url"); !url.empty()) {

@@ -95,6 +95,9 @@ class FakeStore final : public Store {
     ++prunes;
     return int64_t{0};
   }
+  Result<std::vector<RunTally>> run_tallies(int64_t, int64_t) override {
+    return std::vector<RunTally>();
+  }
   Result<int64_t> prune_runs(int64_t before_ms) override {
     std::lock_guard lock(mu);
     runs_pruned_before.push_back(before_ms);

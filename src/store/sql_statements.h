@@ -263,6 +263,12 @@ DELETE FROM snapshots WHERE id IN (
                   FROM snapshots) ranked
   WHERE position > ?1))sql");
 
+// run_tallies: ?1 since, ?2 the bucket length (on runs_finished).
+inline constexpr auto kSelectRunTallies = shared(
+    "SELECT board, (finished_ms - ?1) / ?2 AS bucket, COUNT(*), SUM(CASE WHEN status = "
+    "'ok' THEN 1 ELSE 0 END) FROM runs WHERE finished_ms >= ?1 GROUP BY board, bucket "
+    "ORDER BY board, bucket");
+
 // prune_runs: per board, ?1 the cutoff: the first run that finished at or after it (?3, past
 // every id, when none did) and the kRecentRunsWindow-th newest run (?2 = the window - 1; 0
 // when the board has fewer). Runs below both ids go. Each subquery walks runs_board_id from

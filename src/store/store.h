@@ -72,6 +72,14 @@ struct RunRecord {
   RunStats stats;
 };
 
+// How a board's runs went in one time bucket (BoardStore::run_tallies).
+struct RunTally {
+  std::string board;
+  int64_t bucket = 0;  // (finished_ms - since_ms) / bucket_ms
+  int64_t runs = 0;
+  int64_t ok = 0;
+};
+
 // The operator's changes to one board (schedule, enabled flag, collector group), kept as
 // one JSON document (scheduler/board_change_json.h defines it; the store does not look
 // inside). `version` starts at 1 and grows by one with every put.
@@ -239,6 +247,11 @@ class BoardStore {
 
   // Deletes snapshots beyond the newest `keep_per_board` of each board.
   virtual Result<int64_t> prune_snapshots(int keep_per_board) = 0;
+
+  // Runs and good runs per board in buckets of `bucket_ms` of the runs that finished at or
+  // after `since_ms` (source health: success over a day and a week, the trend). kInvalid
+  // unless bucket_ms > 0.
+  virtual Result<std::vector<RunTally>> run_tallies(int64_t since_ms, int64_t bucket_ms) = 0;
 
   // Deletes the runs that finished before `before_ms`, keeping the newest kRecentRunsWindow
   // of each board whatever their age, at most kPruneRunsBatch per board a call (the first

@@ -11,6 +11,11 @@ Status invalid(std::string message) { return error(ErrorCode::kInvalid, std::mov
 
 std::string quote_as_is(std::string_view text) { return std::string(text); }
 
+Status check_run_tallies(int64_t bucket_ms) {
+  if (bucket_ms <= 0) return invalid("run_tallies: bucket_ms must be positive");
+  return ok_status();
+}
+
 Result<CatalogueIds> check_catalogue(const std::vector<Site>& sites,
                                      const std::vector<BoardMeta>& boards, Quote quote) {
   CatalogueIds ids;

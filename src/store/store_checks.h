@@ -38,6 +38,8 @@ Status check_failure(const FailureRecord& failure, const std::string& context);
 
 // runs / audit_log: kInvalid for a negative limit.
 Status check_limit(std::string_view call, int limit);
+// run_tallies: kInvalid unless the bucket is positive.
+Status check_run_tallies(int64_t bucket_ms);
 
 // Accounts: kInvalid for the empty or malformed arguments store/store.h lists per call.
 Status check_user_key(const std::string& provider, const std::string& provider_id,

@@ -636,6 +636,31 @@ TYPED_TEST(StoreConformanceTest, PruneRunsDropsOldRunsButKeepsEachBoardsNewestWi
   EXPECT_EQ(this->run_count("hn.top"), 21u);
 }
 
+TYPED_TEST(StoreConformanceTest, RunTalliesCountRunsAndGoodRunsPerBoardAndBucket) {
+  // hn.top: six runs ten minutes apart, the second and fifth failing; weibo: one run.
+  for (int i = 0; i < 6; ++i) {
+    const int64_t slot = kSlot0 + i * kTenMinutes;
+    if (i == 1 || i == 4) {
+      ASSERT_TRUE(is_ok(this->store_->record_failure(
+          make_failure("hn.top", slot, error(ErrorCode::kNetwork, "reset")))));
+    } else {
+      this->commit(make_commit("hn.top", slot, make_items({"k" + std::to_string(i)})));
+    }
+  }
+  this->commit(make_commit("weibo.hot-search", kSlot0 + 3 * kTenMinutes, make_items({"w"})));
+  // Buckets of 30 minutes from the second run on: runs 1-3 in bucket 0, 4-5 in bucket 1; the
+  // first run finished before and is not counted.
+  auto tallies = this->store_->run_tallies((kSlot0 + kTenMinutes) * 1000, 3 * kTenMinutes * 1000);
+  ASSERT_TRUE(is_ok(tallies));
+  std::vector<std::tuple<std::string, int64_t, int64_t, int64_t>> got;
+  for (const RunTally& t : *tallies) got.emplace_back(t.board, t.bucket, t.runs, t.ok);
+  std::sort(got.begin(), got.end());
+  using Row = std::tuple<std::string, int64_t, int64_t, int64_t>;
+  EXPECT_EQ(got, (std::vector<Row>{Row{"hn.top", 0, 3, 2}, Row{"hn.top", 1, 2, 1},
+                                   Row{"weibo.hot-search", 0, 1, 1}}));
+  EXPECT_EQ(this->store_->run_tallies(0, 0).code(), ErrorCode::kInvalid);
+}
+
 TYPED_TEST(StoreConformanceTest, PruneKeepsTheNewestSnapshotsOfEachBoard) {
   std::vector<int64_t> top_ids;
   for (int i = 0; i < 5; ++i) {

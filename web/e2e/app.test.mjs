@@ -337,6 +337,11 @@ describe('offline', () => {
     );
     const before = await cardItems(page, '36kr.newsflashes').first().textContent();
     assert.equal(await page.getByTestId('offline-badge').count(), 0);
+    // Opening a feed (a navigation the worker sees) must not become the cached app shell.
+    const feed = await page.goto(`${mu.base}/feeds/boards/36kr.newsflashes.rss`);
+    assert.match((await feed?.text()) ?? '', /<rss /);
+    await page.goto(mu.base);
+    await cardItems(page, '36kr.newsflashes').first().waitFor();
     await context.setOffline(true);
     await page.reload();
     await cardItems(page, '36kr.newsflashes').first().waitFor({ timeout: 20_000 });

@@ -221,3 +221,38 @@ test('service worker: search answers are never cached; an item page is kept and 
   assert.deepEqual(errors.filtered(), []);
   await context.close();
 });
+
+test('feeds: a board page announces its RSS/Atom/JSON feeds in <head>, links and copies the RSS URL', async () => {
+  const { context, page, errors } = await newPage({ permissions: ['clipboard-read', 'clipboard-write'] });
+  await page.goto(`${mu.base}/#/board/${BOARD}`);
+  await page.locator('[data-testid="board-items"] > li').first().waitFor();
+  const links = await page.locator('head link[rel="alternate"]').evaluateAll((els) =>
+    els.map((e) => ({ type: e.getAttribute('type'), href: e.href, title: e.getAttribute('title') })),
+  );
+  assert.deepEqual(
+    links.map((l) => [l.type, new URL(l.href).pathname]),
+    [
+      ['application/rss+xml', `/feeds/boards/${BOARD}.rss`],
+      ['application/atom+xml', `/feeds/boards/${BOARD}.atom`],
+      ['application/feed+json', `/feeds/boards/${BOARD}.json`],
+    ],
+  );
+  assert.ok(links.every((l) => l.title.includes('微博')), `titles name the site: ${links.map((l) => l.title)}`);
+  for (const l of links) {
+    const r = await fetch(l.href);
+    assert.equal(r.status, 200, l.href);
+    assert.match(r.headers.get('content-type') ?? '', /xml|json/);
+    assert.match(await r.text(), /<rss |<feed |"version": ?"https:\/\/jsonfeed.org\/version\/1.1"/);
+  }
+  const rss = `${mu.base}/feeds/boards/${BOARD}.rss`;
+  assert.equal(await page.locator('[data-testid="feed-link"]').getAttribute('href'), rss);
+  await page.locator('[data-testid="copy-feed"]').click();
+  await waitFor(async () => (await page.locator('[data-testid="copy-feed"]').textContent())?.includes('已复制'), { what: 'the copied state' });
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), rss);
+  // Leaving the board takes its feeds out of <head>.
+  await page.goto(`${mu.base}/#/search?q=${encodeURIComponent(query)}`);
+  await page.locator('[data-testid="hist-results"] > li').first().waitFor();
+  assert.equal(await page.locator('head link[rel="alternate"]').count(), 0);
+  assert.deepEqual(errors.filtered(), []);
+  await context.close();
+});

@@ -327,4 +327,13 @@ describe('health (the status page)', () => {
     assert.equal(percent(1), '100%');
     assert.equal(percent(null), '');
   });
+  test('trendBars: the share of good runs per bucket, toned; an empty bucket is a stub', () => {
+    const { trendBars } = lib.health;
+    assert.deepEqual(trendBars([[4, 4], [4, 2], [3, 0], [0, 0]], 16), [
+      { x: 0, height: 16, tone: 'good' },
+      { x: 1, height: 8, tone: 'mixed' },
+      { x: 2, height: 2, tone: 'bad' },
+      { x: 3, height: 1, tone: 'none' },
+    ]);
+  });
 });

@@ -57,9 +57,11 @@ before(async () => {
       const h = await health();
       const failing = h.boards.find((b) => b.board === FAILING);
       const off = h.boards.find((b) => b.board === DISABLED);
-      return failing?.error && off?.status === 'disabled' && h.boards.every((b) => b.status !== 'never');
+      // The week's tallies are read every 30 s: weibo's first run shows in them by then.
+      const weibo = h.boards.find((b) => b.board === 'weibo.hot-search');
+      return failing?.error && off?.status === 'disabled' && h.boards.every((b) => b.status !== 'never') && weibo?.runs_7d >= 1;
     },
-    { timeout: 90_000, interval: 500, what: `${FAILING} failing, ${DISABLED} disabled and every board run once` },
+    { timeout: 90_000, interval: 500, what: `${FAILING} failing, ${DISABLED} disabled, every board run once and counted in the week` },
   );
   browser = await launchBrowser();
 });
@@ -118,6 +120,12 @@ test('every board of the API with its standing, worst first; the summary counts 
   assert.equal(await weibo.locator('a.st-name').getAttribute('href'), '#/board/weibo.hot-search');
   assert.match(await weibo.getByTestId('status-age').innerText(), /^(刚刚|\d+ 分钟前) · 每 .+ 更新$/);
   assert.equal(await weibo.getByTestId('status-rate').innerText(), '近期成功率 100%');
+  const week = api.boards.find((b) => b.board === 'weibo.hot-search');
+  assert.ok(week.runs_7d >= 1, `the week counts weibo's runs: ${week.runs_7d}`);
+  assert.equal(await weibo.getByTestId('status-rate-7d').innerText(), `7 天 100%（${week.runs_7d} 次）`);
+  assert.equal(await weibo.getByTestId('status-rate-24h').innerText(), `24 小时 100%（${week.runs_24h} 次）`);
+  assert.equal(await weibo.locator('[data-testid="status-trend"] rect.tr-good').count(), 1, 'the current six hours: all good');
+  assert.equal(await weibo.locator('[data-testid="status-trend"] rect').count(), 28);
   assert.equal(await weibo.getByTestId('status-standing').innerText(), '✓ 正常');
   assert.equal(await page.title(), '源站状态 — Mu · 热榜');
   assert.deepEqual(problems(errors), []);

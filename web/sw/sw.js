@@ -196,7 +196,10 @@ self.addEventListener('fetch', (event) => {
   }
   if (url.origin !== self.location.origin) return;
   if (request.mode === 'navigate') {
-    event.respondWith(navigate(request));
+    // Only the app's own page is the shell (it routes by #hash): a navigation to a feed,
+    // /healthz or /metrics is the server's answer, never cached as the shell.
+    const scope = new URL(self.registration.scope).pathname;
+    if (url.pathname === scope || url.pathname === `${scope}index.html`) event.respondWith(navigate(request));
     return;
   }
   const path = url.pathname.replace(/^\//, '');

@@ -429,6 +429,7 @@ class PostgresStore final : public Store {
   Result<std::vector<RunRecord>> runs(const std::string& board, int limit) override;
   Result<int64_t> prune_snapshots(int keep_per_board) override;
   Result<int64_t> prune_runs(int64_t before_ms) override;
+  Result<std::vector<RunTally>> run_tallies(int64_t since_ms, int64_t bucket_ms) override;
   Result<int64_t> fence_epoch() override;
   Result<int64_t> raise_fence(int64_t epoch) override;
   Result<int64_t> put_board_override(const std::string& board, int64_t expected_version,
@@ -843,6 +844,17 @@ Result<int64_t> PostgresStore::prune_snapshots(int keep_per_board) {
                         run_query(db, sql::kPruneSnapshots, Params().add_int(keep)));
     MU_RETURN_IF_ERROR(txn.commit());
     return deleted.affected_rows();
+  });
+}
+
+Result<std::vector<RunTally>> PostgresStore::run_tallies(int64_t since_ms, int64_t bucket_ms) {
+  MU_RETURN_IF_ERROR(check_run_tallies(bucket_ms));
+  return run("run_tallies", [&](PgConnection& db) -> Result<std::vector<RunTally>> {
+    MU_ASSIGN_OR_RETURN(PgResult rows, run_query(db, sql::kSelectRunTallies,
+                                                 Params().add_int(since_ms).add_int(bucket_ms)));
+    return all_rows(rows, [](const Row& row) {
+      return RunTally{row.text(0), row.int64(1), row.int64(2), row.int64(3)};
+    });
   });
 }
 

@@ -714,6 +714,19 @@ Result<int64_t> SqliteStore::prune_snapshots(int keep_per_board) {
   });
 }
 
+Result<std::vector<RunTally>> SqliteStore::run_tallies(int64_t since_ms, int64_t bucket_ms) {
+  MU_RETURN_IF_ERROR(check_run_tallies(bucket_ms));
+  return read("run_tallies", [&](SqliteConnection& db) -> Result<std::vector<RunTally>> {
+    MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSelectRunTallies));
+    stmt.bind_int(1, since_ms).bind_int(2, bucket_ms);
+    std::vector<RunTally> out;
+    MU_RETURN_IF_ERROR(for_each_row(stmt, [&](const Row& row) {
+      out.push_back(RunTally{row.text(0), row.int64(1), row.int64(2), row.int64(3)});
+    }));
+    return out;
+  });
+}
+
 Result<int64_t> SqliteStore::prune_runs(int64_t before_ms) {
   struct Bound {
     std::string board;

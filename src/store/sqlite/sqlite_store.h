@@ -100,6 +100,7 @@ class SqliteStore final : public Store {
   // deleted) and returns how many snapshots were deleted; their item rows go with them.
   Result<int64_t> prune_snapshots(int keep_per_board) override;
   Result<int64_t> prune_runs(int64_t before_ms) override;
+  Result<std::vector<RunTally>> run_tallies(int64_t since_ms, int64_t bucket_ms) override;
 
   Result<int64_t> fence_epoch() override;
   Result<int64_t> raise_fence(int64_t epoch) override;

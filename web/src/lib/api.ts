@@ -223,10 +223,19 @@ export interface HealthBoard {
   success_rate: number | null;
   /** The last run's failure, while the board is failing or stale. */
   error: { class: string; code: string; message: string; hint: string } | null;
+  /** Runs and the share that succeeded over the last day and week; null until the server read them. */
+  runs_24h?: number | null;
+  success_rate_24h?: number | null;
+  runs_7d?: number | null;
+  success_rate_7d?: number | null;
+  /** [runs, good runs] per trend_bucket_hours over the week, oldest first. */
+  trend?: [number, number][] | null;
 }
 
 export interface HealthBody {
   generated_at: string;
+  trend_since?: string | null;
+  trend_bucket_hours?: number;
   summary: Partial<Record<Standing, number>>;
   boards: HealthBoard[];
 }

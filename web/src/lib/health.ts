@@ -61,6 +61,23 @@ export function ageText(b: Pick<HealthBoard, 'data_age_seconds' | 'every_seconds
   return parts.join(' · ');
 }
 
+/** One bar of a board's week: its height is the share of good runs, empty without runs. */
+export interface TrendBar {
+  x: number;
+  height: number;
+  /** 'good' (all runs succeeded), 'mixed', 'bad' (none did) or 'none' (no run). */
+  tone: 'good' | 'mixed' | 'bad' | 'none';
+}
+
+/** The week's buckets as bars of a sparkline `height` px tall, oldest on the left. */
+export function trendBars(trend: readonly (readonly [number, number])[], height = 16): TrendBar[] {
+  return trend.map(([runs, ok], i) => {
+    if (runs <= 0) return { x: i, height: 1, tone: 'none' };
+    const share = Math.min(1, Math.max(0, ok / runs));
+    return { x: i, height: Math.max(2, Math.round(share * height)), tone: share === 1 ? 'good' : share === 0 ? 'bad' : 'mixed' };
+  });
+}
+
 /** "85%"; "" before the first run. */
 export function percent(rate: number | null): string {
   return typeof rate === 'number' && Number.isFinite(rate) ? `${Math.round(rate * 100)}%` : '';
