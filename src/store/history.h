@@ -81,7 +81,7 @@ struct SearchRequest {
 };
 
 // SearchResult::total and the facets count at most this many matches.
-inline constexpr int64_t kSearchCountLimit = 10'000;
+inline constexpr int64_t kSearchCountLimit = 5'000;
 inline constexpr size_t kMaxFacets = 50;
 
 struct FacetCount {

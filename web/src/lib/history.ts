@@ -35,7 +35,7 @@ export interface SearchAnswer {
   query: string;
   sort: 'newest' | 'rank';
   total: number;
-  /** false past 10,000 matches: `total` is a lower bound. */
+  /** false past 5,000 matches: `total` is a lower bound. */
   total_exact?: boolean;
   items: SearchHit[];
   next_cursor: string | null;
