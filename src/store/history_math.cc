@@ -202,6 +202,11 @@ bool tally_search(const std::vector<SearchGroup>& groups, const SearchRequest& r
   return capped && filtered;
 }
 
+void set_counted_total(int64_t count, SearchResult& result) {
+  result.total = std::min(count, kSearchCountLimit);
+  result.total_exact = count <= kSearchCountLimit;
+}
+
 SearchCursor cursor_after(const HistoryItem& last) {
   return SearchCursor{last.best_rank, last.last_seen_ms, last.id};
 }

@@ -114,6 +114,8 @@ struct SearchGroup {
 // filtered matches among the newest ones say little about the filtered total.
 bool tally_search(const std::vector<SearchGroup>& groups, const SearchRequest& request,
                   SearchResult& result);
+// Sets `result`'s total from kSearchCount's count, read with the limit kSearchCountLimit + 1.
+void set_counted_total(int64_t count, SearchResult& result);
 
 // The SearchCursor of the page after `hits` (the last hit's sort values).
 SearchCursor cursor_after(const HistoryItem& last);

@@ -10,6 +10,7 @@
 // Columns are 0-based. Pure functions; safe from any thread.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -104,6 +105,31 @@ RunRecord run_from(const Row& row) {
   run.stats.attempt = static_cast<int>(row.int64(11));
   run.stats.collector = row.text(12);
   return run;
+}
+
+// A row of kSelectRunTallies.
+template <typename Row>
+RunTally run_tally_from(const Row& row) {
+  return RunTally{row.text(0), row.int64(1), row.int64(2), row.int64(3)};
+}
+
+// A row of kSelectRunsPruneBounds: the board and the id below which its runs go; nullopt
+// when none of its runs may go (fewer than the window, or none older than the cutoff).
+struct RunsPruneBound {
+  std::string board;
+  int64_t below = 0;
+};
+template <typename Row>
+std::optional<RunsPruneBound> runs_prune_bound_from(const Row& row) {
+  const int64_t below = std::min(row.int64(1), row.int64(2));
+  if (below <= 0) return std::nullopt;
+  return RunsPruneBound{row.text(0), below};
+}
+
+// A row of kSearchGroups.
+template <typename Row>
+history::SearchGroup search_group_from(const Row& row) {
+  return history::SearchGroup{row.text(0), row.text(1), row.int64(2)};
 }
 
 // A row of kSelectOverrides / kSelectOverride.

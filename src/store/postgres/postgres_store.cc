@@ -852,19 +852,13 @@ Result<std::vector<RunTally>> PostgresStore::run_tallies(int64_t since_ms, int64
   return run("run_tallies", [&](PgConnection& db) -> Result<std::vector<RunTally>> {
     MU_ASSIGN_OR_RETURN(PgResult rows, run_query(db, sql::kSelectRunTallies,
                                                  Params().add_int(since_ms).add_int(bucket_ms)));
-    return all_rows(rows, [](const Row& row) {
-      return RunTally{row.text(0), row.int64(1), row.int64(2), row.int64(3)};
-    });
+    return all_rows(rows, [](const Row& row) { return sql::run_tally_from(row); });
   });
 }
 
 Result<int64_t> PostgresStore::prune_runs(int64_t before_ms) {
-  struct Bound {
-    std::string board;
-    int64_t below = 0;
-  };
-  MU_ASSIGN_OR_RETURN(std::vector<Bound> bounds,
-                      run("prune_runs", [&](PgConnection& db) -> Result<std::vector<Bound>> {
+  using Bounds = std::vector<sql::RunsPruneBound>;
+  MU_ASSIGN_OR_RETURN(Bounds bounds, run("prune_runs", [&](PgConnection& db) -> Result<Bounds> {
                         MU_ASSIGN_OR_RETURN(
                             PgResult rows,
                             run_query(db, sql::kSelectRunsPruneBounds,
@@ -872,16 +866,15 @@ Result<int64_t> PostgresStore::prune_runs(int64_t before_ms) {
                                           .add_int(before_ms)
                                           .add_int(kRecentRunsWindow - 1)
                                           .add_int(std::numeric_limits<int64_t>::max())));
-                        std::vector<Bound> out;
+                        Bounds out;
                         for (int row = 0; row < rows.rows(); ++row) {
-                          const int64_t below = std::min(rows.int64(row, 1), rows.int64(row, 2));
-                          if (below > 0)
-                            out.push_back(Bound{std::string(rows.text(row, 0)), below});
+                          if (auto bound = sql::runs_prune_bound_from(Row(rows, row)))
+                            out.push_back(*bound);
                         }
                         return out;
                       }));
   int64_t deleted = 0;
-  for (const Bound& bound : bounds) {  // one statement each: commits go on between boards
+  for (const sql::RunsPruneBound& bound : bounds) {  // one statement each: commits go on
     MU_ASSIGN_OR_RETURN(
         int64_t n, run("prune_runs " + bound.board, [&](PgConnection& db) -> Result<int64_t> {
           MU_ASSIGN_OR_RETURN(
@@ -1501,16 +1494,13 @@ Result<SearchResult> PostgresStore::search(const SearchRequest& request) {
         .add_int(bounds.to_ms)
         .add_int(kSearchCountLimit + 1);
     MU_ASSIGN_OR_RETURN(PgResult group_rows, run_custom_planned(db, sql::kSearchGroups, range));
-    const std::vector<history::SearchGroup> groups = all_rows(group_rows, [](const Row& row) {
-      return history::SearchGroup{row.text(0), row.text(1), row.int64(2)};
-    });
+    const std::vector<history::SearchGroup> groups =
+        all_rows(group_rows, [](const Row& row) { return sql::search_group_from(row); });
     if (history::tally_search(groups, request, result)) {
       Params params = filters;
       params.add_int(kSearchCountLimit + 1);
       MU_ASSIGN_OR_RETURN(PgResult counted, run_custom_planned(db, sql::kSearchCount, params));
-      const int64_t count = counted.rows() > 0 ? counted.int64(0, 0) : 0;
-      result.total = std::min(count, kSearchCountLimit);
-      result.total_exact = count <= kSearchCountLimit;
+      history::set_counted_total(counted.rows() > 0 ? counted.int64(0, 0) : 0, result);
     }
     if (!request.facets) {
       result.sites.clear();

@@ -720,34 +720,28 @@ Result<std::vector<RunTally>> SqliteStore::run_tallies(int64_t since_ms, int64_t
     MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSelectRunTallies));
     stmt.bind_int(1, since_ms).bind_int(2, bucket_ms);
     std::vector<RunTally> out;
-    MU_RETURN_IF_ERROR(for_each_row(stmt, [&](const Row& row) {
-      out.push_back(RunTally{row.text(0), row.int64(1), row.int64(2), row.int64(3)});
-    }));
+    MU_RETURN_IF_ERROR(
+        for_each_row(stmt, [&](const Row& row) { out.push_back(sql::run_tally_from(row)); }));
     return out;
   });
 }
 
 Result<int64_t> SqliteStore::prune_runs(int64_t before_ms) {
-  struct Bound {
-    std::string board;
-    int64_t below = 0;
-  };
-  MU_ASSIGN_OR_RETURN(std::vector<Bound> bounds,
-                      read("prune_runs", [&](SqliteConnection& db) -> Result<std::vector<Bound>> {
-                        MU_ASSIGN_OR_RETURN(Statement stmt,
-                                            prepare(db, sql::kSelectRunsPruneBounds));
-                        stmt.bind_int(1, before_ms)
-                            .bind_int(2, kRecentRunsWindow - 1)
-                            .bind_int(3, std::numeric_limits<int64_t>::max());
-                        std::vector<Bound> out;
-                        MU_RETURN_IF_ERROR(for_each_row(stmt, [&](const Row& row) {
-                          const int64_t below = std::min(row.int64(1), row.int64(2));
-                          if (below > 0) out.push_back(Bound{row.text(0), below});
-                        }));
-                        return out;
-                      }));
+  using Bounds = std::vector<sql::RunsPruneBound>;
+  MU_ASSIGN_OR_RETURN(
+      Bounds bounds, read("prune_runs", [&](SqliteConnection& db) -> Result<Bounds> {
+        MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSelectRunsPruneBounds));
+        stmt.bind_int(1, before_ms)
+            .bind_int(2, kRecentRunsWindow - 1)
+            .bind_int(3, std::numeric_limits<int64_t>::max());
+        Bounds out;
+        MU_RETURN_IF_ERROR(for_each_row(stmt, [&](const Row& row) {
+          if (auto bound = sql::runs_prune_bound_from(row)) out.push_back(*bound);
+        }));
+        return out;
+      }));
   int64_t deleted = 0;
-  for (const Bound& bound : bounds) {  // a write each: commits go on between boards
+  for (const sql::RunsPruneBound& bound : bounds) {  // a write each: commits go on between
     MU_ASSIGN_OR_RETURN(
         int64_t n, write("prune_runs " + bound.board, [&](SqliteConnection& db) -> Result<int64_t> {
           MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kDeleteRunsBelow));
@@ -1291,9 +1285,8 @@ Result<SearchResult> SqliteStore::search(const SearchRequest& request) {
           .bind_int(2, bounds.from_ms)
           .bind_int(3, bounds.to_ms)
           .bind_int(4, kSearchCountLimit + 1);
-      MU_RETURN_IF_ERROR(for_each_row(stmt, [&](const Row& row) {
-        groups.push_back(history::SearchGroup{row.text(0), row.text(1), row.int64(2)});
-      }));
+      MU_RETURN_IF_ERROR(for_each_row(
+          stmt, [&](const Row& row) { groups.push_back(sql::search_group_from(row)); }));
     }
     if (history::tally_search(groups, request, result)) {
       MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSearchCount));
@@ -1304,8 +1297,7 @@ Result<SearchResult> SqliteStore::search(const SearchRequest& request) {
           .bind_int(5, bounds.to_ms)
           .bind_int(6, kSearchCountLimit + 1);
       MU_ASSIGN_OR_RETURN(const int64_t count, single_int(stmt));
-      result.total = std::min(count, kSearchCountLimit);
-      result.total_exact = count <= kSearchCountLimit;
+      history::set_counted_total(count, result);
     }
     if (!request.facets) {
       result.sites.clear();
