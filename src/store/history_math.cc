@@ -202,6 +202,41 @@ bool tally_search(const std::vector<SearchGroup>& groups, const SearchRequest& r
   return capped && filtered;
 }
 
+std::vector<SearchGroup> search_groups(const std::vector<SearchScanRow>& scan) {
+  std::map<std::pair<std::string, std::string>, int64_t> counts;
+  for (const SearchScanRow& row : scan) ++counts[{row.board, row.site}];
+  std::vector<SearchGroup> out;
+  out.reserve(counts.size());
+  for (const auto& [key, count] : counts) out.push_back(SearchGroup{key.first, key.second, count});
+  return out;
+}
+
+std::optional<std::vector<int64_t>> page_from_scan(const std::vector<SearchScanRow>& scan,
+                                                   const SearchRequest& request,
+                                                   const SearchBounds& bounds) {
+  const size_t want = static_cast<size_t>(request.limit) + 1;
+  std::vector<int64_t> ids;
+  for (const SearchScanRow& row : scan) {
+    if (row.id >= bounds.cursor_id) continue;
+    if (!request.board.empty() && row.board != request.board) continue;
+    if (!request.site.empty() && row.site != request.site) continue;
+    ids.push_back(row.id);
+    if (ids.size() == want) return ids;
+  }
+  if (scan.size() > static_cast<size_t>(kSearchCountLimit)) return std::nullopt;  // cut short
+  return ids;
+}
+
+std::string id_list(const std::vector<int64_t>& ids, bool postgres) {
+  std::string out(1, postgres ? '{' : '[');
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) out += ',';
+    out += std::to_string(ids[i]);
+  }
+  out += postgres ? '}' : ']';
+  return out;
+}
+
 void set_counted_total(int64_t count, SearchResult& result) {
   result.total = std::min(count, kSearchCountLimit);
   result.total_exact = count <= kSearchCountLimit;

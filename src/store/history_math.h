@@ -102,12 +102,29 @@ struct SearchBounds {
 };
 SearchBounds search_bounds(const SearchRequest& request);
 
-// One row of the kSearchGroups statement: matches on one board among the newest ones.
+// Matches on one board among the newest ones.
 struct SearchGroup {
   std::string board;
   std::string site;
   int64_t count = 0;
 };
+// One row of kSearchScan: a match, newest first.
+struct SearchScanRow {
+  int64_t id = 0;
+  std::string board;
+  std::string site;
+};
+// The matches per (board, site) of a scan.
+std::vector<SearchGroup> search_groups(const std::vector<SearchScanRow>& scan);
+// The ids of the page (at most limit + 1, newest first) when the scan (read with the limit
+// kSearchCountLimit + 1) holds it: newest first, after the cursor, with ?board= and ?site=
+// applied. nullopt when the scan was cut before the page filled: the store then reads the
+// page with kSearchNewest (a deep cursor, or a filter that matches little of a common word).
+std::optional<std::vector<int64_t>> page_from_scan(const std::vector<SearchScanRow>& scan,
+                                                   const SearchRequest& request,
+                                                   const SearchBounds& bounds);
+// Ids as a JSON array ("[3,2]") or a PostgreSQL array literal ("{3,2}").
+std::string id_list(const std::vector<int64_t>& ids, bool postgres);
 // Fills `result`'s total, total_exact and facets from the groups of the newest matches,
 // read with the limit kSearchCountLimit + 1. Returns true when the total needs its own
 // count (kSearchCount): more matches than the limit and a board or site filter, so the

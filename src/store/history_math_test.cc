@@ -189,5 +189,46 @@ TEST(TallySearchTest, PastTheLimitTheTotalIsALowerBoundOrNeedsItsOwnCount) {
   EXPECT_EQ(result.sites[0].count, 60 * 61 / 2);
 }
 
+TEST(PageFromScanTest, TheNewestMatchesAfterTheCursorThatPassTheFilters) {
+  const std::vector<SearchScanRow> scan = {
+      {9, "a.x", "a"}, {8, "b.y", "b"}, {7, "a.x", "a"}, {5, "a.z", "a"}, {2, "b.y", "b"}};
+  SearchRequest request;
+  request.limit = 2;
+  EXPECT_EQ(page_from_scan(scan, request, search_bounds(request)),
+            (std::vector<int64_t>{9, 8, 7}));  // limit + 1: another page follows
+  request.after = SearchCursor{0, 0, 8};
+  EXPECT_EQ(page_from_scan(scan, request, search_bounds(request)), (std::vector<int64_t>{7, 5, 2}));
+  request.site = "b";
+  EXPECT_EQ(page_from_scan(scan, request, search_bounds(request)), (std::vector<int64_t>{2}));
+  request.after.reset();
+  request.board = "b.y";
+  EXPECT_EQ(page_from_scan(scan, request, search_bounds(request)),
+            (std::vector<int64_t>{8, 2}));  // the scan holds every match: the last page
+  const std::vector<SearchGroup> groups = search_groups(scan);
+  ASSERT_EQ(groups.size(), 3u);
+  EXPECT_EQ(groups[0].board, "a.x");
+  EXPECT_EQ(groups[0].count, 2);
+  EXPECT_EQ(groups[1].board, "a.z");
+  EXPECT_EQ(groups[2].site, "b");
+  EXPECT_EQ(id_list({3, 2}, false), "[3,2]");
+  EXPECT_EQ(id_list({3, 2}, true), "{3,2}");
+  EXPECT_EQ(id_list({}, true), "{}");
+}
+
+TEST(PageFromScanTest, AScanCutShortLeavesAnUnfilledPageToTheStore) {
+  std::vector<SearchScanRow> scan;
+  for (int64_t id = kSearchCountLimit + 1; id >= 1; --id) {
+    scan.push_back({id + 100, id % 2 == 0 ? "a.x" : "b.y", id % 2 == 0 ? "a" : "b"});
+  }
+  SearchRequest request;
+  request.limit = 20;
+  EXPECT_EQ(page_from_scan(scan, request, search_bounds(request))->size(), 21u);
+  request.board = "c.none";  // nothing among the newest: older matches may still have it
+  EXPECT_FALSE(page_from_scan(scan, request, search_bounds(request)).has_value());
+  request.board.clear();
+  request.after = SearchCursor{0, 0, 50};  // a cursor past the scan
+  EXPECT_FALSE(page_from_scan(scan, request, search_bounds(request)).has_value());
+}
+
 }  // namespace
 }  // namespace mu::history

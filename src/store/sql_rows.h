@@ -126,10 +126,10 @@ std::optional<RunsPruneBound> runs_prune_bound_from(const Row& row) {
   return RunsPruneBound{row.text(0), below};
 }
 
-// A row of kSearchGroups.
+// A row of kSearchScan.
 template <typename Row>
-history::SearchGroup search_group_from(const Row& row) {
-  return history::SearchGroup{row.text(0), row.text(1), row.int64(2)};
+history::SearchScanRow search_scan_row_from(const Row& row) {
+  return history::SearchScanRow{row.int64(0), row.text(1), row.text(2)};
 }
 
 // A row of kSelectOverrides / kSelectOverride.

@@ -612,19 +612,26 @@ inline constexpr auto kSearchCount = dialects(
     "SELECT COUNT(*) FROM (SELECT 1 " MU_SQL_SEARCH_SQLITE MU_SQL_SEARCH_FILTERS " LIMIT ?6) m",
     "SELECT COUNT(*) FROM (SELECT 1 " MU_SQL_SEARCH_POSTGRES MU_SQL_SEARCH_FILTERS
     " LIMIT CAST(?6 AS BIGINT)) m");
-// Total and facets in one pass (history::tally_search): the newest ?4 matches of the query
-// and the date range (?2 from, ?3 to), counted per (board, site).
-#define MU_SQL_SEARCH_GROUPS(MATCHES, ID)                                                        \
-  "SELECT m.board, b.site, COUNT(*) FROM (SELECT i.board AS board " MATCHES MU_SQL_SEARCH_RANGE( \
-      "?2", "?3") " ORDER BY " ID                                                                \
-                  " DESC LIMIT CAST(?4 AS BIGINT)) m JOIN "                                      \
-                  "boards b ON b.id = m.board GROUP BY m.board, b.site"
-inline constexpr auto kSearchGroups =
-    dialects(MU_SQL_SEARCH_GROUPS("FROM items_fts JOIN items i ON i.id = items_fts.rowid "
-                                  "WHERE items_fts MATCH ?1",
-                                  "items_fts.rowid"),
-             MU_SQL_SEARCH_GROUPS("FROM items i WHERE i.search @@ CAST(?1 AS tsquery)", "i.id"));
-#undef MU_SQL_SEARCH_GROUPS
+// The newest ?4 (history::kSearchCountLimit + 1) matches of the query and the date range
+// (?2 from, ?3 to): id, board and site, newest first. One read of the index gives the total,
+// the facets and, most of the time, the page (history::page_from_scan): a one-character
+// query's prefix merge is the cost, so it is paid once.
+#define MU_SQL_SEARCH_SCAN(MATCHES, ID)                        \
+  "SELECT i.id, i.board, b.site " MATCHES MU_SQL_SEARCH_RANGE( \
+      "?2", "?3") " ORDER BY " ID " DESC LIMIT CAST(?4 AS BIGINT)"
+inline constexpr auto kSearchScan =
+    dialects(MU_SQL_SEARCH_SCAN(MU_SQL_SEARCH_SQLITE, "items_fts.rowid"),
+             MU_SQL_SEARCH_SCAN(MU_SQL_SEARCH_POSTGRES, "i.id"));
+#undef MU_SQL_SEARCH_SCAN
+// The rows of a page by id (?1: a JSON array for SQLite, an array literal for PostgreSQL),
+// newest first.
+inline constexpr auto kSelectHistoryItemsByIds =
+    dialects("SELECT " MU_SQL_HISTORY_ITEM_COLUMNS
+             " FROM items i JOIN boards b ON b.id = i.board WHERE i.id IN (SELECT value FROM "
+             "json_each(?1)) ORDER BY i.id DESC",
+             "SELECT " MU_SQL_HISTORY_ITEM_COLUMNS
+             " FROM items i JOIN boards b ON b.id = i.board WHERE i.id = ANY(CAST(?1 AS "
+             "BIGINT[])) ORDER BY i.id DESC");
 #undef MU_SQL_SEARCH_BEST
 #undef MU_SQL_SEARCH_NEWEST
 #undef MU_SQL_SEARCH_FILTERS

@@ -1471,7 +1471,22 @@ Result<SearchResult> PostgresStore::search(const SearchRequest& request) {
         .add_text(request.site)
         .add_int(bounds.from_ms)
         .add_int(bounds.to_ms);
-    {
+    Params range;
+    range.add_text(query)
+        .add_int(bounds.from_ms)
+        .add_int(bounds.to_ms)
+        .add_int(kSearchCountLimit + 1);
+    MU_ASSIGN_OR_RETURN(PgResult scan_rows, run_custom_planned(db, sql::kSearchScan, range));
+    const std::vector<history::SearchScanRow> scan =
+        all_rows(scan_rows, [](const Row& row) { return sql::search_scan_row_from(row); });
+    const std::optional<std::vector<int64_t>> page =
+        best ? std::nullopt : history::page_from_scan(scan, request, bounds);
+    if (page) {
+      MU_ASSIGN_OR_RETURN(PgResult hits,
+                          run_query(db, sql::kSelectHistoryItemsByIds,
+                                    Params().add_text(history::id_list(*page, /*postgres=*/true))));
+      result.hits = all_rows(hits, [](const Row& row) { return sql::history_item_from(row); });
+    } else {
       Params params = filters;
       if (best) {
         params.add_int(bounds.cursor_rank).add_int(bounds.cursor_seen_ms);
@@ -1488,14 +1503,7 @@ Result<SearchResult> PostgresStore::search(const SearchRequest& request) {
       result.more = true;
       result.hits.resize(static_cast<size_t>(request.limit));
     }
-    Params range;
-    range.add_text(query)
-        .add_int(bounds.from_ms)
-        .add_int(bounds.to_ms)
-        .add_int(kSearchCountLimit + 1);
-    MU_ASSIGN_OR_RETURN(PgResult group_rows, run_custom_planned(db, sql::kSearchGroups, range));
-    const std::vector<history::SearchGroup> groups =
-        all_rows(group_rows, [](const Row& row) { return sql::search_group_from(row); });
+    const std::vector<history::SearchGroup> groups = history::search_groups(scan);
     if (history::tally_search(groups, request, result)) {
       Params params = filters;
       params.add_int(kSearchCountLimit + 1);

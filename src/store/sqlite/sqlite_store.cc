@@ -1256,7 +1256,23 @@ Result<SearchResult> SqliteStore::search(const SearchRequest& request) {
   return read("search", [&](SqliteConnection& db) -> Result<SearchResult> {
     SearchResult result;
     const bool best = request.order == SearchOrder::kBestRank;
+    std::vector<history::SearchScanRow> scan;
     {
+      MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSearchScan));
+      stmt.bind_text(1, match)
+          .bind_int(2, bounds.from_ms)
+          .bind_int(3, bounds.to_ms)
+          .bind_int(4, kSearchCountLimit + 1);
+      MU_RETURN_IF_ERROR(for_each_row(
+          stmt, [&](const Row& row) { scan.push_back(sql::search_scan_row_from(row)); }));
+    }
+    const std::optional<std::vector<int64_t>> page =
+        best ? std::nullopt : history::page_from_scan(scan, request, bounds);
+    if (page) {
+      MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSelectHistoryItemsByIds));
+      stmt.bind_text(1, history::id_list(*page, /*postgres=*/false));
+      MU_ASSIGN_OR_RETURN(result.hits, history_items(stmt));
+    } else {
       MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, best ? sql::Statement(sql::kSearchBest)
                                                            : sql::Statement(sql::kSearchNewest)));
       stmt.bind_text(1, match)
@@ -1278,16 +1294,7 @@ Result<SearchResult> SqliteStore::search(const SearchRequest& request) {
       result.more = true;
       result.hits.resize(static_cast<size_t>(request.limit));
     }
-    std::vector<history::SearchGroup> groups;
-    {
-      MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSearchGroups));
-      stmt.bind_text(1, match)
-          .bind_int(2, bounds.from_ms)
-          .bind_int(3, bounds.to_ms)
-          .bind_int(4, kSearchCountLimit + 1);
-      MU_RETURN_IF_ERROR(for_each_row(
-          stmt, [&](const Row& row) { groups.push_back(sql::search_group_from(row)); }));
-    }
+    const std::vector<history::SearchGroup> groups = history::search_groups(scan);
     if (history::tally_search(groups, request, result)) {
       MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSearchCount));
       stmt.bind_text(1, match)
