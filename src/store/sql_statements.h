@@ -166,6 +166,9 @@ inline constexpr auto kRaiseFence = shared(
 
 inline constexpr auto kSelectSnapshotByDispatch =
     shared("SELECT id FROM snapshots WHERE dispatch_id = ?1");
+// The attempt that committed dispatch ?1 (no row: not committed).
+inline constexpr auto kSelectCommittedAttempt =
+    shared("SELECT attempt FROM runs WHERE dispatch_id = ?1 AND status = 'ok' ORDER BY id LIMIT 1");
 inline constexpr auto kSelectBoardRetired = shared("SELECT retired FROM boards WHERE id = ?1");
 // The board read of a compare-and-set of its override document: PostgreSQL locks the row
 // so that concurrent puts on one board take turns; SQLite's writer is serialized already.

@@ -230,7 +230,9 @@ class BoardStore {
   virtual Result<int64_t> commit_snapshot(const CommitRequest& request) = 0;
 
   // Records a failed run and marks the board stale with the error. The last good snapshot
-  // is untouched. Fenced like commit_snapshot.
+  // is untouched. Fenced like commit_snapshot. kConflict when the dispatch was committed by
+  // this attempt or an earlier one; when a later attempt committed it (the failure was kept
+  // through a store outage and written after the retry), only the run is recorded.
   virtual Status record_failure(const FailureRecord& failure) = 0;
 
   // The latest snapshot of `board` with ranks compared to the previous one; nullopt when

@@ -424,6 +424,28 @@ TYPED_TEST(StoreConformanceTest, LateFailureOfACommittedDispatchIsConflict) {
   EXPECT_EQ(this->run_count("hn.top"), 1u);
 }
 
+// Attempt 1 failed while the store was down and was kept; attempt 2 committed first when it
+// came back. The kept failure is then written: its run is in the history, the board stays
+// good. A failure of the committing attempt itself (or a later one) is still refused.
+TYPED_TEST(StoreConformanceTest, AnEarlierAttemptsFailureWrittenAfterTheCommitIsHistoryOnly) {
+  CommitRequest retry = make_commit("hn.top", kSlot0, make_items({"a"}));
+  retry.stats.attempt = 2;
+  this->commit(retry);
+  const BoardState before = this->view("hn.top").state;
+  FailureRecord first = make_failure("hn.top", kSlot0, error(ErrorCode::kUnavailable, "down"));
+  first.stats.attempt = 1;
+  ASSERT_TRUE(is_ok(this->store_->record_failure(first)));
+  EXPECT_EQ(this->run_count("hn.top"), 2u);
+  const BoardState after = this->view("hn.top").state;
+  EXPECT_FALSE(after.stale);
+  EXPECT_EQ(after.last_error_code, "");
+  EXPECT_EQ(after.last_run_at_ms, before.last_run_at_ms);
+  FailureRecord same = make_failure("hn.top", kSlot0, error(ErrorCode::kTimeout, "slow"));
+  same.stats.attempt = 2;
+  EXPECT_EQ(this->store_->record_failure(same).code(), ErrorCode::kConflict);
+  EXPECT_EQ(this->run_count("hn.top"), 2u);
+}
+
 TYPED_TEST(StoreConformanceTest, EpochBelowTheFenceIsFencedAndChangesNothing) {
   const int64_t id = this->commit(make_commit("hn.top", kSlot0, make_items({"a"}), 5));
   EXPECT_EQ(this->fence(), 5);

@@ -807,6 +807,23 @@ Result<int64_t> PostgresStore::commit_snapshot(const CommitRequest& request) {
   });
 }
 
+// For record_failure: false when the failure's dispatch is not committed; true when it was
+// committed by a later attempt (the failure was kept through an outage and written after
+// the retry committed: its run belongs in the history, the board's state is the commit's);
+// kConflict when it was committed by this attempt or an earlier one.
+namespace {
+Result<bool> failed_before_commit(PgConnection& db, const FailureRecord& failure) {
+  MU_ASSIGN_OR_RETURN(PgResult result, run_query(db, sql::kSelectCommittedAttempt,
+                                                 Params().add_text(failure.dispatch_id)));
+  if (result.rows() == 0) return false;
+  const int64_t attempt = result.int64(0, 0);
+  if (failure.stats.attempt < attempt) return true;
+  return error(ErrorCode::kConflict, "dispatch '" + failure.dispatch_id +
+                                         "' was already committed (attempt " +
+                                         std::to_string(attempt) + ")");
+}
+}  // namespace
+
 Status PostgresStore::record_failure(const FailureRecord& failure) {
   const std::string context = "record_failure " + pg::make_storable_text(failure.dispatch_id);
   MU_RETURN_IF_ERROR(check_failure(failure, context));
@@ -821,10 +838,11 @@ Status PostgresStore::record_failure(const FailureRecord& failure) {
     Transaction txn(db);
     MU_RETURN_IF_ERROR(txn.begin());
     MU_RETURN_IF_ERROR(check_and_raise_fence(db, failure.epoch));
-    MU_RETURN_IF_ERROR(check_not_committed(db, failure.dispatch_id));
+    MU_ASSIGN_OR_RETURN(const bool earlier, failed_before_commit(db, failure));
     MU_RETURN_IF_ERROR(check_board_active(db, failure.board));
     MU_RETURN_IF_ERROR(insert_run(db, failure.dispatch_id, failure.board, failure.slot,
                                   failure.epoch, code, message, failure.stats));
+    if (earlier) return txn.commit();
     Params params;
     params.add_text(failure.board)
         .add_int(failure.stats.finished_ms)

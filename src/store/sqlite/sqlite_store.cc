@@ -685,6 +685,24 @@ Result<int64_t> SqliteStore::commit_snapshot(const CommitRequest& request) {
   });
 }
 
+// For record_failure: false when the failure's dispatch is not committed; true when it was
+// committed by a later attempt (the failure was kept through an outage and written after
+// the retry committed: its run belongs in the history, the board's state is the commit's);
+// kConflict when it was committed by this attempt or an earlier one.
+namespace {
+Result<bool> failed_before_commit(SqliteConnection& db, const FailureRecord& failure) {
+  MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSelectCommittedAttempt));
+  stmt.bind_text(1, failure.dispatch_id);
+  MU_ASSIGN_OR_RETURN(bool row, stmt.step());
+  if (!row) return false;
+  const int64_t attempt = stmt.column_int(0);
+  if (failure.stats.attempt < attempt) return true;
+  return error(ErrorCode::kConflict, "dispatch '" + failure.dispatch_id +
+                                         "' was already committed (attempt " +
+                                         std::to_string(attempt) + ")");
+}
+}  // namespace
+
 Status SqliteStore::record_failure(const FailureRecord& failure) {
   const std::string context = "record_failure " + failure.dispatch_id;
   MU_RETURN_IF_ERROR(check_failure(failure, context));
@@ -692,10 +710,11 @@ Status SqliteStore::record_failure(const FailureRecord& failure) {
   const std::string_view code = error_code_name(failure.error.code());
   return write(context, [&](SqliteConnection& db) -> Status {
     MU_RETURN_IF_ERROR(check_and_raise_fence(db, failure.epoch));
-    MU_RETURN_IF_ERROR(check_not_committed(db, failure.dispatch_id));
+    MU_ASSIGN_OR_RETURN(const bool earlier, failed_before_commit(db, failure));
     MU_RETURN_IF_ERROR(check_board_active(db, failure.board));
     MU_RETURN_IF_ERROR(insert_run(db, failure.dispatch_id, failure.board, failure.slot,
                                   failure.epoch, code, failure.error.message(), failure.stats));
+    if (earlier) return ok_status();
     MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kBoardFailed));
     stmt.bind_text(1, failure.board)
         .bind_int(2, failure.stats.finished_ms)
