@@ -1056,19 +1056,33 @@ TEST_F(ApiTest, CatalogueQueryParametersAreValidated) {
 
 // GET /api/v1/health/boards reads the cache: a failed run shows up with its class and hint,
 // and the body is re-rendered at most every 5 s (the clock moves it on).
-TEST_F(ApiTest, HealthNamesEachBoardsStandingAndItsLastFailure) {
-  FakeClock clock(WallTime(std::chrono::milliseconds(1764000090000)));
-  ApiOptions options;
-  options.clock = &clock;
-  ApiService api({site_}, {meta_}, *store_, coord_, options);
-  Router router;
-  api.register_routes(router);
-  ASSERT_TRUE(api.start().ok());
-  auto get = [&](const std::string& target) {
+// An ApiService on the fixture's store with a clock of its own, started, and its routes.
+struct ClockedApi {
+  ClockedApi(const Site& site, const BoardMeta& meta, BoardStore& store, Coordinator& coord)
+      : api({site}, {meta}, store, coord, options()) {
+    api.register_routes(router);
+    EXPECT_TRUE(api.start().ok());
+  }
+  ~ClockedApi() { api.stop(); }
+  ApiOptions options() {
+    ApiOptions o;
+    o.clock = &clock;
+    return o;
+  }
+  Response get(const std::string& target) {
     Request req;
     EXPECT_TRUE(req.set_target(target).ok());
     return router.handle(req);
-  };
+  }
+  FakeClock clock{WallTime(std::chrono::milliseconds(1764000090000))};
+  ApiService api;
+  Router router;
+};
+
+TEST_F(ApiTest, HealthNamesEachBoardsStandingAndItsLastFailure) {
+  ClockedApi clocked(site_, meta_, *store_, coord_);
+  FakeClock& clock = clocked.clock;
+  auto get = [&](const std::string& target) { return clocked.get(target); };
   Response r = get("/api/v1/health/boards");
   ASSERT_EQ(r.status, 200);
   json::value doc = json::parse(r.body_view());
@@ -1087,23 +1101,15 @@ TEST_F(ApiTest, HealthNamesEachBoardsStandingAndItsLastFailure) {
   EXPECT_EQ(b.at("error").at("class").as_string(), "blocked");
   EXPECT_EQ(b.at("error").at("code").as_string(), "blocked");
   EXPECT_EQ(doc.at("summary").at("failing").as_int64(), 1);
-  api.stop();
 }
 
 // The week's success rates and trend come from the store's run tallies, read at most every
 // 30 s; a store that is down keeps the last tallies and is asked again after 15 s.
-TEST_F(ApiTest, HealthCountsTheWeeksRunsFromTheStoreEveryFiveMinutes) {
-  FakeClock clock(WallTime(std::chrono::milliseconds(1764000090000)));
-  ApiOptions options;
-  options.clock = &clock;
-  ApiService api({site_}, {meta_}, *store_, coord_, options);
-  Router router;
-  api.register_routes(router);
-  ASSERT_TRUE(api.start().ok());
+TEST_F(ApiTest, HealthCountsTheWeeksRunsFromTheStoreEverySoOften) {
+  ClockedApi clocked(site_, meta_, *store_, coord_);
+  FakeClock& clock = clocked.clock;
   auto board = [&]() {
-    Request req;
-    EXPECT_TRUE(req.set_target("/api/v1/health/boards").ok());
-    Response r = router.handle(req);
+    Response r = clocked.get("/api/v1/health/boards");
     EXPECT_EQ(r.status, 200);
     return json::parse(r.body_view()).at("boards").at(0);
   };
@@ -1134,7 +1140,6 @@ TEST_F(ApiTest, HealthCountsTheWeeksRunsFromTheStoreEveryFiveMinutes) {
   clock.advance(std::chrono::seconds(5));
   board();
   EXPECT_EQ(store_->tally_calls, 3);
-  api.stop();
 }
 
 // GET /metrics: the board collectors read the cache at each scrape, and the server counts
