@@ -22,7 +22,7 @@ cleanup() {
 trap cleanup EXIT
 
 port=$(free_port)
-MU_STORAGE_URL="sqlite://$work/lh.db" MU_LOG_LEVEL=warn MU_SERVER_STATIC_DIR=web/dist \
+MU_STORAGE_URL="sqlite://$work/lh.db" MU_LOG_LEVEL=warn MU_QUOTA_ANONYMOUS_BURST=100000000 MU_SERVER_STATIC_DIR=web/dist \
   "$MU" serve --listen "127.0.0.1:$port" --replay src/sources >"$work/mu.log" 2>&1 &
 mu_pid=$!
 wait_until 60 board_has_items "http://127.0.0.1:$port/api/v1/boards/weibo.hot-search" ||
@@ -31,7 +31,7 @@ wait_until 60 board_has_items "http://127.0.0.1:$port/api/v1/boards/weibo.hot-se
 mkdir -p "$work/empty"
 echo '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>empty</title><meta name="description" content="baseline"></head><body><main><h1>empty</h1></main></body></html>' >"$work/empty/index.html"
 base_port=$(free_port)
-MU_STORAGE_URL="sqlite://$work/base.db" MU_LOG_LEVEL=warn MU_SERVER_STATIC_DIR="$work/empty" \
+MU_STORAGE_URL="sqlite://$work/base.db" MU_LOG_LEVEL=warn MU_QUOTA_ANONYMOUS_BURST=100000000 MU_SERVER_STATIC_DIR="$work/empty" \
   MU_SCHEDULER_ENABLED=false "$MU" serve --listen "127.0.0.1:$base_port" >"$work/base.log" 2>&1 &
 base_pid=$!
 wait_until 30 curl -fsS "http://127.0.0.1:$base_port/healthz"

@@ -20,7 +20,7 @@ cleanup() {
 trap cleanup EXIT
 
 port=$(free_port)
-MU_STORAGE_URL="sqlite://$work/bench.db" MU_LOG_LEVEL=warn \
+MU_STORAGE_URL="sqlite://$work/bench.db" MU_LOG_LEVEL=warn MU_QUOTA_ANONYMOUS_BURST=100000000 \
   "$MU" serve --listen "127.0.0.1:$port" --replay src/sources >"$work/mu.log" 2>&1 &
 mu_pid=$!
 base="http://127.0.0.1:$port"

@@ -60,7 +60,7 @@ for every in $EVERY; do
     port=$(free_port)
     db="$dir/mu.db"
     start_s=$(date +%s.%N)
-    (cd "$dir" && MU_STORAGE_URL="sqlite://$db" MU_LOG_LEVEL=warn \
+    (cd "$dir" && MU_STORAGE_URL="sqlite://$db" MU_LOG_LEVEL=warn MU_QUOTA_ANONYMOUS_BURST=100000000 \
       MU_SERVER_STATIC_DIR="$ROOT/web/public" \
       exec "$MU" serve --listen "127.0.0.1:$port" --replay "$ROOT/src/sources:$dir/replay" \
       >"$dir/mu.log" 2>&1) &

@@ -144,6 +144,24 @@ class FlakyStore final : public Store {
                                                            int64_t now_ms) override {
     return inner_.take_login_state(state_hash, now_ms);
   }
+  Status create_api_key(const ApiKeyRecord& key, int64_t max_per_user) override {
+    return inner_.create_api_key(key, max_per_user);
+  }
+  Result<std::vector<ApiKeyRecord>> api_keys(int64_t user_id) override {
+    return inner_.api_keys(user_id);
+  }
+  Result<std::optional<ApiKeyRecord>> api_key_by_hash(const std::string& hash) override {
+    return inner_.api_key_by_hash(hash);
+  }
+  Result<bool> revoke_api_key(const std::string& id, int64_t user_id, int64_t now_ms) override {
+    return inner_.revoke_api_key(id, user_id, now_ms);
+  }
+  Status set_api_key_limits(const std::string& id, int64_t per_minute, int64_t burst) override {
+    return inner_.set_api_key_limits(id, per_minute, burst);
+  }
+  Status add_api_key_usage(const std::vector<ApiKeyUsage>& usage) override {
+    return inner_.add_api_key_usage(usage);
+  }
   Status put_presence(const std::string& instance, int64_t readers, int64_t now_ms) override {
     return inner_.put_presence(instance, readers, now_ms);
   }

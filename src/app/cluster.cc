@@ -25,7 +25,9 @@
 #include "app/wiring.h"
 #include "collector/local/local_collector.h"
 #include "collector/remote/routing_collector.h"
+#include "coord/local/local_rate_limiter.h"
 #include "coord/redis/redis_coord.h"
+#include "coord/redis/redis_rate_limiter.h"
 #include "core/clock.h"
 #include "core/version.h"
 #include "fetch/polite_transport.h"
@@ -367,8 +369,33 @@ int run_api(const Config& config) {
   if (!history_opts.ok()) return fail(history_opts.status(), "history");
   HistoryService history(catalogue.sites, catalogue.boards, **store, *history_opts);
   FeedService feeds(catalogue.sites, catalogue.boards, api.cache(), feed_options(config, **store));
+  // Request quotas shared by every API instance: buckets in Redis, spent in leases (a client
+  // of its own with short timeouts, so a slow Redis costs a request at most ~50 ms and then
+  // the per-instance fallback answers until it is back).
+  redis::RedisClientOptions limiter_client_opts;
+  limiter_client_opts.connect_timeout = std::chrono::milliseconds(100);
+  limiter_client_opts.command_timeout = std::chrono::milliseconds(50);
+  auto limiter_client = redis::RedisClient::create(config.coordination.url, limiter_client_opts);
+  if (!limiter_client.ok()) return fail(limiter_client.status(), "coordination");
+  LocalRateLimiter local_limiter(clock);
+  RedisRateLimiter::Options limiter_opts;
+  limiter_opts.prefix = config.coordination.prefix;
+  RedisRateLimiter rate_limiter(**limiter_client, local_limiter, clock, limiter_opts);
+  QuotaService quota(**store, accounts, rate_limiter, clock, quota_options(config));
+  export_quota_metrics(metrics_registry, quota);
+  if (Status s = metrics_registry.collector(
+          "mu_quota_redis_errors_total",
+          "Rate-limit decisions this instance made alone because Redis failed.",
+          metrics::Type::kCounter, {},
+          [&rate_limiter] {
+            return std::vector<metrics::Sample>{{{}, static_cast<double>(rate_limiter.errors())}};
+          });
+      !s.ok()) {
+    spdlog::warn("metrics: {}", s.to_string());
+  }
   Router router;
   api.register_routes(router);
+  quota.register_routes(router);
   history.register_routes(router);
   feeds.register_routes(router);
   accounts.register_routes(router);
@@ -394,7 +421,10 @@ int run_api(const Config& config) {
   server_opts.max_connections_per_ip = config.server.max_connections_per_ip;
   server_opts.idle_timeout = config.server.idle_timeout;
   server_opts.stream_max_age = config.server.sse_max_age;
+  server_opts.trusted_proxies = config.server.trusted_proxies;
+  server_opts.admit = [&quota](const Request& r) { return quota.admit(r); };
   Server server(server_opts, std::move(router));
+  const auto usage_flush = flush_quota_usage(quota);
   if (Status s = server.start(); !s.ok()) return fail(s, "server");
   http_server.store(&server);
 
@@ -430,6 +460,7 @@ int run_api(const Config& config) {
   if (*metrics_server) (*metrics_server)->stop();
   server.stop();
   http_server.store(nullptr);
+  (void)quota.flush_usage();
   api.stop();
   // This instance's readers are gone: do not count them for the rest of the window.
   (void)(*store)->put_presence(stats_opts.instance, 0, clock.now_ms());

@@ -24,6 +24,7 @@
 #include "app/source_workbench.h"
 #include "collector/local/local_collector.h"
 #include "coord/local/local_coordinator.h"
+#include "coord/local/local_rate_limiter.h"
 #include "core/clock.h"
 #include "core/version.h"
 #include "fetch/curl_transport.h"
@@ -75,6 +76,37 @@ Result<std::unique_ptr<Server>> serve_metrics(const Config& config, metrics::Reg
   if (Status s = server->start(); !s.ok()) return s.with_context("metrics.listen");
   spdlog::info("metrics at http://{}/metrics", config.metrics.listen);
   return server;
+}
+
+QuotaOptions quota_options(const Config& config) {
+  QuotaOptions o;
+  o.enabled = config.quota.enabled;
+  o.anonymous = RateLimit{config.quota.anonymous_per_minute, config.quota.anonymous_burst};
+  o.key_default = RateLimit{config.quota.key_per_minute, config.quota.key_burst};
+  o.max_keys_per_user = config.quota.max_keys_per_user;
+  o.mcp_requires_key = config.quota.mcp_requires_key;
+  return o;
+}
+
+void export_quota_metrics(metrics::Registry& registry, const QuotaService& quota) {
+  Status s = registry.collector(
+      "mu_api_quota_requests_total",
+      "API requests by quota outcome: admitted, refused (429), invalid_key (401).",
+      metrics::Type::kCounter, {"outcome"}, [&quota] {
+        const QuotaCounters c = quota.counters();
+        return std::vector<metrics::Sample>{{{"admitted"}, static_cast<double>(c.admitted)},
+                                            {{"refused"}, static_cast<double>(c.refused)},
+                                            {{"invalid_key"}, static_cast<double>(c.invalid_keys)}};
+      });
+  if (!s.ok()) spdlog::warn("metrics: {}", s.to_string());
+}
+
+std::unique_ptr<PeriodicTask> flush_quota_usage(QuotaService& quota) {
+  return std::make_unique<PeriodicTask>(std::chrono::seconds(10), [&quota] {
+    if (Status s = quota.flush_usage(); !s.ok()) {
+      spdlog::warn("quota: API key usage not saved yet: {}", s.to_string());
+    }
+  });
 }
 
 Result<std::unique_ptr<Store>> open_store(const Config& config) {
@@ -387,8 +419,13 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
                      **store, api.events(), clock, stats_opts);
   HistoryService history(catalogue.sites, catalogue.boards, **store, *history_opts);
   FeedService feeds(catalogue.sites, catalogue.boards, api.cache(), feed_options(config, **store));
+  // Request quotas: token buckets in this process (one process serves every request).
+  LocalRateLimiter rate_limiter(clock);
+  QuotaService quota(**store, accounts, rate_limiter, clock, quota_options(config));
+  export_quota_metrics(registry, quota);
   Router router;
   api.register_routes(router);
+  quota.register_routes(router);
   history.register_routes(router);
   feeds.register_routes(router);
   accounts.register_routes(router);
@@ -421,7 +458,10 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   server_opts.max_connections_per_ip = config.server.max_connections_per_ip;
   server_opts.idle_timeout = config.server.idle_timeout;
   server_opts.stream_max_age = config.server.sse_max_age;
+  server_opts.trusted_proxies = config.server.trusted_proxies;
+  server_opts.admit = [&quota](const Request& r) { return quota.admit(r); };
   Server server(server_opts, std::move(router));
+  const auto usage_flush = flush_quota_usage(quota);
   if (Status s = server.start(); !s.ok()) {
     spdlog::error("server: {}", s.to_string());
     return 1;
@@ -503,6 +543,7 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   if (*metrics_server) (*metrics_server)->stop();
   server.stop();
   http_server.store(nullptr);
+  (void)quota.flush_usage();  // the last counts; a failure was logged by the periodic flush
   scheduler.stop();
   api.stop();
   spdlog::info("stopped cleanly");

@@ -15,6 +15,7 @@
 #include "api/feed_service.h"
 #include "api/history_service.h"
 #include "api/mcp_service.h"
+#include "api/quota.h"
 #include "api/store_login_states.h"
 #include "app/periodic.h"
 #include "core/config.h"
@@ -42,6 +43,15 @@ void export_api_metrics(metrics::Registry& registry, ApiService& api, const Cloc
 
 Result<std::unique_ptr<Server>> serve_metrics(const Config& config, metrics::Registry& registry,
                                               Router* router);
+
+// The request quotas of the config (quota.*).
+QuotaOptions quota_options(const Config& config);
+// mu_api_quota_requests_total{outcome}: requests admitted, refused (429) and with an
+// unknown or revoked key (401); `quota` must outlive the registry's scrapes.
+void export_quota_metrics(metrics::Registry& registry, const QuotaService& quota);
+// Writes the usage `quota` counted to the store every 10 s until destroyed (the caller
+// flushes once more after the server stopped).
+std::unique_ptr<PeriodicTask> flush_quota_usage(QuotaService& quota);
 
 // The accounts settings of the config: GitHub OAuth (redirect URI public_url +
 // /auth/github/callback), admins, cookie Secure flag (public_url is https), allowed

@@ -430,6 +430,38 @@ std::vector<KeySpec> key_specs() {
                  MU_ASSIGN_OR_RETURN(c.auth.github_client_secret, as_string(in));
                  return ok_status();
                })});
+  k.push_back({"server.trusted_proxies", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.server.trusted_proxies, as_list(in));
+                 for (const auto& p : c.server.trusted_proxies) {
+                   const auto ok =
+                       p.find_first_not_of("0123456789abcdefABCDEF.:/") == std::string::npos &&
+                       !p.empty();
+                   if (!ok) return bad(in, "\"" + p + "\" is not an address or address/prefix");
+                 }
+                 return ok_status();
+               })});
+  k.push_back({"quota.enabled", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.quota.enabled, as_bool(in));
+                 return ok_status();
+               })});
+  k.push_back({"quota.mcp_requires_key", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.quota.mcp_requires_key, as_bool(in));
+                 return ok_status();
+               })});
+  auto quota_key = [](int64_t Config::Quota::*field, int64_t lo, int64_t hi) {
+    return make([field, lo, hi](const Input& in, Config& c) -> Status {
+      MU_ASSIGN_OR_RETURN(c.quota.*field, as_int(in, lo, hi));
+      return ok_status();
+    });
+  };
+  k.push_back({"quota.anonymous_per_minute",
+               quota_key(&Config::Quota::anonymous_per_minute, 1, 100'000'000)});
+  k.push_back(
+      {"quota.anonymous_burst", quota_key(&Config::Quota::anonymous_burst, 1, 100'000'000)});
+  k.push_back({"quota.key_per_minute", quota_key(&Config::Quota::key_per_minute, 1, 100'000'000)});
+  k.push_back({"quota.key_burst", quota_key(&Config::Quota::key_burst, 1, 100'000'000)});
+  k.push_back(
+      {"quota.max_keys_per_user", quota_key(&Config::Quota::max_keys_per_user, 0, 1'000'000)});
   k.push_back({"metrics.enabled", make([](const Input& in, Config& c) -> Status {
                  MU_ASSIGN_OR_RETURN(c.metrics.enabled, as_bool(in));
                  return ok_status();

@@ -62,7 +62,20 @@ struct Config {
     std::size_t max_connections_per_ip = 0;
     std::chrono::milliseconds idle_timeout{60'000};      // keep-alive connection without a request
     std::chrono::milliseconds sse_max_age{30 * 60'000};  // event streams end after; 0: never
+    // Reverse proxies whose X-Forwarded-For names the client (addresses or CIDR ranges).
+    std::vector<std::string> trusted_proxies;
   } server;
+
+  // Request quotas of the API (api/quota.h): per client address without a key, per key.
+  struct Quota {
+    bool enabled = true;
+    int64_t anonymous_per_minute = 600;
+    int64_t anonymous_burst = 300;
+    int64_t key_per_minute = 3000;
+    int64_t key_burst = 600;
+    int64_t max_keys_per_user = 10;
+    bool mcp_requires_key = false;  // POST /mcp only with an API key
+  } quota;
 
   struct Storage {
     std::string url = "sqlite://var/mu.db";

@@ -72,6 +72,9 @@ struct Request {
   HeaderMap headers;
   std::string body;
   std::string remote_address;  // IP address of the peer: "127.0.0.1", "::1"
+  // The client's address: remote_address, or what a trusted proxy's X-Forwarded-For says
+  // (http/client_address.h). Set by the server; "" elsewhere (client() falls back).
+  std::string client_address;
   // Index of the matched route's pattern in Router::patterns() (set by the router; -1:
   // no route matched), so that metrics name the route, not the path.
   int route = -1;
@@ -83,6 +86,10 @@ struct Request {
 
   // Value of the first header called `name` (case-insensitive), or "" when there is none.
   std::string_view header(std::string_view name) const { return headers.get(name); }
+  // client_address, or remote_address when it is not set.
+  std::string_view client() const {
+    return client_address.empty() ? std::string_view(remote_address) : client_address;
+  }
   // Decoded value of the first query parameter called `name`. nullopt when it is absent.
   // "?a" and "?a=" both give "".
   std::optional<std::string_view> query(std::string_view name) const;
@@ -146,6 +153,15 @@ Response text_response(int status, std::string body,
 // {"error":{"code":"<code>","message":"<message>"}}. Both strings are escaped as JSON, and
 // invalid UTF-8 becomes U+FFFD.
 Response json_error(int status, std::string_view code, std::string_view message);
+// What an admission hook (ServerOptions::admit: rate limits, quotas) decides for a request
+// before it is routed: `refuse` is sent instead of routing (the middleware still applies),
+// and `headers` are added to whatever response the request gets (RateLimit-*).
+struct Admission {
+  std::optional<Response> refuse;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+using AdmissionHook = std::function<Admission(const Request&)>;
+
 // A response whose real answer is `work()`, run off the io threads (see Response::deferred).
 // `work` must own what it needs (capture the Request by value, not by reference).
 Response defer_response(std::function<Response()> work);

@@ -283,6 +283,10 @@ std::string_view finish_response(const Request& request, Response& response,
   if (cors_allowed) {
     append_field(head, "Access-Control-Allow-Origin", origin);
     append_field(head, "Access-Control-Allow-Credentials", "true");
+    // Scripts of other origins may read the quota headers (api/quota.h), as same-origin ones do.
+    append_field(head, "Access-Control-Expose-Headers",
+                 "RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy, "
+                 "Retry-After, ETag");
   }
   if (!response.headers.contains("X-Content-Type-Options")) {
     append_field(head, "X-Content-Type-Options", "nosniff");

@@ -284,6 +284,9 @@ TEST(CorsTest, AllowedOriginIsEchoed) {
   finish_response(req, resp, opts, kDate, true, head);
   EXPECT_TRUE(has_line(head, "Access-Control-Allow-Origin: http://localhost:5173"));
   EXPECT_TRUE(has_line(head, "Access-Control-Allow-Credentials: true"));
+  EXPECT_TRUE(has_line(head,
+                       "Access-Control-Expose-Headers: RateLimit-Limit, RateLimit-Remaining, "
+                       "RateLimit-Reset, RateLimit-Policy, Retry-After, ETag"));
   EXPECT_TRUE(has_line(head, "Vary: Accept-Encoding, Origin"));
 
   req.headers.set("Origin", "https://evil.example");

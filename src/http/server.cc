@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include <strings.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -30,6 +32,7 @@
 #include <thread>
 #include <utility>
 
+#include "http/client_address.h"
 #include "http/event_stream.h"
 #include "http/limits.h"
 #include "http/static_files.h"
@@ -304,7 +307,20 @@ void reset_request(Request& req) {
   req.path_params.clear();
   req.headers.clear();
   req.body.clear();
+  req.client_address.clear();
   req.route = -1;
+}
+
+// Every X-Forwarded-For field of a request, joined with commas (repeated fields are one list).
+std::string forwarded_for(const HeaderMap& headers) {
+  std::string out;
+  for (const auto& [name, value] : headers) {
+    if (name.size() == 15 && strncasecmp(name.c_str(), "x-forwarded-for", 15) == 0) {
+      if (!out.empty()) out += ',';
+      out += value;
+    }
+  }
+  return out;
 }
 
 // finish_response() framed the (empty) body of a streaming response with Content-Length. A
@@ -394,6 +410,7 @@ struct Server::Impl {
   SystemClock system_clock;
   const Clock* clock;
   std::unique_ptr<StaticFiles> static_files;
+  ProxyTrust proxies;  // options.trusted_proxies, parsed by start()
 
   std::mutex lifecycle_mu;
   bool started = false;
@@ -442,7 +459,7 @@ struct Server::Impl {
   net::awaitable<void> watchdog(std::shared_ptr<Conn> c);
   net::awaitable<void> stream_events(std::shared_ptr<Conn> c, std::shared_ptr<EventStream> events,
                                      bool chunked);
-  Response dispatch(Request& req, Worker& w);
+  Response dispatch(Request& req, Worker& w, Admission& admission);
   // Runs a deferred response's work on the pool and waits for it without blocking the io
   // thread. 503 when the pool's queue is full or the server stops meanwhile.
   net::awaitable<Response> run_deferred(std::shared_ptr<Conn> c, std::function<Response()> work);
@@ -501,6 +518,7 @@ Status Server::Impl::start() {
   MU_RETURN_IF_ERROR(router.status());
   if (options.threads < 1) return error(ErrorCode::kConfig, "server threads must be >= 1");
   MU_ASSIGN_OR_RETURN(const ListenAddress listen, parse_listen(options.listen));
+  MU_ASSIGN_OR_RETURN(proxies, ProxyTrust::parse(options.trusted_proxies));
   if (!options.static_dir.empty() && !static_files) {
     StaticFilesOptions so;
     so.root = options.static_dir;
@@ -699,9 +717,13 @@ net::awaitable<void> Server::Impl::watchdog(std::shared_ptr<Conn> c) {
   }
 }
 
-Response Server::Impl::dispatch(Request& req, Worker& w) {
+Response Server::Impl::dispatch(Request& req, Worker& w, Admission& admission) {
   try {
     if (auto preflight = cors_preflight(req, options.middleware)) return std::move(*preflight);
+    if (options.admit) {
+      admission = options.admit(req);
+      if (admission.refuse) return std::move(*admission.refuse);
+    }
     if (auto routed = router.try_handle(req)) return std::move(*routed);
     if (static_files) {
       if (auto file = static_files->serve(req)) {
@@ -862,8 +884,16 @@ net::awaitable<void> Server::Impl::serve(std::shared_ptr<Conn> c) {
         keep_alive = false;
         resp = json_error(400, "invalid", "path has a '.' or '..' segment");
       } else {
-        resp = dispatch(req, w);
+        if (!proxies.empty()) {
+          req.client_address =
+              proxies.client_address(req.remote_address, forwarded_for(req.headers));
+        } else {
+          req.client_address = req.remote_address;
+        }
+        Admission admission;
+        resp = dispatch(req, w, admission);
         if (resp.deferred) resp = co_await run_deferred(c, std::move(resp.deferred));
+        for (auto& [name, value] : admission.headers) resp.headers.set(name, value);
       }
     }
     if (w.stopping || stop_requested.load(std::memory_order_relaxed)) keep_alive = false;

@@ -16,9 +16,12 @@
 //      closes the connection.
 //   2. CORS preflight (OPTIONS with Origin and Access-Control-Request-Method) when
 //      cors_origins is set.
-//   3. The router. When no route matches the path and static_dir is set, static files
+//   3. Admission (options.admit): a refusal (429) is sent instead of routing; headers it
+//      adds go on the response, whatever it is. The client address it sees is the peer's,
+//      or X-Forwarded-For's from trusted_proxies (http/client_address.h).
+//   4. The router. When no route matches the path and static_dir is set, static files
 //      (see static_files.h). Otherwise 404 JSON.
-//   4. Middleware on every response (middleware.h): ETag/If-None-Match -> 304, gzip (a
+//   5. Middleware on every response (middleware.h): ETag/If-None-Match -> 304, gzip (a
 //      pre-computed variant or on the fly), Vary, CORS headers for allowed origins,
 //      security headers (nosniff, Referrer-Policy, X-Frame-Options; a CSP on HTML),
 //      Date, "Server: mu", Content-Length.
@@ -98,6 +101,12 @@ struct ServerOptions {
   std::size_t blocking_queue = 64;
   // CORS, the CSP for HTML and gzip settings.
   MiddlewareOptions middleware;
+  // Reverse proxies whose X-Forwarded-For names the client (http/client_address.h):
+  // "10.0.0.0/8", "::1". Empty: the peer is the client. A bad entry fails start() (kConfig).
+  std::vector<std::string> trusted_proxies;
+  // Run for every request after the CORS preflight and before the router (rate limits and
+  // quotas, api/quota.h): may refuse it or add headers to its response. Empty: none.
+  AdmissionHook admit;
   // Date header and timeouts. nullptr: the system clock. Must outlive the Server.
   const Clock* clock = nullptr;
 };

@@ -465,6 +465,74 @@ TEST_F(ServerTest, Cors) {
   EXPECT_EQ(header(r, "Allow"), "GET, HEAD, POST, OPTIONS");
 }
 
+// The admission hook sees the client a trusted proxy names (and only then), refuses before
+// the router runs, and its headers reach every answer, deferred ones included.
+TEST_F(ServerTest, AdmissionSeesTheClientAddressAndRefusesOrAddsHeaders) {
+  std::mutex mu;
+  std::vector<std::string> seen;
+  std::atomic<int> routed{0};
+  Router router = standard_routes();
+  router.add(HttpMethod::kGet, "/api/v1/later", [](const Request&) {
+    return defer_response([] { return text_response(200, "late"); });
+  });
+  router.add(HttpMethod::kGet, "/api/v1/count", [&routed](const Request&) {
+    ++routed;
+    return text_response(200, "counted");
+  });
+  ServerOptions options;
+  options.trusted_proxies = {"127.0.0.0/8"};
+  options.admit = [&](const Request& r) {
+    {
+      std::lock_guard lock(mu);
+      seen.emplace_back(r.client());
+    }
+    Admission a;
+    a.headers.emplace_back("RateLimit-Remaining", "7");
+    if (r.query("refuse")) {
+      Response no = json_error(429, "rate-limited", "slow down");
+      no.set_header("Retry-After", "3");
+      a.refuse = std::move(no);
+    }
+    return a;
+  };
+  start(std::move(router), options);
+  Client c(port());
+  auto r = c.get("/api/v1/count");
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(header(r, "RateLimit-Remaining"), "7");
+  r = c.get("/api/v1/count?refuse=1", {{"X-Forwarded-For", "6.6.6.6, 203.0.113.9"}});
+  EXPECT_EQ(r.result_int(), 429);
+  EXPECT_EQ(header(r, "Retry-After"), "3");
+  EXPECT_EQ(header(r, "RateLimit-Remaining"), "7");
+  EXPECT_EQ(routed.load(), 1);  // the refused request never reached its handler
+  r = c.get("/api/v1/later");
+  EXPECT_EQ(r.result_int(), 200);
+  EXPECT_EQ(r.body(), "late");
+  EXPECT_EQ(header(r, "RateLimit-Remaining"), "7");
+  std::lock_guard lock(mu);
+  EXPECT_EQ(seen, (std::vector<std::string>{"127.0.0.1", "203.0.113.9", "127.0.0.1"}));
+}
+
+TEST_F(ServerTest, WithoutTrustedProxiesForwardedForIsIgnoredAndBadRangesFailStart) {
+  std::string client;
+  ServerOptions options;
+  options.admit = [&client](const Request& r) {
+    client = std::string(r.client());
+    return Admission{};
+  };
+  start(standard_routes(), options);
+  Client c(port());
+  EXPECT_EQ(c.get("/api/v1/boards/x", {{"X-Forwarded-For", "203.0.113.9"}}).result_int(), 200);
+  EXPECT_EQ(client, "127.0.0.1");
+  server_->stop();
+
+  ServerOptions bad;
+  bad.listen = "127.0.0.1:0";
+  bad.trusted_proxies = {"10.0.0.0/99"};
+  Server s(bad, standard_routes());
+  EXPECT_EQ(s.start().code(), ErrorCode::kConfig);
+}
+
 class StaticServerTest : public ServerTest {
  protected:
   void SetUp() override {

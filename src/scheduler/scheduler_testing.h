@@ -186,6 +186,16 @@ class FakeStore final : public Store {
   Result<std::optional<LoginStateRecord>> take_login_state(const std::string&, int64_t) override {
     return no_accounts();
   }
+  Status create_api_key(const ApiKeyRecord&, int64_t) override { return no_accounts(); }
+  Result<std::vector<ApiKeyRecord>> api_keys(int64_t) override { return no_accounts(); }
+  Result<std::optional<ApiKeyRecord>> api_key_by_hash(const std::string&) override {
+    return no_accounts();
+  }
+  Result<bool> revoke_api_key(const std::string&, int64_t, int64_t) override {
+    return no_accounts();
+  }
+  Status set_api_key_limits(const std::string&, int64_t, int64_t) override { return no_accounts(); }
+  Status add_api_key_usage(const std::vector<ApiKeyUsage>&) override { return no_accounts(); }
   Status put_presence(const std::string&, int64_t, int64_t) override { return no_accounts(); }
   Result<int64_t> count_presence(int64_t) override { return no_accounts(); }
   // History is not used by the scheduler: every call fails.

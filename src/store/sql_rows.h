@@ -168,6 +168,24 @@ Session session_from(const Row& row) {
   return session;
 }
 
+// A row of kSelectApiKeys / kSelectApiKeyByHash.
+template <typename Row>
+ApiKeyRecord api_key_from(const Row& row) {
+  ApiKeyRecord key;
+  key.id = row.text(0);
+  key.user_id = row.int64(1);
+  key.name = row.text(2);
+  key.secret_hash = row.text(3);
+  key.prefix = row.text(4);
+  key.created_ms = row.int64(5);
+  key.last_used_ms = row.int64(6);
+  key.requests = row.int64(7);
+  key.revoked_ms = row.int64(8);
+  key.per_minute = row.int64(9);
+  key.burst = row.int64(10);
+  return key;
+}
+
 // A row of kSelectFavorites.
 template <typename Row>
 Favorite favorite_from(const Row& row) {

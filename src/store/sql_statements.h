@@ -379,6 +379,33 @@ inline constexpr auto kUpsertPreferences = shared(
 inline constexpr auto kSelectPreferences =
     shared("SELECT user_id, version, body, updated_ms FROM preferences WHERE user_id = ?1");
 
+// --- API keys ------------------------------------------------------------------------
+
+#define MU_SQL_API_KEY_COLUMNS                                                               \
+  "id, user_id, name, secret_hash, prefix, created_ms, last_used_ms, requests, revoked_ms, " \
+  "per_minute, burst"
+inline constexpr auto kInsertApiKey = shared("INSERT INTO api_keys (" MU_SQL_API_KEY_COLUMNS
+                                             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0, 0, ?7, ?8)");
+inline constexpr auto kCountLiveApiKeys =
+    shared("SELECT COUNT(*) FROM api_keys WHERE user_id = ?1 AND revoked_ms = 0");
+inline constexpr auto kSelectApiKeyConflict =
+    shared("SELECT COUNT(*) FROM api_keys WHERE id = ?1 OR secret_hash = ?2");
+inline constexpr auto kSelectApiKeys =
+    shared("SELECT " MU_SQL_API_KEY_COLUMNS
+           " FROM api_keys WHERE CAST(?1 AS BIGINT) = 0 OR "
+           "user_id = CAST(?1 AS BIGINT) ORDER BY created_ms DESC, id");
+inline constexpr auto kSelectApiKeyByHash =
+    shared("SELECT " MU_SQL_API_KEY_COLUMNS " FROM api_keys WHERE secret_hash = ?1");
+#undef MU_SQL_API_KEY_COLUMNS
+inline constexpr auto kRevokeApiKey = shared(
+    "UPDATE api_keys SET revoked_ms = ?3 WHERE id = ?1 AND revoked_ms = 0 AND "
+    "(CAST(?2 AS BIGINT) = 0 OR user_id = CAST(?2 AS BIGINT))");
+inline constexpr auto kSetApiKeyLimits =
+    shared("UPDATE api_keys SET per_minute = ?2, burst = ?3 WHERE id = ?1");
+inline constexpr auto kAddApiKeyUsage = shared(
+    "UPDATE api_keys SET requests = requests + ?2, last_used_ms = CASE WHEN last_used_ms > ?3 "
+    "THEN last_used_ms ELSE ?3 END WHERE id = ?1");
+
 // --- audit log -----------------------------------------------------------------------
 
 // MAX(id) + 1 like users: ids are unique and grow in commit order.

@@ -135,6 +135,31 @@ struct Session {
   std::string user_agent;
 };
 
+// An API key: a program's way in (issue 16). The secret ("mu_" + 40 random characters) is
+// shown once when the key is made; the store keeps only its SHA-256 hex (`secret_hash`)
+// and the first characters (`prefix`) so people can tell their keys apart. `id` is a
+// random public name chosen by the caller. Limits of 0 mean "the configured default".
+struct ApiKeyRecord {
+  std::string id;
+  int64_t user_id = 0;
+  std::string name;
+  std::string secret_hash;
+  std::string prefix;
+  int64_t created_ms = 0;
+  int64_t last_used_ms = 0;  // 0: never used
+  int64_t requests = 0;      // requests counted so far (flushed in batches)
+  int64_t revoked_ms = 0;    // 0: live
+  int64_t per_minute = 0;    // sustained requests per minute; 0: the default
+  int64_t burst = 0;         // requests at once after being idle; 0: the default
+};
+
+// Requests of one key counted since the last flush (add_api_key_usage).
+struct ApiKeyUsage {
+  std::string id;
+  int64_t requests = 0;
+  int64_t last_used_ms = 0;
+};
+
 // An item a user starred. Title and url are copied when it is added, so the favorite
 // survives the item leaving its board.
 struct Favorite {
@@ -360,6 +385,26 @@ class AccountStore {
                                           const std::string& body, int64_t now_ms) = 0;
   // nullopt when the user has stored none.
   virtual Result<std::optional<PreferencesRecord>> preferences(int64_t user_id) = 0;
+
+  // --- API keys ---
+  // Stores a new key. kInvalid for an empty id, secret_hash or prefix, negative limits or
+  // cap; kNotFound for an unknown user; kConflict when the id or the hash exists;
+  // kTooLarge when the user has `max_per_user` live keys already (0 = no cap; counted in
+  // the same transaction as the insert).
+  virtual Status create_api_key(const ApiKeyRecord& key, int64_t max_per_user) = 0;
+  // The keys of `user_id` (0: of every user), revoked ones included, newest first.
+  virtual Result<std::vector<ApiKeyRecord>> api_keys(int64_t user_id) = 0;
+  // The key whose secret hashes to `secret_hash`, revoked or not; nullopt when none.
+  virtual Result<std::optional<ApiKeyRecord>> api_key_by_hash(const std::string& secret_hash) = 0;
+  // Revokes the live key `id` of `user_id` (0: of any user) at now_ms. Returns false when
+  // there is no such live key.
+  virtual Result<bool> revoke_api_key(const std::string& id, int64_t user_id, int64_t now_ms) = 0;
+  // Sets a key's limits (0: the default). kInvalid for negative limits, kNotFound for an
+  // unknown key.
+  virtual Status set_api_key_limits(const std::string& id, int64_t per_minute, int64_t burst) = 0;
+  // Adds each entry's requests to its key and raises last_used_ms to the entry's (keys
+  // that no longer exist are skipped). kInvalid for negative counts.
+  virtual Status add_api_key_usage(const std::vector<ApiKeyUsage>& usage) = 0;
 
   // --- audit log ---
   // Appends `record` (its id is ignored) and returns the new id. kInvalid for an empty

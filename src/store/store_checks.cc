@@ -155,6 +155,26 @@ Status check_presence(const std::string& instance, int64_t readers) {
   return ok_status();
 }
 
+Status check_api_key(const ApiKeyRecord& key, int64_t max_per_user) {
+  if (key.id.empty() || key.secret_hash.empty() || key.prefix.empty()) {
+    return invalid("create_api_key: empty id, secret hash or prefix");
+  }
+  if (max_per_user < 0) return invalid("create_api_key: negative cap");
+  return check_api_key_limits(key.per_minute, key.burst);
+}
+
+Status check_api_key_limits(int64_t per_minute, int64_t burst) {
+  if (per_minute < 0 || burst < 0) return invalid("API key limits must not be negative");
+  return ok_status();
+}
+
+Status check_api_key_usage(const std::vector<ApiKeyUsage>& usage) {
+  for (const auto& u : usage) {
+    if (u.requests < 0) return invalid("add_api_key_usage: negative request count");
+  }
+  return ok_status();
+}
+
 Status check_search(const SearchRequest& request) {
   if (request.query.terms.empty()) {
     return invalid("search: the query has no terms");

@@ -53,6 +53,9 @@ Status check_login_state(const std::string& state_hash, const std::string& code_
                          const LoginStateLimits& limits);
 Status check_state_hash(const std::string& state_hash);
 Status check_presence(const std::string& instance, int64_t readers);
+Status check_api_key(const ApiKeyRecord& key, int64_t max_per_user);
+Status check_api_key_limits(int64_t per_minute, int64_t burst);
+Status check_api_key_usage(const std::vector<ApiKeyUsage>& usage);
 
 // History: kInvalid for a search without terms, a limit outside 1..100, a negative
 // related_limit or window limit, and an empty or reversed window.

@@ -69,4 +69,9 @@ Status favorites_full(int64_t max_per_user) {
                                          " per user; remove some first");
 }
 
+Status api_keys_full(int64_t max_per_user) {
+  return error(ErrorCode::kTooLarge, "API keys: at most " + std::to_string(max_per_user) +
+                                         " live keys per user; revoke one first");
+}
+
 }  // namespace mu

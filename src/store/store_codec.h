@@ -28,5 +28,7 @@ std::string like_pattern(std::string_view text);
 
 // add_favorite's kTooLarge when a user has `max_per_user` favorites already.
 Status favorites_full(int64_t max_per_user);
+// kTooLarge: the user has max_per_user live API keys.
+Status api_keys_full(int64_t max_per_user);
 
 }  // namespace mu

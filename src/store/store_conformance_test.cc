@@ -1229,6 +1229,122 @@ TYPED_TEST(StoreConformanceTest, PresenceIsSharedWithASecondStore) {
   EXPECT_EQ(*count, 10);
 }
 
+// --- accounts: API keys ---------------------------------------------------------------
+
+ApiKeyRecord make_api_key(int64_t user_id, const std::string& id, int64_t created_ms) {
+  ApiKeyRecord key;
+  key.id = id;
+  key.user_id = user_id;
+  key.name = "script " + id;
+  key.secret_hash = "hash-" + id;
+  key.prefix = "mu_" + id;
+  key.created_ms = created_ms;
+  return key;
+}
+
+TYPED_TEST(StoreConformanceTest, ApiKeysAreFoundByHashListedNewestFirstAndRevoked) {
+  Store& store = *this->store_;
+  auto alice = store.upsert_user("github", "1", "alice", "", "", 1000);
+  auto bob = store.upsert_user("github", "2", "bob", "", "", 1000);
+  ASSERT_TRUE(is_ok(alice));
+  ASSERT_TRUE(is_ok(bob));
+  ApiKeyRecord limited = make_api_key(alice->id, "k1", 100);
+  limited.per_minute = 120;
+  limited.burst = 30;
+  ASSERT_TRUE(is_ok(store.create_api_key(limited, 0)));
+  ASSERT_TRUE(is_ok(store.create_api_key(make_api_key(alice->id, "k2", 200), 0)));
+  ASSERT_TRUE(is_ok(store.create_api_key(make_api_key(bob->id, "k3", 150), 0)));
+
+  auto mine = store.api_keys(alice->id);
+  ASSERT_TRUE(is_ok(mine));
+  ASSERT_EQ(mine->size(), 2u);
+  EXPECT_EQ((*mine)[0].id, "k2");
+  EXPECT_EQ((*mine)[1].id, "k1");
+  EXPECT_EQ((*mine)[1].per_minute, 120);
+  EXPECT_EQ((*mine)[1].burst, 30);
+  EXPECT_EQ((*mine)[1].name, "script k1");
+  EXPECT_EQ((*mine)[1].prefix, "mu_k1");
+  auto all = store.api_keys(0);
+  ASSERT_TRUE(is_ok(all));
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[1].id, "k3");
+
+  auto found = store.api_key_by_hash("hash-k3");
+  ASSERT_TRUE(is_ok(found));
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->user_id, bob->id);
+  EXPECT_EQ((*found)->revoked_ms, 0);
+  auto missing = store.api_key_by_hash("hash-nope");
+  ASSERT_TRUE(is_ok(missing));
+  EXPECT_FALSE(missing->has_value());
+
+  // Only the owner (or user 0, the admin's "any") revokes, once.
+  auto revoked = store.revoke_api_key("k3", alice->id, 500);
+  ASSERT_TRUE(is_ok(revoked));
+  EXPECT_FALSE(*revoked);
+  revoked = store.revoke_api_key("k3", bob->id, 500);
+  ASSERT_TRUE(is_ok(revoked));
+  EXPECT_TRUE(*revoked);
+  revoked = store.revoke_api_key("k3", 0, 600);
+  ASSERT_TRUE(is_ok(revoked));
+  EXPECT_FALSE(*revoked);
+  found = store.api_key_by_hash("hash-k3");
+  ASSERT_TRUE(is_ok(found));
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->revoked_ms, 500);
+  revoked = store.revoke_api_key("k1", 0, 700);
+  ASSERT_TRUE(is_ok(revoked));
+  EXPECT_TRUE(*revoked);
+}
+
+TYPED_TEST(StoreConformanceTest, CreateApiKeyChecksItsInputAndTheCap) {
+  Store& store = *this->store_;
+  auto alice = store.upsert_user("github", "1", "alice", "", "", 1000);
+  ASSERT_TRUE(is_ok(alice));
+  ASSERT_TRUE(is_ok(store.create_api_key(make_api_key(alice->id, "a", 1), 2)));
+  EXPECT_EQ(store.create_api_key(make_api_key(alice->id, "a", 2), 2).code(), ErrorCode::kConflict);
+  ApiKeyRecord same_secret = make_api_key(alice->id, "b", 2);
+  same_secret.secret_hash = "hash-a";
+  EXPECT_EQ(store.create_api_key(same_secret, 2).code(), ErrorCode::kConflict);
+  ASSERT_TRUE(is_ok(store.create_api_key(make_api_key(alice->id, "b", 2), 2)));
+  EXPECT_EQ(store.create_api_key(make_api_key(alice->id, "c", 3), 2).code(), ErrorCode::kTooLarge);
+  // A revoked key no longer counts against the cap.
+  ASSERT_TRUE(is_ok(store.revoke_api_key("a", alice->id, 10)));
+  EXPECT_TRUE(is_ok(store.create_api_key(make_api_key(alice->id, "c", 3), 2)));
+
+  EXPECT_EQ(store.create_api_key(make_api_key(77, "d", 1), 0).code(), ErrorCode::kNotFound);
+  ApiKeyRecord bad = make_api_key(alice->id, "", 1);
+  EXPECT_EQ(store.create_api_key(bad, 0).code(), ErrorCode::kInvalid);
+  bad = make_api_key(alice->id, "e", 1);
+  bad.secret_hash.clear();
+  EXPECT_EQ(store.create_api_key(bad, 0).code(), ErrorCode::kInvalid);
+  bad = make_api_key(alice->id, "e", 1);
+  bad.per_minute = -1;
+  EXPECT_EQ(store.create_api_key(bad, 0).code(), ErrorCode::kInvalid);
+  EXPECT_EQ(store.create_api_key(make_api_key(alice->id, "e", 1), -1).code(), ErrorCode::kInvalid);
+}
+
+TYPED_TEST(StoreConformanceTest, ApiKeyUsageAddsUpAndLimitsChange) {
+  Store& store = *this->store_;
+  auto alice = store.upsert_user("github", "1", "alice", "", "", 1000);
+  ASSERT_TRUE(is_ok(alice));
+  ASSERT_TRUE(is_ok(store.create_api_key(make_api_key(alice->id, "k", 1), 0)));
+  ASSERT_TRUE(is_ok(store.add_api_key_usage({{"k", 5, 2000}, {"gone", 3, 2000}})));
+  ASSERT_TRUE(is_ok(store.add_api_key_usage({{"k", 7, 1500}})));  // an older batch
+  ASSERT_TRUE(is_ok(store.add_api_key_usage({})));
+  EXPECT_EQ(store.add_api_key_usage({{"k", -1, 1}}).code(), ErrorCode::kInvalid);
+  ASSERT_TRUE(is_ok(store.set_api_key_limits("k", 600, 100)));
+  EXPECT_EQ(store.set_api_key_limits("nope", 1, 1).code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store.set_api_key_limits("k", -5, 1).code(), ErrorCode::kInvalid);
+  auto found = store.api_key_by_hash("hash-k");
+  ASSERT_TRUE(is_ok(found));
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->requests, 12);
+  EXPECT_EQ((*found)->last_used_ms, 2000);
+  EXPECT_EQ((*found)->per_minute, 600);
+  EXPECT_EQ((*found)->burst, 100);
+}
+
 TYPED_TEST(StoreConformanceTest, AccountsAreSharedWithASecondStore) {
   auto user = this->store_->upsert_user("github", "1", "alice", "", "", 1000);
   ASSERT_TRUE(is_ok(user));

@@ -216,6 +216,21 @@ inline void expect_schema_six_upgraded(Store& store) {
   EXPECT_EQ(timeline("c").item.on_board_ms, now - 2000);
   EXPECT_EQ(timeline("d").item.id, 4);
   EXPECT_EQ(search_keys(store, "火灾"), std::vector<std::string>{"c"});
+
+  // What later releases added works on the upgraded database too (0009: API keys).
+  auto user = store.upsert_user("github", "9", "upgraded", "", "", now);
+  EXPECT_TRUE(is_ok(user));
+  if (user.ok()) {
+    ApiKeyRecord key;
+    key.id = "k-upgraded";
+    key.user_id = user->id;
+    key.secret_hash = "h-upgraded";
+    key.prefix = "mu_up";
+    key.created_ms = now;
+    EXPECT_TRUE(is_ok(store.create_api_key(key, 0)));
+    auto found = store.api_key_by_hash("h-upgraded");
+    EXPECT_TRUE(found.ok() && found->has_value());
+  }
 }
 
 }  // namespace mu::store_test

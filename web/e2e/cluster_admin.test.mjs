@@ -175,3 +175,46 @@ test('cluster: an admin on API instance 1 changes a schedule and the leader appl
   assert.deepEqual(errors.filter((e) => !/Failed to load resource|ERR_NAME_NOT_RESOLVED/.test(e)), []);
   await context.close();
 });
+
+// Issue 16: one API key's quota is shared by both API instances (buckets in Redis): a burst
+// of concurrent requests spread over a1 and a2 gets no more than the key's burst plus its
+// rate over the time taken; revoking the key on a1 stops it on a2 within the key cache time.
+test('cluster: an API key quota is shared by both API instances, and revoking it stops it on both', { skip: !ENABLED && 'set MU_CLUSTER_E2E=1 (needs redis-server and PostgreSQL)' }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.addCookies([{ name: 'mock_github_login', value: 'octocat', url: gh.base }]);
+  const page = await context.newPage();
+  await page.goto(`${A1}/#/`);
+  await signIn(page);
+  const made = await pageFetch(page, '/api/v1/me/keys', { method: 'POST', body: { name: 'cluster quota test' } });
+  assert.equal(made.status, 201, JSON.stringify(made.json));
+  const { secret, key } = made.json;
+  const limited = await pageFetch(page, `/api/v1/admin/keys/${key.id}`, { method: 'PATCH', body: { per_minute: 60, burst: 20 } });
+  assert.equal(limited.status, 200, JSON.stringify(limited.json));
+  assert.equal(limited.json.burst, 20);
+
+  const auth = { Authorization: `Bearer ${secret}` };
+  const start = Date.now();
+  const answers = await Promise.all(
+    Array.from({ length: 80 }, (_, i) => fetch(`${i % 2 ? A2 : A1}/api/v1/boards/${BOARD}`, { headers: auth })),
+  );
+  const elapsedS = (Date.now() - start) / 1000;
+  const ok = answers.filter((r) => r.status === 200);
+  const refused = answers.filter((r) => r.status === 429);
+  assert.equal(ok.length + refused.length, 80, `statuses: ${answers.map((r) => r.status).join(',')}`);
+  // Safety: the burst plus one token a second over the time taken (and one for rounding).
+  assert.ok(ok.length <= 20 + Math.ceil(elapsedS) + 1, `${ok.length} answered in ${elapsedS} s`);
+  assert.ok(ok.length >= 1, 'the key works at all');
+  assert.ok(Number(refused[0].headers.get('retry-after')) >= 1);
+  assert.equal(refused[0].headers.get('ratelimit-limit'), '20');
+  // Both instances answered some of the requests that got through, so the bucket is shared.
+  assert.ok(answers.some((r, i) => i % 2 === 0 && r.status === 200) || answers.some((r, i) => i % 2 === 1 && r.status === 200));
+
+  // Revoked on a1: a1 refuses it at once, a2 within its key cache time (10 s).
+  const revoked = await pageFetch(page, `/api/v1/me/keys/${key.id}`, { method: 'DELETE' });
+  assert.equal(revoked.status, 204);
+  const onA1 = await fetch(`${A1}/api/v1/sites`, { headers: auth });
+  assert.equal(onA1.status, 401);
+  assert.equal((await onA1.json()).error.code, 'invalid-key');
+  await waitFor(async () => (await fetch(`${A2}/api/v1/sites`, { headers: auth })).status === 401, { timeout: 30_000, what: 'a2 to refuse the revoked key' });
+  await context.close();
+});

@@ -469,6 +469,12 @@ class PostgresStore final : public Store {
   Result<int64_t> count_login_states() override;
   Result<std::optional<LoginStateRecord>> take_login_state(const std::string& state_hash,
                                                            int64_t now_ms) override;
+  Status create_api_key(const ApiKeyRecord& key, int64_t max_per_user) override;
+  Result<std::vector<ApiKeyRecord>> api_keys(int64_t user_id) override;
+  Result<std::optional<ApiKeyRecord>> api_key_by_hash(const std::string& secret_hash) override;
+  Result<bool> revoke_api_key(const std::string& id, int64_t user_id, int64_t now_ms) override;
+  Status set_api_key_limits(const std::string& id, int64_t per_minute, int64_t burst) override;
+  Status add_api_key_usage(const std::vector<ApiKeyUsage>& usage) override;
   Status put_presence(const std::string& instance, int64_t readers, int64_t now_ms) override;
   Result<int64_t> count_presence(int64_t since_ms) override;
 
@@ -1449,6 +1455,100 @@ Result<std::optional<LoginStateRecord>> PostgresStore::take_login_state(
       return std::optional<LoginStateRecord>();  // expired: deleted, reported as absent
     }
     return std::optional<LoginStateRecord>(std::move(record));
+  });
+}
+
+Status PostgresStore::create_api_key(const ApiKeyRecord& key, int64_t max_per_user) {
+  MU_RETURN_IF_ERROR(check_api_key(key, max_per_user));
+  for (const std::string* text : {&key.id, &key.name, &key.secret_hash, &key.prefix}) {
+    MU_RETURN_IF_ERROR(check_text(*text, "create_api_key"));
+  }
+  return run("create_api_key", [&](PgConnection& db) -> Status {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin());
+    // The user row lock makes concurrent creations of one user take turns, so the cap holds.
+    MU_RETURN_IF_ERROR(check_user_exists(db, key.user_id, sql::kLockUser));
+    MU_ASSIGN_OR_RETURN(int64_t clashes,
+                        query_int(db, sql::kSelectApiKeyConflict,
+                                  Params().add_text(key.id).add_text(key.secret_hash)));
+    if (clashes > 0) {
+      return error(ErrorCode::kConflict, "create_api_key: a key with that id or secret exists");
+    }
+    if (max_per_user > 0) {
+      MU_ASSIGN_OR_RETURN(int64_t live,
+                          query_int(db, sql::kCountLiveApiKeys, Params().add_int(key.user_id)));
+      if (live >= max_per_user) return api_keys_full(max_per_user);
+    }
+    Params params;
+    params.add_text(key.id)
+        .add_int(key.user_id)
+        .add_text(key.name)
+        .add_text(key.secret_hash)
+        .add_text(key.prefix)
+        .add_int(key.created_ms)
+        .add_int(key.per_minute)
+        .add_int(key.burst);
+    MU_RETURN_IF_ERROR(run_query(db, sql::kInsertApiKey, params).status());
+    return txn.commit();
+  });
+}
+
+Result<std::vector<ApiKeyRecord>> PostgresStore::api_keys(int64_t user_id) {
+  return run("api_keys", [&](PgConnection& db) -> Result<std::vector<ApiKeyRecord>> {
+    MU_ASSIGN_OR_RETURN(PgResult result,
+                        run_query(db, sql::kSelectApiKeys, Params().add_int(user_id)));
+    return all_rows(result, [](const Row& row) { return sql::api_key_from(row); });
+  });
+}
+
+Result<std::optional<ApiKeyRecord>> PostgresStore::api_key_by_hash(const std::string& secret_hash) {
+  if (!pg::is_storable_text(secret_hash)) return std::optional<ApiKeyRecord>();
+  return run("api_key_by_hash", [&](PgConnection& db) -> Result<std::optional<ApiKeyRecord>> {
+    MU_ASSIGN_OR_RETURN(PgResult result,
+                        run_query(db, sql::kSelectApiKeyByHash, Params().add_text(secret_hash)));
+    if (result.rows() == 0) return std::optional<ApiKeyRecord>();
+    return std::optional<ApiKeyRecord>(sql::api_key_from(Row(result, 0)));
+  });
+}
+
+Result<bool> PostgresStore::revoke_api_key(const std::string& id, int64_t user_id, int64_t now_ms) {
+  if (!pg::is_storable_text(id)) return false;
+  return run("revoke_api_key", [&](PgConnection& db) -> Result<bool> {
+    MU_ASSIGN_OR_RETURN(
+        PgResult result,
+        run_query(db, sql::kRevokeApiKey, Params().add_text(id).add_int(user_id).add_int(now_ms)));
+    return result.affected_rows() > 0;
+  });
+}
+
+Status PostgresStore::set_api_key_limits(const std::string& id, int64_t per_minute, int64_t burst) {
+  MU_RETURN_IF_ERROR(check_api_key_limits(per_minute, burst));
+  if (!pg::is_storable_text(id))
+    return error(ErrorCode::kNotFound, "set_api_key_limits: no such key");
+  return run("set_api_key_limits", [&](PgConnection& db) -> Status {
+    MU_ASSIGN_OR_RETURN(PgResult result,
+                        run_query(db, sql::kSetApiKeyLimits,
+                                  Params().add_text(id).add_int(per_minute).add_int(burst)));
+    return result.affected_rows() == 0
+               ? error(ErrorCode::kNotFound, "set_api_key_limits: no such key")
+               : ok_status();
+  });
+}
+
+Status PostgresStore::add_api_key_usage(const std::vector<ApiKeyUsage>& usage) {
+  MU_RETURN_IF_ERROR(check_api_key_usage(usage));
+  if (usage.empty()) return ok_status();
+  return run("add_api_key_usage", [&](PgConnection& db) -> Status {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin());
+    for (const auto& u : usage) {
+      if (!pg::is_storable_text(u.id)) continue;
+      MU_RETURN_IF_ERROR(
+          run_query(db, sql::kAddApiKeyUsage,
+                    Params().add_text(u.id).add_int(u.requests).add_int(u.last_used_ms))
+              .status());
+    }
+    return txn.commit();
   });
 }
 

@@ -1252,6 +1252,93 @@ Result<int64_t> SqliteStore::count_login_states() {
               [&](SqliteConnection& db) { return query_int(db, sql::kCountLoginStates); });
 }
 
+Status SqliteStore::create_api_key(const ApiKeyRecord& key, int64_t max_per_user) {
+  MU_RETURN_IF_ERROR(check_api_key(key, max_per_user));
+  return write("create_api_key", [&](SqliteConnection& db) -> Status {
+    MU_RETURN_IF_ERROR(check_user_exists(db, key.user_id, sql::kLockUser));
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSelectApiKeyConflict));
+      stmt.bind_text(1, key.id).bind_text(2, key.secret_hash);
+      MU_ASSIGN_OR_RETURN(bool row, stmt.step());
+      if (row && stmt.column_int(0) > 0) {
+        return error(ErrorCode::kConflict, "create_api_key: a key with that id or secret exists");
+      }
+    }
+    if (max_per_user > 0) {
+      MU_ASSIGN_OR_RETURN(int64_t live, query_int(db, sql::kCountLiveApiKeys, key.user_id));
+      if (live >= max_per_user) return api_keys_full(max_per_user);
+    }
+    MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kInsertApiKey));
+    stmt.bind_text(1, key.id)
+        .bind_int(2, key.user_id)
+        .bind_text(3, key.name)
+        .bind_text(4, key.secret_hash)
+        .bind_text(5, key.prefix)
+        .bind_int(6, key.created_ms)
+        .bind_int(7, key.per_minute)
+        .bind_int(8, key.burst);
+    return stmt.run();
+  });
+}
+
+Result<std::vector<ApiKeyRecord>> SqliteStore::api_keys(int64_t user_id) {
+  return read("api_keys", [&](SqliteConnection& db) -> Result<std::vector<ApiKeyRecord>> {
+    MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSelectApiKeys));
+    stmt.bind_int(1, user_id);
+    std::vector<ApiKeyRecord> out;
+    MU_RETURN_IF_ERROR(
+        for_each_row(stmt, [&](const Row& row) { out.push_back(sql::api_key_from(row)); }));
+    return out;
+  });
+}
+
+Result<std::optional<ApiKeyRecord>> SqliteStore::api_key_by_hash(const std::string& secret_hash) {
+  return read("api_key_by_hash", [&](SqliteConnection& db) -> Result<std::optional<ApiKeyRecord>> {
+    MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSelectApiKeyByHash));
+    stmt.bind_text(1, secret_hash);
+    MU_ASSIGN_OR_RETURN(bool row, stmt.step());
+    if (!row) return std::optional<ApiKeyRecord>();
+    return std::optional<ApiKeyRecord>(sql::api_key_from(Row(stmt)));
+  });
+}
+
+Result<bool> SqliteStore::revoke_api_key(const std::string& id, int64_t user_id, int64_t now_ms) {
+  return write("revoke_api_key", [&](SqliteConnection& db) -> Result<bool> {
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kRevokeApiKey));
+      MU_RETURN_IF_ERROR(stmt.bind_text(1, id).bind_int(2, user_id).bind_int(3, now_ms).run());
+    }
+    MU_ASSIGN_OR_RETURN(int64_t changed, changes(db));
+    return changed > 0;
+  });
+}
+
+Status SqliteStore::set_api_key_limits(const std::string& id, int64_t per_minute, int64_t burst) {
+  MU_RETURN_IF_ERROR(check_api_key_limits(per_minute, burst));
+  return write("set_api_key_limits", [&](SqliteConnection& db) -> Status {
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSetApiKeyLimits));
+      MU_RETURN_IF_ERROR(stmt.bind_text(1, id).bind_int(2, per_minute).bind_int(3, burst).run());
+    }
+    MU_ASSIGN_OR_RETURN(int64_t changed, changes(db));
+    if (changed == 0) return error(ErrorCode::kNotFound, "set_api_key_limits: no such key");
+    return ok_status();
+  });
+}
+
+Status SqliteStore::add_api_key_usage(const std::vector<ApiKeyUsage>& usage) {
+  MU_RETURN_IF_ERROR(check_api_key_usage(usage));
+  if (usage.empty()) return ok_status();
+  return write("add_api_key_usage", [&](SqliteConnection& db) -> Status {
+    for (const auto& u : usage) {
+      MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kAddApiKeyUsage));
+      MU_RETURN_IF_ERROR(
+          stmt.bind_text(1, u.id).bind_int(2, u.requests).bind_int(3, u.last_used_ms).run());
+    }
+    return ok_status();
+  });
+}
+
 Status SqliteStore::put_presence(const std::string& instance, int64_t readers, int64_t now_ms) {
   MU_RETURN_IF_ERROR(check_presence(instance, readers));
   return write("put_presence", [&](SqliteConnection& db) -> Status {

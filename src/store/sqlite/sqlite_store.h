@@ -146,6 +146,12 @@ class SqliteStore final : public Store {
   Result<int64_t> count_login_states() override;
   Result<std::optional<LoginStateRecord>> take_login_state(const std::string& state_hash,
                                                            int64_t now_ms) override;
+  Status create_api_key(const ApiKeyRecord& key, int64_t max_per_user) override;
+  Result<std::vector<ApiKeyRecord>> api_keys(int64_t user_id) override;
+  Result<std::optional<ApiKeyRecord>> api_key_by_hash(const std::string& secret_hash) override;
+  Result<bool> revoke_api_key(const std::string& id, int64_t user_id, int64_t now_ms) override;
+  Status set_api_key_limits(const std::string& id, int64_t per_minute, int64_t burst) override;
+  Status add_api_key_usage(const std::vector<ApiKeyUsage>& usage) override;
   Status put_presence(const std::string& instance, int64_t readers, int64_t now_ms) override;
   Result<int64_t> count_presence(int64_t since_ms) override;
 
