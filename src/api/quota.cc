@@ -275,11 +275,16 @@ Response QuotaService::create(const Request& req) {
   if (name.size() > kMaxKeyNameBytes || find_invalid_utf8(name)) {
     return err(400, "invalid", "name must be UTF-8 of at most 100 bytes");
   }
-  for (const unsigned char c : name) {
-    if (c < 0x20 || c == 0x7f)
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    const bool c1 = c == 0xc2 && i + 1 < name.size() &&
+                    static_cast<unsigned char>(name[i + 1]) >= 0x80 &&
+                    static_cast<unsigned char>(name[i + 1]) <= 0x9f;  // U+0080..U+009F
+    if (c < 0x20 || c == 0x7f || c1) {
       return err(400, "invalid", "name must not contain control characters");
+    }
   }
-  if (name.empty()) name = "API key";
+  if (name.find_first_not_of(' ') == std::string::npos) name = "API key";
   ApiKeyRecord key;
   key.id = "k_" + random_token(9);
   const std::string secret = std::string(kKeyPrefix) + random_token(30);

@@ -66,7 +66,7 @@ const crossOrigin = (() => {
 })();
 
 /** fetch with the session cookie, the CSRF token on mutations, JSON in and out. */
-export async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
+export async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (method !== 'GET' && me.value) headers['X-CSRF-Token'] = me.value.csrf_token;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
