@@ -71,6 +71,11 @@ class FlakyStore final : public Store {
   Result<std::vector<BoardOverrideRecord>> board_overrides() override {
     return inner_.board_overrides();
   }
+  Status put_credential(const CredentialRecord& c) override { return inner_.put_credential(c); }
+  Result<bool> delete_credential(const std::string& name) override {
+    return inner_.delete_credential(name);
+  }
+  Result<std::vector<CredentialRecord>> credentials() override { return inner_.credentials(); }
   Result<std::optional<BoardOverrideRecord>> board_override(const std::string& board) override {
     return inner_.board_override(board);
   }

@@ -298,6 +298,17 @@ Response McpService::handle_post(const Request& req) const {
         return rpc_error(nullptr, kInvalidRequest, "a JSON-RPC message is an object");
       const json::value* id = o->if_contains("id");
       const json::value* method = o->if_contains("method");
+      const json::value* version = o->if_contains("jsonrpc");
+      if (version == nullptr || !version->is_string() || version->as_string() != "2.0") {
+        // JSON-RPC 2.0 section 4: the member must be exactly "2.0".
+        if (method == nullptr && (o->contains("result") || o->contains("error"))) {
+          return std::nullopt;
+        }
+        return rpc_error(id != nullptr && (id->is_string() || id->is_int64() || id->is_uint64())
+                             ? *id
+                             : json::value(nullptr),
+                         kInvalidRequest, "jsonrpc: must be \"2.0\"");
+      }
       if (method == nullptr) {
         // A response to a request of ours (we send none) or junk: nothing to answer.
         if (o->contains("result") || o->contains("error")) return std::nullopt;
@@ -433,7 +444,14 @@ Response McpService::handle_post(const Request& req) const {
       accepted.status = 202;
       return accepted;
     }
-    return json_body(200, *answer);
+    // A single message the server cannot accept is an HTTP error too (Streamable HTTP:
+    // "400 Bad Request" for input it cannot accept); a batch answers each message in 200.
+    const json::value* err = answer->if_contains("error");
+    const bool invalid = err != nullptr && err->is_object() &&
+                         err->as_object().if_contains("code") != nullptr &&
+                         err->as_object().at("code").is_int64() &&
+                         err->as_object().at("code").as_int64() == kInvalidRequest;
+    return json_body(invalid ? 400 : 200, *answer);
   });
 }
 

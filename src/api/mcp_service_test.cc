@@ -166,7 +166,15 @@ TEST_F(McpServiceTest, BadMessagesAndHeadersAreRefused) {
   ASSERT_EQ(answers.size(), 2u);
   EXPECT_EQ(answers[1].at("error").at("code").as_int64(), -32601);
   r = post(R"({"jsonrpc":"2.0","id":{"x":1},"method":"ping"})");
+  EXPECT_EQ(r.status, 400);
   EXPECT_EQ(json::parse(r.body_view()).at("error").at("code").as_int64(), -32600);
+  for (const char* wrong :
+       {R"({"id":4,"method":"ping"})", R"({"jsonrpc":"1.0","id":4,"method":"ping"})"}) {
+    r = post(wrong);
+    EXPECT_EQ(r.status, 400) << wrong;
+    EXPECT_EQ(json::parse(r.body_view()).at("error").at("code").as_int64(), -32600) << wrong;
+    EXPECT_EQ(json::parse(r.body_view()).at("id").as_int64(), 4) << wrong;
+  }
 
   Request get;
   ASSERT_TRUE(get.set_target("/mcp").ok());

@@ -297,8 +297,8 @@ TEST_F(QuotaTest, CreatingKeysNeedsASessionCsrfAndStaysUnderTheCap) {
   no_csrf.headers.remove("X-CSRF-Token");
   EXPECT_EQ(call(no_csrf).status, 403);
   for (const std::string& bad :
-       std::vector<std::string>{R"({"name":7})", R"({"name":"a\u0007b"})", R"({"name":"a\u0085b"})", "nope",
-                                "{\"name\":\"" + std::string(101, 'x') + "\"}"}) {
+       std::vector<std::string>{R"({"name":7})", R"({"name":"a\u0007b"})", R"({"name":"a\u0085b"})",
+                                "nope", "{\"name\":\"" + std::string(101, 'x') + "\"}"}) {
     EXPECT_EQ(call(request(HttpMethod::kPost, "/api/v1/me/keys", &alice, bad)).status, 400) << bad;
   }
   make_key(alice, "");

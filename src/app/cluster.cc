@@ -17,11 +17,14 @@
 
 #include "api/admin.h"
 #include "api/api.h"
+#include "api/credentials.h"
 #include "api/feed_service.h"
 #include "api/metrics_service.h"
 #include "api/stats.h"
 #include "api/store_login_states.h"
 #include "app/catalogue.h"
+#include "app/credential_vault.h"
+#include "app/periodic.h"
 #include "app/wiring.h"
 #include "collector/local/local_collector.h"
 #include "collector/remote/routing_collector.h"
@@ -274,6 +277,16 @@ int run_scheduler(const Config& config, const std::string& id) {
   LeaderRole::Options role_opts = leader_role_options(config, id);
   role_opts.scheduler.metrics = &metrics_registry;
   set_history_retention(config, **store, role_opts.scheduler);
+  // The console's cookies and proxies go with each dispatch of the boards they are for.
+  auto secrets_key = load_secrets_key(config.storage.secrets_key, config.storage.url);
+  if (!secrets_key.ok()) return fail(secrets_key.status(), "storage");
+  if (!secrets_key->box) spdlog::info("credentials: {}", secrets_key->why_missing);
+  CredentialVault vault(catalogue.boards, **store, secrets_key->box.get());
+  if (Status s = vault.refresh(); !s.ok()) spdlog::warn("credentials: {}", s.to_string());
+  const PeriodicTask vault_refresh(std::chrono::seconds(10), [&vault] {
+    if (Status s = vault.refresh(); !s.ok()) spdlog::warn("credentials: {}", s.to_string());
+  });
+  role_opts.scheduler.attach_credentials = [&vault](Dispatch& d) { vault.attach(d); };
   static const metrics::Buckets kRenewBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                  0.1,   0.25,   0.5,   1,    2.5};
   if (auto renew = metrics_registry.histogram("mu_lease_renew_seconds",
@@ -383,6 +396,23 @@ int run_api(const Config& config) {
   RedisRateLimiter rate_limiter(**limiter_client, local_limiter, clock, limiter_opts);
   QuotaService quota(**store, accounts, rate_limiter, clock, quota_options(config));
   export_quota_metrics(metrics_registry, quota);
+  // The console's cookies and proxies: sealed here, opened by the leader for its dispatches.
+  auto secrets_key = load_secrets_key(config.storage.secrets_key, config.storage.url);
+  if (!secrets_key.ok()) return fail(secrets_key.status(), "storage");
+  CredentialVault vault(catalogue.boards, **store, secrets_key->box.get());
+  // "Test now" runs on a live collector of the board's group, like the leader's dispatches,
+  // at the store's fence epoch (collectors refuse dispatches of older terms).
+  RoutingCollector test_collectors(*redis->collectors, [](const CollectorInfo& c) {
+    return std::unique_ptr<Collector>(std::make_unique<GrpcCollector>(c.address));
+  });
+  Store& store_ref = **store;
+  CredentialsService credentials(
+      catalogue.sites, catalogue.boards, **store, **store, accounts, secrets_key->box.get(),
+      secrets_key->why_missing, clock, {},
+      make_board_tester(test_collectors, vault, catalogue.boards, clock, [&store_ref] {
+        auto epoch = store_ref.fence_epoch();
+        return epoch.ok() ? *epoch : int64_t{0};
+      }));
   if (Status s = metrics_registry.collector(
           "mu_quota_redis_errors_total",
           "Rate-limit decisions this instance made alone because Redis failed.",
@@ -396,6 +426,7 @@ int run_api(const Config& config) {
   Router router;
   api.register_routes(router);
   quota.register_routes(router);
+  credentials.register_routes(router);
   history.register_routes(router);
   feeds.register_routes(router);
   accounts.register_routes(router);

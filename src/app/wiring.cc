@@ -15,12 +15,14 @@
 
 #include "api/admin.h"
 #include "api/api.h"
+#include "api/credentials.h"
 #include "api/feed_service.h"
 #include "api/metrics_service.h"
 #include "api/schedule_follower.h"
 #include "api/stats.h"
 #include "api/store_login_states.h"
 #include "app/catalogue.h"
+#include "app/credential_vault.h"
 #include "app/source_workbench.h"
 #include "collector/local/local_collector.h"
 #include "coord/local/local_coordinator.h"
@@ -341,6 +343,18 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   sched_opts.keep_runs_days = config.storage.keep_runs_days;
   set_history_retention(config, **store, sched_opts);
   sched_opts.metrics = &registry;
+  // The console's cookies and proxies, sealed in the store, opened here for the fetches.
+  auto secrets_key = load_secrets_key(config.storage.secrets_key, config.storage.url);
+  if (!secrets_key.ok()) {
+    spdlog::error("{}", secrets_key.status().to_string());
+    return 2;
+  }
+  CredentialVault vault(catalogue.boards, **store, secrets_key->box.get());
+  if (Status s = vault.refresh(); !s.ok()) spdlog::warn("credentials: {}", s.to_string());
+  const PeriodicTask vault_refresh(std::chrono::seconds(10), [&vault] {
+    if (Status s = vault.refresh(); !s.ok()) spdlog::warn("credentials: {}", s.to_string());
+  });
+  sched_opts.attach_credentials = [&vault](Dispatch& d) { vault.attach(d); };
   Scheduler scheduler(catalogue.boards, collector, **store, coordinator, clock, sched_opts);
   export_scheduler_metrics(registry, [&scheduler]() -> const Scheduler* { return &scheduler; });
   for (const auto& id : catalogue.disabled) {
@@ -423,9 +437,14 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   LocalRateLimiter rate_limiter(clock);
   QuotaService quota(**store, accounts, rate_limiter, clock, quota_options(config));
   export_quota_metrics(registry, quota);
+  CredentialsService credentials(
+      catalogue.sites, catalogue.boards, **store, **store, accounts, secrets_key->box.get(),
+      secrets_key->why_missing, clock, [&vault] { (void)vault.refresh(); },
+      make_board_tester(collector, vault, catalogue.boards, clock, {}));
   Router router;
   api.register_routes(router);
   quota.register_routes(router);
+  credentials.register_routes(router);
   history.register_routes(router);
   feeds.register_routes(router);
   accounts.register_routes(router);

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,12 @@ struct Dispatch {
   int attempt = 1;
   std::chrono::milliseconds timeout{0};  // whole-dispatch deadline; 0: the source's default
   std::string group;  // collector group of the board ("" : any collector may run it)
+  // Credentials the admin console keeps for this board or its site (encrypted in the store;
+  // attached by the scheduler just before the dispatch is sent, never logged or kept):
+  // secrets by name ("zhihu.cookie"; these win over the collector's configured ones) and a
+  // proxy URL for every request of this dispatch ("": the collector's own).
+  std::map<std::string, std::string> secrets;
+  std::string proxy;
 
   std::string id() const { return board + "@" + std::to_string(slot); }
 };

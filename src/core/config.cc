@@ -440,6 +440,10 @@ std::vector<KeySpec> key_specs() {
                  }
                  return ok_status();
                })});
+  k.push_back({"storage.secrets_key", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.storage.secrets_key, as_string(in));
+                 return ok_status();
+               })});
   k.push_back({"quota.enabled", make([](const Input& in, Config& c) -> Status {
                  MU_ASSIGN_OR_RETURN(c.quota.enabled, as_bool(in));
                  return ok_status();

@@ -81,6 +81,9 @@ struct Config {
     std::string url = "sqlite://var/mu.db";
     int keep_snapshots = 50;  // per board (history keeps the past; these serve retries, diffs)
     int keep_runs_days = 30;  // runs older than this are deleted (20 per board stay); 0: kept
+    // Seals the console's cookies and proxies in the store (auth/secret_box.h); "": for SQLite
+    // a key file next to the database, else none (the console cannot keep credentials).
+    std::string secrets_key;
   } storage;
 
   // What the store keeps of every board's past (store/history.h).

@@ -106,6 +106,15 @@ bool has_line_break_or_nul(std::string_view s) {
   return s.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos;
 }
 
+bool is_proxy_url(std::string_view url) {
+  for (std::string_view scheme : {"http://", "https://", "socks5://", "socks5h://"}) {
+    if (url.size() > scheme.size() && url.substr(0, scheme.size()) == scheme) {
+      return url.find_first_of(" \t") == std::string_view::npos;
+    }
+  }
+  return false;
+}
+
 // --- the SSRF guard's address classification -------------------------------------------
 
 // A short description of why `b` (an IPv4 address, network order) is not public, or nullptr.
@@ -528,7 +537,11 @@ Result<HttpResponse> CurlTransport::fetch(const HttpRequest& request) {
                                     : std::string("bad request header name"));
     }
   }
-  if (!options_.allow_private_networks && !options_.proxy.empty()) {
+  if (has_line_break_or_nul(request.proxy)) return invalid("the proxy contains a line break");
+  if (!request.proxy.empty() && !is_proxy_url(request.proxy)) {
+    return invalid("the proxy must be an http://, https://, socks5:// or socks5h:// URL");
+  }
+  if (!options_.allow_private_networks && !proxy_of(request).empty()) {
     MU_RETURN_IF_ERROR(check_proxied_host(request.method + " " + where, host.get()));
     return fetch_through_proxy(request);
   }
@@ -550,7 +563,7 @@ Result<HttpResponse> CurlTransport::perform(const HttpRequest& request, bool fol
   t->where = where;
   t->body = request.body;
   t->max_body_bytes = request.max_body_bytes;
-  t->ssrf_guard = !options_.allow_private_networks && options_.proxy.empty();
+  t->ssrf_guard = !options_.allow_private_networks && proxy_of(request).empty();
 
   for (const auto& [name, value] : request.headers) {
     // "Name;" is libcurl's spelling of a header with an empty value ("Name:" removes it).
@@ -586,7 +599,8 @@ Result<HttpResponse> CurlTransport::perform(const HttpRequest& request, bool fol
   check(curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""));  // every coding libcurl decodes
   check(curl_easy_setopt(e, CURLOPT_COOKIEFILE, ""));       // cookie engine, in memory only
   check(curl_easy_setopt(e, CURLOPT_USERAGENT, options_.user_agent.c_str()));
-  check(curl_easy_setopt(e, CURLOPT_PROXY, options_.proxy.c_str()));  // "" = none, no env
+  const std::string& proxy = proxy_of(request);
+  check(curl_easy_setopt(e, CURLOPT_PROXY, proxy.c_str()));  // "" = none, no env
   check(curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L));
   check(curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers.get()));
   check(curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body));

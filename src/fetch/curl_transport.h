@@ -124,6 +124,10 @@ class CurlTransport final : public Transport {
                                std::vector<std::string>* cookies);
   // The guard behind a proxy: every hop's host resolved and checked before it is sent.
   Result<HttpResponse> fetch_through_proxy(const HttpRequest& request);
+  // The request's own proxy, else Options::proxy ("": none).
+  const std::string& proxy_of(const HttpRequest& request) const {
+    return request.proxy.empty() ? options_.proxy : request.proxy;
+  }
   // kInvalid when `host` (a URL's host) is, or resolves to, a non-public address; kNetwork
   // when it does not resolve.
   Status check_proxied_host(const std::string& method_and_url, const std::string& host) const;

@@ -402,6 +402,36 @@ TEST_F(ProxyGuardTest, PublicNamesGoThroughTheProxy) {
   EXPECT_EQ(resolver_->asked(), std::vector<std::string>{"public.test"});
 }
 
+// A request's own proxy (a board's proxy from the admin console) goes through the same guard
+// as fetch.proxy; a transport without a proxy of its own uses it for that request only.
+TEST(RequestProxyTest, ARequestsOwnProxyIsUsedAndGuarded) {
+  TestHttpServer proxy;
+  proxy.route("http://public.test/hello", [](const TestHttpRequest& req) {
+    return TestHttpResponse::text(200, "via board proxy " + std::string(req.header("Host")));
+  });
+  auto resolver = std::make_shared<FakeResolver>(std::map<std::string, std::vector<std::string>>{
+      {"public.test", {"93.184.216.34"}}, {"metadata.google.internal", {"169.254.169.254"}}});
+  CurlTransport::Options o;  // no fetch.proxy; the guard is on
+  o.resolver = resolver;
+  auto transport = make_transport(std::move(o));
+  ASSERT_NE(transport, nullptr);
+  HttpRequest r = get("http://public.test/hello");
+  r.proxy = proxy.url("/");
+  auto resp = transport->fetch(r);
+  ASSERT_TRUE(resp.ok()) << resp.status().to_string();
+  EXPECT_EQ(resp->body, "via board proxy public.test");
+
+  HttpRequest metadata = get("http://metadata.google.internal/x");
+  metadata.proxy = proxy.url("/");
+  EXPECT_EQ(transport->fetch(metadata).code(), ErrorCode::kInvalid);
+  for (const std::string bad : {"ftp://proxy.test:21", "http://a\r\nb", "proxy.test:3128"}) {
+    HttpRequest x = get("http://public.test/hello");
+    x.proxy = bad;
+    EXPECT_EQ(transport->fetch(x).code(), ErrorCode::kInvalid) << bad;
+  }
+  EXPECT_EQ(proxy.requests().size(), 1u);
+}
+
 // Redirects are followed hop by hop so that each target is checked before the proxy sees it.
 TEST_F(ProxyGuardTest, EveryRedirectTargetIsCheckedAndCookiesFollow) {
   server_.route("http://public.test/login", [](const TestHttpRequest&) {

@@ -28,6 +28,9 @@ struct HttpRequest {
   std::chrono::milliseconds timeout{std::chrono::seconds(20)};
   std::size_t max_body_bytes = 8u << 20;  // bodies over the cap fail with kTooLarge
   int max_redirects = 5;
+  // This request's proxy ("http://host:3128", "socks5h://host:1080"): a board's or site's
+  // proxy set in the admin console. "": the transport's own (fetch.proxy, or none).
+  std::string proxy;
 };
 
 struct HttpResponse {

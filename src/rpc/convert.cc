@@ -142,6 +142,8 @@ void to_proto(const Dispatch& in, rpc::Dispatch* out) {
   out->set_attempt(in.attempt);
   out->set_timeout_ms(in.timeout.count());
   out->set_group(in.group);
+  for (const auto& [name, value] : in.secrets) (*out->mutable_secrets())[name] = value;
+  out->set_proxy(in.proxy);
 }
 
 Dispatch from_proto(const rpc::Dispatch& in) {
@@ -152,6 +154,8 @@ Dispatch from_proto(const rpc::Dispatch& in) {
   out.attempt = in.attempt();
   out.timeout = milliseconds(in.timeout_ms());
   out.group = in.group();
+  for (const auto& [name, value] : in.secrets()) out.secrets[name] = value;
+  out.proxy = in.proxy();
   return out;
 }
 

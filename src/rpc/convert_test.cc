@@ -60,7 +60,9 @@ TEST(Convert, ItemOptionalFieldsKeepPresence) {
 }
 
 TEST(Convert, DispatchRoundTrip) {
-  const Dispatch d{"zhihu.hot", 1'767'225'600, 7, 3, milliseconds(15'000), "cn"};
+  Dispatch d{"zhihu.hot", 1'767'225'600, 7, 3, milliseconds(15'000), "cn"};
+  d.secrets = {{"zhihu.cookie", "z_c0=abc; d_c0=\"x|1\""}};
+  d.proxy = "socks5h://10.0.0.9:1080";
   rpc::Dispatch p;
   to_proto(d, &p);
   const Dispatch back = from_proto(p);
@@ -70,6 +72,8 @@ TEST(Convert, DispatchRoundTrip) {
   EXPECT_EQ(back.attempt, d.attempt);
   EXPECT_EQ(back.timeout, d.timeout);
   EXPECT_EQ(back.group, d.group);
+  EXPECT_EQ(back.secrets, d.secrets);
+  EXPECT_EQ(back.proxy, d.proxy);
   EXPECT_EQ(back.id(), "zhihu.hot@1767225600");
 }
 

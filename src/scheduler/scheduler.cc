@@ -395,7 +395,12 @@ void Scheduler::run_dispatch(const Dispatch& d) {
   flush_unrecorded();
   const int64_t started = clock_.now_ms();
   const MonoTime fetch_start = clock_.mono();
-  auto outcome = collector_.collect(d);
+  auto outcome = [&] {
+    if (!options_.attach_credentials) return collector_.collect(d);
+    Dispatch with_credentials = d;
+    options_.attach_credentials(with_credentials);
+    return collector_.collect(with_credentials);
+  }();
   breaker_feedback(meta.site, outcome.status());
   if (fetch_seconds_metric_ != nullptr) {
     fetch_seconds_metric_->with({meta.site})

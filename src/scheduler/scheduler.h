@@ -139,6 +139,11 @@ class Scheduler {
     // nowhere. Must outlive the scheduler (in the cluster, one registry serves every
     // term's scheduler).
     metrics::Registry* metrics = nullptr;
+    // Fills a dispatch's credentials (Dispatch::secrets and proxy: the cookies and proxies
+    // the admin console keeps) on a copy just before it goes to the collector, so they are
+    // never held in the in-flight table. Called on a worker thread; must be quick and safe
+    // for concurrent use. Empty: none.
+    std::function<void(Dispatch&)> attach_credentials;
   };
   using Counters = SchedulerCounters;
 

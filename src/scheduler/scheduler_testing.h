@@ -125,6 +125,9 @@ class FakeStore final : public Store {
     r = BoardOverrideRecord{board, expected + 1, json, now_ms};
     return r.version;
   }
+  Status put_credential(const CredentialRecord&) override { return no_accounts(); }
+  Result<bool> delete_credential(const std::string&) override { return no_accounts(); }
+  Result<std::vector<CredentialRecord>> credentials() override { return no_accounts(); }
   Result<std::vector<BoardOverrideRecord>> board_overrides() override {
     std::lock_guard lock(mu);
     if (overrides_failures > 0) {

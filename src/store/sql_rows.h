@@ -186,6 +186,12 @@ ApiKeyRecord api_key_from(const Row& row) {
   return key;
 }
 
+// A row of kSelectCredentials.
+template <typename Row>
+CredentialRecord credential_from(const Row& row) {
+  return CredentialRecord{row.text(0), row.text(1), row.int64(2), row.text(3)};
+}
+
 // A row of kSelectFavorites.
 template <typename Row>
 Favorite favorite_from(const Row& row) {

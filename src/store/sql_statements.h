@@ -299,6 +299,16 @@ inline constexpr auto kSelectOverrides =
 inline constexpr auto kSelectOverride =
     shared("SELECT board, version, body, updated_ms FROM board_overrides WHERE board = ?1");
 
+// --- credentials ---------------------------------------------------------------------
+
+inline constexpr auto kUpsertCredential = shared(
+    "INSERT INTO credentials (name, sealed, updated_ms, updated_by) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT (name) DO UPDATE SET sealed = excluded.sealed, updated_ms = "
+    "excluded.updated_ms, updated_by = excluded.updated_by");
+inline constexpr auto kDeleteCredential = shared("DELETE FROM credentials WHERE name = ?1");
+inline constexpr auto kSelectCredentials =
+    shared("SELECT name, sealed, updated_ms, updated_by FROM credentials ORDER BY name");
+
 // --- users ---------------------------------------------------------------------------
 
 #define MU_SQL_USER_COLUMNS \

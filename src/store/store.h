@@ -160,6 +160,15 @@ struct ApiKeyUsage {
   int64_t last_used_ms = 0;
 };
 
+// A credential the admin console keeps for fetching (store/migrations/0010): `sealed` is
+// the value encrypted by the caller (the store never sees it in clear).
+struct CredentialRecord {
+  std::string name;  // "zhihu.cookie", "weibo.hot.proxy", ...
+  std::string sealed;
+  int64_t updated_ms = 0;
+  std::string updated_by;  // login of the admin who set it
+};
+
 // An item a user starred. Title and url are copied when it is added, so the favorite
 // survives the item leaving its board.
 struct Favorite {
@@ -312,6 +321,14 @@ class OverrideStore {
   // The override document of one board (a primary-key lookup); nullopt when it has none,
   // also for a board the store does not know.
   virtual Result<std::optional<BoardOverrideRecord>> board_override(const std::string& board) = 0;
+
+  // Credentials for fetching (cookies, proxies), sealed by the caller. put_credential
+  // inserts or replaces; kInvalid for an empty name or sealed value.
+  virtual Status put_credential(const CredentialRecord& credential) = 0;
+  // Whether there was one.
+  virtual Result<bool> delete_credential(const std::string& name) = 0;
+  // Every credential, by name.
+  virtual Result<std::vector<CredentialRecord>> credentials() = 0;
 };
 
 // Accounts: who signed in (users, sessions, sign-ins in progress), what they keep

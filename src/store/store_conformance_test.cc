@@ -1229,6 +1229,34 @@ TYPED_TEST(StoreConformanceTest, PresenceIsSharedWithASecondStore) {
   EXPECT_EQ(*count, 10);
 }
 
+// --- credentials ----------------------------------------------------------------------
+
+TYPED_TEST(StoreConformanceTest, CredentialsAreUpsertedListedByNameAndDeleted) {
+  Store& store = *this->store_;
+  ASSERT_TRUE(is_ok(store.put_credential({"zhihu.cookie", "v1.sealed-a", 100, "boss"})));
+  ASSERT_TRUE(is_ok(store.put_credential({"weibo.hot.proxy", "v1.sealed-b", 200, "boss"})));
+  ASSERT_TRUE(is_ok(store.put_credential({"zhihu.cookie", "v1.sealed-c", 300, "root"})));
+  auto all = store.credentials();
+  ASSERT_TRUE(is_ok(all));
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].name, "weibo.hot.proxy");
+  EXPECT_EQ((*all)[1].name, "zhihu.cookie");
+  EXPECT_EQ((*all)[1].sealed, "v1.sealed-c");
+  EXPECT_EQ((*all)[1].updated_ms, 300);
+  EXPECT_EQ((*all)[1].updated_by, "root");
+  EXPECT_EQ(store.put_credential({"", "x", 1, ""}).code(), ErrorCode::kInvalid);
+  EXPECT_EQ(store.put_credential({"a.cookie", "", 1, ""}).code(), ErrorCode::kInvalid);
+  auto gone = store.delete_credential("zhihu.cookie");
+  ASSERT_TRUE(is_ok(gone));
+  EXPECT_TRUE(*gone);
+  gone = store.delete_credential("zhihu.cookie");
+  ASSERT_TRUE(is_ok(gone));
+  EXPECT_FALSE(*gone);
+  all = store.credentials();
+  ASSERT_TRUE(is_ok(all));
+  EXPECT_EQ(all->size(), 1u);
+}
+
 // --- accounts: API keys ---------------------------------------------------------------
 
 ApiKeyRecord make_api_key(int64_t user_id, const std::string& id, int64_t created_ms) {

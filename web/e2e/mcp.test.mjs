@@ -321,7 +321,15 @@ describe('MCP with the official SDK client', () => {
     assert.equal(parse.json.jsonrpc, '2.0');
 
     const noMethod = await post(mu.base, { jsonrpc: '2.0', id: 7 });
+    assert.equal(noMethod.status, 400);
     assert.equal(noMethod.json.error.code, -32600);
+    // JSON-RPC 2.0 §4: "jsonrpc" must be exactly "2.0".
+    for (const wrong of [{ id: 3, method: 'ping' }, { jsonrpc: '1.0', id: 3, method: 'ping' }, { jsonrpc: 2, id: 3, method: 'ping' }]) {
+      const r = await post(mu.base, wrong);
+      assert.equal(r.status, 400, JSON.stringify(wrong));
+      assert.equal(r.json.error.code, -32600);
+      assert.equal(r.json.id, 3);
+    }
     assert.equal(noMethod.json.id, 7);
     const numberMethod = await post(mu.base, { jsonrpc: '2.0', id: 8, method: 5 });
     assert.equal(numberMethod.json.error.code, -32600);

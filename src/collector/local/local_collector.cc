@@ -11,8 +11,8 @@ namespace {
 // status and clamps every request to the dispatch deadline.
 class MeteredTransport final : public Transport {
  public:
-  MeteredTransport(Transport& inner, const Clock& clock, MonoTime deadline)
-      : inner_(inner), clock_(clock), deadline_(deadline) {}
+  MeteredTransport(Transport& inner, const Clock& clock, MonoTime deadline, std::string proxy)
+      : inner_(inner), clock_(clock), deadline_(deadline), proxy_(std::move(proxy)) {}
 
   Result<HttpResponse> fetch(const HttpRequest& request) override {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - clock_.mono());
@@ -21,6 +21,7 @@ class MeteredTransport final : public Transport {
     }
     HttpRequest clamped = request;
     clamped.timeout = std::min(request.timeout, left);
+    if (clamped.proxy.empty()) clamped.proxy = proxy_;
     auto resp = inner_.fetch(clamped);
     if (resp.ok()) {
       bytes_ += static_cast<int64_t>(resp->body.size());
@@ -36,6 +37,7 @@ class MeteredTransport final : public Transport {
   Transport& inner_;
   const Clock& clock_;
   MonoTime deadline_;
+  std::string proxy_;  // the dispatch's proxy ("": the transport's)
   int64_t bytes_ = 0;
   int last_status_ = 0;
 };
@@ -58,8 +60,16 @@ Result<CollectOutcome> LocalCollector::collect(const Dispatch& dispatch) {
   const std::chrono::milliseconds budget =
       dispatch.timeout.count() > 0 ? dispatch.timeout
                                    : std::chrono::milliseconds(source->meta().schedule.timeout);
-  MeteredTransport metered(transport_, clock_, clock_.mono() + budget);
-  SourceContext ctx{metered, clock_, &options_.secrets};
+  MeteredTransport metered(transport_, clock_, clock_.mono() + budget, dispatch.proxy);
+  // The console's secrets win over the configured ones (a fresh cookie replaces a stale one).
+  std::map<std::string, std::string> merged;
+  const std::map<std::string, std::string>* secrets = &options_.secrets;
+  if (!dispatch.secrets.empty()) {
+    merged = options_.secrets;
+    for (const auto& [name, value] : dispatch.secrets) merged[name] = value;
+    secrets = &merged;
+  }
+  SourceContext ctx{metered, clock_, secrets};
   auto items = source->collect(ctx);
   out.finished_ms = clock_.now_ms();
   out.http_status = metered.last_status();

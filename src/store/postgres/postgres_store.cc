@@ -469,6 +469,9 @@ class PostgresStore final : public Store {
   Result<int64_t> count_login_states() override;
   Result<std::optional<LoginStateRecord>> take_login_state(const std::string& state_hash,
                                                            int64_t now_ms) override;
+  Status put_credential(const CredentialRecord& credential) override;
+  Result<bool> delete_credential(const std::string& name) override;
+  Result<std::vector<CredentialRecord>> credentials() override;
   Status create_api_key(const ApiKeyRecord& key, int64_t max_per_user) override;
   Result<std::vector<ApiKeyRecord>> api_keys(int64_t user_id) override;
   Result<std::optional<ApiKeyRecord>> api_key_by_hash(const std::string& secret_hash) override;
@@ -1455,6 +1458,40 @@ Result<std::optional<LoginStateRecord>> PostgresStore::take_login_state(
       return std::optional<LoginStateRecord>();  // expired: deleted, reported as absent
     }
     return std::optional<LoginStateRecord>(std::move(record));
+  });
+}
+
+Status PostgresStore::put_credential(const CredentialRecord& c) {
+  if (c.name.empty() || c.sealed.empty()) {
+    return error(ErrorCode::kInvalid, "put_credential: empty name or value");
+  }
+  for (const std::string* text : {&c.name, &c.sealed, &c.updated_by}) {
+    MU_RETURN_IF_ERROR(check_text(*text, "put_credential"));
+  }
+  return run("put_credential", [&](PgConnection& db) -> Status {
+    return run_query(db, sql::kUpsertCredential,
+                     Params()
+                         .add_text(c.name)
+                         .add_text(c.sealed)
+                         .add_int(c.updated_ms)
+                         .add_text(c.updated_by))
+        .status();
+  });
+}
+
+Result<bool> PostgresStore::delete_credential(const std::string& name) {
+  if (!pg::is_storable_text(name)) return false;
+  return run("delete_credential", [&](PgConnection& db) -> Result<bool> {
+    MU_ASSIGN_OR_RETURN(PgResult result,
+                        run_query(db, sql::kDeleteCredential, Params().add_text(name)));
+    return result.affected_rows() > 0;
+  });
+}
+
+Result<std::vector<CredentialRecord>> PostgresStore::credentials() {
+  return run("credentials", [&](PgConnection& db) -> Result<std::vector<CredentialRecord>> {
+    MU_ASSIGN_OR_RETURN(PgResult result, run_query(db, sql::kSelectCredentials));
+    return all_rows(result, [](const Row& row) { return sql::credential_from(row); });
   });
 }
 

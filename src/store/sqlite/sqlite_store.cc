@@ -1252,6 +1252,41 @@ Result<int64_t> SqliteStore::count_login_states() {
               [&](SqliteConnection& db) { return query_int(db, sql::kCountLoginStates); });
 }
 
+Status SqliteStore::put_credential(const CredentialRecord& c) {
+  if (c.name.empty() || c.sealed.empty()) {
+    return error(ErrorCode::kInvalid, "put_credential: empty name or value");
+  }
+  return write("put_credential", [&](SqliteConnection& db) -> Status {
+    MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kUpsertCredential));
+    return stmt.bind_text(1, c.name)
+        .bind_text(2, c.sealed)
+        .bind_int(3, c.updated_ms)
+        .bind_text(4, c.updated_by)
+        .run();
+  });
+}
+
+Result<bool> SqliteStore::delete_credential(const std::string& name) {
+  return write("delete_credential", [&](SqliteConnection& db) -> Result<bool> {
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kDeleteCredential));
+      MU_RETURN_IF_ERROR(stmt.bind_text(1, name).run());
+    }
+    MU_ASSIGN_OR_RETURN(int64_t changed, changes(db));
+    return changed > 0;
+  });
+}
+
+Result<std::vector<CredentialRecord>> SqliteStore::credentials() {
+  return read("credentials", [&](SqliteConnection& db) -> Result<std::vector<CredentialRecord>> {
+    MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSelectCredentials));
+    std::vector<CredentialRecord> out;
+    MU_RETURN_IF_ERROR(
+        for_each_row(stmt, [&](const Row& row) { out.push_back(sql::credential_from(row)); }));
+    return out;
+  });
+}
+
 Status SqliteStore::create_api_key(const ApiKeyRecord& key, int64_t max_per_user) {
   MU_RETURN_IF_ERROR(check_api_key(key, max_per_user));
   return write("create_api_key", [&](SqliteConnection& db) -> Status {

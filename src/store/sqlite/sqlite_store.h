@@ -146,6 +146,9 @@ class SqliteStore final : public Store {
   Result<int64_t> count_login_states() override;
   Result<std::optional<LoginStateRecord>> take_login_state(const std::string& state_hash,
                                                            int64_t now_ms) override;
+  Status put_credential(const CredentialRecord& credential) override;
+  Result<bool> delete_credential(const std::string& name) override;
+  Result<std::vector<CredentialRecord>> credentials() override;
   Status create_api_key(const ApiKeyRecord& key, int64_t max_per_user) override;
   Result<std::vector<ApiKeyRecord>> api_keys(int64_t user_id) override;
   Result<std::optional<ApiKeyRecord>> api_key_by_hash(const std::string& secret_hash) override;
