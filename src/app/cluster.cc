@@ -193,6 +193,7 @@ int run_collector(const Config& config, const std::string& id) {
   if (!server.ok()) return fail(server.status(), "collector");
   metrics::Registry metrics_registry;
   metrics::export_process_metrics(metrics_registry);
+  export_connection_metrics(metrics_registry);
   {
     CollectorServer* collector_server = server->get();
     const int capacity = config.collector.capacity;
@@ -274,6 +275,7 @@ int run_scheduler(const Config& config, const std::string& id) {
   RedisLeaseStore& leases = *redis->leases;
   metrics::Registry metrics_registry;
   metrics::export_process_metrics(metrics_registry);
+  export_connection_metrics(metrics_registry);
   LeaderRole::Options role_opts = leader_role_options(config, id);
   role_opts.scheduler.metrics = &metrics_registry;
   set_history_retention(config, **store, role_opts.scheduler);
@@ -354,6 +356,7 @@ int run_api(const Config& config) {
   BusCoordinator coordinator(*redis->events);
   metrics::Registry metrics_registry;
   metrics::export_process_metrics(metrics_registry);
+  export_connection_metrics(metrics_registry);
   ApiOptions api_opts;
   api_opts.cache.disabled = {catalogue.disabled.begin(), catalogue.disabled.end()};
   ApiService api(catalogue.sites, catalogue.boards, **store, coordinator, api_opts);

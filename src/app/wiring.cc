@@ -12,6 +12,7 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "api/admin.h"
 #include "api/api.h"
@@ -27,6 +28,7 @@
 #include "collector/local/local_collector.h"
 #include "coord/local/local_coordinator.h"
 #include "coord/local/local_rate_limiter.h"
+#include "coord/redis/redis_client.h"
 #include "core/clock.h"
 #include "core/version.h"
 #include "fetch/curl_transport.h"
@@ -78,6 +80,24 @@ Result<std::unique_ptr<Server>> serve_metrics(const Config& config, metrics::Reg
   if (Status s = server->start(); !s.ok()) return s.with_context("metrics.listen");
   spdlog::info("metrics at http://{}/metrics", config.metrics.listen);
   return server;
+}
+
+void export_connection_metrics(metrics::Registry& registry) {
+  for (const auto& [name, help, read] :
+       {std::tuple<const char*, const char*, uint64_t (*)()>{
+            "mu_redis_connection_errors_total",
+            "Redis calls of this process that found no usable connection or broke theirs.",
+            &redis::redis_connection_errors},
+        std::tuple<const char*, const char*, uint64_t (*)()>{
+            "mu_postgres_connection_errors_total",
+            "Store calls of this process that could not connect to PostgreSQL or lost the "
+            "connection.",
+            &postgres_connection_errors}}) {
+    Status s = registry.collector(name, help, metrics::Type::kCounter, {}, [read = read] {
+      return std::vector<metrics::Sample>{{{}, static_cast<double>(read())}};
+    });
+    if (!s.ok()) spdlog::warn("metrics: {}", s.to_string());
+  }
 }
 
 QuotaOptions quota_options(const Config& config) {
@@ -335,6 +355,7 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   // What GET /metrics reports; the collectors below read the objects made after it.
   metrics::Registry registry;
   metrics::export_process_metrics(registry);
+  export_connection_metrics(registry);
 
   Scheduler::Options sched_opts;
   sched_opts.workers = config.scheduler.workers;

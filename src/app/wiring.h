@@ -44,6 +44,8 @@ void export_api_metrics(metrics::Registry& registry, ApiService& api, const Cloc
 Result<std::unique_ptr<Server>> serve_metrics(const Config& config, metrics::Registry& registry,
                                               Router* router);
 
+// mu_redis_connection_errors_total and mu_postgres_connection_errors_total (every role).
+void export_connection_metrics(metrics::Registry& registry);
 // The request quotas of the config (quota.*).
 QuotaOptions quota_options(const Config& config);
 // mu_api_quota_requests_total{outcome}: requests admitted, refused (429) and with an

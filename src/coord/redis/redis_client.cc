@@ -1,5 +1,7 @@
 #include "coord/redis/redis_client.h"
 
+#include <atomic>
+
 #include <hiredis/hiredis.h>
 #include <poll.h>
 #include <pthread.h>
@@ -479,11 +481,24 @@ Result<RedisConnection*> RedisClient::connection_locked() {
   return conn_.get();
 }
 
+namespace {
+std::atomic<uint64_t> g_connection_errors{0};
+}  // namespace
+
+uint64_t redis_connection_errors() { return g_connection_errors.load(std::memory_order_relaxed); }
+
 Result<RedisValue> RedisClient::call(RedisArgs args, Millis extra_timeout) {
   std::lock_guard lock(mu_);
-  MU_ASSIGN_OR_RETURN(RedisConnection * conn, connection_locked());
-  auto reply = conn->call(args, options_.command_timeout + extra_timeout);
-  if (conn->broken()) conn_.reset();  // the next call reconnects at once
+  auto conn = connection_locked();
+  if (!conn.ok()) {
+    g_connection_errors.fetch_add(1, std::memory_order_relaxed);
+    return conn.status();
+  }
+  auto reply = (*conn)->call(args, options_.command_timeout + extra_timeout);
+  if ((*conn)->broken()) {
+    g_connection_errors.fetch_add(1, std::memory_order_relaxed);
+    conn_.reset();  // the next call reconnects at once
+  }
   return reply;
 }
 

@@ -236,6 +236,11 @@ class LuaScript {
   mutable std::string sha_;  // by mu_; empty until loaded once
 };
 
+// Calls of every RedisClient of this process that found no usable connection (refused,
+// timed out, broken, or in the reconnect backoff) or broke theirs
+// (mu_redis_connection_errors_total).
+uint64_t redis_connection_errors();
+
 // Builds "{prefix}:name": every key of one prefix hashes to the same Redis Cluster slot.
 std::string hash_tagged_key(std::string_view prefix, std::string_view name);
 

@@ -105,11 +105,13 @@ TEST_F(RedisRateLimiterTest, ADeadRedisFallsBackToTheLimitOfThisInstance) {
   RedisRateLimiter limiter(*c, fallback, clock, test_options());
   EXPECT_TRUE(limiter.take("before", RateLimit{60, 3}).allowed);
   EXPECT_EQ(limiter.errors(), 0u);
+  const uint64_t errors_before = redis::redis_connection_errors();
   server_.kill();
   int allowed = 0;
   for (int i = 0; i < 10; ++i) allowed += limiter.take("after", RateLimit{60, 3}).allowed ? 1 : 0;
   EXPECT_EQ(allowed, 3);
   EXPECT_GE(limiter.errors(), 10u);
+  EXPECT_GE(redis::redis_connection_errors(), errors_before + 10);  // every refused call
 }
 
 }  // namespace

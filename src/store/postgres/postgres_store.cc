@@ -1,5 +1,7 @@
 #include "store/postgres/postgres_store.h"
 
+#include <atomic>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -614,6 +616,10 @@ void PostgresStore::invalidate_connections() {
   pool_cv_.notify_all();
 }
 
+namespace {
+std::atomic<uint64_t> g_connection_errors{0};
+}  // namespace
+
 template <typename Op>
 auto PostgresStore::run(const std::string& context, Op&& op)
     -> decltype(op(std::declval<PgConnection&>())) {
@@ -621,6 +627,7 @@ auto PostgresStore::run(const std::string& context, Op&& op)
   for (int attempt = 1;; ++attempt) {
     auto lease = acquire();
     if (!lease.ok()) {
+      g_connection_errors.fetch_add(1, std::memory_order_relaxed);
       return Out(lease.status().with_context(context));
     }
     PgConnection& conn = lease->conn();
@@ -630,6 +637,7 @@ auto PostgresStore::run(const std::string& context, Op&& op)
       return result;
     }
     const Status status = status_of(result);
+    if (conn.broken()) g_connection_errors.fetch_add(1, std::memory_order_relaxed);
     if (attempt == 1 && conn.broken() && !conn.outcome_unknown()) {
       spdlog::warn("postgres {}: {}: connection lost ({}); reconnecting and trying once more",
                    config_.description, context, status.message());
@@ -1835,6 +1843,10 @@ Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url,
                std::max(options.pool_size, 1));
   return std::unique_ptr<Store>(
       std::make_unique<PostgresStore>(std::move(config), options, std::move(first)));
+}
+
+uint64_t postgres_connection_errors() {
+  return g_connection_errors.load(std::memory_order_relaxed);
 }
 
 }  // namespace mu

@@ -78,4 +78,8 @@ struct PostgresStoreOptions {
 Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url,
                                                    const PostgresStoreOptions& options = {});
 
+// Store calls of this process that could not reach PostgreSQL: no connection could be made,
+// or the connection broke during the call (mu_postgres_connection_errors_total).
+uint64_t postgres_connection_errors();
+
 }  // namespace mu

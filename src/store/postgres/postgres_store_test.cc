@@ -595,9 +595,11 @@ TEST_F(PostgresStoreTest, StoppedServerIsUnavailableQuicklyThenTheSameStoreRecon
   auto id = store->commit_snapshot(make_commit("hn.top", kSlot0, make_items({"a", "b"}), 3));
   ASSERT_TRUE(is_ok(id));
 
+  const uint64_t errors_before = postgres_connection_errors();
   ASSERT_TRUE(is_ok(server.stop()));
   const auto start = Steady::now();
   EXPECT_EQ(store->board_view("hn.top").code(), ErrorCode::kUnavailable);
+  EXPECT_GT(postgres_connection_errors(), errors_before);  // mu_postgres_connection_errors_total
   EXPECT_EQ(store->board_states().code(), ErrorCode::kUnavailable);
   EXPECT_EQ(store->runs("hn.top", 5).code(), ErrorCode::kUnavailable);
   EXPECT_EQ(store->fence_epoch().code(), ErrorCode::kUnavailable);
