@@ -275,7 +275,9 @@ void ApiService::register_routes(Router& router) {
   router.add(HttpMethod::kGet, "/api/v1/boards/{id}", [this](const Request& req) {
     std::string id(req.param("id"));
     if (!cache_.known(id)) return json_error(404, "not-found", "no board \"" + id + "\"");
-    return serve_rendered(cache_.board(id), kBoardCacheControl);
+    const auto body = cache_.board(id);
+    return serve_rendered(
+        body, body && !body->cache_control.empty() ? body->cache_control : kBoardCacheControl);
   });
   router.add(HttpMethod::kGet, "/api/v1/health/boards",
              [this](const Request&) { return health(); });

@@ -303,6 +303,9 @@ TEST_F(ApiTest, UnknownBoardIs404Json) {
 
 TEST_F(ApiTest, NeverFetchedBoardIsEmptyNotAnError) {
   Response r = get("/api/v1/boards/weibo.hot-search");
+  EXPECT_EQ(r.header("Cache-Control"),
+            "public, max-age=" + std::to_string(schedule_max_age_s(meta_)) +
+                ", stale-while-revalidate=60");
   ASSERT_EQ(r.status, 200);
   json::value v = json::parse(r.body_view());
   EXPECT_TRUE(v.at("items").as_array().empty());
@@ -1039,6 +1042,21 @@ TEST_F(BoardCacheTest, SetMetaRendersTheEffectiveSchedule) {
   ASSERT_TRUE(cache->set_meta(changed).ok());
   EXPECT_EQ(parse(*cache->board(changed.id)).at("every_seconds").as_int64(), 1800);
   EXPECT_EQ(boards_of(cache->catalogue()).at(2).at("every_seconds").as_int64(), 1800);
+  // Caches may keep a board a quarter of its interval, within 15 s..5 min; cron: 60 s.
+  EXPECT_EQ(cache->board(changed.id)->cache_control,
+            "public, max-age=300, stale-while-revalidate=60");
+  changed.schedule.every = std::chrono::minutes(2);
+  ASSERT_TRUE(cache->set_meta(changed).ok());
+  EXPECT_EQ(cache->board(changed.id)->cache_control,
+            "public, max-age=30, stale-while-revalidate=60");
+  changed.schedule.every = std::chrono::seconds(20);
+  ASSERT_TRUE(cache->set_meta(changed).ok());
+  EXPECT_EQ(cache->board(changed.id)->cache_control,
+            "public, max-age=15, stale-while-revalidate=60");
+  changed.schedule.cron = "*/5 * * * *";
+  ASSERT_TRUE(cache->set_meta(changed).ok());
+  EXPECT_EQ(cache->board(changed.id)->cache_control,
+            "public, max-age=60, stale-while-revalidate=60");
   BoardMeta unknown;
   unknown.id = "nope.x";
   EXPECT_EQ(cache->set_meta(unknown).code(), ErrorCode::kNotFound);

@@ -157,6 +157,7 @@ Status BoardCache::render_locked(Slot& slot, BoardRefresh* refreshed) {
           : 0;
   health.items = view ? static_cast<int>(view->snapshot.items.size()) : 0;
   health.success_rate = success_rate(state);
+  body.cache_control = schedule_cache_control(meta);
   auto body_ptr = std::make_shared<const RenderedBody>(std::move(body));
   auto entry = std::make_shared<const std::string>(render_catalogue_entry(meta, state));
   auto content = std::make_shared<const BoardContent>(

@@ -14,9 +14,7 @@
 namespace mu {
 namespace {
 
-constexpr int64_t kMinMaxAge = 15;
 constexpr int64_t kMaxMaxAge = 300;
-constexpr int64_t kCronMaxAge = 60;
 
 size_t format_index(FeedFormat f) { return static_cast<size_t>(f); }
 
@@ -164,10 +162,7 @@ Result<FeedQuery> parse_feed_query(const Request& req) {
 
 std::string feed_cache_control(const std::vector<const BoardMeta*>& boards) {
   int64_t max_age = kMaxMaxAge;
-  for (const BoardMeta* m : boards) {
-    const int64_t age = m->schedule.cron.empty() ? m->schedule.every.count() / 4 : kCronMaxAge;
-    max_age = std::min(max_age, std::max(kMinMaxAge, age));
-  }
+  for (const BoardMeta* m : boards) max_age = std::min(max_age, schedule_max_age_s(*m));
   return "public, max-age=" + std::to_string(max_age) + ", stale-while-revalidate=60";
 }
 

@@ -109,6 +109,16 @@ std::optional<double> success_rate(const BoardState& state) {
   return std::round(ok * 1000.0 / state.recent_runs) / 1000.0;
 }
 
+int64_t schedule_max_age_s(const BoardMeta& meta) {
+  if (!meta.schedule.cron.empty()) return 60;
+  return std::clamp<int64_t>(meta.schedule.every.count() / 4, 15, 300);
+}
+
+std::string schedule_cache_control(const BoardMeta& meta) {
+  return "public, max-age=" + std::to_string(schedule_max_age_s(meta)) +
+         ", stale-while-revalidate=60";
+}
+
 int64_t due_by_ms(const BoardMeta& meta, const BoardState& state) {
   if (state.fetched_at_ms <= 0 || !state.enabled || !meta.schedule.cron.empty()) {
     return 0;

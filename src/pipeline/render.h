@@ -19,7 +19,16 @@ struct RenderedBody {
   std::shared_ptr<const std::string> json;
   std::shared_ptr<const std::string> gzip;
   std::string etag;  // quoted, e.g. "\"9f2c01ab33de4410\""
+  // Cache-Control for this body when it depends on what it holds (a board: its schedule);
+  // "" leaves it to the route.
+  std::string cache_control;
 };
+
+// How long a client or CDN may reuse what a board's schedule produces: a quarter of its
+// interval within 15 s..5 min (a cron board: 60 s, its gaps vary).
+int64_t schedule_max_age_s(const BoardMeta& meta);
+// "public, max-age=<schedule_max_age_s>, stale-while-revalidate=60".
+std::string schedule_cache_control(const BoardMeta& meta);
 
 // Builds a RenderedBody from a JSON text (gzips it and computes the ETag).
 RenderedBody make_rendered(std::string json);
