@@ -29,8 +29,12 @@ board_has_items() {
 
 # run_wrk URL: wrk -t2 -c$CONNS -d$DURATION with latency stats; prints "req/s p99_ms".
 # Uses $work for its output file.
-run_wrk() {  # prints "req/s p99_ms"; DURATION may be overridden per call
-  wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$1" >"$work/wrk.out"
+run_wrk() {  # prints "req/s p99_ms"; DURATION may be overridden per call, WRK_HEADER adds one
+  if [ -n "${WRK_HEADER:-}" ]; then
+    wrk -t2 -c"$CONNS" -d"$DURATION" --latency -H "$WRK_HEADER" "$1" >"$work/wrk.out"
+  else
+    wrk -t2 -c"$CONNS" -d"$DURATION" --latency "$1" >"$work/wrk.out"
+  fi
   local rps p99
   rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.out")
   p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}' "$work/wrk.out")

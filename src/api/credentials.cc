@@ -199,14 +199,7 @@ Response CredentialsService::put(const Request& req) {
   if (Status s = store_.put_credential(record); !s.ok()) {
     return handler::internal("credentials", "put", s);
   }
-  AuditRecord audit;
-  audit.at_ms = record.updated_ms;
-  audit.actor = a.user.login;
-  audit.action = "credential.set";
-  audit.target = name;  // never the value
-  if (auto appended = audit_.append_audit(audit); !appended.ok()) {
-    spdlog::warn("credentials: audit of {}: {}", name, appended.status().to_string());
-  }
+  handler::audit(audit_, record.updated_ms, a.user.login, "credential.set", name);  // not the value
   spdlog::info("credentials: {} set {}", a.user.login, name);
   if (changed_) changed_();
   return json_ok(200, credential_json(record));
@@ -219,14 +212,7 @@ Response CredentialsService::remove(const Request& req) {
   auto removed = store_.delete_credential(name);
   if (!removed.ok()) return handler::internal("credentials", "delete", removed.status());
   if (!*removed) return err(404, "not-found", "no credential named " + name);
-  AuditRecord audit;
-  audit.at_ms = clock_.now_ms();
-  audit.actor = a.user.login;
-  audit.action = "credential.delete";
-  audit.target = name;
-  if (auto appended = audit_.append_audit(audit); !appended.ok()) {
-    spdlog::warn("credentials: audit of {}: {}", name, appended.status().to_string());
-  }
+  handler::audit(audit_, clock_.now_ms(), a.user.login, "credential.delete", name);
   spdlog::info("credentials: {} removed {}", a.user.login, name);
   if (changed_) changed_();
   return handler::empty(204);

@@ -7,42 +7,21 @@
 #include <boost/json.hpp>
 #include <filesystem>
 
-#include "auth/crypto.h"
-#include "auth/oauth_state.h"
-#include "store/sqlite/sqlite_store.h"
+#include "api/accounts_testing.h"
 
 namespace mu {
 namespace {
 
 namespace json = boost::json;
 
-class NoNetwork final : public Transport {
- public:
-  Result<HttpResponse> fetch(const HttpRequest&) override {
-    return error(ErrorCode::kNetwork, "no network in this test");
-  }
-};
+using accounts_testing::body_json;
+using accounts_testing::SignedIn;
 
-json::value body_json(const Response& r) {
-  boost::system::error_code ec;
-  json::value v = json::parse(r.body_view(), ec);
-  EXPECT_FALSE(ec) << r.body_view();
-  return v;
-}
-
-class CredentialsTest : public ::testing::Test {
+class CredentialsTest : public accounts_testing::AccountsFixture {
  protected:
   void SetUp() override {
-    path_ = std::filesystem::temp_directory_path() /
-            ("mu_credentials_test_" + random_token(9) + ".sqlite");
-    auto s = open_sqlite_store(path_.string());
-    ASSERT_TRUE(s.ok()) << s.status().to_string();
-    store_ = std::move(s).value();
-    ASSERT_TRUE(store_->migrate().ok());
+    AccountsFixture::SetUp();
     ASSERT_TRUE(store_->sync_catalogue(sites_, boards_).ok());
-    AccountsOptions ao;
-    ao.secure_cookies = false;
-    accounts_ = std::make_unique<AccountsService>(*store_, states_, transport_, clock_, ao);
     auto box = SecretBox::from_text(SecretBox::generate_key_text());
     ASSERT_TRUE(box.ok());
     box_ = std::make_unique<SecretBox>(std::move(box).value());
@@ -50,11 +29,7 @@ class CredentialsTest : public ::testing::Test {
   }
   void TearDown() override {
     service_.reset();
-    accounts_.reset();
-    store_.reset();
-    std::error_code ec;
-    for (const char* suffix : {"", "-wal", "-shm"})
-      std::filesystem::remove(path_.string() + suffix, ec);
+    AccountsFixture::TearDown();
   }
 
   void build(const SecretBox* box) {
@@ -70,33 +45,12 @@ class CredentialsTest : public ::testing::Test {
     ASSERT_TRUE(router_->status().ok());
   }
 
-  std::pair<std::string, std::string> sign_in(const std::string& login, bool admin) {
-    auto user = store_->upsert_user("github", "id-" + login, login, "", "", clock_.now_ms());
-    EXPECT_TRUE(user.ok());
-    if (admin) {
-      EXPECT_TRUE(store_->set_role(user->id, std::string(kRoleAdmin)).ok());
-    }
-    const std::string token = random_token(16), csrf = random_token(8);
-    EXPECT_TRUE(store_
-                    ->create_session(sha256_hex(token), user->id, csrf, clock_.now_ms(),
-                                     clock_.now_ms() + 3'600'000, "")
-                    .ok());
-    return {token, csrf};
-  }
-
-  Response call(HttpMethod method, const std::string& target,
-                const std::pair<std::string, std::string>& who, std::string body = "") {
-    Request r;
-    r.method = method;
-    r.method_token = std::string(http_method_name(method));
-    EXPECT_TRUE(r.set_target(target).ok());
-    r.headers.set("Cookie", "mu_session=" + who.first);
-    r.headers.set("X-CSRF-Token", who.second);
-    r.body = std::move(body);
+  Response call(HttpMethod method, const std::string& target, const SignedIn& who,
+                std::string body = "") {
+    Request r = request(method, target, &who, std::move(body));
     return router_->handle(r);
   }
-  Response put(const std::string& name, const std::string& value,
-               const std::pair<std::string, std::string>& who) {
+  Response put(const std::string& name, const std::string& value, const SignedIn& who) {
     return call(HttpMethod::kPut, "/api/v1/admin/credentials/" + name, who,
                 json::serialize(json::object{{"value", value}}));
   }
@@ -113,12 +67,6 @@ class CredentialsTest : public ::testing::Test {
     w.site = "weibo";
     return std::vector<BoardMeta>{z, w};
   }();
-  FakeClock clock_;
-  std::filesystem::path path_;
-  std::unique_ptr<Store> store_;
-  OAuthStateStore states_{clock_};
-  NoNetwork transport_;
-  std::unique_ptr<AccountsService> accounts_;
   std::unique_ptr<SecretBox> box_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<CredentialsService> service_;

@@ -92,4 +92,18 @@ json::value time_or_null(int64_t unix_ms) {
   return json::value(iso8601_utc(unix_ms));
 }
 
+void audit(AccountStore& store, int64_t at_ms, std::string actor, std::string action,
+           std::string target, std::string detail) {
+  AuditRecord record;
+  record.at_ms = at_ms;
+  record.actor = std::move(actor);
+  record.action = std::move(action);
+  record.target = std::move(target);
+  record.detail = std::move(detail);
+  if (auto appended = store.append_audit(record); !appended.ok()) {
+    spdlog::warn("audit: {} {} by {} not recorded: {}", record.action, record.target, record.actor,
+                 appended.status().to_string());
+  }
+}
+
 }  // namespace mu::handler

@@ -11,6 +11,7 @@
 
 #include "core/status.h"
 #include "http/http.h"
+#include "store/store.h"
 
 namespace mu::handler {
 
@@ -36,6 +37,11 @@ std::optional<boost::json::object> parse_object(std::string_view body);
 std::optional<std::string> string_member(const boost::json::object& o, std::string_view key);
 // True for an absolute http(s) URL without spaces or control characters.
 bool is_http_url(std::string_view url);
+
+// Appends an admin action to the audit log after it was done; a store failure is logged
+// (the action stands, so the answer does not turn into an error that invites a retry).
+void audit(AccountStore& store, int64_t at_ms, std::string actor, std::string action,
+           std::string target, std::string detail = "");
 
 // An ISO 8601 UTC time ("2026-12-06T03:40:00.000Z") for unix milliseconds > 0, else null:
 // how bodies write an optional time.

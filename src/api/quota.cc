@@ -296,15 +296,8 @@ Response QuotaService::create(const Request& req) {
   Status s = store_.create_api_key(key, options_.max_keys_per_user);
   if (s.code() == ErrorCode::kTooLarge) return err(409, "too-many-keys", s.message());
   if (!s.ok()) return internal("create key", s);
-  AuditRecord audit;
-  audit.at_ms = key.created_ms;
-  audit.actor = a.user.login;
-  audit.action = "api_key.create";
-  audit.target = key.id;
-  audit.detail = json::serialize(json::object{{"name", key.name}});
-  if (auto appended = store_.append_audit(audit); !appended.ok()) {
-    spdlog::warn("quota: audit of key {}: {}", key.id, appended.status().to_string());
-  }
+  handler::audit(store_, key.created_ms, a.user.login, "api_key.create", key.id,
+                 json::serialize(json::object{{"name", key.name}}));
   spdlog::info("quota: {} created API key {} ({})", a.user.login, key.id, key.prefix);
   return json_ok(201, json::object{{"key", key_json(key)}, {"secret", secret}});
 }
@@ -367,15 +360,8 @@ Response QuotaService::set_limits(const Request& req) {
   if (s.code() == ErrorCode::kNotFound) return err(404, "not-found", "no API key with that id");
   if (!s.ok()) return internal("set key limits", s);
   forget_key(id);
-  AuditRecord audit;
-  audit.at_ms = clock_.now_ms();
-  audit.actor = a.user.login;
-  audit.action = "api_key.limits";
-  audit.target = id;
-  audit.detail = json::serialize(json::object{{"per_minute", *per_minute}, {"burst", *burst}});
-  if (auto appended = store_.append_audit(audit); !appended.ok()) {
-    return internal("audit", appended.status());
-  }
+  handler::audit(store_, clock_.now_ms(), a.user.login, "api_key.limits", id,
+                 json::serialize(json::object{{"per_minute", *per_minute}, {"burst", *burst}}));
   auto keys = store_.api_keys(0);
   if (!keys.ok()) return internal("list keys", keys.status());
   for (const ApiKeyRecord& k : *keys) {
@@ -392,14 +378,7 @@ Response QuotaService::revoke_any(const Request& req) {
   if (!revoked.ok()) return internal("revoke key", revoked.status());
   if (!*revoked) return err(404, "not-found", "no live API key with that id");
   forget_key(id);
-  AuditRecord audit;
-  audit.at_ms = clock_.now_ms();
-  audit.actor = a.user.login;
-  audit.action = "api_key.revoke";
-  audit.target = id;
-  if (auto appended = store_.append_audit(audit); !appended.ok()) {
-    return internal("audit", appended.status());
-  }
+  handler::audit(store_, clock_.now_ms(), a.user.login, "api_key.revoke", id);
   spdlog::info("quota: {} revoked API key {}", a.user.login, id);
   return handler::empty(204);
 }

@@ -7,10 +7,8 @@
 #include <boost/json.hpp>
 #include <filesystem>
 
-#include "auth/crypto.h"
-#include "auth/oauth_state.h"
+#include "api/accounts_testing.h"
 #include "coord/local/local_rate_limiter.h"
-#include "store/sqlite/sqlite_store.h"
 
 namespace mu {
 namespace {
@@ -18,43 +16,20 @@ namespace {
 namespace json = boost::json;
 using std::chrono::seconds;
 
-class NoTransport final : public Transport {
- public:
-  Result<HttpResponse> fetch(const HttpRequest&) override {
-    return error(ErrorCode::kNetwork, "no network in this test");
-  }
-};
+using accounts_testing::body_json;
+using accounts_testing::SignedIn;
+using Who = SignedIn;
 
-json::value body_json(const Response& r) {
-  boost::system::error_code ec;
-  json::value v = json::parse(r.body_view(), ec);
-  EXPECT_FALSE(ec) << r.body_view();
-  return v;
-}
-
-class QuotaTest : public ::testing::Test {
+class QuotaTest : public accounts_testing::AccountsFixture {
  protected:
   void SetUp() override {
-    path_ =
-        std::filesystem::temp_directory_path() / ("mu_quota_test_" + random_token(9) + ".sqlite");
-    auto s = open_sqlite_store(path_.string());
-    ASSERT_TRUE(s.ok()) << s.status().to_string();
-    store_ = std::move(s).value();
-    ASSERT_TRUE(store_->migrate().ok());
-    AccountsOptions ao;
-    ao.secure_cookies = false;
-    ao.self_origin = "http://mu.test";
-    accounts_ = std::make_unique<AccountsService>(*store_, states_, transport_, clock_, ao);
+    AccountsFixture::SetUp();
     build(QuotaOptions{});
   }
 
   void TearDown() override {
     quota_.reset();
-    accounts_.reset();
-    store_.reset();
-    std::error_code ec;
-    for (const char* suffix : {"", "-wal", "-shm"})
-      std::filesystem::remove(path_.string() + suffix, ec);
+    AccountsFixture::TearDown();
   }
 
   void build(QuotaOptions o) {
@@ -64,38 +39,6 @@ class QuotaTest : public ::testing::Test {
     ASSERT_TRUE(router_->status().ok());
   }
 
-  struct Who {
-    std::string token;
-    std::string csrf;
-  };
-  Who sign_in(const std::string& login, bool admin = false) {
-    auto user = store_->upsert_user("github", "id-" + login, login, "", "", clock_.now_ms());
-    EXPECT_TRUE(user.ok());
-    if (admin) {
-      EXPECT_TRUE(store_->set_role(user->id, std::string(kRoleAdmin)).ok());
-    }
-    Who who{random_token(16), random_token(8)};
-    EXPECT_TRUE(store_
-                    ->create_session(sha256_hex(who.token), user->id, who.csrf, clock_.now_ms(),
-                                     clock_.now_ms() + 3'600'000, "")
-                    .ok());
-    return who;
-  }
-
-  Request request(HttpMethod method, const std::string& target, const Who* who = nullptr,
-                  std::string body = "") {
-    Request r;
-    r.method = method;
-    r.method_token = std::string(http_method_name(method));
-    EXPECT_TRUE(r.set_target(target).ok());
-    r.remote_address = "203.0.113.1";
-    if (who) {
-      r.headers.set("Cookie", "mu_session=" + who->token);
-      r.headers.set("X-CSRF-Token", who->csrf);
-    }
-    r.body = std::move(body);
-    return r;
-  }
   Response call(Request r) { return router_->handle(r); }
 
   // A new key of `who`: its secret.
@@ -120,13 +63,7 @@ class QuotaTest : public ::testing::Test {
     return "";
   }
 
-  FakeClock clock_;
-  std::filesystem::path path_;
-  std::unique_ptr<Store> store_;
-  OAuthStateStore states_{clock_};
-  NoTransport transport_;
   LocalRateLimiter limiter_{clock_};
-  std::unique_ptr<AccountsService> accounts_;
   std::unique_ptr<Router> router_;
   std::unique_ptr<QuotaService> quota_;
 };
