@@ -262,11 +262,27 @@ Response AccountsService::providers() const {
 
 Response AccountsService::local_admin(const Request& req) {
   const std::string token(req.query("token").value_or(""));
+  if (token.empty()) return err(404, "not-found", "unknown or already used admin link");
+  bool armed_here = false;
+  {
+    std::lock_guard lock(local_mu_);
+    armed_here =
+        !local_admin_hash_.empty() && constant_time_equals(sha256_hex(token), local_admin_hash_);
+  }
+  if (!armed_here) {
+    // A link `mu admin link` made (the way back in for whoever runs the server): a one-use
+    // record in the store, valid whether admins exist or not, on any instance.
+    auto taken = store_.take_login_state(sha256_hex(token), clock_.now_ms());
+    if (!taken.ok()) return internal("admin link", taken.status());
+    if (!*taken || (*taken)->code_verifier != kLocalAdminLinkVerifier) {
+      return err(404, "not-found", "unknown or already used admin link");
+    }
+    return sign_in_local_admin(req, "cli");
+  }
   {
     // One use: the first request with the right token consumes it.
     std::lock_guard lock(local_mu_);
-    if (token.empty() || local_admin_hash_.empty() ||
-        !constant_time_equals(sha256_hex(token), local_admin_hash_)) {
+    if (local_admin_hash_.empty() || !constant_time_equals(sha256_hex(token), local_admin_hash_)) {
       return err(404, "not-found", "unknown or already used admin link");
     }
     if (clock_.mono() >= local_admin_expires_) {
@@ -284,6 +300,10 @@ Response AccountsService::local_admin(const Request& req) {
     }
     local_admin_hash_.clear();
   }
+  return sign_in_local_admin(req, "serve");
+}
+
+Response AccountsService::sign_in_local_admin(const Request& req, std::string_view made_by) {
   const int64_t now = clock_.now_ms();
   auto user = store_.upsert_user(std::string(kLocalProvider), std::string(kLocalAdminProviderId),
                                  std::string(kLocalAdminLogin), "Local admin", "", now);
@@ -298,10 +318,10 @@ Response AccountsService::local_admin(const Request& req) {
   audit.actor = user->login;
   audit.action = "local_admin_link";
   audit.target = describe_user(*user);
-  audit.detail = R"({"role":"admin"})";
+  audit.detail = std::string(R"({"role":"admin","link":")") + std::string(made_by) + "\"}";
   auto appended = store_.append_audit(audit);
   if (!appended.ok()) return internal("audit", appended.status());
-  spdlog::info("accounts: the one-time admin link was used; it no longer works");
+  spdlog::info("accounts: the one-time admin link ({}) was used; it no longer works", made_by);
   return start_session(req, *user, now, "/admin");
 }
 

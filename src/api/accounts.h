@@ -108,7 +108,9 @@ class AccountsService {
   // /admin. The first use consumes it; arming again replaces the previous token. Only the
   // token's SHA-256 is kept. The link works for local_admin_link_ttl and only while no
   // admin exists (checked when it is used: once someone is an admin, `mu admin grant` is
-  // the way to appoint more).
+  // the way to appoint more). GET /auth/local also honours the links `mu admin link` makes
+  // (app/admin_cli.h): a one-use record in the store (kLocalAdminLinkVerifier), valid on any
+  // instance whether admins exist or not — the way back in after the last admin signed out.
   std::string arm_local_admin_link();
 
   struct Authed {
@@ -129,6 +131,9 @@ class AccountsService {
                          const std::string& return_to) const;
   Response providers() const;
   Response local_admin(const Request& req);
+  // Signs the browser in as the local admin (made an admin if it is not); `made_by`: which
+  // kind of link ("serve": armed at start, "cli": `mu admin link`), for the audit log.
+  Response sign_in_local_admin(const Request& req, std::string_view made_by);
   // The 429 of a user over the write rate, or nullopt when the write may go ahead.
   std::optional<Response> limit_writes(const User& user) const;
 

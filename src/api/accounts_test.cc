@@ -767,6 +767,45 @@ TEST_F(AccountsTest, LocalAdminLinkWorksOnceWithinItsTtlWhileNoAdminExists) {
   EXPECT_FALSE(providers_local());
 }
 
+// `mu admin link` (app/admin_cli.h) leaves a one-use record in the store: it signs the local
+// admin in even when admins exist (the operator at the shell is the authority), once, until
+// it expires; an OAuth sign-in state passed as the token is no admin link.
+TEST_F(AccountsTest, AStoredAdminLinkWorksOnceEvenWithAnAdmin) {
+  (void)sign_in("boss");  // an admin exists
+  const std::string token = random_token();
+  ASSERT_TRUE(store_
+                  ->put_login_state(sha256_hex(token), std::string(kLocalAdminLinkVerifier),
+                                    "/admin", clock_.now_ms() + 3'600'000,
+                                    LoginStateLimits{"mu-admin-link", 5, 0})
+                  .ok());
+  Response used = get("/auth/local?token=" + token);
+  ASSERT_EQ(used.status, 302) << used.body_view();
+  EXPECT_EQ(used.header("Location"), "/admin");
+  const std::optional<std::string> session =
+      parse_cookie(used.header("Set-Cookie"), kSessionCookieName);
+  ASSERT_TRUE(session.has_value());
+  EXPECT_EQ(body_json(get("/api/v1/me", *session)).at("role").as_string(), "admin");
+  EXPECT_EQ(get("/auth/local?token=" + token).status, 404);
+
+  const std::string expired = random_token();
+  ASSERT_TRUE(store_
+                  ->put_login_state(sha256_hex(expired), std::string(kLocalAdminLinkVerifier),
+                                    "/admin", clock_.now_ms() + 1000,
+                                    LoginStateLimits{"mu-admin-link", 5, 0})
+                  .ok());
+  clock_.advance(std::chrono::seconds(2));
+  EXPECT_EQ(get("/auth/local?token=" + expired).status, 404);
+
+  const std::string oauth_state = random_token();
+  ASSERT_TRUE(store_
+                  ->put_login_state(sha256_hex(oauth_state), "a-pkce-verifier", "/",
+                                    clock_.now_ms() + 600'000, LoginStateLimits{"1.2.3.4", 5, 0})
+                  .ok());
+  Response not_a_link = get("/auth/local?token=" + oauth_state);
+  EXPECT_EQ(not_a_link.status, 404);
+  EXPECT_TRUE(not_a_link.header("Set-Cookie").empty());
+}
+
 TEST_F(AccountsTest, CsrfGuardsMutatingRoutes) {
   const std::string token = sign_in("octocat");
   const std::string csrf = csrf_of(token);

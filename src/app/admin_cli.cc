@@ -7,6 +7,8 @@
 #include <ctime>
 #include <optional>
 
+#include "auth/crypto.h"
+
 namespace mu {
 namespace {
 
@@ -110,6 +112,28 @@ Result<std::string> admin_revoke(AccountStore& store, const std::string& who,
   }
   MU_RETURN_IF_ERROR(set_role_audited(store, user, kRoleUser, now_ms));
   return login + " is no longer an admin\n" + note;
+}
+
+Result<std::string> admin_link(AccountStore& store, const std::string& origin,
+                               std::chrono::seconds ttl, int64_t now_ms) {
+  if (ttl.count() <= 0) return error(ErrorCode::kInvalid, "--ttl: must be positive");
+  const std::string token = random_token();
+  const int64_t expires_ms =
+      now_ms + std::chrono::duration_cast<std::chrono::milliseconds>(ttl).count();
+  // At most a few links pending at once: an older one goes when a sixth is made.
+  MU_RETURN_IF_ERROR(store.put_login_state(sha256_hex(token), std::string(kLocalAdminLinkVerifier),
+                                           "/admin", expires_ms,
+                                           LoginStateLimits{"mu-admin-link", 5, 0}));
+  AuditRecord audit;
+  audit.at_ms = now_ms;
+  audit.actor = std::string(kCliActor);
+  audit.action = "admin_link";
+  audit.target = "local-admin";
+  MU_RETURN_IF_ERROR(store.append_audit(audit).status());
+  std::string out = origin + "/auth/local?token=" + token + "\n";
+  out += "A one-time sign-in link for the local admin; it works once, until " +
+         utc_text(expires_ms) + ".\n";
+  return out;
 }
 
 Result<std::string> admin_list(AccountStore& store, bool as_json) {

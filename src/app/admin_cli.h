@@ -7,6 +7,7 @@
 // as the store (the last-admin check and the change are two calls, like the admin API's).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -42,6 +43,16 @@ Result<std::string> admin_grant(AccountStore& store, const std::string& who, int
 // again.
 Result<std::string> admin_revoke(AccountStore& store, const std::string& who,
                                  const std::vector<std::string>& configured_admins, int64_t now_ms);
+
+// `mu admin link`: a fresh one-time sign-in link for the local admin, the way back into the
+// console for whoever runs the server (after the only admin signed out, or when no GitHub
+// sign-in is set up). The token's SHA-256 is kept in the store as a sign-in in progress
+// (code_verifier kLocalAdminLinkVerifier) that expires after `ttl`; GET /auth/local?token=
+// on any mu serve / mu api of this database takes it once, whether admins exist or not.
+// Returns the text to print: "<origin>/auth/local?token=..." and when it expires. Audited
+// as "admin_link" by "cli".
+Result<std::string> admin_link(AccountStore& store, const std::string& origin,
+                               std::chrono::seconds ttl, int64_t now_ms);
 
 // Every user: a table (id, login, role, provider, last sign-in in UTC) and a count line, or
 // a JSON array of {id, login, name, role, provider, provider_id, created_ms, last_login_ms}.

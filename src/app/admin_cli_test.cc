@@ -1,5 +1,7 @@
 #include "app/admin_cli.h"
 
+#include "auth/crypto.h"
+
 #include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 
@@ -179,6 +181,27 @@ TEST_F(AdminCliTest, ListShowsEveryUserWithTheirRole) {
   EXPECT_EQ(users.at(0).at("name"), "alice L.");
   EXPECT_EQ(users.at(0).at("last_login_ms"), 1000);
   EXPECT_EQ(users.at(1).at("role"), "user");
+}
+
+TEST_F(AdminCliTest, LinkLeavesAOneUseRecordOfItsTokenInTheStore) {
+  auto out = admin_link(*store_, "https://mu.example", std::chrono::hours(1), 5000);
+  ASSERT_TRUE(out.ok()) << out.status().to_string();
+  const std::string prefix = "https://mu.example/auth/local?token=";
+  ASSERT_EQ(out->rfind(prefix, 0), 0u) << *out;
+  const std::string token = out->substr(prefix.size(), out->find('\n') - prefix.size());
+  EXPECT_GE(token.size(), 40u);
+  EXPECT_NE(out->find("1970-01-01 01:00:05Z"), std::string::npos) << *out;  // 5 s + 1 h
+  auto record = store_->take_login_state(sha256_hex(token), 6000);
+  ASSERT_TRUE(record.ok());
+  ASSERT_TRUE(record->has_value());
+  EXPECT_EQ((*record)->code_verifier, kLocalAdminLinkVerifier);
+  EXPECT_EQ((*record)->expires_ms, 5000 + 3'600'000);
+  auto log = store_->audit_log(10, 0);
+  ASSERT_TRUE(log.ok() && !log->empty());
+  EXPECT_EQ(log->front().action, "admin_link");
+  EXPECT_EQ(log->front().actor, "cli");
+  EXPECT_EQ(admin_link(*store_, "x", std::chrono::seconds(0), 1).status().code(),
+            ErrorCode::kInvalid);
 }
 
 }  // namespace

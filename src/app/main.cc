@@ -213,7 +213,7 @@ int cmd_migrate(const CommonFlags& flags) {
   return 0;
 }
 
-enum class AdminAction { kGrant, kRevoke, kList };
+enum class AdminAction { kGrant, kRevoke, kList, kLink };
 
 // `mu admin grant USER | revoke USER | list` on the database of storage.url; USER is a
 // reference resolve_user() understands (id:<n>, github:<id>, a login) or --id <n>.
@@ -225,10 +225,12 @@ int cmd_admin(const CommonFlags& flags, AdminAction action, const std::string& l
   if (!store.ok()) return fail(store.status());
   if (Status s = (*store)->migrate(); !s.ok()) return fail(s);
   const int64_t now_ms = SystemClock().now_ms();
-  Result<std::string> out = action == AdminAction::kGrant ? admin_grant(**store, login, now_ms)
-                            : action == AdminAction::kRevoke
-                                ? admin_revoke(**store, login, cfg->auth.admins, now_ms)
-                                : admin_list(**store, as_json);
+  Result<std::string> out =
+      action == AdminAction::kGrant    ? admin_grant(**store, login, now_ms)
+      : action == AdminAction::kRevoke ? admin_revoke(**store, login, cfg->auth.admins, now_ms)
+      : action == AdminAction::kLink
+          ? admin_link(**store, public_origin(*cfg), cfg->auth.local_admin_link_ttl, now_ms)
+          : admin_list(**store, as_json);
   if (!out.ok()) return fail(out.status());
   std::cout << *out;
   return 0;
@@ -376,6 +378,10 @@ int main(int argc, char** argv) {
   auto* admin_list_cmd = admin->add_subcommand("list", "List every user with their role");
   add_config(admin_list_cmd);
   admin_list_cmd->add_flag("--json", as_json, "Print JSON");
+  auto* admin_link_cmd = admin->add_subcommand(
+      "link",
+      "Print a fresh one-time sign-in link for the local admin (auth.local_admin_link_ttl)");
+  add_config(admin_link_cmd);
   admin->require_subcommand(1);
 
   SearchCliArgs search_args;
@@ -493,5 +499,6 @@ int main(int argc, char** argv) {
   if (*admin_grant_cmd) return cmd_admin(flags, AdminAction::kGrant, admin_login, false);
   if (*admin_revoke_cmd) return cmd_admin(flags, AdminAction::kRevoke, admin_login, false);
   if (*admin_list_cmd) return cmd_admin(flags, AdminAction::kList, "", as_json);
+  if (*admin_link_cmd) return cmd_admin(flags, AdminAction::kLink, "", false);
   return 0;
 }

@@ -207,6 +207,11 @@ struct LoginStateRecord {
   int64_t expires_ms = 0;     // dead from this instant on
 };
 
+// The code_verifier of a LoginStateRecord that is not an OAuth sign-in but a one-time local
+// admin link made by `mu admin link` (app/admin_cli.h): GET /auth/local?token=T takes the
+// record keyed by SHA-256(T) and signs the browser in as the local admin.
+inline constexpr std::string_view kLocalAdminLinkVerifier = "mu-local-admin-link";
+
 // Who started a sign-in and how many pending sign-ins put_login_state keeps: at most
 // `per_client` rows of `client` and `total` rows in all (0 = no such cap). When a new row
 // would exceed a cap, the rows expiring first (the oldest) are evicted; the new row stays.

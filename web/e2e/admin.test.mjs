@@ -308,7 +308,7 @@ describe('access', () => {
 });
 
 describe('accessibility and layout', () => {
-  const SECTIONS = [`boards/${BOARD}`, 'sources', 'collectors', 'scheduler', 'users', 'audit'];
+  const SECTIONS = [`boards/${BOARD}`, 'sources', 'credentials', 'collectors', 'scheduler', 'users', 'audit'];
 
   for (const theme of ['light', 'dark']) {
     test(`axe: no WCAG 2 A/AA violations on every console section and the saved items (${theme})`, async () => {
@@ -349,7 +349,7 @@ describe('accessibility and layout', () => {
 
   test('390×844: the console and saved items do not scroll sideways (tables scroll in their box)', async () => {
     const { context, page } = await signedIn('octocat', '#/', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-    for (const hash of [`#/admin/boards/${BOARD}`, '#/admin/users', '#/admin/audit', '#/admin/scheduler', '#/admin/sources', '#/favorites', '#/']) {
+    for (const hash of [`#/admin/boards/${BOARD}`, '#/admin/users', '#/admin/audit', '#/admin/scheduler', '#/admin/sources', '#/admin/credentials', '#/favorites', '#/']) {
       await page.goto(`${mu.base}/${hash}`);
       await page.locator('main .admin table, main .admin .panel, main .admin .notice, main .admin .spec-list, main .saved, main section.card').first().waitFor();
       await page.waitForTimeout(300);

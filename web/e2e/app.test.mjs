@@ -275,10 +275,10 @@ describe('layout', () => {
 });
 
 describe('phone rows', () => {
-  /** Per row: how many characters of the title the first line shows, and the title's font size. */
+  /** Per shown row: how many characters of the title the first line shows, and the title's font size. */
   function firstLines(page, board, rowSelector) {
     return page.locator(`section.card[data-board="${board}"] ${rowSelector}`).evaluateAll((rows) =>
-      rows.map((row) => {
+      rows.filter((row) => row.checkVisibility()).map((row) => {
         const title = row.querySelector('.title');
         const box = title.getBoundingClientRect();
         const text = title.firstChild;
@@ -307,7 +307,7 @@ describe('phone rows', () => {
       await page.goto(`${mu.base}/${hash}`);
       await page.locator(`section.card[data-board="${board}"] ${rows}`).first().waitFor();
       const lines = await firstLines(page, board, rows);
-      assert.ok(lines.length >= 4, `${board}: media rows`);
+      assert.ok(lines.length >= 3, `${board}: media rows (a card shows three on a phone)`);
       for (const l of lines) {
         assert.ok(l.width >= 12 * l.font, `${board}: title ${l.width}px wide holds 12 characters of ${l.font}px`);
         if (l.length >= 14) assert.ok(l.n >= 12, `${board}: ${l.n} characters on the first line`);

@@ -254,7 +254,8 @@ describe('time and i18n', () => {
     assert.equal(formatLabel('50万播放'), '500K+ plays');
     assert.equal(formatLabel('10万点赞'), '100K+ likes');
     assert.equal(formatLabel('-30%'), '-30%');
-    assert.equal(formatLabel('梗'), '梗', 'an unknown badge stays as sent');
+    assert.equal(formatLabel('梗'), 'meme');
+    assert.equal(formatLabel('某某'), '某某', 'an unknown badge stays as sent');
     lib.i18n.locale.value = 'zh-CN';
   });
   test('detectLocale: zh* → zh-CN, anything else → en', () => {

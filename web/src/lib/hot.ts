@@ -20,12 +20,15 @@ const UNIT_WORDS: Readonly<Record<string, readonly [string, string]>> = {
   讨论: ['discussion', 'discussions'],
   跟帖: ['comment', 'comments'],
   评论: ['comment', 'comments'],
+  评: ['comment', 'comments'],
   回复: ['reply', 'replies'],
   条回复: ['reply', 'replies'],
   收藏: ['save', 'saves'],
   弹幕: ['comment', 'comments'],
   搜索: ['search', 'searches'],
   人在看: ['watching', 'watching'],
+  关注: ['follower', 'followers'],
+  粉丝: ['follower', 'followers'],
 };
 
 /** Badges that are words, not counts. */
@@ -40,11 +43,24 @@ const LABELS: Readonly<Record<string, string>> = {
   辟谣: 'fact check',
   解读: 'explainer',
   直播: 'live',
+  直播中: 'live',
+  话题: 'topic',
+  梗: 'meme',
+  同城: 'local',
+  挑战: 'challenge',
+  当事人: 'first-hand',
+  热议: 'trending',
   重要: 'key',
   商: 'ad',
   暖: 'heartwarming',
   百万播放: '1M+ plays',
   千万播放: '10M+ plays',
+};
+
+/** Hot texts that are words, not counts (Douban's films without a rating). */
+const PHRASES: Readonly<Record<string, string>> = {
+  尚未上映: 'not yet released',
+  暂无评分: 'no rating yet',
 };
 
 const MULTIPLIERS: Readonly<Record<string, number>> = { 万: 1e4, w: 1e4, W: 1e4, 亿: 1e8, k: 1e3, K: 1e3 };
@@ -112,6 +128,8 @@ function englishCount(c: Count, threshold: boolean): string | undefined {
  */
 export function formatHot(text: string): string {
   if (isZh.value) return /^\d{5,}$/.test(text) ? chineseNumber(Number(text)) : text;
+  const phrase = PHRASES[text.trim()];
+  if (phrase) return phrase;
   const rating = /^(\d(?:\.\d)?|10(?:\.0)?)\s*分$/.exec(text.trim());
   if (rating) return `${rating[1]}/10`;
   if (/^\d{1,4}$/.test(text)) return text;
