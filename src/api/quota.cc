@@ -28,6 +28,7 @@ void add_rate_headers(std::vector<std::pair<std::string, std::string>>& headers,
                       const RateLimit& limit, const RateDecision& d) {
   const int64_t window_s = std::max<int64_t>(
       1, (limit.burst * 60 + limit.per_minute - 1) / std::max<int64_t>(limit.per_minute, 1));
+  headers.reserve(headers.size() + 4);
   headers.emplace_back("RateLimit-Limit", std::to_string(limit.burst));
   headers.emplace_back("RateLimit-Remaining", std::to_string(std::max<int64_t>(d.remaining, 0)));
   headers.emplace_back("RateLimit-Reset", std::to_string(ceil_seconds(d.reset_ms)));

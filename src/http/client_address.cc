@@ -124,6 +124,8 @@ std::string ProxyTrust::client_address(std::string_view peer,
 }
 
 std::string client_bucket(std::string_view address) {
+  // The server's peer addresses are canonical: IPv4 needs no parsing (the hot path).
+  if (address.find(':') == std::string_view::npos) return std::string(address);
   const auto a = parse_address(address);
   if (!a) return std::string(address);
   if (is_v4_mapped(*a)) return format_address(*a);

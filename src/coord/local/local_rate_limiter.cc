@@ -48,7 +48,7 @@ RateDecision LocalRateLimiter::take(std::string_view name, const RateLimit& limi
   const MonoTime now = clock_.mono();
   Shard& shard = shards_[std::hash<std::string_view>{}(name) % kShards];
   std::lock_guard lock(shard.mu);
-  auto it = shard.buckets.find(std::string(name));
+  auto it = shard.buckets.find(name);
   if (it == shard.buckets.end()) {
     if (shard.buckets.size() >= per_shard_) make_room_locked(shard, now, limit);
     it = shard.buckets

@@ -12,8 +12,10 @@
 
 #include <array>
 #include <cstddef>
+#include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "coord/rate_limiter.h"
@@ -47,9 +49,14 @@ class LocalRateLimiter final : public RateLimiter {
     double tokens = 0;
     MonoTime updated{};
   };
+  // Looked up by string_view: no allocation for a bucket that exists.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   struct Shard {
     mutable std::mutex mu;
-    std::unordered_map<std::string, Bucket> buckets;
+    std::unordered_map<std::string, Bucket, NameHash, std::equal_to<>> buckets;
   };
   static constexpr std::size_t kShards = 16;
   void make_room_locked(Shard& shard, MonoTime now, const RateLimit& limit);
