@@ -9,12 +9,14 @@
 namespace mu {
 namespace {
 
-// KEYS[1]: the bucket. ARGV: per_minute, burst, tokens wanted.
-// Returns {granted, whole tokens left, ms until full, ms until the next token}.
+// KEYS[1]: the bucket. ARGV: per_minute, burst, tokens wanted, tokens given back (the unused
+// rest of this instance's expired lease). Returns {granted, whole tokens left, ms until
+// full, ms until the next token}.
 constexpr std::string_view kTakeScript = R"lua(
 local rate = tonumber(ARGV[1]) / 60000
 local burst = tonumber(ARGV[2])
 local want = tonumber(ARGV[3])
+local back = tonumber(ARGV[4])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local v = redis.call('HMGET', KEYS[1], 'tokens', 'at')
@@ -28,6 +30,7 @@ if now > at then
   tokens = tokens + (now - at) * rate
   at = now
 end
+tokens = tokens + back
 if tokens > burst then tokens = burst end
 local granted = math.min(want, math.floor(tokens))
 if granted < 0 then granted = 0 end
@@ -54,6 +57,7 @@ RateDecision RedisRateLimiter::take(std::string_view bucket, const RateLimit& ra
   const RateLimit limit{std::max<int64_t>(raw.per_minute, 1), std::max<int64_t>(raw.burst, 1)};
   const MonoTime now = clock_.mono();
   const std::string name(bucket);
+  int64_t unused = 0;  // an expired lease's tokens, given back with this call
   {
     std::lock_guard lock(mu_);
     auto it = leases_.find(name);
@@ -67,19 +71,22 @@ RateDecision RedisRateLimiter::take(std::string_view bucket, const RateLimit& ra
         d.reset_ms = lease.reset_ms;
         return d;
       }
+      unused = lease.tokens;
       leases_.erase(it);
     }
   }
 
-  const int64_t want = std::max<int64_t>(
-      1,
-      static_cast<int64_t>(std::floor(static_cast<double>(limit.burst) * options_.lease_fraction)));
+  // A tenth of a burst, at most kMaxLease: one round trip per that many requests.
+  const int64_t want = std::clamp<int64_t>(
+      static_cast<int64_t>(std::floor(static_cast<double>(limit.burst) * options_.lease_fraction)),
+      1, kMaxLease);
   const std::string key = redis::hash_tagged_key(options_.prefix, "rl:" + name);
   const std::string per_minute = std::to_string(limit.per_minute);
   const std::string burst = std::to_string(limit.burst);
   const std::string wanted = std::to_string(want);
+  const std::string back = std::to_string(unused);
   const std::string_view keys[] = {key};
-  const std::string_view args[] = {per_minute, burst, wanted};
+  const std::string_view args[] = {per_minute, burst, wanted, back};
   auto reply = client_.eval(script_, redis::RedisArgs(keys), redis::RedisArgs(args));
   const bool shaped = reply.ok() && reply->is_array() && reply->elements.size() == 4 &&
                       std::all_of(reply->elements.begin(), reply->elements.end(),

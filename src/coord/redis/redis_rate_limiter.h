@@ -5,10 +5,12 @@
 // allow no more than one limit: `burst` at once, then `per_minute`.
 //
 // A Redis round trip per request would cost more than serving most requests, so an instance
-// takes tokens in leases: burst × lease_fraction tokens (at least one) per script call,
-// spent locally for up to lease_ttl and then dropped. Leased tokens were taken from the
-// shared bucket, so the total stays within the limit; the cost is that a client spread over
-// several instances may be refused a little early.
+// takes tokens in leases: burst × lease_fraction tokens (at least one, at most kMaxLease) per
+// script call, spent locally for up to lease_ttl. What a lease leaves unspent goes back to
+// the shared bucket with the instance's next call for that client (else a client making a
+// request now and then would pay a whole lease per request and be refused far below its
+// limit). Leased tokens were taken from the shared bucket, so the total stays within the
+// limit; a client spread over several instances may be refused a little early.
 //
 // When Redis fails (down, slow beyond the client's command timeout, or in the client's
 // reconnect backoff) the decision comes from `fallback` (a LocalRateLimiter: the same limit
@@ -33,6 +35,7 @@ namespace mu {
 
 class RedisRateLimiter final : public RateLimiter {
  public:
+  static constexpr int64_t kMaxLease = 100;
   struct Options {
     std::string prefix = "mu";
     double lease_fraction = 0.1;

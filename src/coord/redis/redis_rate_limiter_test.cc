@@ -114,5 +114,22 @@ TEST_F(RedisRateLimiterTest, ADeadRedisFallsBackToTheLimitOfThisInstance) {
   EXPECT_GE(redis::redis_connection_errors(), errors_before + 10);  // every refused call
 }
 
+// A client that asks now and then, well under its limit, is never refused: what a lease
+// leaves unspent goes back to the bucket (before, each request cost a whole lease and such a
+// client ran dry; the cluster chaos test's many small checks met it as a 429).
+TEST_F(RedisRateLimiterTest, UnspentLeasesGoBackSoASlowClientIsNeverRefused) {
+  auto c = client();
+  ASSERT_TRUE(c);
+  FakeClock clock;  // times the leases; Redis refills by its own clock (1 token a minute here)
+  LocalRateLimiter fallback(clock);
+  RedisRateLimiter limiter(*c, fallback, clock, test_options());
+  const RateLimit limit{1, 100};  // leases of 10; the bucket barely refills during the test
+  for (int i = 0; i < 60; ++i) {
+    EXPECT_TRUE(limiter.take("slow client", limit).allowed) << i;
+    clock.advance(std::chrono::seconds(2));  // each lease expires with 9 tokens unspent
+  }
+  EXPECT_EQ(limiter.errors(), 0u);
+}
+
 }  // namespace
 }  // namespace mu
