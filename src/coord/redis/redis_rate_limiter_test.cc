@@ -40,16 +40,27 @@ class RedisRateLimiterTest : public ::testing::Test {
   }
 
   redis::RedisServer server_;
+
+  // Two API instances: each its own Redis connection, fallback and limiter, one clock.
+  struct TwoInstances {
+    explicit TwoInstances(RedisRateLimiterTest& t) : c1(t.client()), c2(t.client()) {
+      if (!ready()) return;
+      a = std::make_unique<RedisRateLimiter>(*c1, f1, clock, test_options());
+      b = std::make_unique<RedisRateLimiter>(*c2, f2, clock, test_options());
+    }
+    bool ready() const { return c1 && c2; }
+    SystemClock clock;
+    std::unique_ptr<redis::RedisClient> c1, c2;
+    LocalRateLimiter f1{clock}, f2{clock};
+    std::unique_ptr<RedisRateLimiter> a, b;
+  };
 };
 
 TEST_F(RedisRateLimiterTest, OneSharedBucketRefusesBeyondTheBurst) {
-  auto c1 = client();
-  auto c2 = client();
-  ASSERT_TRUE(c1 && c2);
-  SystemClock clock;
-  LocalRateLimiter f1(clock), f2(clock);
-  RedisRateLimiter a(*c1, f1, clock, test_options());
-  RedisRateLimiter b(*c2, f2, clock, test_options());
+  TwoInstances two(*this);
+  ASSERT_TRUE(two.ready());
+  RedisRateLimiter& a = *two.a;
+  RedisRateLimiter& b = *two.b;
   const RateLimit limit{1, 5};  // five at once, then one a minute
   int allowed = 0;
   for (int i = 0; i < 6; ++i) {
@@ -68,13 +79,10 @@ TEST_F(RedisRateLimiterTest, OneSharedBucketRefusesBeyondTheBurst) {
 // Safety under concurrent load: two instances, four threads hammering one bucket never get
 // more than the burst plus the rate over the time they ran (leases included).
 TEST_F(RedisRateLimiterTest, TwoInstancesUnderLoadStayWithinTheLimitPlusOneBurst) {
-  auto c1 = client();
-  auto c2 = client();
-  ASSERT_TRUE(c1 && c2);
-  SystemClock clock;
-  LocalRateLimiter f1(clock), f2(clock);
-  RedisRateLimiter a(*c1, f1, clock, test_options());
-  RedisRateLimiter b(*c2, f2, clock, test_options());
+  TwoInstances two(*this);
+  ASSERT_TRUE(two.ready());
+  RedisRateLimiter& a = *two.a;
+  RedisRateLimiter& b = *two.b;
   const RateLimit limit{1200, 40};  // 20 a second, 40 at once; leases of 4
   std::atomic<int> allowed{0}, refused{0};
   const auto start = std::chrono::steady_clock::now();
