@@ -71,6 +71,38 @@ class FlakyStore final : public Store {
   Result<std::vector<BoardOverrideRecord>> board_overrides() override {
     return inner_.board_overrides();
   }
+  Status put_document(const UserDocument& d, int64_t cap) override {
+    return inner_.put_document(d, cap);
+  }
+  Result<bool> delete_document(std::string_view kind, const std::string& id,
+                               int64_t user) override {
+    return inner_.delete_document(kind, id, user);
+  }
+  Result<std::vector<UserDocument>> documents(std::string_view kind, int64_t user) override {
+    return inner_.documents(kind, user);
+  }
+  Result<std::optional<UserDocument>> document(std::string_view kind,
+                                               const std::string& id) override {
+    return inner_.document(kind, id);
+  }
+  Result<int64_t> document_revision(std::string_view kind) override {
+    return inner_.document_revision(kind);
+  }
+  Result<int64_t> record_matches(const std::vector<NewMatch>& m) override {
+    return inner_.record_matches(m);
+  }
+  Result<std::vector<DeliveryRecord>> claim_deliveries(int64_t now, int64_t until,
+                                                       int limit) override {
+    return inner_.claim_deliveries(now, until, limit);
+  }
+  Status update_delivery(const DeliveryUpdate& u) override { return inner_.update_delivery(u); }
+  Result<std::vector<DeliveryRecord>> deliveries(const DeliveryQuery& q) override {
+    return inner_.deliveries(q);
+  }
+  Result<std::vector<AlertMatch>> alert_matches(const std::string& rule, int limit) override {
+    return inner_.alert_matches(rule, limit);
+  }
+  Result<int64_t> prune_alerts(int64_t before) override { return inner_.prune_alerts(before); }
   Status put_credential(const CredentialRecord& c) override { return inner_.put_credential(c); }
   Result<bool> delete_credential(const std::string& name) override {
     return inner_.delete_credential(name);

@@ -22,6 +22,7 @@
 #include "api/metrics_service.h"
 #include "api/stats.h"
 #include "api/store_login_states.h"
+#include "app/alerts_runtime.h"
 #include "app/catalogue.h"
 #include "app/credential_vault.h"
 #include "app/periodic.h"
@@ -289,6 +290,19 @@ int run_scheduler(const Config& config, const std::string& id) {
     if (Status s = vault.refresh(); !s.ok()) spdlog::warn("credentials: {}", s.to_string());
   });
   role_opts.scheduler.attach_credentials = [&vault](Dispatch& d) { vault.attach(d); };
+  // Alerts: the leader's scheduler queues each committed board for the rules; every
+  // instance's delivery worker claims due deliveries from the shared outbox (a claim is
+  // atomic and leased, so any instance may send and a failover loses nothing).
+  std::unique_ptr<AlertsRuntime> alerts;
+  if (config.notify.enabled) {
+    auto made = AlertsRuntime::create(config, **store, catalogue.sites, catalogue.boards,
+                                      secrets_key->box.get(), clock);
+    if (!made.ok()) return fail(made.status(), "alerts");
+    alerts = std::move(*made);
+    role_opts.scheduler.on_commit = [a = alerts.get()](const std::string& board) {
+      a->on_commit(board);
+    };
+  }
   static const metrics::Buckets kRenewBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                                  0.1,   0.25,   0.5,   1,    2.5};
   if (auto renew = metrics_registry.histogram("mu_lease_renew_seconds",
@@ -327,12 +341,14 @@ int run_scheduler(const Config& config, const std::string& id) {
   auto server = SchedulerServer::start(config.scheduler.listen, role);
   if (!server.ok()) return fail(server.status(), "scheduler");
   role.start();
+  if (alerts) alerts->start();
   spdlog::info("Mu {} scheduler {} ({} boards) control at {}, storage {}", kVersion, id,
                catalogue.boards.size(), config.scheduler.listen, config.storage.url);
 
   wait_for_shutdown(signals);
   if (*metrics_server) (*metrics_server)->stop();
   role.stop();
+  if (alerts) alerts->stop();
   (*server)->stop(std::chrono::seconds(2));
   spdlog::info("stopped cleanly");
   return 0;
@@ -426,10 +442,16 @@ int run_api(const Config& config) {
       !s.ok()) {
     spdlog::warn("metrics: {}", s.to_string());
   }
+  auto channel_tests = ChannelTestSender::create(config, clock);
+  if (!channel_tests.ok()) return fail(channel_tests.status(), "alerts");
+  AlertsService alert_routes(catalogue.sites, catalogue.boards, **store, **store, accounts,
+                             api.cache(), secrets_key->box.get(), secrets_key->why_missing, clock,
+                             (*channel_tests)->tester(), alerts_options(config));
   Router router;
   api.register_routes(router);
   quota.register_routes(router);
   credentials.register_routes(router);
+  alert_routes.register_routes(router);
   history.register_routes(router);
   feeds.register_routes(router);
   accounts.register_routes(router);

@@ -15,6 +15,7 @@
 #include "app/check_sources.h"
 #include "app/cluster.h"
 #include "app/history_cli.h"
+#include "app/notify_cli.h"
 #include "app/time_text.h"
 #include "app/wiring.h"
 #include "collector/local/local_collector.h"
@@ -396,6 +397,22 @@ int main(int argc, char** argv) {
   search_cmd->add_option("--limit", search_args.limit, "At most this many (1-100, default 20)");
   search_cmd->add_flag("--json", search_args.json, "Print the API's JSON");
 
+  NotifyTestArgs notify_args;
+  auto* notify_cmd = app.add_subcommand("notify", "Notification channels of alerts");
+  auto* notify_test_cmd = notify_cmd->add_subcommand(
+      "test", "Send a test message to a channel URL (docs/alerts.md lists the forms)");
+  notify_test_cmd->add_option("channel-url", notify_args.url, "e.g. telegram://TOKEN/CHAT")
+      ->required();
+  notify_test_cmd->add_option("--secret", notify_args.secret,
+                              "Webhook HMAC key or Feishu / DingTalk signing secret");
+  notify_test_cmd->add_flag("--allow-private", notify_args.allow_private_networks,
+                            "Allow loopback and private addresses (a LAN ntfy, a test server)");
+  notify_test_cmd->add_option("--ca-file", notify_args.ca_file,
+                              "Extra CA bundle for the SMTP server's certificate");
+  notify_test_cmd->add_option("--telegram-api", notify_args.telegram_api,
+                              "Bot API base for telegram:// URLs");
+  notify_cmd->require_subcommand(1);
+
   HistoryCliArgs history_args;
   auto* history_cmd = app.add_subcommand(
       "history", "A board as it was at a time, or over a day (GET /api/v1/boards/{id}/history)");
@@ -495,6 +512,7 @@ int main(int argc, char** argv) {
   if (*cron_next) return cmd_cron_next(cron_expr, cron_tz, cron_from, cron_count);
   if (*search_cmd) return cmd_search(flags, search_args);
   if (*history_cmd) return cmd_history(flags, history_args);
+  if (*notify_test_cmd) return run_notify_test(notify_args, std::cout, std::cerr);
   if (admin_id > 0) admin_login = "id:" + std::to_string(admin_id);
   if (*admin_grant_cmd) return cmd_admin(flags, AdminAction::kGrant, admin_login, false);
   if (*admin_revoke_cmd) return cmd_admin(flags, AdminAction::kRevoke, admin_login, false);

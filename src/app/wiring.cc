@@ -15,6 +15,7 @@
 #include <tuple>
 
 #include "api/admin.h"
+#include "api/alerts_service.h"
 #include "api/api.h"
 #include "api/credentials.h"
 #include "api/feed_service.h"
@@ -22,6 +23,7 @@
 #include "api/schedule_follower.h"
 #include "api/stats.h"
 #include "api/store_login_states.h"
+#include "app/alerts_runtime.h"
 #include "app/catalogue.h"
 #include "app/credential_vault.h"
 #include "app/source_workbench.h"
@@ -145,6 +147,15 @@ Result<std::unique_ptr<Store>> open_store(const Config& config) {
   return error(ErrorCode::kConfig, "storage.url: \"" + url +
                                        "\" is not supported (use sqlite://PATH or "
                                        "postgresql://USER@HOST:PORT/DB)");
+}
+
+AlertsOptions alerts_options(const Config& config) {
+  AlertsOptions o;
+  o.max_rules_per_user = config.notify.max_rules_per_user;
+  o.max_channels_per_user = config.notify.max_channels_per_user;
+  o.telegram_api = config.notify.telegram_api;
+  o.public_url = public_origin(config);
+  return o;
 }
 
 std::string public_origin(const Config& config) {
@@ -376,6 +387,23 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
     if (Status s = vault.refresh(); !s.ok()) spdlog::warn("credentials: {}", s.to_string());
   });
   sched_opts.attach_credentials = [&vault](Dispatch& d) { vault.attach(d); };
+  // Alerts: rules run on each committed update, deliveries go out from the store's outbox.
+  std::unique_ptr<AlertsRuntime> alerts;
+  if (config.notify.enabled) {
+    auto made = AlertsRuntime::create(config, **store, catalogue.sites, catalogue.boards,
+                                      secrets_key->box.get(), clock);
+    if (!made.ok()) {
+      spdlog::error("alerts: {}", made.status().to_string());
+      return 2;
+    }
+    alerts = std::move(*made);
+    sched_opts.on_commit = [a = alerts.get()](const std::string& board) { a->on_commit(board); };
+  }
+  auto channel_tests = ChannelTestSender::create(config, clock);
+  if (!channel_tests.ok()) {
+    spdlog::error("alerts: {}", channel_tests.status().to_string());
+    return 2;
+  }
   Scheduler scheduler(catalogue.boards, collector, **store, coordinator, clock, sched_opts);
   export_scheduler_metrics(registry, [&scheduler]() -> const Scheduler* { return &scheduler; });
   for (const auto& id : catalogue.disabled) {
@@ -462,9 +490,13 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
       catalogue.sites, catalogue.boards, **store, **store, accounts, secrets_key->box.get(),
       secrets_key->why_missing, clock, [&vault] { (void)vault.refresh(); },
       make_board_tester(collector, vault, catalogue.boards, clock, {}));
+  AlertsService alert_routes(catalogue.sites, catalogue.boards, **store, **store, accounts,
+                             api.cache(), secrets_key->box.get(), secrets_key->why_missing, clock,
+                             (*channel_tests)->tester(), alerts_options(config));
   Router router;
   api.register_routes(router);
   quota.register_routes(router);
+  alert_routes.register_routes(router);
   credentials.register_routes(router);
   history.register_routes(router);
   feeds.register_routes(router);
@@ -508,6 +540,7 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   }
   http_server.store(&server);
   if (config.scheduler.enabled) scheduler.start();
+  if (alerts) alerts->start();
 
   std::string host = config.server.listen.substr(0, config.server.listen.rfind(':'));
   if (host.empty() || host == "0.0.0.0") host = "localhost";
@@ -585,6 +618,7 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
   http_server.store(nullptr);
   (void)quota.flush_usage();  // the last counts; a failure was logged by the periodic flush
   scheduler.stop();
+  if (alerts) alerts->stop();
   api.stop();
   spdlog::info("stopped cleanly");
   return 0;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "api/accounts.h"
+#include "api/alerts_service.h"
 #include "api/api.h"
 #include "api/feed_service.h"
 #include "api/history_service.h"
@@ -73,6 +74,8 @@ void set_history_retention(const Config& config, HistoryStore& store, Scheduler:
 // The transport the GitHub sign-in uses: always the network (never replayed fixtures), and
 // loopback allowed (the provider's URLs come from the config, e.g. a local mock in tests).
 Result<std::unique_ptr<Transport>> make_github_transport();
+// The alerts routes' settings (notify.*, the origin of unsubscribe links).
+AlertsOptions alerts_options(const Config& config);
 // This site's origin: auth.public_url, else http://<server.listen> (0.0.0.0 -> localhost).
 std::string public_origin(const Config& config);
 Result<std::unique_ptr<Transport>> make_transport(const Config& config);

@@ -1,6 +1,8 @@
 #include "auth/crypto.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -22,6 +24,18 @@ std::string random_token(std::size_t bytes) {
       base64url_encode(std::string_view(reinterpret_cast<const char*>(buf.data()), buf.size()));
   OPENSSL_cleanse(buf.data(), buf.size());
   return out;
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &size);
+  return std::string(reinterpret_cast<const char*>(mac), size);
+}
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+  return hex_encode(hmac_sha256(key, data));
 }
 
 std::string base64url_encode(std::string_view data) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/encoding.h"  // base64_encode, hex_encode
+
 namespace mu {
 
 // `bytes` random bytes (1..1024, clamped) from the CSPRNG, encoded as base64url without
@@ -18,6 +20,10 @@ std::string random_token(std::size_t bytes = 32);
 
 // RFC 4648 section 5 base64url, without '=' padding.
 std::string base64url_encode(std::string_view data);
+
+// HMAC-SHA256 of `data` under `key`: the 32 raw bytes, and as 64 lower-case hex characters.
+std::string hmac_sha256(std::string_view key, std::string_view data);
+std::string hmac_sha256_hex(std::string_view key, std::string_view data);
 
 // SHA-256 of `data`: the 32 raw bytes, and as 64 lower-case hex characters.
 std::string sha256_bytes(std::string_view data);

@@ -62,3 +62,16 @@ TEST(CryptoTest, ConstantTimeEquals) {
 
 }  // namespace
 }  // namespace mu
+
+namespace mu {
+namespace {
+
+TEST(CryptoTest, HmacSha256MatchesRfc4231) {
+  // RFC 4231 test case 2.
+  EXPECT_EQ(hmac_sha256_hex("Jefe", "what do ya want for nothing?"),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_EQ(hmac_sha256("Jefe", "what do ya want for nothing?").size(), 32u);
+}
+
+}  // namespace
+}  // namespace mu

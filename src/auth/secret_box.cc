@@ -150,4 +150,10 @@ Result<std::string> SecretBox::open(std::string_view name, std::string_view seal
   return plain;
 }
 
+std::string SecretBox::mac(std::string_view data) const {
+  // A key of its own, so a MAC never equals anything derived for sealing.
+  const std::string key = hmac_sha256(key_, "mu-link-mac-v1");
+  return base64url_encode(hmac_sha256(key, data));
+}
+
 }  // namespace mu

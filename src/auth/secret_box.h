@@ -28,6 +28,10 @@ class SecretBox {
   // kInvalid when `sealed` is malformed, was sealed with another key or for another name, or
   // was altered.
   Result<std::string> open(std::string_view name, std::string_view sealed) const;
+  // A MAC of `data` under a key derived from this box's (HMAC-SHA256, base64url, 43
+  // characters): signs links the server hands out (an alert's unsubscribe link) so that
+  // they work without a session and cannot be forged for another rule.
+  std::string mac(std::string_view data) const;
 
  private:
   explicit SecretBox(std::string key) : key_(std::move(key)) {}

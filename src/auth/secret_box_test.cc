@@ -51,3 +51,19 @@ TEST(SecretBoxTest, KeysMustBeThirtyTwoBytes) {
 
 }  // namespace
 }  // namespace mu
+
+namespace mu {
+namespace {
+
+TEST(SecretBoxMacTest, MacsDependOnKeyAndData) {
+  auto a = SecretBox::from_text(SecretBox::generate_key_text());
+  auto b = SecretBox::from_text(SecretBox::generate_key_text());
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(a->mac("unsubscribe:r1"), a->mac("unsubscribe:r1"));
+  EXPECT_EQ(a->mac("unsubscribe:r1").size(), 43u);
+  EXPECT_NE(a->mac("unsubscribe:r1"), a->mac("unsubscribe:r2"));
+  EXPECT_NE(a->mac("unsubscribe:r1"), b->mac("unsubscribe:r1"));
+}
+
+}  // namespace
+}  // namespace mu

@@ -466,6 +466,42 @@ std::vector<KeySpec> key_specs() {
   k.push_back({"quota.key_burst", quota_key(&Config::Quota::key_burst, 1, 100'000'000)});
   k.push_back(
       {"quota.max_keys_per_user", quota_key(&Config::Quota::max_keys_per_user, 0, 1'000'000)});
+  k.push_back({"notify.enabled", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.notify.enabled, as_bool(in));
+                 return ok_status();
+               })});
+  k.push_back({"notify.allow_private_networks", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.notify.allow_private_networks, as_bool(in));
+                 return ok_status();
+               })});
+  k.push_back({"notify.telegram_api", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.notify.telegram_api, as_string(in));
+                 if (!c.notify.telegram_api.starts_with("https://") &&
+                     !c.notify.telegram_api.starts_with("http://")) {
+                   return bad(in, "expected an http(s) URL");
+                 }
+                 while (c.notify.telegram_api.ends_with('/')) c.notify.telegram_api.pop_back();
+                 return ok_status();
+               })});
+  k.push_back({"notify.smtp_ca_file", make([](const Input& in, Config& c) -> Status {
+                 MU_ASSIGN_OR_RETURN(c.notify.smtp_ca_file, as_string(in));
+                 return ok_status();
+               })});
+  auto notify_key = [](int64_t Config::Notify::*field, int64_t lo, int64_t hi) {
+    return make([field, lo, hi](const Input& in, Config& c) -> Status {
+      MU_ASSIGN_OR_RETURN(c.notify.*field, as_int(in, lo, hi));
+      return ok_status();
+    });
+  };
+  k.push_back({"notify.workers", notify_key(&Config::Notify::workers, 1, 64)});
+  k.push_back({"notify.per_channel_per_minute",
+               notify_key(&Config::Notify::per_channel_per_minute, 1, 10'000)});
+  k.push_back({"notify.max_attempts", notify_key(&Config::Notify::max_attempts, 1, 100)});
+  k.push_back(
+      {"notify.max_rules_per_user", notify_key(&Config::Notify::max_rules_per_user, 0, 100'000)});
+  k.push_back({"notify.max_channels_per_user",
+               notify_key(&Config::Notify::max_channels_per_user, 0, 1'000)});
+  k.push_back({"notify.keep_days", notify_key(&Config::Notify::keep_days, 1, 3650)});
   k.push_back({"metrics.enabled", make([](const Input& in, Config& c) -> Status {
                  MU_ASSIGN_OR_RETURN(c.metrics.enabled, as_bool(in));
                  return ok_status();

@@ -77,6 +77,21 @@ struct Config {
     bool mcp_requires_key = false;  // POST /mcp only with an API key
   } quota;
 
+  // Alerts (docs/alerts.md): the rule evaluator and the delivery worker run where boards are
+  // committed (`mu serve`, the scheduler leader).
+  struct Notify {
+    bool enabled = true;
+    bool allow_private_networks = false;  // channels on loopback / private addresses
+    std::string telegram_api = "https://api.telegram.org";
+    std::string smtp_ca_file;  // extra CA bundle for SMTP servers
+    int64_t workers = 4;       // concurrent sends
+    int64_t per_channel_per_minute = 20;
+    int64_t max_attempts = 8;
+    int64_t max_rules_per_user = 50;
+    int64_t max_channels_per_user = 10;
+    int64_t keep_days = 30;  // settled matches and deliveries are pruned after
+  } notify;
+
   struct Storage {
     std::string url = "sqlite://var/mu.db";
     int keep_snapshots = 50;  // per board (history keeps the past; these serve retries, diffs)

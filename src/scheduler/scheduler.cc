@@ -438,6 +438,7 @@ void Scheduler::run_dispatch(const Dispatch& d) {
         ++counters_.committed;
       }
       spdlog::debug("{}: committed version {} ({} items)", d.id(), *committed, req.items.size());
+      if (options_.on_commit) options_.on_commit(d.board);
       (void)coordinator_.publish({d.board, *committed});
       release(d.board);
       return;

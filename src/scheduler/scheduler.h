@@ -144,6 +144,9 @@ class Scheduler {
     // never held in the in-flight table. Called on a worker thread; must be quick and safe
     // for concurrent use. Empty: none.
     std::function<void(Dispatch&)> attach_credentials;
+    // Called on the worker thread after a board's snapshot was committed (alerts queue the
+    // board for their rules here); must be quick and safe for concurrent use. Empty: none.
+    std::function<void(const std::string& board)> on_commit;
   };
   using Counters = SchedulerCounters;
 

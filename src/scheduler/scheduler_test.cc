@@ -66,6 +66,21 @@ TEST_F(SchedulerTest, EachSlotCommittedOnceWithLeaderEpoch) {
   EXPECT_EQ(s.counters().committed, static_cast<int64_t>(collector_.calls.size()));
 }
 
+TEST_F(SchedulerTest, OnCommitHearsEveryCommittedBoardAndNoFailure) {
+  Scheduler::Options o = opts();
+  std::vector<std::string> committed;
+  o.on_commit = [&](const std::string& board) { committed.push_back(board); };
+  Scheduler s({board("a.x", minutes(5))}, collector_, store_, coord_, clock_, o);
+  ASSERT_TRUE(s.load_state().ok());
+  for (int i = 0; i < 60; ++i) {  // ten simulated minutes
+    s.tick();
+    clock_.advance(seconds(10));
+  }
+  EXPECT_EQ(static_cast<int64_t>(committed.size()), s.counters().committed);
+  EXPECT_GE(committed.size(), 2u);
+  for (const auto& b : committed) EXPECT_EQ(b, "a.x");
+}
+
 TEST_F(SchedulerTest, HourlyPruningDeletesRunsOlderThanKeepRunsDays) {
   constexpr int64_t kDayMs = int64_t{24} * 3600 * 1000;
   Scheduler::Options o = opts();

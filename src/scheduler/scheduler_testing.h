@@ -125,6 +125,30 @@ class FakeStore final : public Store {
     r = BoardOverrideRecord{board, expected + 1, json, now_ms};
     return r.version;
   }
+  // Alerts are not used by the scheduler: every call fails.
+  Status put_document(const UserDocument&, int64_t) override { return no_accounts(); }
+  Result<bool> delete_document(std::string_view, const std::string&, int64_t) override {
+    return no_accounts();
+  }
+  Result<std::vector<UserDocument>> documents(std::string_view, int64_t) override {
+    return no_accounts();
+  }
+  Result<std::optional<UserDocument>> document(std::string_view, const std::string&) override {
+    return no_accounts();
+  }
+  Result<int64_t> document_revision(std::string_view) override { return no_accounts(); }
+  Result<int64_t> record_matches(const std::vector<NewMatch>&) override { return no_accounts(); }
+  Result<std::vector<DeliveryRecord>> claim_deliveries(int64_t, int64_t, int) override {
+    return no_accounts();
+  }
+  Status update_delivery(const DeliveryUpdate&) override { return no_accounts(); }
+  Result<std::vector<DeliveryRecord>> deliveries(const DeliveryQuery&) override {
+    return no_accounts();
+  }
+  Result<std::vector<AlertMatch>> alert_matches(const std::string&, int) override {
+    return no_accounts();
+  }
+  Result<int64_t> prune_alerts(int64_t) override { return no_accounts(); }
   Status put_credential(const CredentialRecord&) override { return no_accounts(); }
   Result<bool> delete_credential(const std::string&) override { return no_accounts(); }
   Result<std::vector<CredentialRecord>> credentials() override { return no_accounts(); }

@@ -262,4 +262,42 @@ HistoryPoint history_point_from(const Row& row, int first = 0) {
                       row.optional_double(first + 2)};
 }
 
+// A row of kSelectDocuments / kSelectDocument.
+template <typename Row>
+UserDocument document_from(const Row& row) {
+  return UserDocument{row.text(0), row.text(1), row.int64(2), row.text(3), row.int64(4)};
+}
+
+// A row of kSelectRuleMatches, or the match columns of a delivery row from `first`.
+template <typename Row>
+AlertMatch alert_match_from(const Row& row, int first = 0) {
+  AlertMatch m;
+  m.id = row.int64(first);
+  m.rule_id = row.text(first + 1);
+  m.user_id = row.int64(first + 2);
+  m.board = row.text(first + 3);
+  m.item_key = row.text(first + 4);
+  m.title = row.text(first + 5);
+  m.url = row.text(first + 6);
+  m.rank = static_cast<int>(row.int64(first + 7));
+  m.hot_text = row.text(first + 8);
+  m.matched_ms = row.int64(first + 9);
+  return m;
+}
+
+// A row of kSelectDelivery / kSelectDeliveries.
+template <typename Row>
+DeliveryRecord delivery_from(const Row& row) {
+  DeliveryRecord d;
+  d.id = row.int64(0);
+  d.channel_id = row.text(1);
+  d.state = parse_delivery_state(row.text(2)).value_or(DeliveryState::kPending);
+  d.attempts = static_cast<int>(row.int64(3));
+  d.next_ms = row.int64(4);
+  d.sent_ms = row.int64(5);
+  d.last_error = row.text(6);
+  d.match = alert_match_from(row, 7);
+  return d;
+}
+
 }  // namespace mu::sql

@@ -705,4 +705,83 @@ inline constexpr auto kDeleteItemPoints = shared("DELETE FROM item_points WHERE 
 inline constexpr auto kDeleteItem = shared("DELETE FROM items WHERE id = ?1");
 #undef MU_SQL_HISTORY_ITEM_COLUMNS
 
+// --- alerts: users' documents, matches and the delivery outbox (store/alerts.h) ----------
+
+inline constexpr auto kSelectDocumentOwner =
+    shared("SELECT user_id FROM user_documents WHERE kind = ?1 AND id = ?2");
+inline constexpr auto kCountUserDocuments =
+    shared("SELECT COUNT(*) FROM user_documents WHERE kind = ?1 AND user_id = CAST(?2 AS BIGINT)");
+inline constexpr auto kUpsertDocument = shared(
+    "INSERT INTO user_documents (kind, id, user_id, body, updated_ms) VALUES (?1, ?2, ?3, ?4, "
+    "?5) ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, "
+    "updated_ms = excluded.updated_ms");
+inline constexpr auto kBumpDocumentRevision = shared(
+    "INSERT INTO document_revisions (kind, revision) VALUES (?1, 1) ON CONFLICT (kind) "
+    "DO UPDATE SET revision = document_revisions.revision + 1");
+inline constexpr auto kSelectDocumentRevision =
+    shared("SELECT COALESCE(MAX(revision), 0) FROM document_revisions WHERE kind = ?1");
+inline constexpr auto kDeleteDocument = shared(
+    "DELETE FROM user_documents WHERE kind = ?1 AND id = ?2 AND "
+    "(CAST(?3 AS BIGINT) = 0 OR user_id = CAST(?3 AS BIGINT))");
+// Row: kind, id, user_id, body, updated_ms.
+inline constexpr auto kSelectDocuments = shared(
+    "SELECT kind, id, user_id, body, updated_ms FROM user_documents WHERE kind = ?1 AND "
+    "(CAST(?2 AS BIGINT) = 0 OR user_id = CAST(?2 AS BIGINT)) ORDER BY id");
+inline constexpr auto kSelectDocument = shared(
+    "SELECT kind, id, user_id, body, updated_ms FROM user_documents WHERE kind = ?1 AND "
+    "id = ?2");
+// What goes with a deleted rule or channel.
+inline constexpr auto kDeleteRuleMatches = shared("DELETE FROM alert_matches WHERE rule_id = ?1");
+inline constexpr auto kDeleteChannelDeliveries =
+    shared("DELETE FROM alert_deliveries WHERE channel_id = ?1");
+
+// Match and delivery ids are MAX(id) + 1: the writers are serialized (SQLite's write lock,
+// PostgreSQL's alerts advisory lock). A match already recorded returns no row.
+inline constexpr auto kInsertMatch = shared(R"sql(
+INSERT INTO alert_matches (id, rule_id, user_id, board, item_key, title, url, rank, hot_text,
+                           matched_ms)
+VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM alert_matches), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+ON CONFLICT (rule_id, board, item_key) DO NOTHING
+RETURNING id)sql");
+inline constexpr auto kInsertDelivery = shared(R"sql(
+INSERT INTO alert_deliveries (id, match_id, channel_id, state, attempts, next_ms)
+VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM alert_deliveries), ?1, ?2, 'pending', 0, ?3)
+ON CONFLICT (match_id, channel_id) DO NOTHING)sql");
+// Claims: due rows move to the end of their lease. PostgreSQL skips rows another claimer
+// holds; SQLite's writers are serialized anyway.
+inline constexpr auto kClaimDeliveries = dialects(R"sql(
+UPDATE alert_deliveries SET next_ms = ?2 WHERE id IN (
+  SELECT id FROM alert_deliveries WHERE state = 'pending' AND next_ms <= ?1
+  ORDER BY next_ms, id LIMIT ?3)
+RETURNING id)sql",
+                                                  R"sql(
+UPDATE alert_deliveries SET next_ms = ?2 WHERE id IN (
+  SELECT id FROM alert_deliveries WHERE state = 'pending' AND next_ms <= ?1
+  ORDER BY next_ms, id LIMIT ?3 FOR UPDATE SKIP LOCKED)
+RETURNING id)sql");
+inline constexpr auto kUpdateDelivery = shared(
+    "UPDATE alert_deliveries SET state = ?2, attempts = ?3, next_ms = ?4, sent_ms = ?5, "
+    "last_error = ?6 WHERE id = ?1");
+#define MU_SQL_DELIVERY_COLUMNS                                                         \
+  "d.id, d.channel_id, d.state, d.attempts, d.next_ms, d.sent_ms, d.last_error, m.id, " \
+  "m.rule_id, m.user_id, m.board, m.item_key, m.title, m.url, m.rank, m.hot_text, "     \
+  "m.matched_ms FROM alert_deliveries d JOIN alert_matches m ON m.id = d.match_id "
+// Row: see delivery_from (store/sql_rows.h).
+inline constexpr auto kSelectDelivery = shared("SELECT " MU_SQL_DELIVERY_COLUMNS "WHERE d.id = ?1");
+inline constexpr auto kSelectDeliveries =
+    shared("SELECT " MU_SQL_DELIVERY_COLUMNS
+           "WHERE (CAST(?1 AS BIGINT) = 0 OR m.user_id = CAST(?1 AS BIGINT)) AND "
+           "(CAST(?2 AS TEXT) = '' OR m.rule_id = CAST(?2 AS TEXT)) AND "
+           "(CAST(?3 AS TEXT) = '' OR d.state = CAST(?3 AS TEXT)) AND "
+           "(CAST(?4 AS BIGINT) <= 0 OR d.id < CAST(?4 AS BIGINT)) "
+           "ORDER BY d.id DESC LIMIT CAST(?5 AS BIGINT)");
+#undef MU_SQL_DELIVERY_COLUMNS
+// Row: id, rule_id, user_id, board, item_key, title, url, rank, hot_text, matched_ms.
+inline constexpr auto kSelectRuleMatches = shared(
+    "SELECT id, rule_id, user_id, board, item_key, title, url, rank, hot_text, matched_ms "
+    "FROM alert_matches WHERE rule_id = ?1 ORDER BY id DESC LIMIT CAST(?2 AS BIGINT)");
+inline constexpr auto kPruneMatches = shared(
+    "DELETE FROM alert_matches WHERE matched_ms < ?1 AND NOT EXISTS (SELECT 1 FROM "
+    "alert_deliveries d WHERE d.match_id = alert_matches.id AND d.state = 'pending')");
+
 }  // namespace mu::sql

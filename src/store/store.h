@@ -23,6 +23,7 @@
 
 #include "core/status.h"
 #include "core/types.h"
+#include "store/alerts.h"
 #include "store/history.h"
 
 namespace mu {
@@ -467,7 +468,11 @@ class AccountStore {
 
 // The whole store on one database: what app/ opens and wires. Consumers take the narrowest
 // of the interfaces above that they use.
-class Store : public BoardStore, public OverrideStore, public AccountStore, public HistoryStore {
+class Store : public BoardStore,
+              public OverrideStore,
+              public AccountStore,
+              public HistoryStore,
+              public AlertStore {
  public:
   // Applies pending numbered migrations. Idempotent.
   virtual Status migrate() = 0;

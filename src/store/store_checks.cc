@@ -175,6 +175,30 @@ Status check_api_key_usage(const std::vector<ApiKeyUsage>& usage) {
   return ok_status();
 }
 
+Status check_document(const UserDocument& document, int64_t max_per_user) {
+  if (document.kind.empty() || document.id.empty()) {
+    return invalid("put_document: empty kind or id");
+  }
+  if (max_per_user < 0) return invalid("put_document: negative cap");
+  return ok_status();
+}
+
+Status check_new_matches(const std::vector<NewMatch>& matches) {
+  for (const auto& m : matches) {
+    if (m.match.rule_id.empty() || m.match.board.empty() || m.match.item_key.empty()) {
+      return invalid("record_matches: a match without rule, board or item key");
+    }
+  }
+  return ok_status();
+}
+
+Status check_delivery_update(const DeliveryUpdate& update) {
+  if (update.id <= 0 || update.attempts < 0) {
+    return invalid("update_delivery: bad id or attempts");
+  }
+  return ok_status();
+}
+
 Status check_search(const SearchRequest& request) {
   if (request.query.terms.empty()) {
     return invalid("search: the query has no terms");

@@ -57,6 +57,12 @@ Status check_api_key(const ApiKeyRecord& key, int64_t max_per_user);
 Status check_api_key_limits(int64_t per_minute, int64_t burst);
 Status check_api_key_usage(const std::vector<ApiKeyUsage>& usage);
 
+// Alerts: kInvalid for a document without kind or id or a negative cap, a match without
+// rule, board or item key, and a delivery update of a non-positive id or negative attempts.
+Status check_document(const UserDocument& document, int64_t max_per_user);
+Status check_new_matches(const std::vector<NewMatch>& matches);
+Status check_delivery_update(const DeliveryUpdate& update);
+
 // History: kInvalid for a search without terms, a limit outside 1..100, a negative
 // related_limit or window limit, and an empty or reversed window.
 Status check_search(const SearchRequest& request);

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "store/alerts.h"
+
 namespace mu {
 
 Result<std::optional<std::string>> extra_to_json(
@@ -72,6 +74,29 @@ Status favorites_full(int64_t max_per_user) {
 Status api_keys_full(int64_t max_per_user) {
   return error(ErrorCode::kTooLarge, "API keys: at most " + std::to_string(max_per_user) +
                                          " live keys per user; revoke one first");
+}
+
+}  // namespace mu
+
+namespace mu {
+
+std::string_view delivery_state_name(DeliveryState state) {
+  switch (state) {
+    case DeliveryState::kPending:
+      return "pending";
+    case DeliveryState::kSent:
+      return "sent";
+    case DeliveryState::kDead:
+      return "dead";
+  }
+  return "pending";
+}
+
+std::optional<DeliveryState> parse_delivery_state(std::string_view name) {
+  if (name == "pending") return DeliveryState::kPending;
+  if (name == "sent") return DeliveryState::kSent;
+  if (name == "dead") return DeliveryState::kDead;
+  return std::nullopt;
 }
 
 }  // namespace mu

@@ -1257,6 +1257,183 @@ TYPED_TEST(StoreConformanceTest, CredentialsAreUpsertedListedByNameAndDeleted) {
   EXPECT_EQ(all->size(), 1u);
 }
 
+// --- alerts: documents, matches, the delivery outbox -----------------------------------
+
+NewMatch alert_match(const std::string& rule, int64_t user, const std::string& key,
+                     std::vector<std::string> channels, int64_t due_ms) {
+  NewMatch n;
+  n.match = AlertMatch{0,
+                       rule,
+                       user,
+                       "weibo.hot-search",
+                       key,
+                       "标题 " + key,
+                       "https://s.weibo.com/weibo?q=" + key,
+                       3,
+                       "12.5万",
+                       due_ms};
+  n.channel_ids = std::move(channels);
+  n.deliver_at_ms = due_ms;
+  return n;
+}
+
+TYPED_TEST(StoreConformanceTest, DocumentsAreOwnedCappedAndCountedInRevisions) {
+  Store& store = *this->store_;
+  auto alice = store.upsert_user("github", "101", "alice", "", "", 1000);
+  auto bob = store.upsert_user("github", "202", "bob", "", "", 1000);
+  ASSERT_TRUE(is_ok(alice));
+  ASSERT_TRUE(is_ok(bob));
+  EXPECT_EQ(*store.document_revision(kRuleDocument), 0);
+  ASSERT_TRUE(is_ok(store.put_document({"rule", "r1", alice->id, R"({"q":"火灾"})", 10}, 2)));
+  ASSERT_TRUE(is_ok(store.put_document({"rule", "r2", alice->id, "{}", 11}, 2)));
+  // The cap counts new documents only; replacing one is fine.
+  EXPECT_EQ(store.put_document({"rule", "r3", alice->id, "{}", 12}, 2).code(),
+            ErrorCode::kConflict);
+  EXPECT_TRUE(is_ok(store.put_document({"rule", "r2", alice->id, R"({"v":2})", 13}, 2)));
+  // Another user cannot take over alice's id.
+  EXPECT_EQ(store.put_document({"rule", "r1", bob->id, "{}", 14}, 0).code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store.put_document({"rule", "rx", 999999, "{}", 14}, 0).code(), ErrorCode::kNotFound);
+  EXPECT_EQ(store.put_document({"", "r9", alice->id, "{}", 14}, 0).code(), ErrorCode::kInvalid);
+  ASSERT_TRUE(is_ok(store.put_document({"channel", "c1", bob->id, "{}", 15}, 0)));
+  EXPECT_EQ(*store.document_revision(kRuleDocument), 3);
+  EXPECT_EQ(*store.document_revision(kChannelDocument), 1);
+
+  auto mine = store.documents(kRuleDocument, alice->id);
+  ASSERT_TRUE(is_ok(mine));
+  ASSERT_EQ(mine->size(), 2u);
+  EXPECT_EQ((*mine)[0].id, "r1");
+  EXPECT_EQ((*mine)[0].body, R"({"q":"火灾"})");
+  EXPECT_EQ((*mine)[1].body, R"({"v":2})");
+  EXPECT_EQ((*mine)[1].updated_ms, 13);
+  EXPECT_EQ(store.documents(kRuleDocument, bob->id)->size(), 0u);
+  EXPECT_EQ(store.documents(kRuleDocument, 0)->size(), 2u);
+  auto one = store.document(kChannelDocument, "c1");
+  ASSERT_TRUE(is_ok(one));
+  ASSERT_TRUE(one->has_value());
+  EXPECT_EQ((*one)->user_id, bob->id);
+  EXPECT_FALSE(store.document(kRuleDocument, "c1")->has_value());
+
+  // Only the owner (or anyone, with user 0) deletes.
+  EXPECT_FALSE(*store.delete_document(kRuleDocument, "r1", bob->id));
+  EXPECT_TRUE(*store.delete_document(kRuleDocument, "r1", alice->id));
+  EXPECT_FALSE(*store.delete_document(kRuleDocument, "r1", alice->id));
+  EXPECT_TRUE(*store.delete_document(kRuleDocument, "r2", 0));
+  EXPECT_EQ(*store.document_revision(kRuleDocument), 5);
+}
+
+TYPED_TEST(StoreConformanceTest, MatchesAreRecordedOncePerRuleAndItemWithTheirDeliveries) {
+  Store& store = *this->store_;
+  auto alice = store.upsert_user("github", "101", "alice", "", "", 1000);
+  ASSERT_TRUE(is_ok(alice));
+  const int64_t u = alice->id;
+  auto added = store.record_matches({alert_match("r1", u, "a", {"c1", "c2"}, 100),
+                                     alert_match("r1", u, "b", {"c1"}, 100),
+                                     alert_match("r2", u, "a", {}, 100)});
+  ASSERT_TRUE(is_ok(added));
+  EXPECT_EQ(*added, 3);
+  // The same (rule, item) again — another leader, a retry — is not a new match and adds no
+  // delivery, even to another channel.
+  added = store.record_matches(
+      {alert_match("r1", u, "a", {"c1", "c3"}, 200), alert_match("r1", u, "c", {"c1"}, 200)});
+  ASSERT_TRUE(is_ok(added));
+  EXPECT_EQ(*added, 1);
+  EXPECT_EQ(store.record_matches({alert_match("", u, "z", {}, 1)}).code(), ErrorCode::kInvalid);
+
+  auto matches = store.alert_matches("r1", 10);
+  ASSERT_TRUE(is_ok(matches));
+  ASSERT_EQ(matches->size(), 3u);
+  EXPECT_EQ((*matches)[0].item_key, "c");  // newest first
+  EXPECT_EQ((*matches)[2].title, "标题 a");
+  EXPECT_EQ((*matches)[2].hot_text, "12.5万");
+  EXPECT_EQ((*matches)[2].rank, 3);
+  auto all = store.deliveries(DeliveryQuery{});
+  ASSERT_TRUE(is_ok(all));
+  ASSERT_EQ(all->size(), 4u);  // a→c1, a→c2, b→c1, c→c1
+  for (const auto& d : *all) {
+    EXPECT_EQ(d.state, DeliveryState::kPending);
+    EXPECT_EQ(d.match.rule_id, "r1");
+  }
+  DeliveryQuery of_c2;
+  of_c2.rule_id = "r2";
+  EXPECT_EQ(store.deliveries(of_c2)->size(), 0u);
+}
+
+TYPED_TEST(StoreConformanceTest, DeliveriesAreClaimedWhenDueLeasedAndSettled) {
+  Store& store = *this->store_;
+  auto alice = store.upsert_user("github", "101", "alice", "", "", 1000);
+  ASSERT_TRUE(is_ok(alice));
+  const int64_t u = alice->id;
+  ASSERT_TRUE(is_ok(store.record_matches(
+      {alert_match("r1", u, "a", {"c1"}, 100), alert_match("r1", u, "b", {"c1"}, 500)})));
+  // Only the due one, and once: a claim leases it until 1100.
+  auto first = store.claim_deliveries(200, 1100, 10);
+  ASSERT_TRUE(is_ok(first));
+  ASSERT_EQ(first->size(), 1u);
+  const DeliveryRecord a = (*first)[0];
+  EXPECT_EQ(a.match.item_key, "a");
+  EXPECT_EQ(a.channel_id, "c1");
+  EXPECT_EQ(a.attempts, 0);
+  EXPECT_EQ(store.claim_deliveries(400, 1400, 10)->size(), 0u);
+  // b comes due; a worker that died leaves a to be claimed again after its lease.
+  auto later = store.claim_deliveries(1200, 2200, 10);
+  ASSERT_TRUE(is_ok(later));
+  ASSERT_EQ(later->size(), 2u);
+  EXPECT_EQ((*later)[0].id, a.id);
+  // Settled: a sent, b retried later then dead.
+  ASSERT_TRUE(is_ok(store.update_delivery({a.id, DeliveryState::kSent, 1, 0, 1300, ""})));
+  const int64_t b = (*later)[1].id;
+  ASSERT_TRUE(is_ok(store.update_delivery({b, DeliveryState::kPending, 1, 5000, 0, "HTTP 500"})));
+  EXPECT_EQ(store.claim_deliveries(4999, 6000, 10)->size(), 0u);
+  ASSERT_EQ(store.claim_deliveries(5000, 6000, 10)->size(), 1u);
+  ASSERT_TRUE(is_ok(store.update_delivery({b, DeliveryState::kDead, 2, 0, 0, "HTTP 500"})));
+  EXPECT_EQ(store.claim_deliveries(99999, 100000, 10)->size(), 0u);
+  EXPECT_EQ(store.update_delivery({987654, DeliveryState::kSent, 1, 0, 1, ""}).code(),
+            ErrorCode::kNotFound);
+
+  DeliveryQuery dead;
+  dead.state = DeliveryState::kDead;
+  auto listed = store.deliveries(dead);
+  ASSERT_TRUE(is_ok(listed));
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].last_error, "HTTP 500");
+  EXPECT_EQ((*listed)[0].attempts, 2);
+  DeliveryQuery page;
+  page.limit = 1;
+  auto newest = store.deliveries(page);
+  ASSERT_EQ(newest->size(), 1u);
+  page.before_id = (*newest)[0].id;
+  auto next = store.deliveries(page);
+  ASSERT_EQ(next->size(), 1u);
+  EXPECT_LT((*next)[0].id, page.before_id);
+  DeliveryQuery of_other;
+  of_other.user_id = u + 1000;
+  EXPECT_EQ(store.deliveries(of_other)->size(), 0u);
+
+  // Pruning keeps what is pending; deleting a rule takes its matches and deliveries.
+  ASSERT_TRUE(is_ok(store.record_matches({alert_match("r1", u, "c", {"c1"}, 50)})));
+  auto pruned = store.prune_alerts(10000);
+  ASSERT_TRUE(is_ok(pruned));
+  EXPECT_EQ(*pruned, 2);  // a (sent) and b (dead); c is pending
+  ASSERT_TRUE(is_ok(store.put_document({"rule", "r1", u, "{}", 1}, 0)));
+  EXPECT_TRUE(*store.delete_document(kRuleDocument, "r1", u));
+  EXPECT_EQ(store.alert_matches("r1", 10)->size(), 0u);
+  EXPECT_EQ(store.deliveries(DeliveryQuery{})->size(), 0u);
+}
+
+TYPED_TEST(StoreConformanceTest, DeletingAChannelDropsItsDeliveriesOnly) {
+  Store& store = *this->store_;
+  auto alice = store.upsert_user("github", "101", "alice", "", "", 1000);
+  ASSERT_TRUE(is_ok(alice));
+  ASSERT_TRUE(is_ok(store.put_document({"channel", "c1", alice->id, "{}", 1}, 0)));
+  ASSERT_TRUE(is_ok(store.record_matches({alert_match("r1", alice->id, "a", {"c1", "c2"}, 1)})));
+  EXPECT_TRUE(*store.delete_document(kChannelDocument, "c1", alice->id));
+  auto left = store.deliveries(DeliveryQuery{});
+  ASSERT_TRUE(is_ok(left));
+  ASSERT_EQ(left->size(), 1u);
+  EXPECT_EQ((*left)[0].channel_id, "c2");
+  EXPECT_EQ(store.alert_matches("r1", 10)->size(), 1u);
+}
+
 // --- accounts: API keys ---------------------------------------------------------------
 
 ApiKeyRecord make_api_key(int64_t user_id, const std::string& id, int64_t created_ms) {

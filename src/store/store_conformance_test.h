@@ -230,6 +230,17 @@ inline void expect_schema_six_upgraded(Store& store) {
     EXPECT_TRUE(is_ok(store.create_api_key(key, 0)));
     auto found = store.api_key_by_hash("h-upgraded");
     EXPECT_TRUE(found.ok() && found->has_value());
+    // 0011: alert rules and the delivery outbox.
+    EXPECT_TRUE(is_ok(store.put_document({"rule", "r-up", user->id, "{}", now}, 0)));
+    NewMatch match;
+    match.match =
+        AlertMatch{0, "r-up", user->id, "hn.top", "d", "d", "https://d.test/", 2, "", now};
+    match.channel_ids = {"c-up"};
+    match.deliver_at_ms = now;
+    auto added = store.record_matches({match});
+    EXPECT_TRUE(added.ok() && *added == 1);
+    auto claimed = store.claim_deliveries(now, now + 1000, 10);
+    EXPECT_TRUE(claimed.ok() && claimed->size() == 1u);
   }
 }
 

@@ -21,6 +21,10 @@ dispatches are in flight when something breaks), then:
              the API instances serve fresh data again.
   updates    100 schedule updates sent to random scheduler instances while the leader is
              killed and restarted: every board ends on the last update sent.
+  alerts     a rule with a webhook channel (made through an API instance, signed in with
+             `mu admin link`); new matching items are written into a replayed feed while
+             the leader is killed: every matching item reaches the webhook, no (rule, item)
+             is recorded or delivered as two deliveries, every signature verifies.
   checker    over the runs table: each (board, slot) committed at most once, no dispatch id
              committed twice, commit epochs never go back, and every slot missing between
              two run records lies in a leader change (fire-once misfire after a takeover)
@@ -32,6 +36,9 @@ Usage: chaos.py MU_BIN [--only failover,pause,...] [--rounds N] [--stall-rounds 
 """
 
 import argparse
+import hashlib
+import hmac
+import http.server
 import json
 import os
 import random
@@ -43,7 +50,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -647,6 +656,142 @@ def scenario_history(c):
                      interval=0.5), "every API instance answers the same search alike")
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def sign_in(link):
+    """The session cookie that a one-time `mu admin link` URL sets (its 302 is not followed)."""
+    try:
+        urllib.request.build_opener(_NoRedirect).open(link, timeout=10)
+    except urllib.error.HTTPError as e:
+        if e.code != 302:
+            raise
+        cookie = e.headers.get("Set-Cookie", "")
+        return cookie.split(";", 1)[0]
+    raise RuntimeError("the admin link did not redirect")
+
+
+ALERT_BOARD = "bbc.world"
+ALERT_SECRET = "chaos-hook-secret"
+
+
+class HookReceiver:
+    """A webhook receiver on loopback: every alert POST with its signature checked."""
+
+    def __init__(self):
+        self.received = []
+        self.lock = threading.Lock()
+        hook = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                sig = dict(kv.split("=", 1) for kv in
+                           self.headers.get("X-Mu-Signature", "").split(",") if "=" in kv)
+                good = hmac.compare_digest(sig.get("v1", ""), hmac.new(
+                    ALERT_SECRET.encode(), sig.get("t", "").encode() + b"." + body,
+                    hashlib.sha256).hexdigest())
+                with hook.lock:
+                    hook.received.append((json.loads(body), good,
+                                          self.headers.get("X-Mu-Delivery", "")))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def alerts(self):
+        with self.lock:
+            return [r for r in self.received if r[0].get("type") == "alert"]
+
+
+def add_feed_item(replay_dir, n):
+    """Puts a new item on top of the replayed bbc.world feed (read by the collectors at each
+    fetch)."""
+    path = os.path.join(replay_dir, "bbc", "fixtures", "world.xml")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    item = (f"<item>\n<title><![CDATA[CHAOSALERT story {n}]]></title>\n"
+            f"<link>https://www.bbc.com/news/articles/chaos{n}</link>\n"
+            f"<guid isPermaLink=\"false\">https://www.bbc.com/news/articles/chaos{n}</guid>\n"
+            "</item>\n")
+    at = text.index("<item>")
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text[:at] + item + text[at:])
+    os.replace(tmp, path)
+
+
+def scenario_alerts(c, replay_dir, rounds=4):
+    """New matching items appear while the leader is killed: each reaches the webhook, and
+    no (rule, item) becomes two deliveries (a repeat of one delivery id — a send the store
+    had not recorded when its sender died — is allowed and reported)."""
+    hook = HookReceiver()
+    link = subprocess.run([c.mu, "admin", "link", "--config", os.path.join(c.dir, "mu.toml")],
+                          env=c.env, capture_output=True, text=True, timeout=30)
+    if link.returncode != 0:
+        raise RuntimeError(f"mu admin link: {link.stderr}")
+    url = next(line for line in link.stdout.splitlines() if "/auth/local?token=" in line).strip()
+    base = f"http://127.0.0.1:{c.api['a1']}"
+    opener = urllib.request.build_opener()
+    opener.addheaders = [("Cookie", sign_in(base + "/auth/" + url.split("/auth/", 1)[1]))]
+    csrf = json.loads(opener.open(base + "/api/v1/me", timeout=10).read())["csrf_token"]
+
+    def post(path, body):
+        req = urllib.request.Request(base + path, method="POST", data=json.dumps(body).encode(),
+                                     headers={"X-CSRF-Token": csrf,
+                                              "Content-Type": "application/json"})
+        with opener.open(req, timeout=20) as r:
+            return json.loads(r.read())
+
+    channel = post("/api/v1/me/alerts/channels",
+                   {"name": "chaos", "url": f"webhook+http://127.0.0.1:{hook.port}/hook",
+                    "secret": ALERT_SECRET})
+    post("/api/v1/me/alerts/rules", {"name": "chaos", "keywords": ["CHAOSALERT"],
+                                     "boards": [ALERT_BOARD], "channels": [channel["id"]]})
+    titles = []
+    for n in range(1, rounds + 1):
+        holder, epoch = wait_for_leader(c)
+        add_feed_item(replay_dir, n)
+        titles.append(f"CHAOSALERT story {n}")
+        # Kill the leader once the item is committed (its evaluation and delivery may be
+        # pending) or, every other round, at once (the fetch itself may be in flight).
+        if n % 2 == 0:
+            wait_until(f"story {n} on {ALERT_BOARD}", lambda: any(
+                i["title"] == titles[-1] for i in api_json(
+                    c, "a1", f"/api/v1/boards/{ALERT_BOARD}")["items"]), 60, interval=0.2)
+        os.kill(c.pid(holder), signal.SIGKILL)
+        new_holder, new_epoch = wait_for_leader(c, not_holder=holder, timeout=30)
+        check(new_epoch > epoch, f"alerts round {n}: {new_holder} took over")
+        c.run("kill", holder, check_rc=False)
+        c.run("start", holder)
+
+    def delivered():
+        got = {i["title"] for a in hook.alerts() for i in a[0]["items"]}
+        return set(titles) <= got
+    wait_until("every matching item at the webhook", delivered, 180, interval=0.5)
+    alerts = hook.alerts()
+    check(all(good for _, good, _ in alerts), "every alert's signature verifies")
+    by_item = {}
+    for body, _, delivery in alerts:
+        for ids, item in zip([delivery] * len(body["items"]), body["items"]):
+            by_item.setdefault(item["title"], set()).add(ids)
+    check(all(len(ids) == 1 for ids in by_item.values()),
+          f"each (rule, item) is one delivery: {by_item}")
+    repeats = len(alerts) - len({a[2] for a in alerts})
+    log(f"alerts: {len(titles)} items delivered across {rounds} leader kills; "
+        f"{repeats} repeated send(s) of a delivery (at-least-once)")
+    rows = c.sql("SELECT count(*), count(DISTINCT item_key) FROM alert_matches")
+    check(rows[0][0] == rows[0][1] == str(rounds),
+          f"alert_matches holds each item once ({rows[0]})")
+
+
 def checker(c):
     dup = c.sql("SELECT board, slot, count(*) FROM runs WHERE status = 'ok' "
                 "GROUP BY board, slot HAVING count(*) > 1")
@@ -686,7 +831,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("mu_bin")
     ap.add_argument("--only",
-                    default="failover,pause,collector,stall,pgstop,redis,updates,history")
+                    default="failover,pause,collector,stall,pgstop,redis,updates,history,alerts")
     ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--stall-rounds", type=int, default=1)
     ap.add_argument("--keep", action="store_true", help="keep the cluster dir for a look")
@@ -699,6 +844,14 @@ def main():
     os.chmod(workdir, 0o755)  # PostgreSQL runs as the postgres user
     c = Cluster(os.path.abspath(args.mu_bin), workdir, free_offset())
     only = set(args.only.split(","))
+    replay_dir = os.path.join(workdir, "replay")
+    if "alerts" in only:
+        # A copy of the fixtures, so the test can add items to one feed; a secrets key, so
+        # channels can be sealed; loopback allowed for the webhook.
+        shutil.copytree(os.path.join(ROOT, "src", "sources"), replay_dir)
+        c.env["MU_CLUSTER_REPLAY"] = replay_dir
+        c.env["MU_STORAGE_SECRETS_KEY"] = os.urandom(32).hex()
+        c.env["MU_NOTIFY_ALLOW_PRIVATE_NETWORKS"] = "true"
     try:
         log(f"starting the cluster in {workdir} (port offset {c.off})")
         c.run("up")
@@ -725,6 +878,8 @@ def main():
             scenario_updates(c)
         if "history" in only:
             scenario_history(c)
+        if "alerts" in only:
+            scenario_alerts(c, replay_dir)
         checker(c)
     except Exception as e:  # noqa: BLE001 (report and fail, then tear down)
         FAILURES.append(f"{type(e).__name__}: {e}")

@@ -38,13 +38,4 @@ std::string md5_hex(std::string_view data) { return digest_hex(EVP_md5(), data);
 
 std::string sha1_hex(std::string_view data) { return digest_hex(EVP_sha1(), data); }
 
-std::string base64_encode(std::string_view data) {
-  // EVP_EncodeBlock writes 4 bytes per started 3 input bytes plus a NUL.
-  std::vector<unsigned char> out(4 * ((data.size() + 2) / 3) + 1);
-  const int n = EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(data.data()),
-                                static_cast<int>(data.size()));
-  if (n < 0) return {};
-  return std::string(reinterpret_cast<const char*>(out.data()), static_cast<std::size_t>(n));
-}
-
 }  // namespace mu

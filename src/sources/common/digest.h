@@ -6,14 +6,13 @@
 #include <string>
 #include <string_view>
 
+#include "core/encoding.h"  // base64_encode
+
 namespace mu {
 
 // Lower-case hex digests; "" only if OpenSSL cannot compute them (out of memory, or a
 // FIPS-only configuration without MD5).
 std::string md5_hex(std::string_view data);
 std::string sha1_hex(std::string_view data);
-
-// Standard alphabet with '=' padding.
-std::string base64_encode(std::string_view data);
 
 }  // namespace mu

@@ -355,12 +355,4 @@ std::optional<int64_t> parse_iso8601_ms(std::string_view s) {
   return secs * 1000 + millis;
 }
 
-std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 }  // namespace mu

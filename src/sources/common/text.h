@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/encoding.h"  // ascii_lower
+
 namespace mu {
 
 // Removes leading and trailing whitespace: ASCII space/tab/CR/LF/FF/VT, NBSP (U+00A0),
@@ -46,8 +48,5 @@ std::optional<double> parse_double(std::string_view s);
 // "2023-10-18T19:33:46", "2023-10-18T19:33:46Z", "2023-10-18 19:33:46+08:00",
 // "2023-10-18T19:33:46.123Z" -> Unix milliseconds. A missing offset means UTC.
 std::optional<int64_t> parse_iso8601_ms(std::string_view s);
-
-// ASCII lower-case copy (bytes >= 0x80 unchanged).
-std::string ascii_lower(std::string_view s);
 
 }  // namespace mu

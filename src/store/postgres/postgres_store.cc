@@ -45,6 +45,7 @@ constexpr int64_t kMigrateLockKey = 0x6d755f6d69677261;    // "mu_migra"
 constexpr int64_t kCatalogueLockKey = 0x6d755f636174616c;  // "mu_catal"
 constexpr int64_t kUsersLockKey = 0x6d755f7573657273;      // "mu_users"
 constexpr int64_t kAuditLockKey = 0x6d755f6175646974;      // "mu_audit"
+constexpr int64_t kAlertsLockKey = 0x6d755f616c657274;     // "mu_alert"
 constexpr char kAdvisoryXactLock[] = "SELECT pg_advisory_xact_lock($1::bigint)";
 
 constexpr char kBeginSnapshotRead[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
@@ -482,6 +483,21 @@ class PostgresStore final : public Store {
   Status add_api_key_usage(const std::vector<ApiKeyUsage>& usage) override;
   Status put_presence(const std::string& instance, int64_t readers, int64_t now_ms) override;
   Result<int64_t> count_presence(int64_t since_ms) override;
+
+  Status put_document(const UserDocument& document, int64_t max_per_user) override;
+  Result<bool> delete_document(std::string_view kind, const std::string& id,
+                               int64_t user_id) override;
+  Result<std::vector<UserDocument>> documents(std::string_view kind, int64_t user_id) override;
+  Result<std::optional<UserDocument>> document(std::string_view kind,
+                                               const std::string& id) override;
+  Result<int64_t> document_revision(std::string_view kind) override;
+  Result<int64_t> record_matches(const std::vector<NewMatch>& matches) override;
+  Result<std::vector<DeliveryRecord>> claim_deliveries(int64_t now_ms, int64_t lease_until_ms,
+                                                       int limit) override;
+  Status update_delivery(const DeliveryUpdate& update) override;
+  Result<std::vector<DeliveryRecord>> deliveries(const DeliveryQuery& query) override;
+  Result<std::vector<AlertMatch>> alert_matches(const std::string& rule_id, int limit) override;
+  Result<int64_t> prune_alerts(int64_t before_ms) override;
 
   Result<SearchResult> search(const SearchRequest& request) override;
   Result<std::optional<ItemTimeline>> item_timeline(const std::string& board,
@@ -1847,6 +1863,220 @@ Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url,
 
 uint64_t postgres_connection_errors() {
   return g_connection_errors.load(std::memory_order_relaxed);
+}
+
+// --- alerts: writes take the alerts advisory lock (serializing MAX(id) + 1 and the caps) ---
+
+Status PostgresStore::put_document(const UserDocument& d, int64_t max_per_user) {
+  MU_RETURN_IF_ERROR(check_document(d, max_per_user));
+  for (const std::string* text : {&d.kind, &d.id, &d.body}) {
+    MU_RETURN_IF_ERROR(check_text(*text, "put_document"));
+  }
+  return run("put_document", [&](PgConnection& db) -> Status {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin());
+    MU_RETURN_IF_ERROR(db.query(kAdvisoryXactLock, Params().add_int(kAlertsLockKey)).status());
+    MU_RETURN_IF_ERROR(check_user_exists(db, d.user_id));
+    MU_ASSIGN_OR_RETURN(PgResult owner, run_query(db, sql::kSelectDocumentOwner,
+                                                  Params().add_text(d.kind).add_text(d.id)));
+    if (owner.rows() > 0 && owner.int64(0, 0) != d.user_id) {
+      return error(ErrorCode::kNotFound, "no " + d.kind + " '" + d.id + "' of this user");
+    }
+    if (owner.rows() == 0 && max_per_user > 0) {
+      MU_ASSIGN_OR_RETURN(int64_t n, query_int(db, sql::kCountUserDocuments,
+                                               Params().add_text(d.kind).add_int(d.user_id)));
+      if (n >= max_per_user) {
+        return error(ErrorCode::kConflict, "at most " + std::to_string(max_per_user) + " " +
+                                               d.kind + " documents per user");
+      }
+    }
+    MU_RETURN_IF_ERROR(
+        run_query(
+            db, sql::kUpsertDocument,
+            Params().add_text(d.kind).add_text(d.id).add_int(d.user_id).add_text(d.body).add_int(
+                d.updated_ms))
+            .status());
+    MU_RETURN_IF_ERROR(
+        run_query(db, sql::kBumpDocumentRevision, Params().add_text(d.kind)).status());
+    return txn.commit();
+  });
+}
+
+Result<bool> PostgresStore::delete_document(std::string_view kind, const std::string& id,
+                                            int64_t user_id) {
+  if (!pg::is_storable_text(kind) || !pg::is_storable_text(id)) return false;
+  return run("delete_document", [&](PgConnection& db) -> Result<bool> {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin());
+    MU_RETURN_IF_ERROR(db.query(kAdvisoryXactLock, Params().add_int(kAlertsLockKey)).status());
+    MU_ASSIGN_OR_RETURN(
+        PgResult deleted,
+        run_query(db, sql::kDeleteDocument, Params().add_text(kind).add_text(id).add_int(user_id)));
+    if (deleted.affected_rows() == 0) return false;
+    std::optional<sql::Statement> follow;
+    if (kind == kRuleDocument) follow = sql::kDeleteRuleMatches;
+    if (kind == kChannelDocument) follow = sql::kDeleteChannelDeliveries;
+    if (follow) {
+      MU_RETURN_IF_ERROR(run_query(db, *follow, Params().add_text(id)).status());
+    }
+    MU_RETURN_IF_ERROR(run_query(db, sql::kBumpDocumentRevision, Params().add_text(kind)).status());
+    MU_RETURN_IF_ERROR(txn.commit());
+    return true;
+  });
+}
+
+Result<std::vector<UserDocument>> PostgresStore::documents(std::string_view kind, int64_t user_id) {
+  if (!pg::is_storable_text(kind)) return std::vector<UserDocument>();
+  return run("documents", [&](PgConnection& db) -> Result<std::vector<UserDocument>> {
+    MU_ASSIGN_OR_RETURN(PgResult result, run_query(db, sql::kSelectDocuments,
+                                                   Params().add_text(kind).add_int(user_id)));
+    return all_rows(result, [](const Row& row) { return sql::document_from(row); });
+  });
+}
+
+Result<std::optional<UserDocument>> PostgresStore::document(std::string_view kind,
+                                                            const std::string& id) {
+  if (!pg::is_storable_text(kind) || !pg::is_storable_text(id)) {
+    return std::optional<UserDocument>();
+  }
+  return run("document", [&](PgConnection& db) -> Result<std::optional<UserDocument>> {
+    MU_ASSIGN_OR_RETURN(PgResult result,
+                        run_query(db, sql::kSelectDocument, Params().add_text(kind).add_text(id)));
+    if (result.rows() == 0) return std::optional<UserDocument>();
+    return std::optional<UserDocument>(sql::document_from(Row(result, 0)));
+  });
+}
+
+Result<int64_t> PostgresStore::document_revision(std::string_view kind) {
+  if (!pg::is_storable_text(kind)) return int64_t{0};
+  return run("document_revision", [&](PgConnection& db) -> Result<int64_t> {
+    return query_int(db, sql::kSelectDocumentRevision, Params().add_text(kind));
+  });
+}
+
+Result<int64_t> PostgresStore::record_matches(const std::vector<NewMatch>& matches) {
+  MU_RETURN_IF_ERROR(check_new_matches(matches));
+  for (const NewMatch& n : matches) {
+    const AlertMatch& m = n.match;
+    for (const std::string* text :
+         {&m.rule_id, &m.board, &m.item_key, &m.title, &m.url, &m.hot_text}) {
+      MU_RETURN_IF_ERROR(check_text(*text, "record_matches"));
+    }
+    for (const std::string& channel : n.channel_ids) {
+      MU_RETURN_IF_ERROR(check_text(channel, "record_matches"));
+    }
+  }
+  if (matches.empty()) return int64_t{0};
+  return run("record_matches", [&](PgConnection& db) -> Result<int64_t> {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin());
+    MU_RETURN_IF_ERROR(db.query(kAdvisoryXactLock, Params().add_int(kAlertsLockKey)).status());
+    int64_t added = 0;
+    for (const NewMatch& n : matches) {
+      const AlertMatch& m = n.match;
+      MU_ASSIGN_OR_RETURN(PgResult inserted, run_query(db, sql::kInsertMatch,
+                                                       Params()
+                                                           .add_text(m.rule_id)
+                                                           .add_int(m.user_id)
+                                                           .add_text(m.board)
+                                                           .add_text(m.item_key)
+                                                           .add_text(m.title)
+                                                           .add_text(m.url)
+                                                           .add_int(m.rank)
+                                                           .add_text(m.hot_text)
+                                                           .add_int(m.matched_ms)));
+      if (inserted.rows() == 0) continue;  // recorded before
+      const int64_t match_id = inserted.int64(0, 0);
+      ++added;
+      for (const std::string& channel : n.channel_ids) {
+        MU_RETURN_IF_ERROR(
+            run_query(db, sql::kInsertDelivery,
+                      Params().add_int(match_id).add_text(channel).add_int(n.deliver_at_ms))
+                .status());
+      }
+    }
+    MU_RETURN_IF_ERROR(txn.commit());
+    return added;
+  });
+}
+
+Result<std::vector<DeliveryRecord>> PostgresStore::claim_deliveries(int64_t now_ms,
+                                                                    int64_t lease_until_ms,
+                                                                    int limit) {
+  MU_RETURN_IF_ERROR(check_limit("claim_deliveries", limit));
+  return run("claim_deliveries", [&](PgConnection& db) -> Result<std::vector<DeliveryRecord>> {
+    Transaction txn(db);
+    MU_RETURN_IF_ERROR(txn.begin());
+    MU_ASSIGN_OR_RETURN(PgResult claimed,
+                        run_query(db, sql::kClaimDeliveries,
+                                  Params().add_int(now_ms).add_int(lease_until_ms).add_int(limit)));
+    std::vector<int64_t> ids;
+    for (int row = 0; row < claimed.rows(); ++row) ids.push_back(claimed.int64(row, 0));
+    std::sort(ids.begin(), ids.end());
+    std::vector<DeliveryRecord> out;
+    out.reserve(ids.size());
+    for (int64_t id : ids) {
+      MU_ASSIGN_OR_RETURN(PgResult one, run_query(db, sql::kSelectDelivery, Params().add_int(id)));
+      if (one.rows() > 0) out.push_back(sql::delivery_from(Row(one, 0)));
+    }
+    MU_RETURN_IF_ERROR(txn.commit());
+    return out;
+  });
+}
+
+Status PostgresStore::update_delivery(const DeliveryUpdate& u) {
+  MU_RETURN_IF_ERROR(check_delivery_update(u));
+  MU_RETURN_IF_ERROR(check_text(u.last_error, "update_delivery"));
+  return run("update_delivery", [&](PgConnection& db) -> Status {
+    MU_ASSIGN_OR_RETURN(PgResult result, run_query(db, sql::kUpdateDelivery,
+                                                   Params()
+                                                       .add_int(u.id)
+                                                       .add_text(delivery_state_name(u.state))
+                                                       .add_int(u.attempts)
+                                                       .add_int(u.next_ms)
+                                                       .add_int(u.sent_ms)
+                                                       .add_text(u.last_error)));
+    if (result.affected_rows() == 0) {
+      return error(ErrorCode::kNotFound, "no delivery " + std::to_string(u.id));
+    }
+    return ok_status();
+  });
+}
+
+Result<std::vector<DeliveryRecord>> PostgresStore::deliveries(const DeliveryQuery& q) {
+  MU_RETURN_IF_ERROR(check_limit("deliveries", q.limit));
+  if (!pg::is_storable_text(q.rule_id)) return std::vector<DeliveryRecord>();
+  return run("deliveries", [&](PgConnection& db) -> Result<std::vector<DeliveryRecord>> {
+    MU_ASSIGN_OR_RETURN(
+        PgResult result,
+        run_query(db, sql::kSelectDeliveries,
+                  Params()
+                      .add_int(q.user_id)
+                      .add_text(q.rule_id)
+                      .add_text(q.state ? delivery_state_name(*q.state) : std::string_view())
+                      .add_int(q.before_id)
+                      .add_int(q.limit)));
+    return all_rows(result, [](const Row& row) { return sql::delivery_from(row); });
+  });
+}
+
+Result<std::vector<AlertMatch>> PostgresStore::alert_matches(const std::string& rule_id,
+                                                             int limit) {
+  MU_RETURN_IF_ERROR(check_limit("alert_matches", limit));
+  if (!pg::is_storable_text(rule_id)) return std::vector<AlertMatch>();
+  return run("alert_matches", [&](PgConnection& db) -> Result<std::vector<AlertMatch>> {
+    MU_ASSIGN_OR_RETURN(PgResult result, run_query(db, sql::kSelectRuleMatches,
+                                                   Params().add_text(rule_id).add_int(limit)));
+    return all_rows(result, [](const Row& row) { return sql::alert_match_from(row); });
+  });
+}
+
+Result<int64_t> PostgresStore::prune_alerts(int64_t before_ms) {
+  return run("prune_alerts", [&](PgConnection& db) -> Result<int64_t> {
+    MU_ASSIGN_OR_RETURN(PgResult result,
+                        run_query(db, sql::kPruneMatches, Params().add_int(before_ms)));
+    return result.affected_rows();
+  });
 }
 
 }  // namespace mu

@@ -308,6 +308,7 @@ void PostgresStoreTest::upgrade_in_place(int version) {
 TEST_F(PostgresStoreTest, UpgradesSchemaSixInPlaceWithHistory) { upgrade_in_place(6); }
 TEST_F(PostgresStoreTest, UpgradesSchemaSevenInPlace) { upgrade_in_place(7); }
 TEST_F(PostgresStoreTest, UpgradesSchemaEightInPlace) { upgrade_in_place(8); }
+TEST_F(PostgresStoreTest, UpgradesSchemaTenInPlace) { upgrade_in_place(10); }
 
 TEST_F(PostgresStoreTest, NewerSchemaIsRefused) {
   auto store = open();

@@ -1575,4 +1575,210 @@ Result<int64_t> SqliteStore::compact_history(int64_t hourly_before_ms, int64_t d
   });
 }
 
+// --- alerts -------------------------------------------------------------------------------
+
+Status SqliteStore::put_document(const UserDocument& d, int64_t max_per_user) {
+  MU_RETURN_IF_ERROR(check_document(d, max_per_user));
+  return write("put_document", [&](SqliteConnection& db) -> Status {
+    MU_RETURN_IF_ERROR(check_user_exists(db, d.user_id));
+    {
+      MU_ASSIGN_OR_RETURN(Statement owner, prepare(db, sql::kSelectDocumentOwner));
+      owner.bind_text(1, d.kind).bind_text(2, d.id);
+      MU_ASSIGN_OR_RETURN(bool exists, owner.step());
+      if (exists && owner.column_int(0) != d.user_id) {
+        return error(ErrorCode::kNotFound, "no " + d.kind + " '" + d.id + "' of this user");
+      }
+      if (!exists && max_per_user > 0) {
+        MU_ASSIGN_OR_RETURN(Statement count, prepare(db, sql::kCountUserDocuments));
+        count.bind_text(1, d.kind).bind_int(2, d.user_id);
+        MU_ASSIGN_OR_RETURN(int64_t n, single_int(count));
+        if (n >= max_per_user) {
+          return error(ErrorCode::kConflict, "at most " + std::to_string(max_per_user) + " " +
+                                                 d.kind + " documents per user");
+        }
+      }
+    }
+    MU_ASSIGN_OR_RETURN(Statement put, prepare(db, sql::kUpsertDocument));
+    MU_RETURN_IF_ERROR(put.bind_text(1, d.kind)
+                           .bind_text(2, d.id)
+                           .bind_int(3, d.user_id)
+                           .bind_text(4, d.body)
+                           .bind_int(5, d.updated_ms)
+                           .run());
+    MU_ASSIGN_OR_RETURN(Statement bump, prepare(db, sql::kBumpDocumentRevision));
+    return bump.bind_text(1, d.kind).run();
+  });
+}
+
+Result<bool> SqliteStore::delete_document(std::string_view kind, const std::string& id,
+                                          int64_t user_id) {
+  return write("delete_document", [&](SqliteConnection& db) -> Result<bool> {
+    {
+      MU_ASSIGN_OR_RETURN(Statement del, prepare(db, sql::kDeleteDocument));
+      MU_RETURN_IF_ERROR(del.bind_text(1, kind).bind_text(2, id).bind_int(3, user_id).run());
+    }
+    MU_ASSIGN_OR_RETURN(int64_t changed, changes(db));
+    if (changed == 0) return false;
+    std::optional<sql::Statement> follow;
+    if (kind == kRuleDocument) follow = sql::kDeleteRuleMatches;
+    if (kind == kChannelDocument) follow = sql::kDeleteChannelDeliveries;
+    if (follow) {
+      MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, *follow));
+      MU_RETURN_IF_ERROR(stmt.bind_text(1, id).run());
+    }
+    MU_ASSIGN_OR_RETURN(Statement bump, prepare(db, sql::kBumpDocumentRevision));
+    MU_RETURN_IF_ERROR(bump.bind_text(1, kind).run());
+    return true;
+  });
+}
+
+Result<std::vector<UserDocument>> SqliteStore::documents(std::string_view kind, int64_t user_id) {
+  return read("documents", [&](SqliteConnection& db) -> Result<std::vector<UserDocument>> {
+    MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSelectDocuments));
+    stmt.bind_text(1, kind).bind_int(2, user_id);
+    std::vector<UserDocument> out;
+    MU_RETURN_IF_ERROR(
+        for_each_row(stmt, [&](const Row& row) { out.push_back(sql::document_from(row)); }));
+    return out;
+  });
+}
+
+Result<std::optional<UserDocument>> SqliteStore::document(std::string_view kind,
+                                                          const std::string& id) {
+  return read("document", [&](SqliteConnection& db) -> Result<std::optional<UserDocument>> {
+    MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSelectDocument));
+    stmt.bind_text(1, kind).bind_text(2, id);
+    MU_ASSIGN_OR_RETURN(bool row, stmt.step());
+    if (!row) return std::optional<UserDocument>();
+    return std::optional<UserDocument>(sql::document_from(Row(stmt)));
+  });
+}
+
+Result<int64_t> SqliteStore::document_revision(std::string_view kind) {
+  return read("document_revision", [&](SqliteConnection& db) -> Result<int64_t> {
+    MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSelectDocumentRevision));
+    stmt.bind_text(1, kind);
+    return single_int(stmt);
+  });
+}
+
+Result<int64_t> SqliteStore::record_matches(const std::vector<NewMatch>& matches) {
+  MU_RETURN_IF_ERROR(check_new_matches(matches));
+  if (matches.empty()) return int64_t{0};
+  return write("record_matches", [&](SqliteConnection& db) -> Result<int64_t> {
+    int64_t added = 0;
+    for (const NewMatch& n : matches) {
+      const AlertMatch& m = n.match;
+      MU_ASSIGN_OR_RETURN(Statement insert, prepare(db, sql::kInsertMatch));
+      insert.bind_text(1, m.rule_id)
+          .bind_int(2, m.user_id)
+          .bind_text(3, m.board)
+          .bind_text(4, m.item_key)
+          .bind_text(5, m.title)
+          .bind_text(6, m.url)
+          .bind_int(7, m.rank)
+          .bind_text(8, m.hot_text)
+          .bind_int(9, m.matched_ms);
+      MU_ASSIGN_OR_RETURN(bool row, insert.step());
+      if (!row) continue;  // recorded before
+      const int64_t match_id = insert.column_int(0);
+      MU_RETURN_IF_ERROR(insert.run());
+      ++added;
+      for (const std::string& channel : n.channel_ids) {
+        MU_ASSIGN_OR_RETURN(Statement delivery, prepare(db, sql::kInsertDelivery));
+        MU_RETURN_IF_ERROR(delivery.bind_int(1, match_id)
+                               .bind_text(2, channel)
+                               .bind_int(3, n.deliver_at_ms)
+                               .run());
+      }
+    }
+    return added;
+  });
+}
+
+Result<std::vector<DeliveryRecord>> SqliteStore::claim_deliveries(int64_t now_ms,
+                                                                  int64_t lease_until_ms,
+                                                                  int limit) {
+  MU_RETURN_IF_ERROR(check_limit("claim_deliveries", limit));
+  return write("claim_deliveries",
+               [&](SqliteConnection& db) -> Result<std::vector<DeliveryRecord>> {
+                 std::vector<int64_t> ids;
+                 {
+                   MU_ASSIGN_OR_RETURN(Statement claim, prepare(db, sql::kClaimDeliveries));
+                   claim.bind_int(1, now_ms).bind_int(2, lease_until_ms).bind_int(3, limit);
+                   MU_RETURN_IF_ERROR(
+                       for_each_row(claim, [&](const Row& row) { ids.push_back(row.int64(0)); }));
+                 }
+                 std::sort(ids.begin(), ids.end());
+                 std::vector<DeliveryRecord> out;
+                 out.reserve(ids.size());
+                 for (int64_t id : ids) {
+                   MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSelectDelivery));
+                   stmt.bind_int(1, id);
+                   MU_ASSIGN_OR_RETURN(bool row, stmt.step());
+                   if (row) out.push_back(sql::delivery_from(Row(stmt)));
+                 }
+                 return out;
+               });
+}
+
+Status SqliteStore::update_delivery(const DeliveryUpdate& u) {
+  MU_RETURN_IF_ERROR(check_delivery_update(u));
+  return write("update_delivery", [&](SqliteConnection& db) -> Status {
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kUpdateDelivery));
+      MU_RETURN_IF_ERROR(stmt.bind_int(1, u.id)
+                             .bind_text(2, delivery_state_name(u.state))
+                             .bind_int(3, u.attempts)
+                             .bind_int(4, u.next_ms)
+                             .bind_int(5, u.sent_ms)
+                             .bind_text(6, u.last_error)
+                             .run());
+    }
+    MU_ASSIGN_OR_RETURN(int64_t changed, changes(db));
+    if (changed == 0) {
+      return error(ErrorCode::kNotFound, "no delivery " + std::to_string(u.id));
+    }
+    return ok_status();
+  });
+}
+
+Result<std::vector<DeliveryRecord>> SqliteStore::deliveries(const DeliveryQuery& q) {
+  MU_RETURN_IF_ERROR(check_limit("deliveries", q.limit));
+  return read("deliveries", [&](SqliteConnection& db) -> Result<std::vector<DeliveryRecord>> {
+    MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSelectDeliveries));
+    stmt.bind_int(1, q.user_id)
+        .bind_text(2, q.rule_id)
+        .bind_text(3, q.state ? delivery_state_name(*q.state) : std::string_view())
+        .bind_int(4, q.before_id)
+        .bind_int(5, q.limit);
+    std::vector<DeliveryRecord> out;
+    MU_RETURN_IF_ERROR(
+        for_each_row(stmt, [&](const Row& row) { out.push_back(sql::delivery_from(row)); }));
+    return out;
+  });
+}
+
+Result<std::vector<AlertMatch>> SqliteStore::alert_matches(const std::string& rule_id, int limit) {
+  MU_RETURN_IF_ERROR(check_limit("alert_matches", limit));
+  return read("alert_matches", [&](SqliteConnection& db) -> Result<std::vector<AlertMatch>> {
+    MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSelectRuleMatches));
+    stmt.bind_text(1, rule_id).bind_int(2, limit);
+    std::vector<AlertMatch> out;
+    MU_RETURN_IF_ERROR(
+        for_each_row(stmt, [&](const Row& row) { out.push_back(sql::alert_match_from(row)); }));
+    return out;
+  });
+}
+
+Result<int64_t> SqliteStore::prune_alerts(int64_t before_ms) {
+  return write("prune_alerts", [&](SqliteConnection& db) -> Result<int64_t> {
+    {
+      MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kPruneMatches));
+      MU_RETURN_IF_ERROR(stmt.bind_int(1, before_ms).run());
+    }
+    return changes(db);
+  });
+}
+
 }  // namespace mu

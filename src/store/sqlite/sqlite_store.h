@@ -169,6 +169,23 @@ class SqliteStore final : public Store {
                                                int64_t end_ms, int limit) override;
   Result<int64_t> compact_history(int64_t hourly_before_ms, int64_t drop_before_ms) override;
 
+  // Alerts (store/alerts.h): every write takes the write lock (BEGIN IMMEDIATE), which
+  // serializes the MAX(id) + 1 of matches and deliveries and the per-user caps.
+  Status put_document(const UserDocument& document, int64_t max_per_user) override;
+  Result<bool> delete_document(std::string_view kind, const std::string& id,
+                               int64_t user_id) override;
+  Result<std::vector<UserDocument>> documents(std::string_view kind, int64_t user_id) override;
+  Result<std::optional<UserDocument>> document(std::string_view kind,
+                                               const std::string& id) override;
+  Result<int64_t> document_revision(std::string_view kind) override;
+  Result<int64_t> record_matches(const std::vector<NewMatch>& matches) override;
+  Result<std::vector<DeliveryRecord>> claim_deliveries(int64_t now_ms, int64_t lease_until_ms,
+                                                       int limit) override;
+  Status update_delivery(const DeliveryUpdate& update) override;
+  Result<std::vector<DeliveryRecord>> deliveries(const DeliveryQuery& query) override;
+  Result<std::vector<AlertMatch>> alert_matches(const std::string& rule_id, int limit) override;
+  Result<int64_t> prune_alerts(int64_t before_ms) override;
+
   const std::string& path() const { return path_; }
 
   // Use open_sqlite_store(); public only for std::make_unique.

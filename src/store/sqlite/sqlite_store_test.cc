@@ -896,6 +896,7 @@ void FileStoreTest::upgrade_in_place(int version) {
 TEST_F(FileStoreTest, UpgradesSchemaSixInPlaceWithHistory) { upgrade_in_place(6); }
 TEST_F(FileStoreTest, UpgradesSchemaSevenInPlace) { upgrade_in_place(7); }
 TEST_F(FileStoreTest, UpgradesSchemaEightInPlace) { upgrade_in_place(8); }
+TEST_F(FileStoreTest, UpgradesSchemaTenInPlace) { upgrade_in_place(10); }
 
 TEST_F(FileStoreTest, RefusesNewerSchema) {
   {
