@@ -214,7 +214,7 @@ TEST_F(AlertsServiceTest, DeliveryLogDeadLettersAndRetry) {
                        clock_.now_ms()};
   n.channel_ids = {"c1"};
   n.deliver_at_ms = clock_.now_ms();
-  ASSERT_TRUE(store_->record_matches({n}).ok());
+  ASSERT_TRUE(store_->record_matches({n}, std::nullopt).ok());
   auto claimed = store_->claim_deliveries(clock_.now_ms(), clock_.now_ms() + 1000, 10);
   ASSERT_TRUE(claimed.ok() && claimed->size() == 1u);
   const int64_t id = (*claimed)[0].id;
@@ -299,7 +299,7 @@ TEST_F(AlertsServiceTest, PrivateFeedsFollowARevocableToken) {
                        1,
                        "",
                        clock_.now_ms()};
-  ASSERT_TRUE(store_->record_matches({n}).ok());
+  ASSERT_TRUE(store_->record_matches({n}, std::nullopt).ok());
   Response json_feed =
       call(HttpMethod::kGet, "/feeds/u/" + token + "/alerts/" + rule_id + ".json", nullptr);
   ASSERT_EQ(json_feed.status, 200);

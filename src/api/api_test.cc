@@ -88,8 +88,12 @@ class FlakyStore final : public Store {
   Result<int64_t> document_revision(std::string_view kind) override {
     return inner_.document_revision(kind);
   }
-  Result<int64_t> record_matches(const std::vector<NewMatch>& m) override {
-    return inner_.record_matches(m);
+  Result<int64_t> record_matches(const std::vector<NewMatch>& m,
+                                 const std::optional<AlertCursor>& c) override {
+    return inner_.record_matches(m, c);
+  }
+  Result<int64_t> alert_cursor(const std::string& board) override {
+    return inner_.alert_cursor(board);
   }
   Result<std::vector<DeliveryRecord>> claim_deliveries(int64_t now, int64_t until,
                                                        int limit) override {

@@ -97,9 +97,18 @@ Result<int64_t> AlertEvaluator::evaluate_board(const std::string& board) {
     std::lock_guard lock(rules_mu_);
     rules = rules_;
   }
-  if (rules->size() == 0) return int64_t{0};
+  MU_ASSIGN_OR_RETURN(int64_t cursor, alerts_.alert_cursor(board));
   MU_ASSIGN_OR_RETURN(std::optional<BoardView> view, boards_.board_view(board));
-  if (!view || !view->has_previous) return int64_t{0};
+  if (!view) return int64_t{0};
+  const int64_t fetched_ms = view->snapshot.fetched_at_ms;
+  if (cursor >= fetched_ms) return int64_t{0};  // this update was evaluated already
+  const AlertCursor moved{board, fetched_ms};
+  if (rules->size() == 0 || !view->has_previous) {
+    // Nothing can fire, but the rules have now seen these items: a rule made later must not
+    // take them for new.
+    MU_RETURN_IF_ERROR(alerts_.record_matches({}, moved).status());
+    return int64_t{0};
+  }
   BoardUpdate update;
   update.board = board;
   update.site = site_of_ ? site_of_(board) : std::string();
@@ -108,12 +117,22 @@ Result<int64_t> AlertEvaluator::evaluate_board(const std::string& board) {
   for (std::size_t i = 0; i < view->previous_keys.size(); ++i) {
     update.previous_rank.try_emplace(view->previous_keys[i], static_cast<int>(i) + 1);
   }
+  if (cursor > 0) {
+    // New: first seen after the snapshot the rules saw last — the snapshot before, or an
+    // older one when a process died between a commit and its evaluation.
+    update.new_keys.emplace();
+    for (const Item& item : update.items) {
+      auto h = view->history.find(item.key);
+      if (h != view->history.end() && h->second.first_seen_ms > cursor) {
+        update.new_keys->insert(item.key);
+      }
+    }
+  }
   const std::vector<RuleHit> hits = rules->evaluate(update);
   {
     std::lock_guard lock(mu_);
     ++counters_.updates;
   }
-  if (hits.empty()) return int64_t{0};
   const int64_t now = clock_.now_ms();
   std::vector<NewMatch> matches;
   matches.reserve(hits.size());
@@ -135,7 +154,7 @@ Result<int64_t> AlertEvaluator::evaluate_board(const std::string& board) {
     n.deliver_at_ms = delivery_time(rule, now);
     matches.push_back(std::move(n));
   }
-  MU_ASSIGN_OR_RETURN(int64_t added, alerts_.record_matches(matches));
+  MU_ASSIGN_OR_RETURN(int64_t added, alerts_.record_matches(matches, moved));
   {
     std::lock_guard lock(mu_);
     counters_.matches += added;

@@ -119,17 +119,33 @@ TEST_F(EvaluatorTest, RuleChangesAreSeenAndBrokenRulesSkipped) {
   auto e = evaluator();
   commit(100, {{"a", "旧闻"}});
   commit(200, {{"b", "Rust 发布"}, {"a", "旧闻"}});
-  EXPECT_EQ(*e.evaluate_board("weibo.hot-search"), 0);  // no rules yet
+  EXPECT_EQ(*e.evaluate_board("weibo.hot-search"), 0);  // no rules yet: b is seen all the same
   put_rule("broken", "{not json");
   put_rule("rust", R"({"keywords":["rust"]})");
+  EXPECT_EQ(*e.evaluate_board("weibo.hot-search"), 0);  // b was seen before the rule existed
+  commit(300, {{"c", "Rust 2"}, {"b", "Rust 发布"}, {"a", "旧闻"}});
   EXPECT_EQ(*e.evaluate_board("weibo.hot-search"), 1);  // the revision moved: reloaded
   EXPECT_EQ(store_->alert_matches("rust", 10)->size(), 1u);
   ASSERT_TRUE(
       store_
           ->put_document({"rule", "rust", user_, R"({"keywords":["rust"],"enabled":false})", 1}, 0)
           .ok());
-  commit(300, {{"c", "Rust 2"}, {"b", "Rust 发布"}});
+  commit(400, {{"d", "Rust 3"}, {"c", "Rust 2"}});
   EXPECT_EQ(*e.evaluate_board("weibo.hot-search"), 0);  // disabled now
+}
+
+TEST_F(EvaluatorTest, UpdatesMissedByADeadProcessAreCaughtUpOnce) {
+  put_rule("fire", R"({"keywords":["火灾"]})");
+  auto e = evaluator();
+  commit(100, {{"a", "天气"}});
+  EXPECT_EQ(*e.evaluate_board("weibo.hot-search"), 0);
+  // Two commits nobody evaluated (the process died after each commit): x arrived in the
+  // first and is no longer new against the snapshot before the newest.
+  commit(200, {{"x", "仓库火灾"}, {"a", "天气"}});
+  commit(300, {{"y", "工厂火灾"}, {"x", "仓库火灾"}, {"a", "天气"}});
+  EXPECT_EQ(*e.evaluate_board("weibo.hot-search"), 2);  // x and y
+  EXPECT_EQ(*e.evaluate_board("weibo.hot-search"), 0);
+  EXPECT_EQ(store_->alert_matches("fire", 10)->size(), 2u);
 }
 
 TEST_F(EvaluatorTest, TheQueueEvaluatesInTheBackground) {

@@ -110,7 +110,9 @@ bool RuleSet::passes(const Compiled& c, const BoardUpdate& update, const Item& i
   if (!update.has_previous) return false;
   auto prev = update.previous_rank.find(item.key);
   if (rule.trigger == RuleTrigger::kNew) {
-    if (prev != update.previous_rank.end()) return false;
+    const bool is_new =
+        update.new_keys ? update.new_keys->contains(item.key) : prev == update.previous_rank.end();
+    if (!is_new) return false;
   } else {
     if (rank > rule.top_n) return false;
     if (prev != update.previous_rank.end() && prev->second <= rule.top_n) return false;
@@ -131,8 +133,10 @@ std::vector<RuleHit> RuleSet::evaluate(const BoardUpdate& update) const {
     const Item& item = update.items[i];
     const int rank = static_cast<int>(i) + 1;
     auto prev = update.previous_rank.find(item.key);
-    const bool is_new = prev == update.previous_rank.end();
-    if (!is_new && prev->second <= rank) continue;  // neither new nor moved up: fires nothing
+    const bool is_new =
+        update.new_keys ? update.new_keys->contains(item.key) : prev == update.previous_rank.end();
+    const bool moved_up = prev == update.previous_rank.end() || prev->second > rank;
+    if (!is_new && !moved_up) continue;  // neither new nor moved up: fires nothing
     const std::string lowered = ascii_lower(item.title);
     const auto stamp_value = static_cast<uint32_t>(i);
     candidates.clear();

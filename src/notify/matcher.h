@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -36,6 +37,10 @@ struct BoardUpdate {
   std::vector<Item> items;  // in rank order (rank = index + 1)
   bool has_previous = false;
   std::unordered_map<std::string, int> previous_rank;  // key -> rank in the snapshot before
+  // The items that count as new: when set, these keys (first seen since the rules last saw
+  // the board, which may be several snapshots back after a crash); else those not in the
+  // snapshot before.
+  std::optional<std::unordered_set<std::string>> new_keys;
 };
 
 struct RuleHit {

@@ -125,7 +125,7 @@ class OutboxTest : public ::testing::Test {
                          "",  clock_.now_ms()};
     n.channel_ids = std::move(channels);
     n.deliver_at_ms = clock_.now_ms();
-    ASSERT_TRUE(store_->record_matches({n}).ok());
+    ASSERT_TRUE(store_->record_matches({n}, std::nullopt).ok());
   }
 
   std::vector<DeliveryRecord> in_state(DeliveryState state) {

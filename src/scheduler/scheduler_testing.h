@@ -137,7 +137,11 @@ class FakeStore final : public Store {
     return no_accounts();
   }
   Result<int64_t> document_revision(std::string_view) override { return no_accounts(); }
-  Result<int64_t> record_matches(const std::vector<NewMatch>&) override { return no_accounts(); }
+  Result<int64_t> record_matches(const std::vector<NewMatch>&,
+                                 const std::optional<AlertCursor>&) override {
+    return no_accounts();
+  }
+  Result<int64_t> alert_cursor(const std::string&) override { return no_accounts(); }
   Result<std::vector<DeliveryRecord>> claim_deliveries(int64_t, int64_t, int) override {
     return no_accounts();
   }

@@ -53,6 +53,13 @@ struct NewMatch {
   int64_t deliver_at_ms = 0;
 };
 
+// How far rule evaluation has come on a board: the fetched_at_ms of the newest snapshot whose
+// items the rules have seen.
+struct AlertCursor {
+  std::string board;
+  int64_t evaluated_ms = 0;
+};
+
 enum class DeliveryState { kPending, kSent, kDead };
 std::string_view delivery_state_name(DeliveryState state);  // "pending", "sent", "dead"
 std::optional<DeliveryState> parse_delivery_state(std::string_view name);
@@ -112,8 +119,12 @@ class AlertStore {
 
   // Records the matches not recorded before (a (rule, board, item) already there is
   // skipped, with its channels) and a pending delivery per channel of each, due at
-  // deliver_at_ms. In one transaction. Returns how many matches were new.
-  virtual Result<int64_t> record_matches(const std::vector<NewMatch>& matches) = 0;
+  // deliver_at_ms, and moves `cursor` forward (never back) — in one transaction. Returns how
+  // many matches were new.
+  virtual Result<int64_t> record_matches(const std::vector<NewMatch>& matches,
+                                         const std::optional<AlertCursor>& cursor) = 0;
+  // The board's cursor's evaluated_ms; 0 when its updates were never evaluated.
+  virtual Result<int64_t> alert_cursor(const std::string& board) = 0;
   // Claims up to `limit` pending deliveries due at now_ms (next_ms <= now_ms), oldest
   // first: each claimed one's next_ms becomes lease_until_ms, so a worker that dies while
   // sending leaves it to be claimed again after the lease (at-least-once; the delivery id

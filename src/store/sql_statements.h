@@ -735,6 +735,13 @@ inline constexpr auto kDeleteRuleMatches = shared("DELETE FROM alert_matches WHE
 inline constexpr auto kDeleteChannelDeliveries =
     shared("DELETE FROM alert_deliveries WHERE channel_id = ?1");
 
+inline constexpr auto kUpsertAlertCursor = shared(
+    "INSERT INTO alert_cursors (board, evaluated_ms) VALUES (?1, ?2) ON CONFLICT (board) DO "
+    "UPDATE SET evaluated_ms = CASE WHEN excluded.evaluated_ms > alert_cursors.evaluated_ms "
+    "THEN excluded.evaluated_ms ELSE alert_cursors.evaluated_ms END");
+inline constexpr auto kSelectAlertCursor =
+    shared("SELECT COALESCE(MAX(evaluated_ms), 0) FROM alert_cursors WHERE board = ?1");
+
 // Match and delivery ids are MAX(id) + 1: the writers are serialized (SQLite's write lock,
 // PostgreSQL's alerts advisory lock). A match already recorded returns no row.
 inline constexpr auto kInsertMatch = shared(R"sql(

@@ -1326,18 +1326,21 @@ TYPED_TEST(StoreConformanceTest, MatchesAreRecordedOncePerRuleAndItemWithTheirDe
   auto alice = store.upsert_user("github", "101", "alice", "", "", 1000);
   ASSERT_TRUE(is_ok(alice));
   const int64_t u = alice->id;
-  auto added = store.record_matches({alert_match("r1", u, "a", {"c1", "c2"}, 100),
-                                     alert_match("r1", u, "b", {"c1"}, 100),
-                                     alert_match("r2", u, "a", {}, 100)});
+  auto added = store.record_matches(
+      {alert_match("r1", u, "a", {"c1", "c2"}, 100), alert_match("r1", u, "b", {"c1"}, 100),
+       alert_match("r2", u, "a", {}, 100)},
+      std::nullopt);
   ASSERT_TRUE(is_ok(added));
   EXPECT_EQ(*added, 3);
   // The same (rule, item) again — another leader, a retry — is not a new match and adds no
   // delivery, even to another channel.
   added = store.record_matches(
-      {alert_match("r1", u, "a", {"c1", "c3"}, 200), alert_match("r1", u, "c", {"c1"}, 200)});
+      {alert_match("r1", u, "a", {"c1", "c3"}, 200), alert_match("r1", u, "c", {"c1"}, 200)},
+      std::nullopt);
   ASSERT_TRUE(is_ok(added));
   EXPECT_EQ(*added, 1);
-  EXPECT_EQ(store.record_matches({alert_match("", u, "z", {}, 1)}).code(), ErrorCode::kInvalid);
+  EXPECT_EQ(store.record_matches({alert_match("", u, "z", {}, 1)}, std::nullopt).code(),
+            ErrorCode::kInvalid);
 
   auto matches = store.alert_matches("r1", 10);
   ASSERT_TRUE(is_ok(matches));
@@ -1358,13 +1361,38 @@ TYPED_TEST(StoreConformanceTest, MatchesAreRecordedOncePerRuleAndItemWithTheirDe
   EXPECT_EQ(store.deliveries(of_c2)->size(), 0u);
 }
 
+TYPED_TEST(StoreConformanceTest, TheEvaluationCursorMovesWithTheMatchesAndNeverBack) {
+  Store& store = *this->store_;
+  auto alice = store.upsert_user("github", "101", "alice", "", "", 1000);
+  ASSERT_TRUE(is_ok(alice));
+  EXPECT_EQ(*store.alert_cursor("weibo.hot-search"), 0);
+  // No match, only the cursor (an update that fired nothing).
+  ASSERT_TRUE(is_ok(store.record_matches({}, AlertCursor{"weibo.hot-search", 5000})));
+  EXPECT_EQ(*store.alert_cursor("weibo.hot-search"), 5000);
+  ASSERT_TRUE(is_ok(store.record_matches({alert_match("r1", alice->id, "a", {"c1"}, 1)},
+                                         AlertCursor{"weibo.hot-search", 7000})));
+  EXPECT_EQ(*store.alert_cursor("weibo.hot-search"), 7000);
+  // An older evaluation finishing late does not move it back.
+  ASSERT_TRUE(is_ok(store.record_matches({}, AlertCursor{"weibo.hot-search", 6000})));
+  EXPECT_EQ(*store.alert_cursor("weibo.hot-search"), 7000);
+  EXPECT_EQ(*store.alert_cursor("hn.top"), 0);
+  // A cursor in a failed transaction does not move either.
+  EXPECT_EQ(store
+                .record_matches({alert_match("", alice->id, "z", {}, 1)},
+                                AlertCursor{"weibo.hot-search", 9000})
+                .code(),
+            ErrorCode::kInvalid);
+  EXPECT_EQ(*store.alert_cursor("weibo.hot-search"), 7000);
+}
+
 TYPED_TEST(StoreConformanceTest, DeliveriesAreClaimedWhenDueLeasedAndSettled) {
   Store& store = *this->store_;
   auto alice = store.upsert_user("github", "101", "alice", "", "", 1000);
   ASSERT_TRUE(is_ok(alice));
   const int64_t u = alice->id;
   ASSERT_TRUE(is_ok(store.record_matches(
-      {alert_match("r1", u, "a", {"c1"}, 100), alert_match("r1", u, "b", {"c1"}, 500)})));
+      {alert_match("r1", u, "a", {"c1"}, 100), alert_match("r1", u, "b", {"c1"}, 500)},
+      std::nullopt)));
   // Only the due one, and once: a claim leases it until 1100.
   auto first = store.claim_deliveries(200, 1100, 10);
   ASSERT_TRUE(is_ok(first));
@@ -1410,7 +1438,7 @@ TYPED_TEST(StoreConformanceTest, DeliveriesAreClaimedWhenDueLeasedAndSettled) {
   EXPECT_EQ(store.deliveries(of_other)->size(), 0u);
 
   // Pruning keeps what is pending; deleting a rule takes its matches and deliveries.
-  ASSERT_TRUE(is_ok(store.record_matches({alert_match("r1", u, "c", {"c1"}, 50)})));
+  ASSERT_TRUE(is_ok(store.record_matches({alert_match("r1", u, "c", {"c1"}, 50)}, std::nullopt)));
   auto pruned = store.prune_alerts(10000);
   ASSERT_TRUE(is_ok(pruned));
   EXPECT_EQ(*pruned, 2);  // a (sent) and b (dead); c is pending
@@ -1425,7 +1453,8 @@ TYPED_TEST(StoreConformanceTest, DeletingAChannelDropsItsDeliveriesOnly) {
   auto alice = store.upsert_user("github", "101", "alice", "", "", 1000);
   ASSERT_TRUE(is_ok(alice));
   ASSERT_TRUE(is_ok(store.put_document({"channel", "c1", alice->id, "{}", 1}, 0)));
-  ASSERT_TRUE(is_ok(store.record_matches({alert_match("r1", alice->id, "a", {"c1", "c2"}, 1)})));
+  ASSERT_TRUE(is_ok(
+      store.record_matches({alert_match("r1", alice->id, "a", {"c1", "c2"}, 1)}, std::nullopt)));
   EXPECT_TRUE(*store.delete_document(kChannelDocument, "c1", alice->id));
   auto left = store.deliveries(DeliveryQuery{});
   ASSERT_TRUE(is_ok(left));

@@ -237,7 +237,7 @@ inline void expect_schema_six_upgraded(Store& store) {
         AlertMatch{0, "r-up", user->id, "hn.top", "d", "d", "https://d.test/", 2, "", now};
     match.channel_ids = {"c-up"};
     match.deliver_at_ms = now;
-    auto added = store.record_matches({match});
+    auto added = store.record_matches({match}, std::nullopt);
     EXPECT_TRUE(added.ok() && *added == 1);
     auto claimed = store.claim_deliveries(now, now + 1000, 10);
     EXPECT_TRUE(claimed.ok() && claimed->size() == 1u);

@@ -23,6 +23,15 @@ CREATE TABLE document_revisions (
   revision BIGINT NOT NULL
 );
 
+-- How far the rules have seen each board: the fetched_at_ms of the newest snapshot evaluated,
+-- moved in the transaction that records its matches; a process that died between a commit
+-- and its evaluation leaves it behind, and the next evaluation counts as new every item
+-- first seen after it.
+CREATE TABLE alert_cursors (
+  board TEXT PRIMARY KEY,
+  evaluated_ms BIGINT NOT NULL
+);
+
 CREATE TABLE alert_matches (
   id BIGINT PRIMARY KEY,
   rule_id TEXT NOT NULL,

@@ -491,7 +491,9 @@ class PostgresStore final : public Store {
   Result<std::optional<UserDocument>> document(std::string_view kind,
                                                const std::string& id) override;
   Result<int64_t> document_revision(std::string_view kind) override;
-  Result<int64_t> record_matches(const std::vector<NewMatch>& matches) override;
+  Result<int64_t> record_matches(const std::vector<NewMatch>& matches,
+                                 const std::optional<AlertCursor>& cursor) override;
+  Result<int64_t> alert_cursor(const std::string& board) override;
   Result<std::vector<DeliveryRecord>> claim_deliveries(int64_t now_ms, int64_t lease_until_ms,
                                                        int limit) override;
   Status update_delivery(const DeliveryUpdate& update) override;
@@ -1954,8 +1956,10 @@ Result<int64_t> PostgresStore::document_revision(std::string_view kind) {
   });
 }
 
-Result<int64_t> PostgresStore::record_matches(const std::vector<NewMatch>& matches) {
+Result<int64_t> PostgresStore::record_matches(const std::vector<NewMatch>& matches,
+                                              const std::optional<AlertCursor>& cursor) {
   MU_RETURN_IF_ERROR(check_new_matches(matches));
+  if (cursor) MU_RETURN_IF_ERROR(check_text(cursor->board, "record_matches"));
   for (const NewMatch& n : matches) {
     const AlertMatch& m = n.match;
     for (const std::string* text :
@@ -1966,11 +1970,16 @@ Result<int64_t> PostgresStore::record_matches(const std::vector<NewMatch>& match
       MU_RETURN_IF_ERROR(check_text(channel, "record_matches"));
     }
   }
-  if (matches.empty()) return int64_t{0};
+  if (matches.empty() && !cursor) return int64_t{0};
   return run("record_matches", [&](PgConnection& db) -> Result<int64_t> {
     Transaction txn(db);
     MU_RETURN_IF_ERROR(txn.begin());
     MU_RETURN_IF_ERROR(db.query(kAdvisoryXactLock, Params().add_int(kAlertsLockKey)).status());
+    if (cursor) {
+      MU_RETURN_IF_ERROR(run_query(db, sql::kUpsertAlertCursor,
+                                   Params().add_text(cursor->board).add_int(cursor->evaluated_ms))
+                             .status());
+    }
     int64_t added = 0;
     for (const NewMatch& n : matches) {
       const AlertMatch& m = n.match;
@@ -1997,6 +2006,13 @@ Result<int64_t> PostgresStore::record_matches(const std::vector<NewMatch>& match
     }
     MU_RETURN_IF_ERROR(txn.commit());
     return added;
+  });
+}
+
+Result<int64_t> PostgresStore::alert_cursor(const std::string& board) {
+  if (!pg::is_storable_text(board)) return int64_t{0};
+  return run("alert_cursor", [&](PgConnection& db) -> Result<int64_t> {
+    return query_int(db, sql::kSelectAlertCursor, Params().add_text(board));
   });
 }
 

@@ -1662,10 +1662,15 @@ Result<int64_t> SqliteStore::document_revision(std::string_view kind) {
   });
 }
 
-Result<int64_t> SqliteStore::record_matches(const std::vector<NewMatch>& matches) {
+Result<int64_t> SqliteStore::record_matches(const std::vector<NewMatch>& matches,
+                                            const std::optional<AlertCursor>& cursor) {
   MU_RETURN_IF_ERROR(check_new_matches(matches));
-  if (matches.empty()) return int64_t{0};
+  if (matches.empty() && !cursor) return int64_t{0};
   return write("record_matches", [&](SqliteConnection& db) -> Result<int64_t> {
+    if (cursor) {
+      MU_ASSIGN_OR_RETURN(Statement move, prepare(db, sql::kUpsertAlertCursor));
+      MU_RETURN_IF_ERROR(move.bind_text(1, cursor->board).bind_int(2, cursor->evaluated_ms).run());
+    }
     int64_t added = 0;
     for (const NewMatch& n : matches) {
       const AlertMatch& m = n.match;
@@ -1693,6 +1698,14 @@ Result<int64_t> SqliteStore::record_matches(const std::vector<NewMatch>& matches
       }
     }
     return added;
+  });
+}
+
+Result<int64_t> SqliteStore::alert_cursor(const std::string& board) {
+  return read("alert_cursor", [&](SqliteConnection& db) -> Result<int64_t> {
+    MU_ASSIGN_OR_RETURN(Statement stmt, prepare(db, sql::kSelectAlertCursor));
+    stmt.bind_text(1, board);
+    return single_int(stmt);
   });
 }
 

@@ -178,7 +178,9 @@ class SqliteStore final : public Store {
   Result<std::optional<UserDocument>> document(std::string_view kind,
                                                const std::string& id) override;
   Result<int64_t> document_revision(std::string_view kind) override;
-  Result<int64_t> record_matches(const std::vector<NewMatch>& matches) override;
+  Result<int64_t> record_matches(const std::vector<NewMatch>& matches,
+                                 const std::optional<AlertCursor>& cursor) override;
+  Result<int64_t> alert_cursor(const std::string& board) override;
   Result<std::vector<DeliveryRecord>> claim_deliveries(int64_t now_ms, int64_t lease_until_ms,
                                                        int limit) override;
   Status update_delivery(const DeliveryUpdate& update) override;
