@@ -107,6 +107,8 @@ Result<int64_t> AlertEvaluator::evaluate_board(const std::string& board) {
     // Nothing can fire, but the rules have now seen these items: a rule made later must not
     // take them for new.
     MU_RETURN_IF_ERROR(alerts_.record_matches({}, moved).status());
+    spdlog::debug("alerts: {} through {} (cursor was {}): {} rules, previous {}", board, fetched_ms,
+                  cursor, rules->size(), view->has_previous);
     return int64_t{0};
   }
   BoardUpdate update;
@@ -155,6 +157,9 @@ Result<int64_t> AlertEvaluator::evaluate_board(const std::string& board) {
     matches.push_back(std::move(n));
   }
   MU_ASSIGN_OR_RETURN(int64_t added, alerts_.record_matches(matches, moved));
+  spdlog::debug("alerts: {} through {} (cursor was {}): {} new items, {} hits, {} recorded", board,
+                fetched_ms, cursor, update.new_keys ? update.new_keys->size() : 0, hits.size(),
+                added);
   {
     std::lock_guard lock(mu_);
     counters_.matches += added;

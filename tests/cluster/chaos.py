@@ -755,6 +755,11 @@ def scenario_alerts(c, replay_dir, rounds=4):
                     "secret": ALERT_SECRET})
     post("/api/v1/me/alerts/rules", {"name": "chaos", "keywords": ["CHAOSALERT"],
                                      "boards": [ALERT_BOARD], "channels": [channel["id"]]})
+    # The rules have seen the board at least once (its first snapshot fires nothing: there
+    # is nothing for an item to be new against).
+    wait_until(f"{ALERT_BOARD} committed twice", lambda: int(c.sql(
+        f"SELECT count(*) FROM snapshots WHERE board = '{ALERT_BOARD}'")[0][0]) >= 2, 60,
+        interval=0.5)
     titles = []
     for n in range(1, rounds + 1):
         holder, epoch = wait_for_leader(c)
