@@ -363,8 +363,10 @@ describe('6. phones: media rows stack, titles get the width and two lines', () =
   function rows(p, board, selector) {
     return card(p, board).evaluate((c, sel) => {
       const cardWidth = c.getBoundingClientRect().width;
+      // The rows in sight: a card's body scrolls through the rest of the list.
+      const list = c.querySelector('[data-testid="card-items"]').getBoundingClientRect();
       return [...c.querySelectorAll(sel)]
-        .filter((li) => li.checkVisibility())
+        .filter((li) => li.checkVisibility() && li.getBoundingClientRect().top < list.bottom)
         .map((li) => {
           const title = li.querySelector('.title');
           const t = title.getBoundingClientRect();

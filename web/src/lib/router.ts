@@ -1,8 +1,9 @@
 // A tiny hash router: #/ (all boards), #/following, #/site/<id>[/<board>], #/board/<id>,
 // #/boards (the board directory), #/status (the sources' status), #/settings, #/favorites (saved items),
+// #/alerts (the signed-in user's alerts),
 // #/admin[/<section>[/<id>]], and history: #/search?q=&site=&board=&from=&to=&sort=,
 // #/item/<board>/<key>, #/top?date=, #/board/<id>?at= or ?date=. Hash routes work from any
-// static host and from the service worker's cache. The paths /favorites and /admin (links
+// static host and from the service worker's cache. The paths /favorites, /alerts and /admin (links
 // from elsewhere; Mu serves the app for them) become the same hash routes.
 import { ref } from 'vue';
 
@@ -17,6 +18,7 @@ export type Route =
   | { name: 'status' }
   | { name: 'settings' }
   | { name: 'favorites' }
+  | { name: 'alerts' }
   | { name: 'admin'; section: string; id?: string };
 
 export function parseHash(hash: string): Route {
@@ -57,16 +59,17 @@ export function parseHash(hash: string): Route {
   if (parts[0] === 'status') return { name: 'status' };
   if (parts[0] === 'settings') return { name: 'settings' };
   if (parts[0] === 'favorites') return { name: 'favorites' };
+  if (parts[0] === 'alerts') return { name: 'alerts' };
   if (parts[0] === 'admin') return parts[2] ? { name: 'admin', section: parts[1] ?? '', id: parts[2] } : { name: 'admin', section: parts[1] ?? '' };
   if (parts[0] === 'following') return { name: 'home', tab: 'following' };
   if (parts[0] === 'site' && parts[1]) return { name: 'home', tab: 'site', site: parts[1], board: parts[2] };
   return { name: 'home', tab: 'all' };
 }
 
-/** "/admin" or "/favorites" (no hash) → the hash route, keeping the address bar tidy. */
+/** "/admin", "/favorites" or "/alerts" (no hash) → the hash route, keeping the address bar tidy. */
 function pathAlias(): void {
   const path = typeof location.pathname === 'string' ? location.pathname : '';
-  const m = /^\/(admin|favorites)\/?$/.exec(path);
+  const m = /^\/(admin|favorites|alerts)\/?$/.exec(path);
   if (m && !location.hash && typeof history !== 'undefined') history.replaceState(null, '', `/#/${m[1]}`);
 }
 pathAlias();

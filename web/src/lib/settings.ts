@@ -150,19 +150,68 @@ window.addEventListener('storage', (event) => {
   }
 });
 
-/** All known board ids in the user's order (unknown ids in `order` are ignored). */
+/**
+ * The boards a reader who arranged nothing sees first, the biggest first: 微博, 知乎, 百度, 抖音,
+ * 头条, B站. The rest follow in catalogue order.
+ */
+export const DEFAULT_FIRST: readonly string[] = [
+  'weibo.hot-search',
+  'zhihu.hot',
+  'baidu.realtime',
+  'douyin.hot',
+  'toutiao.hot',
+  'bilibili.popular',
+  'bilibili.hot-search',
+];
+
+/**
+ * All known board ids in the user's order (unknown ids in `order` are ignored); boards the
+ * order does not name follow, DEFAULT_FIRST ones first, then in catalogue order.
+ */
 export function orderBoards(catalogue: readonly string[], order: readonly string[]): string[] {
   const known = new Set(catalogue);
   const seen = new Set<string>();
   const out: string[] = [];
-  for (const id of order) {
-    if (known.has(id) && !seen.has(id)) {
-      out.push(id);
-      seen.add(id);
+  for (const list of [order, DEFAULT_FIRST, catalogue]) {
+    for (const id of list) {
+      if (known.has(id) && !seen.has(id)) {
+        out.push(id);
+        seen.add(id);
+      }
     }
   }
-  for (const id of catalogue) if (!seen.has(id)) out.push(id);
   return out;
+}
+
+/**
+ * `full` (every board the home may show, hidden ones included) with the boards of `shown`
+ * put in that sequence: the slots the shown boards held are refilled in the new order, the
+ * others (hidden, disabled) keep theirs. Used when cards are moved on the home page, where
+ * only the shown boards can be seen. Ids of `shown` missing from `full` are appended.
+ */
+export function arrangeShown(full: readonly string[], shown: readonly string[]): string[] {
+  const inFull = new Set(full);
+  const slotted = shown.filter((id) => inFull.has(id));
+  const mine = new Set(slotted);
+  const out: string[] = [];
+  let k = 0;
+  for (const id of full) out.push(mine.has(id) ? slotted[k++] : id);
+  for (const id of shown) if (!inFull.has(id)) out.push(id);
+  return out;
+}
+
+/** `list` with the element at `from` moved to index `to` (clamped); a `from` out of range changes nothing. */
+export function moveInList<T>(list: readonly T[], from: number, to: number): T[] {
+  const out = list.slice();
+  if (from < 0 || from >= out.length) return out;
+  const [x] = out.splice(from, 1);
+  out.splice(Math.max(0, Math.min(to, out.length)), 0, x);
+  return out;
+}
+
+/** The theme the header's toggle switches to: light → dark → auto → light. */
+export function nextTheme(theme: Theme): Theme {
+  return theme === 'light' ? 'dark' : theme === 'dark' ? 'auto' : 'light';
 }
 
 export function toggleFavorite(id: string): void {

@@ -1,0 +1,472 @@
+// The home page arranged by hand (issue 14, item 1): the biggest boards first for a new
+// reader, cards dragged on the grid itself with a pointer or moved with the keyboard (with a
+// live region saying what happened), a card menu (refresh this card now, move to top, hide)
+// and the hidden boards shown again from under the grid, card bodies that scroll through
+// the whole list, more columns on wide screens, and the header's theme and density toggles.
+// One `mu serve` (replayed fixtures, accounts on through the mock GitHub provider so the
+// header has its sign-in link) and one browser for the file: a desktop context reused by the
+// tests (settings cleared or set per test; 1920 and 2200 px by resizing it) and a phone.
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { after, before, describe, test } from 'node:test';
+import { startMockGithub } from '../../tests/mock_github/mock_github.mjs';
+import { ensureBuilt, launchBrowser, startMu, waitFor, waitForBoards } from './harness.mjs';
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+/** The biggest boards, first on the page of a reader who arranged nothing. */
+const BIGGEST = ['weibo.hot-search', 'zhihu.hot', 'baidu.realtime', 'douyin.hot', 'toutiao.hot', 'bilibili.popular', 'bilibili.hot-search'];
+
+let gh;
+let mu;
+let browser;
+let desk;
+/** The catalogue as the server lists it (ids of enabled boards, in its order). */
+let catalogue;
+/** The order a new reader sees: the biggest boards, then the catalogue's. */
+let defaultOrder;
+
+before(async () => {
+  ensureBuilt();
+  // Accounts on (the mock provider): the header has its sign-in link, as on a real site.
+  gh = await startMockGithub();
+  mu = await startMu({ config: ({ base }) => gh.authConfig({ publicUrl: base, admins: [] }) });
+  const list = (await (await fetch(`${mu.base}/api/v1/boards`)).json()).boards;
+  catalogue = list.filter((b) => b.enabled !== false).map((b) => b.id);
+  defaultOrder = [...BIGGEST.filter((id) => catalogue.includes(id)), ...catalogue.filter((id) => !BIGGEST.includes(id))];
+  [browser] = await Promise.all([launchBrowser(), waitForBoards(mu.base, ['weibo.hot-search', 'zhihu.hot'])]);
+  // page.route does not see what a service worker answers: no worker here. bypassCSP: axe is
+  // injected as an inline script.
+  desk = await browser.newContext({
+    viewport: { width: 1280, height: 800 },
+    locale: 'zh-CN',
+    colorScheme: 'light',
+    serviceWorkers: 'block',
+    bypassCSP: true,
+  });
+});
+
+after(async () => {
+  await desk?.close();
+  await browser?.close();
+  await mu?.stop();
+  await gh?.close();
+});
+
+async function deskPage() {
+  return desk.pages()[0] ?? desk.newPage();
+}
+
+/**
+ * The home page, loaded afresh: for a reader with no settings, with `settings` (a stored
+ * settings document), or (reset: false) with the current ones. Waits for `cards` cards (the
+ * first rows; the page adds the others while idle), or for every card with `all`. `light`
+ * hides all but the first twelve boards (less for the page to do while a test runs).
+ */
+async function home(p, { reset = true, settings, light = false, all = false, cards: enough = 9 } = {}) {
+  // A light page (the tests that look at the first cards): boards past the first twelve hidden.
+  if (light) settings = { hidden: defaultOrder.slice(12), ...settings };
+  // The settings are written from a small page of the same origin, then the app loads once.
+  await p.goto(`${mu.base}/healthz`);
+  await p.evaluate(
+    ({ clear, settings }) => {
+      if (clear) localStorage.clear();
+      if (settings) localStorage.setItem('mu.settings', JSON.stringify(settings));
+    },
+    { clear: reset, settings },
+  );
+  await p.goto(`${mu.base}/#/`);
+  const cards = p.locator('section.card[data-board]');
+  const want = Math.min(all ? Infinity : enough, catalogue.length - (await hiddenCount(p)));
+  await waitFor(async () => (await cards.count()) >= want, { what: `${want} cards`, interval: 50 });
+  return cards;
+}
+
+async function hiddenCount(p) {
+  return p.evaluate(() => JSON.parse(localStorage.getItem('mu.settings') ?? '{}').hidden?.length ?? 0);
+}
+
+function order(p) {
+  return p.locator('section.card[data-board]').evaluateAll((cs) => cs.map((c) => c.dataset.board));
+}
+
+function stored(p) {
+  return p.evaluate(() => JSON.parse(localStorage.getItem('mu.settings') ?? '{}'));
+}
+
+function card(p, id) {
+  return p.locator(`section.card[data-board="${id}"]`);
+}
+
+function live(p) {
+  return p.getByTestId('reorder-live').textContent();
+}
+
+async function centre(locator) {
+  const b = await locator.boundingBox();
+  return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
+}
+
+describe('order', () => {
+  test('a new reader sees the biggest boards first (微博, 知乎, 百度, 抖音, 头条, B站), then the catalogue', async () => {
+    for (const id of BIGGEST) assert.ok(catalogue.includes(id), `${id} is a board of the server`);
+    const p = await deskPage();
+    await home(p, { all: true });
+    assert.deepEqual(await order(p), defaultOrder);
+    assert.equal((await stored(p)).order?.length ?? 0, 0, 'nothing is written until the reader arranges something');
+  });
+
+  test('pointer: dragging a card by its handle onto another card moves it there, kept after a reload', async () => {
+    const p = await deskPage();
+    await home(p, { light: true });
+    const before = await order(p);
+    const [a, b, c] = before;
+    const from = await centre(card(p, c).getByTestId('drag-handle'));
+    const to = await centre(card(p, a));
+    await p.mouse.move(from.x, from.y);
+    await p.mouse.down();
+    await p.mouse.move(from.x + 20, from.y + 10, { steps: 3 });
+    assert.ok(await card(p, c).evaluate((el) => el.classList.contains('dragging')), 'the card is lifted while dragged');
+    await p.mouse.move(to.x, to.y, { steps: 12 });
+    assert.deepEqual((await order(p)).slice(0, 3), [c, a, b], 'the grid makes room under the pointer');
+    assert.equal((await stored(p)).order?.length ?? 0, 0, 'nothing is written before the drop');
+    await p.mouse.up();
+    assert.equal(await card(p, c).evaluate((el) => el.style.transform), '', 'dropped into its slot');
+    const s = await stored(p);
+    assert.deepEqual(s.order.slice(0, 3), [c, a, b]);
+    assert.ok(s.field_updated_at.order > '2000', 'the order is stamped (it syncs to the account)');
+    assert.match(await live(p), new RegExp(`第 1 个`));
+    await home(p, { reset: false });
+    assert.deepEqual((await order(p)).slice(0, 8), [c, a, b, ...before.slice(3, 8)]);
+  });
+
+  test('keyboard: Space picks a card up, arrows move it (up/down by a row), Enter drops it, Escape cancels', async () => {
+    const p = await deskPage();
+    await home(p, { light: true });
+    const before = await order(p);
+    const columns = await p.getByTestId('board-grid').evaluate((g) => getComputedStyle(g).gridTemplateColumns.split(' ').length);
+    assert.equal(columns, 3, '1280 px: three columns');
+    const [a, b, c, d] = before;
+    const handle = card(p, a).getByTestId('drag-handle');
+    assert.match((await handle.getAttribute('aria-label')) ?? '', /^移动 /);
+    const hint = await p.locator(`#${await handle.getAttribute('aria-describedby')}`).textContent();
+    assert.match(hint ?? '', /空格.*方向键.*Esc/);
+    await handle.focus();
+    await p.keyboard.press('Space');
+    await waitFor(async () => /已拿起/.test(await live(p)), { what: 'the pick-up announcement' });
+    assert.ok(await card(p, a).evaluate((el) => el.classList.contains('grabbed')));
+    await p.keyboard.press('ArrowRight');
+    await p.keyboard.press('ArrowRight');
+    assert.deepEqual((await order(p)).slice(0, 4), [b, c, a, d]);
+    assert.match(await live(p), /第 3 个，共 \d+ 个/);
+    assert.ok(await handle.evaluate((el) => el === document.activeElement), 'focus stays on the handle');
+    await p.keyboard.press('ArrowDown');
+    assert.equal((await order(p)).indexOf(a), 2 + columns, 'down: one row further');
+    await p.keyboard.press('ArrowUp');
+    await p.keyboard.press('Home');
+    assert.equal((await order(p))[0], a);
+    await p.keyboard.press('ArrowRight');
+    assert.equal((await stored(p)).order?.length ?? 0, 0, 'nothing is written before the drop');
+    await p.keyboard.press('Enter');
+    assert.match(await live(p), /已放在第 2 个/);
+    assert.ok(!(await card(p, a).evaluate((el) => el.classList.contains('grabbed'))));
+    assert.deepEqual((await stored(p)).order.slice(0, 3), [b, a, c]);
+    // Escape puts it back where it was picked up.
+    await handle.focus();
+    await p.keyboard.press('Enter');
+    await p.keyboard.press('End');
+    assert.equal((await order(p)).at(-1), a);
+    await p.keyboard.press('Escape');
+    await waitFor(async () => /已取消/.test(await live(p)), { what: 'the cancel announcement' });
+    assert.deepEqual((await order(p)).slice(0, 3), [b, a, c]);
+    assert.deepEqual((await stored(p)).order.slice(0, 3), [b, a, c]);
+    // Tab away while a card is picked up: it stays where it was moved.
+    await handle.focus();
+    await p.keyboard.press('Space');
+    await p.keyboard.press('ArrowLeft');
+    await p.keyboard.press('Tab');
+    await waitFor(async () => (await stored(p)).order[0] === a, { what: 'the drop when focus left' });
+  });
+});
+
+describe('card menu', () => {
+  test('a menu button: arrows move through refresh / move to top / hide, Escape and a click elsewhere close it', async () => {
+    const p = await deskPage();
+    await home(p, { light: true });
+    const id = (await order(p))[1];
+    const button = card(p, id).getByTestId('card-menu-button');
+    assert.equal(await button.getAttribute('aria-haspopup'), 'menu');
+    assert.equal(await button.getAttribute('aria-expanded'), 'false');
+    assert.match((await button.getAttribute('aria-label')) ?? '', /更多操作/);
+    await button.focus();
+    await p.keyboard.press('ArrowDown');
+    const menu = card(p, id).getByTestId('card-menu');
+    await menu.waitFor();
+    assert.equal(await button.getAttribute('aria-expanded'), 'true');
+    assert.equal(await button.getAttribute('aria-controls'), await menu.getAttribute('id'));
+    assert.equal(await menu.getAttribute('role'), 'menu');
+    const focused = () => p.evaluate(() => document.activeElement?.textContent?.trim());
+    assert.deepEqual(await menu.getByRole('menuitem').allTextContents(), ['立即刷新', '移到最前', '隐藏此榜']);
+    assert.equal(await focused(), '立即刷新');
+    await p.keyboard.press('ArrowDown');
+    assert.equal(await focused(), '移到最前');
+    await p.keyboard.press('End');
+    assert.equal(await focused(), '隐藏此榜');
+    await p.keyboard.press('ArrowDown');
+    assert.equal(await focused(), '立即刷新', 'wraps around');
+    await p.keyboard.press('Escape');
+    assert.equal(await menu.count(), 0);
+    assert.equal(await button.getAttribute('aria-expanded'), 'false');
+    assert.ok(await button.evaluate((el) => el === document.activeElement), 'focus back on the menu button');
+    await button.click();
+    await menu.waitFor();
+    await p.mouse.click(5, 400);
+    await waitFor(async () => (await menu.count()) === 0, { what: 'the menu to close on a click elsewhere' });
+  });
+
+  test('refresh now: only that board is asked for again, the card shows that it is busy meanwhile', async () => {
+    const p = await deskPage();
+    await home(p, { light: true });
+    const id = 'zhihu.hot';
+    await card(p, id).locator('[data-testid="card-items"] > li').first().waitFor();
+    let release;
+    const gate = new Promise((r) => (release = r));
+    const asked = [];
+    await p.route(`**/api/v1/boards/${id}`, async (route) => {
+      await gate;
+      await route.continue();
+    });
+    const onRequest = (r) => {
+      const path = new URL(r.url()).pathname;
+      if (path.startsWith('/api/v1/boards')) asked.push(path);
+    };
+    p.on('request', onRequest);
+    await card(p, id).getByTestId('card-menu-button').click();
+    await card(p, id).getByRole('menuitem', { name: '立即刷新' }).click();
+    await card(p, id).getByTestId('card-busy').waitFor();
+    assert.equal(await card(p, id).getAttribute('aria-busy'), 'true');
+    assert.match(await live(p), /正在刷新/);
+    release();
+    await waitFor(async () => (await card(p, id).getByTestId('card-busy').count()) === 0, { what: 'the refresh to end' });
+    assert.equal(await card(p, id).getAttribute('aria-busy'), null);
+    assert.match(await live(p), /已刷新/);
+    p.off('request', onRequest);
+    await p.unroute(`**/api/v1/boards/${id}`);
+    assert.deepEqual(asked, [`/api/v1/boards/${id}`], 'one request, for this board only');
+    // The server cannot be reached: the card keeps its items and says so.
+    await p.route(`**/api/v1/boards/${id}`, (route) => route.abort('internetdisconnected'));
+    await card(p, id).getByTestId('card-menu-button').click();
+    await card(p, id).getByRole('menuitem', { name: '立即刷新' }).click();
+    await card(p, id).getByTestId('refresh-failed').waitFor();
+    assert.match((await card(p, id).getByTestId('refresh-failed').textContent()) ?? '', /刷新失败：网络不可用/);
+    assert.ok((await card(p, id).locator('[data-testid="card-items"] > li').count()) > 0, 'the last items stay');
+    await p.unroute(`**/api/v1/boards/${id}`);
+  });
+
+  test('move to top, hide; the hidden boards line under the grid shows them again, in their places', async () => {
+    const p = await deskPage();
+    const rest = defaultOrder.slice(12);
+    await home(p, { light: true });
+    const line = p.getByTestId('hidden-boards');
+    assert.match((await line.textContent()) ?? '', new RegExp(`已隐藏 ${rest.length} 个榜单`));
+    const before = await order(p);
+    assert.deepEqual(before, defaultOrder.slice(0, 12));
+    const far = before[5];
+    await card(p, far).getByTestId('card-menu-button').click();
+    await card(p, far).getByRole('menuitem', { name: '移到最前' }).click();
+    assert.equal((await order(p))[0], far);
+    assert.equal((await stored(p)).order[0], far);
+    assert.match(await live(p), /已移到最前/);
+    assert.ok(await card(p, far).getByTestId('card-menu-button').evaluate((el) => el === document.activeElement));
+
+    const gone = before[1];
+    const next = (await order(p))[(await order(p)).indexOf(gone) + 1];
+    await card(p, gone).getByTestId('card-menu-button').click();
+    await card(p, gone).getByRole('menuitem', { name: '隐藏此榜' }).click();
+    await waitFor(async () => (await card(p, gone).count()) === 0, { what: 'the card to go' });
+    assert.deepEqual((await stored(p)).hidden, [...rest, gone]);
+    assert.match(await live(p), /已隐藏/);
+    assert.ok(await card(p, next).getByTestId('card-menu-button').evaluate((el) => el === document.activeElement), 'focus moves to the next card');
+    assert.match((await line.textContent()) ?? '', new RegExp(`已隐藏 ${rest.length + 1} 个榜单`));
+
+    // Still hidden after a reload; shown again from the line.
+    await home(p, { reset: false });
+    assert.equal(await card(p, gone).count(), 0);
+    const toggle = p.getByTestId('hidden-toggle');
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+    await toggle.click();
+    assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+    const show = p.locator(`[data-testid="unhide"][data-id="${gone}"]`);
+    assert.match((await show.getAttribute('aria-label')) ?? '', /^显示 /);
+    await show.click();
+    await card(p, gone).waitFor();
+    assert.equal((await order(p)).indexOf(gone), before.indexOf(gone) + 1, 'back where it was (after the one moved to the top)');
+    assert.deepEqual((await stored(p)).hidden, rest);
+    // Show all: the line goes, every board is back where it was (moving a card kept the
+    // places of the hidden ones).
+    await p.getByTestId('unhide-all').click();
+    await waitFor(async () => (await line.count()) === 0, { what: 'the line to go' });
+    assert.deepEqual((await stored(p)).hidden, []);
+    assert.ok(await card(p, rest[0]).getByTestId('card-menu-button').evaluate((el) => el === document.activeElement), 'focus on the first board back');
+    await waitFor(async () => (await order(p)).length === defaultOrder.length, { what: 'every card', interval: 50 });
+    assert.deepEqual(await order(p), [far, ...defaultOrder.filter((id) => id !== far)]);
+  });
+});
+
+describe('cards', () => {
+  test('a card body scrolls through the whole list; "see all" stays in the footer; every card the same height', async () => {
+    const p = await deskPage();
+    await home(p, { light: true });
+    const id = 'weibo.hot-search';
+    const items = (await (await fetch(`${mu.base}/api/v1/boards/${id}`)).json()).items;
+    assert.ok(items.length > 12, `the fixture has a long list (${items.length})`);
+    const list = card(p, id).getByTestId('card-items');
+    await waitFor(async () => (await list.locator('> li').count()) === items.length, { what: 'every item of the board in its card' });
+    const box = await list.evaluate((ol) => ({ overflow: getComputedStyle(ol).overflowY, scroll: ol.scrollHeight, client: ol.clientHeight }));
+    assert.equal(box.overflow, 'auto');
+    assert.ok(box.scroll > box.client * 2, `the list scrolls (${JSON.stringify(box)})`);
+    await list.evaluate((ol) => (ol.scrollTop = ol.scrollHeight));
+    const last = list.locator('> li').last();
+    assert.equal(await last.locator('.title').textContent(), items.at(-1).title);
+    const inside = await card(p, id).evaluate((c) => {
+      const cb = c.getBoundingClientRect();
+      const lb = c.querySelector('[data-testid="card-items"] > li:last-child').getBoundingClientRect();
+      const more = c.querySelector('a.more').getBoundingClientRect();
+      return { last: lb.bottom <= more.top + 1 && lb.top >= cb.top, more: more.bottom <= cb.bottom + 1 && more.height > 0 };
+    });
+    assert.deepEqual(inside, { last: true, more: true }, 'the last item scrolled into the card, the footer link below it');
+    assert.equal(await card(p, id).locator('a.more').getAttribute('href'), `#/board/${id}`);
+    const heights = await p.locator('section.card').evaluateAll((cs) => cs.slice(0, 9).map((c) => c.getBoundingClientRect().height));
+    assert.equal(new Set(heights).size, 1, `equal card heights: ${heights}`);
+  });
+
+  test('wide screens get more columns: 5 at 1920 px (the grid fills the width), 6 at 2200 px', async () => {
+    const p = await deskPage();
+    try {
+      await p.setViewportSize({ width: 1920, height: 1080 });
+      await home(p, { light: true });
+      const measure = () =>
+        p.getByTestId('board-grid').evaluate((g) => ({
+          columns: getComputedStyle(g).gridTemplateColumns.split(' ').length,
+          share: g.getBoundingClientRect().width / document.documentElement.clientWidth,
+          right: Math.max(...[...g.children].map((x) => x.getBoundingClientRect().right)) / document.documentElement.clientWidth,
+        }));
+      const at1920 = await measure();
+      assert.equal(at1920.columns, 5);
+      assert.ok(at1920.share > 0.95 && at1920.right > 0.95, `the grid uses the width: ${JSON.stringify(at1920)}`);
+      await p.setViewportSize({ width: 2200, height: 1200 });
+      assert.equal((await measure()).columns, 6);
+    } finally {
+      await p.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+});
+
+describe('header', () => {
+  test('theme toggle cycles light → dark → auto with a label naming both; density toggle is a pressed button', async () => {
+    const p = await deskPage();
+    await home(p, { light: true });
+    const theme = p.getByTestId('theme-toggle');
+    const html = () => p.evaluate(() => ({ theme: document.documentElement.dataset.theme, density: document.documentElement.dataset.density }));
+    assert.equal(await theme.getAttribute('aria-label'), '主题：跟随系统。点按切换为浅色');
+    await theme.click();
+    assert.equal(await theme.getAttribute('aria-label'), '主题：浅色。点按切换为深色');
+    assert.equal((await html()).theme, 'light');
+    await theme.click();
+    assert.equal((await html()).theme, 'dark');
+    assert.equal((await stored(p)).theme, 'dark');
+    assert.equal(await theme.getAttribute('aria-label'), '主题：深色。点按切换为跟随系统');
+    await theme.click();
+    assert.equal((await stored(p)).theme, 'auto');
+    assert.equal((await html()).theme, 'light', 'auto follows the system (light here)');
+
+    const density = p.getByTestId('density-toggle');
+    assert.equal(await density.getAttribute('aria-label'), '紧凑布局');
+    assert.equal(await density.getAttribute('aria-pressed'), 'false');
+    const height = () => p.locator('section.card').first().evaluate((c) => c.getBoundingClientRect().height);
+    const comfortable = await height();
+    await density.click();
+    assert.equal(await density.getAttribute('aria-pressed'), 'true');
+    assert.equal((await html()).density, 'compact');
+    assert.equal((await stored(p)).density, 'compact');
+    assert.ok((await height()) < comfortable, 'compact cards are shorter');
+    // English names.
+    await home(p, { settings: { ...(await stored(p)), lang: 'en' } });
+    assert.equal(await theme.getAttribute('aria-label'), 'Theme: System. Switch to Light');
+    assert.equal(await density.getAttribute('aria-label'), 'Compact layout');
+    assert.match((await card(p, 'weibo.hot-search').getByTestId('card-menu-button').getAttribute('aria-label')) ?? '', /^More actions for \w/);
+  });
+
+  test('390×844: the header (toggles and sign-in link, in Chinese and English) and the cards fit, a card menu opens inside the screen', async () => {
+    const c = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+      locale: 'zh-CN',
+      serviceWorkers: 'block',
+    });
+    try {
+      const p = await c.newPage();
+      const header = () =>
+        p.locator('header > *').evaluateAll((els) =>
+          els
+            .filter((e) => e.getClientRects().length > 0)
+            .map((e) => ({ what: e.className || e.tagName, left: e.getBoundingClientRect().left, right: e.getBoundingClientRect().right })),
+        );
+      for (const lang of ['en', 'zh-CN']) {
+        await home(p, { light: true, settings: { lang } });
+        await p.getByTestId('sign-in').waitFor();
+        const boxes = await header();
+        assert.ok(boxes.length >= 6, `header controls: ${JSON.stringify(boxes)}`);
+        for (const b of boxes) assert.ok(b.left >= 0 && b.right <= 390, `${lang}: ${b.what} fits on the screen (${b.left}–${b.right})`);
+        assert.ok(boxes.some((b) => /theme-btn/.test(b.what)) && boxes.some((b) => /density-btn/.test(b.what)));
+      }
+      const first = (await order(p))[0];
+      await card(p, first).getByTestId('card-menu-button').tap();
+      const menu = await card(p, first).getByTestId('card-menu').boundingBox();
+      assert.ok(menu.x >= 0 && menu.x + menu.width <= 390, `the menu is on screen: ${JSON.stringify(menu)}`);
+      const title = await card(p, first).locator('.card-title').boundingBox();
+      assert.ok(title.width >= 120, `the card title keeps room beside handle and buttons (${title.width})`);
+      assert.ok(
+        await p.evaluate(() => document.scrollingElement.scrollWidth <= 390),
+        'no sideways scrolling',
+      );
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+describe('accessibility', () => {
+  test('axe: no WCAG 2 A/AA violations with a card picked up, a menu open and the hidden boards listed (light, then dark)', async () => {
+    const p = await deskPage();
+    // Four cards on the page, every other board hidden (and listed under the grid): a small
+    // page for axe, with every new control on it.
+    const shownIds = [...BIGGEST.slice(0, 4)];
+    await home(p, { settings: { theme: 'light', hidden: catalogue.filter((id) => !shownIds.includes(id)) } });
+    assert.deepEqual(await order(p), shownIds);
+    await p.getByTestId('hidden-toggle').click();
+    assert.equal(await p.getByTestId('unhide').count(), catalogue.length - shownIds.length);
+    const [first, , third] = shownIds;
+    await card(p, first).locator('[data-testid="card-items"] > li').first().waitFor();
+    await p.addScriptTag({ path: AXE });
+    for (const scheme of ['light', 'dark']) {
+      if (scheme === 'dark') await p.getByTestId('theme-toggle').click();
+      assert.equal(await p.evaluate(() => document.documentElement.dataset.theme), scheme);
+      await card(p, first).getByTestId('card-menu-button').click();
+      await card(p, first).getByTestId('card-menu').waitFor();
+      await card(p, third).getByTestId('drag-handle').focus();
+      await p.keyboard.press('Space');
+      await waitFor(() => card(p, third).evaluate((el) => el.classList.contains('grabbed')), { what: 'the card picked up' });
+      const { checked, violations } = await p.evaluate(async () => {
+        const r = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+        return {
+          checked: r.passes.map((x) => x.id),
+          violations: r.violations.map((v) => ({ id: v.id, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })),
+        };
+      });
+      assert.ok(checked.includes('color-contrast') && checked.includes('aria-allowed-attr'), 'axe checked contrast and ARIA');
+      assert.deepEqual(violations, [], scheme);
+      await p.keyboard.press('Escape');
+    }
+  });
+});
