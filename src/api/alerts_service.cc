@@ -8,6 +8,7 @@
 #include "api/handler_util.h"
 #include "auth/crypto.h"
 #include "auth/url_util.h"
+#include "core/encoding.h"
 #include "notify/channel_store.h"
 #include "notify/matcher.h"
 #include "notify/rule.h"
@@ -21,29 +22,6 @@ using handler::json_ok;
 
 constexpr int kPreviewLimit = 50;
 constexpr std::size_t kMaxChannelName = 100;
-
-std::string html_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 Response html_page(int status, const std::string& title, const std::string& body) {
   Response r = text_response(status,
@@ -88,6 +66,16 @@ json::value delivery_json(const DeliveryRecord& d) {
                             {"url", m.url},
                             {"rank", m.rank},
                             {"hot", m.hot_text}}}};
+}
+
+// Deletes every private-feed token of `user` (there is at most one, but a race of two
+// creations may leave two).
+Status revoke_feed_tokens(AlertStore& store, int64_t user) {
+  MU_ASSIGN_OR_RETURN(std::vector<UserDocument> tokens, store.documents(kFeedTokenDocument, user));
+  for (const UserDocument& d : tokens) {
+    MU_RETURN_IF_ERROR(store.delete_document(kFeedTokenDocument, d.id, user).status());
+  }
+  return ok_status();
 }
 
 }  // namespace
@@ -440,12 +428,8 @@ Response AlertsService::feed_token(const Request& req) const {
 Response AlertsService::new_feed_token(const Request& req) const {
   AccountsService::Authed a;
   if (auto r = accounts_.require(req, true, false, a)) return std::move(*r);
-  auto old = store_.documents(kFeedTokenDocument, a.user.id);
-  if (!old.ok()) return handler::internal("alerts", "feed token", old.status());
-  for (const UserDocument& d : *old) {
-    if (auto gone = store_.delete_document(kFeedTokenDocument, d.id, a.user.id); !gone.ok()) {
-      return handler::internal("alerts", "feed token", gone.status());
-    }
+  if (Status s = revoke_feed_tokens(store_, a.user.id); !s.ok()) {
+    return handler::internal("alerts", "feed token", s);
   }
   const std::string token = random_token(24);
   Status s = store_.put_document(
@@ -460,12 +444,8 @@ Response AlertsService::new_feed_token(const Request& req) const {
 Response AlertsService::revoke_feed_token(const Request& req) const {
   AccountsService::Authed a;
   if (auto r = accounts_.require(req, true, false, a)) return std::move(*r);
-  auto old = store_.documents(kFeedTokenDocument, a.user.id);
-  if (!old.ok()) return handler::internal("alerts", "feed token", old.status());
-  for (const UserDocument& d : *old) {
-    if (auto gone = store_.delete_document(kFeedTokenDocument, d.id, a.user.id); !gone.ok()) {
-      return handler::internal("alerts", "feed token", gone.status());
-    }
+  if (Status s = revoke_feed_tokens(store_, a.user.id); !s.ok()) {
+    return handler::internal("alerts", "feed token", s);
   }
   return handler::empty(204);
 }

@@ -19,6 +19,8 @@ TEST(EncodingTest, Base64MatchesRfc4648VectorsWithPadding) {
 TEST(EncodingTest, HexAndAsciiLower) {
   EXPECT_EQ(hex_encode(std::string("\x01\xab\x00", 3)), "01ab00");
   EXPECT_EQ(ascii_lower("OpenAI 大模型 ÄB"), "openai 大模型 Äb");
+  EXPECT_EQ(html_escape(R"(<a href="x">'火灾' & more</a>)"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;火灾&#39; &amp; more&lt;/a&gt;");
 }
 
 }  // namespace

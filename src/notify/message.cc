@@ -6,6 +6,7 @@
 
 #include "auth/crypto.h"
 #include "auth/url_util.h"
+#include "core/encoding.h"
 #include "core/utf8.h"
 
 namespace mu {
@@ -47,33 +48,6 @@ std::string safe_url(std::string_view url) {
     return std::string(url);
   }
   return {};
-}
-
-std::string html_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 16);
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 // Markdown link text: brackets would end the link; they become their full-width forms, and

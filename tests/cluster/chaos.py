@@ -56,6 +56,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from mu_session import admin_session  # noqa: E402
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLUSTER = os.path.join(ROOT, "scripts", "cluster")
 
@@ -656,23 +659,6 @@ def scenario_history(c):
                      interval=0.5), "every API instance answers the same search alike")
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-def sign_in(link):
-    """The session cookie that a one-time `mu admin link` URL sets (its 302 is not followed)."""
-    try:
-        urllib.request.build_opener(_NoRedirect).open(link, timeout=10)
-    except urllib.error.HTTPError as e:
-        if e.code != 302:
-            raise
-        cookie = e.headers.get("Set-Cookie", "")
-        return cookie.split(";", 1)[0]
-    raise RuntimeError("the admin link did not redirect")
-
-
 ALERT_BOARD = "bbc.world"
 ALERT_SECRET = "chaos-hook-secret"
 
@@ -733,23 +719,9 @@ def scenario_alerts(c, replay_dir, rounds=4):
     no (rule, item) becomes two deliveries (a repeat of one delivery id — a send the store
     had not recorded when its sender died — is allowed and reported)."""
     hook = HookReceiver()
-    link = subprocess.run([c.mu, "admin", "link", "--config", os.path.join(c.dir, "mu.toml")],
-                          env=c.env, capture_output=True, text=True, timeout=30)
-    if link.returncode != 0:
-        raise RuntimeError(f"mu admin link: {link.stderr}")
-    url = next(line for line in link.stdout.splitlines() if "/auth/local?token=" in line).strip()
-    base = f"http://127.0.0.1:{c.api['a1']}"
-    opener = urllib.request.build_opener()
-    opener.addheaders = [("Cookie", sign_in(base + "/auth/" + url.split("/auth/", 1)[1]))]
-    csrf = json.loads(opener.open(base + "/api/v1/me", timeout=10).read())["csrf_token"]
-
-    def post(path, body):
-        req = urllib.request.Request(base + path, method="POST", data=json.dumps(body).encode(),
-                                     headers={"X-CSRF-Token": csrf,
-                                              "Content-Type": "application/json"})
-        with opener.open(req, timeout=20) as r:
-            return json.loads(r.read())
-
+    session = admin_session(c.mu, os.path.join(c.dir, "mu.toml"), c.env,
+                            f"http://127.0.0.1:{c.api['a1']}")
+    post = session.post
     channel = post("/api/v1/me/alerts/channels",
                    {"name": "chaos", "url": f"webhook+http://127.0.0.1:{hook.port}/hook",
                     "secret": ALERT_SECRET})
