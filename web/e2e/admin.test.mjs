@@ -308,7 +308,7 @@ describe('access', () => {
 });
 
 describe('accessibility and layout', () => {
-  const SECTIONS = [`boards/${BOARD}`, 'sources', 'credentials', 'collectors', 'scheduler', 'users', 'audit'];
+  const SECTIONS = [`boards/${BOARD}`, 'sources', 'credentials', 'collectors', 'scheduler', 'users', 'alerts', 'audit'];
 
   for (const theme of ['light', 'dark']) {
     test(`axe: no WCAG 2 A/AA violations on every console section and the saved items (${theme})`, async () => {

@@ -5,9 +5,14 @@
 // test" reaches the receiver as a signed POST (X-Mu-Signature checked as a receiver would,
 // body type "test"); a channel whose server answers 500 shows the error; a rule made from a
 // keyword of a current title previews that item, shows the server's 400 for a bad pattern,
-// saves every field, is switched off and on and edited; axe finds nothing in light and dark;
-// no sideways scrolling at 390 px; the rule is deleted. The page's strings (both languages)
-// and the form's pure helpers are checked first.
+// saves every field, is switched off and on and edited; private feed URLs are made in the page
+// (shown once, copied), the favorites and rule feeds answer, new ones end the old ones, revoked
+// they answer 404; axe finds nothing in light and dark; no sideways scrolling at 390 px; the
+// rule is deleted. The signed-in user is an admin: the console's alerts panel lists every
+// user's dead deliveries (none here: replayed fixtures never bring new items, so no rule
+// fires), filters by state, and — with the API answered by the test — pages with before= and
+// retries a dead delivery with the CSRF header. The page's strings (both languages) and the
+// form's pure helpers are checked first.
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -54,6 +59,13 @@ describe('the alerts strings and form helpers (src/lib/alerts-i18n.ts, alerts.ts
       const odd = lib.toRule({ id: 7, name: ['x'], keywords: ['a', 3], quiet: { from: '25:00', to: '07:00' }, digest: 'weekly', trigger: 'top' });
       assert.deepEqual([odd.id, odd.name, odd.keywords, odd.quiet, odd.digest, odd.trigger], ['7', '', ['a'], null, 'immediate', 'top']);
       assert.deepEqual(lib.draftToRule(lib.ruleToDraft(rule)), rule);
+      // The private feeds' URLs: the favorites in each format, a rule's under `alerts`.
+      const token = { token: 'T', favorites: 'https://mu.example/feeds/u/T/favorites.rss', alerts: 'https://mu.example/feeds/u/T/alerts/' };
+      assert.deepEqual(
+        lib.FEED_FORMATS.map((f) => lib.favoritesFeedUrl(token, f)),
+        ['rss', 'atom', 'json'].map((f) => `https://mu.example/feeds/u/T/favorites.${f}`),
+      );
+      assert.equal(lib.ruleFeedUrl(token, 'r_a-b_C', 'atom'), 'https://mu.example/feeds/u/T/alerts/r_a-b_C.atom');
     } finally {
       await vite.close();
       for (const k of Object.keys(stubs)) delete globalThis[k];
@@ -90,7 +102,8 @@ describe('alerts in the browser', () => {
     hookBase = `http://127.0.0.1:${hook.address().port}`;
     gh = await startMockGithub();
     mu = await startMu({
-      config: ({ base }) => gh.authConfig({ publicUrl: base }),
+      // mona is an admin (the console's alerts panel); public_url is what feed URLs start with.
+      config: ({ base }) => gh.authConfig({ publicUrl: base, admins: ['mona'] }),
       env: { MU_STORAGE_SECRETS_KEY: 'c'.repeat(64), MU_NOTIFY_ALLOW_PRIVATE_NETWORKS: 'true' },
     });
     browser = await launchBrowser();
@@ -117,6 +130,28 @@ describe('alerts in the browser', () => {
 
   const realErrors = () => errors.filter((e) => !/Failed to load resource|ERR_NAME_NOT_RESOLVED/.test(e));
   const text = async (locator) => ((await locator.textContent()) ?? '').trim();
+
+  /** axe's WCAG 2 A/AA violations on the page in each theme (the page is left light). */
+  async function axeProblems(themes = ['light', 'dark']) {
+    if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
+    const problems = [];
+    for (const theme of themes) {
+      await page.emulateMedia({ colorScheme: theme });
+      // The theme changes under a loaded page: axe looks once its colour transitions are over.
+      await waitFor(() => page.evaluate((t) => document.documentElement.dataset.theme === t && document.getAnimations().length === 0, theme), {
+        what: `the ${theme} theme`,
+      });
+      const { passes, violations } = await page.evaluate(async () => {
+        const r = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+        const violations = r.violations.map((v) => ({ id: v.id, nodes: v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')} ${(n.failureSummary ?? '').split('\n')[1] ?? ''}`) }));
+        return { passes: r.passes.map((x) => x.id), violations };
+      });
+      assert.ok(passes.includes('color-contrast'), 'axe checked the contrast');
+      for (const v of violations) problems.push({ theme, ...v });
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+    return problems;
+  }
 
   test('signed out: a sign-in offer that comes back to the page; /alerts is the page; the account menu links to it', async () => {
     await page.goto(`${mu.base}/alerts`);
@@ -296,28 +331,100 @@ describe('alerts in the browser', () => {
     assert.deepEqual(realErrors(), []);
   });
 
+  test('private feeds: made in the page and shown once; the favorites feed answers RSS; new ones end the old; revoked, they answer 404', async () => {
+    const section = page.getByTestId('alerts-feeds');
+    const state = section.getByTestId('feeds-state');
+    await state.waitFor();
+    assert.equal(await state.getAttribute('data-active'), 'false');
+    assert.equal(await text(state), '还没有私人订阅地址。');
+    assert.equal(await section.getByTestId('feeds-revoke').count(), 0, 'nothing to revoke yet');
+    // Something saved, for the favorites feed to carry.
+    const story = { board: BOARD, item_key: 'e2e-feed-story', title: 'e2e feed story', url: 'https://example.com/e2e-feed-story' };
+    assert.equal((await pageFetch(page, '/api/v1/me/favorites', { method: 'POST', body: story })).status, 201);
+    const [rule] = (await pageFetch(page, '/api/v1/me/alerts/rules')).json.rules;
+
+    await section.getByTestId('feeds-create').click();
+    const box = section.getByTestId('feeds-new');
+    await box.waitFor();
+    assert.equal(await text(section.getByTestId('feeds-status')), '已生成私人订阅地址。');
+    assert.equal(await state.getAttribute('data-active'), 'true');
+    assert.match(await text(box), /请现在复制这些地址，它们只显示这一次/);
+    const feeds = box.getByTestId('feed');
+    assert.deepEqual(await feeds.evaluateAll((els) => els.map((e) => e.dataset.feed)), ['favorites', rule.id], 'the favorites, then each rule');
+    const favUrl = await feeds.first().getByTestId('feed-url').inputValue();
+    const token = new RegExp(`^${mu.base.replace(/[.]/g, '\\.')}/feeds/u/([\\w-]{32})/favorites\\.rss$`).exec(favUrl)?.[1];
+    assert.ok(token, favUrl);
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'al-feed-0', 'the first URL has the focus');
+    const ruleRow = feeds.nth(1);
+    assert.equal(await text(ruleRow.locator('label')), '提醒“e2e 提醒”');
+    assert.equal(await ruleRow.getByTestId('feed-url').inputValue(), `${mu.base}/feeds/u/${token}/alerts/${rule.id}.rss`);
+    assert.deepEqual(
+      await ruleRow.getByTestId('feed-link').evaluateAll((as) => as.map((a) => a.getAttribute('href'))),
+      ['rss', 'atom', 'json'].map((f) => `${mu.base}/feeds/u/${token}/alerts/${rule.id}.${f}`),
+    );
+    assert.equal((await pageFetch(page, '/api/v1/me/feed-token')).json.active, true);
+
+    // The URLs shown are the feeds: RSS of the favorites (with the saved story), Atom and JSON too.
+    const fav = await fetch(favUrl);
+    assert.equal(fav.status, 200);
+    assert.match(fav.headers.get('content-type'), /^application\/rss\+xml/);
+    assert.match(await fav.text(), /<title>e2e feed story<\/title>/);
+    const atom = await feeds.first().locator('[data-format="atom"]').getAttribute('href');
+    assert.match((await fetch(atom)).headers.get('content-type'), /^application\/atom\+xml/);
+    const ruleFeed = await fetch(`${mu.base}/feeds/u/${token}/alerts/${rule.id}.json`);
+    assert.equal(ruleFeed.status, 200);
+    assert.equal((await ruleFeed.json()).title, 'Mu · e2e 提醒');
+
+    // Copy puts the URL on the clipboard.
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: mu.base });
+    await feeds.first().getByTestId('feed-copy').click();
+    await waitFor(async () => (await text(box.getByTestId('feeds-copy-status'))) !== '', { what: 'the copy note' });
+    assert.equal(await text(box.getByTestId('feeds-copy-status')), '已复制收藏的订阅地址。');
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), favUrl);
+
+    // axe with the URLs shown, in both themes; no sideways scrolling at 390 px.
+    assert.deepEqual(await axeProblems(), []);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await waitFor(() => page.evaluate(() => document.scrollingElement.scrollWidth <= 390), { timeout: 3000, what: 'no sideways scrolling with the URLs shown' });
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // Making new ones: the old URL answers 404, the new one works.
+    await section.getByTestId('feeds-create').click();
+    await waitFor(async () => (await feeds.first().getByTestId('feed-url').inputValue()) !== favUrl, { what: 'the new URLs' });
+    assert.equal(await text(section.getByTestId('feeds-status')), '已重新生成：之前的地址已经失效。');
+    const favUrl2 = await feeds.first().getByTestId('feed-url').inputValue();
+    assert.equal((await fetch(favUrl)).status, 404);
+    assert.equal((await fetch(favUrl2)).status, 200);
+
+    // Closed, the URLs are gone from the page; "make new ones" and "revoke" stay.
+    await box.getByTestId('feeds-done').click();
+    assert.equal(await box.count(), 0);
+    assert.ok(!(await section.textContent()).includes(favUrl2.split('/feeds/u/')[1].slice(0, 32)), 'the token is not on the page');
+    assert.equal(await text(section.getByTestId('feeds-create')), '重新生成');
+
+    // Revoke, after a confirmation (cancel first): every URL answers 404.
+    await section.getByTestId('feeds-revoke').click();
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'feeds-revoke-cancel');
+    await section.getByTestId('feeds-revoke-cancel').click();
+    assert.equal(await section.getByTestId('feeds-revoke-box').count(), 0);
+    assert.equal((await fetch(favUrl2)).status, 200, 'cancelled: still working');
+    await section.getByTestId('feeds-revoke').click();
+    await section.getByTestId('feeds-revoke-confirm').click();
+    await waitFor(async () => (await state.getAttribute('data-active')) === 'false', { what: 'the token revoked' });
+    assert.equal(await text(section.getByTestId('feeds-status')), '已撤销：所有私人订阅地址都已失效。');
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'feeds-create');
+    assert.equal((await fetch(favUrl2)).status, 404);
+    assert.equal((await fetch(`${mu.base}/feeds/u/${token}/alerts/${rule.id}.rss`)).status, 404);
+    assert.deepEqual((await pageFetch(page, '/api/v1/me/feed-token')).json, { active: false, created_at: null });
+    assert.deepEqual(realErrors(), []);
+  });
+
   test('axe finds nothing with the editor and preview open (light and dark); no sideways scrolling at 390 px; delete the rule', async () => {
     const section = page.getByTestId('alerts-rules');
     await section.getByTestId('rule-edit').click();
     await section.locator('[data-testid="rule-preview-item"]').first().waitFor();
     await page.getByTestId('channel-forms').locator('summary').click();
-    await page.addScriptTag({ path: AXE });
-    const problems = [];
-    for (const theme of ['light', 'dark']) {
-      await page.emulateMedia({ colorScheme: theme });
-      // The theme changes under a loaded page: axe looks once its colour transitions are over.
-      await waitFor(() => page.evaluate((t) => document.documentElement.dataset.theme === t && document.getAnimations().length === 0, theme), {
-        what: `the ${theme} theme`,
-      });
-      const { passes, violations } = await page.evaluate(async () => {
-        const r = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-        const violations = r.violations.map((v) => ({ id: v.id, nodes: v.nodes.slice(0, 3).map((n) => `${n.target.join(' ')} ${(n.failureSummary ?? '').split('\n')[1] ?? ''}`) }));
-        return { passes: r.passes.map((x) => x.id), violations };
-      });
-      assert.ok(passes.includes('color-contrast'), 'axe checked the contrast');
-      for (const v of violations) problems.push({ theme, ...v });
-    }
-    assert.deepEqual(problems, []);
+    assert.deepEqual(await axeProblems(), []);
 
     await page.setViewportSize({ width: 390, height: 844 });
     await waitFor(() => page.evaluate(() => document.scrollingElement.scrollWidth <= 390), { timeout: 3000, what: 'no sideways scrolling' }).catch(async (err) => {
@@ -335,6 +442,99 @@ describe('alerts in the browser', () => {
     assert.equal(await section.getByTestId('rule-form').count(), 0, 'its editor closed too');
     assert.equal(await text(section.getByTestId('rules-status')), '已删除提醒“e2e 提醒”。');
     assert.deepEqual((await pageFetch(page, '/api/v1/me/alerts/rules')).json.rules, []);
+    assert.deepEqual(realErrors(), []);
+  });
+
+  test('admin console · alerts: no dead deliveries here; the state filter; axe; with the API answered by the test, load more (before=) and retry (CSRF) a dead one', async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${mu.base}/#/admin/alerts`);
+    const nav = page.locator('.admin-nav a[data-section="alerts"]');
+    await nav.waitFor();
+    assert.equal(await text(nav), '提醒');
+    assert.equal(await nav.getAttribute('aria-current'), 'page');
+    const none = page.getByTestId('aalerts-none');
+    await none.waitFor();
+    assert.equal(await text(none), '没有失败的投递。');
+    const select = page.getByTestId('aalerts-state');
+    assert.equal(await select.inputValue(), 'dead');
+    assert.deepEqual(
+      await select.locator('option').evaluateAll((os) => os.map((o) => [o.value, o.textContent.trim()])),
+      [['dead', '失败'], ['pending', '待发送'], ['sent', '已发送']],
+    );
+    assert.deepEqual((await pageFetch(page, '/api/v1/admin/alerts/deliveries?state=dead')).json, { deliveries: [] });
+    await select.selectOption('sent');
+    await waitFor(async () => (await none.count()) > 0 && (await text(none)) === '还没有已发送的投递。', { what: 'the sent filter' });
+    await select.selectOption('dead');
+    await waitFor(async () => (await none.count()) > 0 && (await text(none)) === '没有失败的投递。', { what: 'back to the dead ones' });
+    assert.deepEqual(await axeProblems(), []);
+
+    // No rule fires on replayed fixtures: the listing and the retry are answered here.
+    const me = (await pageFetch(page, '/api/v1/me')).json;
+    assert.equal(me.role, 'admin');
+    const fake = (id, url) => ({
+      id, user_id: me.id, rule_id: 'r_fakeRule0001', channel_id: 'c_fakeChan001', state: 'dead', attempts: 1, next_at: null, sent_at: null,
+      last_error: 'HTTP 404 from the receiver', matched_at: '2026-01-02T03:04:05Z',
+      item: { board: BOARD, key: `k${id}`, title: `dead story ${id}`, url, rank: 3, hot: '' },
+    });
+    const listed = [];
+    const isList = (u) => u.pathname === '/api/v1/admin/alerts/deliveries';
+    const onList = async (route) => {
+      const u = new URL(route.request().url());
+      listed.push(u.searchParams);
+      const before = Number(u.searchParams.get('before') ?? 0);
+      const deliveries = before ? [fake(before - 1, 'javascript:alert(1)')] : Array.from({ length: 50 }, (_, i) => fake(1000 - i, `https://example.com/dead/${1000 - i}`));
+      await route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ deliveries }) });
+    };
+    const retried = [];
+    const isRetry = (u) => /^\/api\/v1\/admin\/alerts\/deliveries\/[^/]+\/retry$/.test(u.pathname);
+    const onRetry = async (route) => {
+      const r = route.request();
+      retried.push({ method: r.method(), path: new URL(r.url()).pathname, csrf: r.headers()['x-csrf-token'] });
+      await route.fulfill({ status: 204, body: '' });
+    };
+    await page.route(isList, onList);
+    await page.route(isRetry, onRetry);
+    try {
+      await page.getByTestId('aalerts-refresh').click();
+      const rows = page.getByTestId('aalert');
+      await waitFor(async () => (await rows.count()) === 50, { what: 'the first page' });
+      assert.equal(listed.at(-1).get('state'), 'dead');
+      assert.equal(listed.at(-1).get('before'), null);
+      const first = rows.first();
+      assert.equal(await first.getAttribute('data-id'), '1000');
+      assert.equal(await first.getAttribute('data-state'), 'dead');
+      assert.match(await text(first.getByTestId('aalert-user')), new RegExp(`^${me.id}\\s+mona$`));
+      assert.equal(await text(first.getByTestId('aalert-rule')), 'r_fakeRule0001');
+      assert.equal(await text(first.getByTestId('aalert-channel')), 'c_fakeChan001');
+      assert.equal(await first.getByTestId('aalert-item').locator('a').getAttribute('href'), 'https://example.com/dead/1000');
+      assert.equal(await text(first.getByTestId('aalert-item').locator('a')), 'dead story 1000');
+      assert.equal(await text(first.getByTestId('aalert-attempts')), '1');
+      assert.equal(await text(first.getByTestId('aalert-error')), 'HTTP 404 from the receiver');
+
+      await page.getByTestId('aalerts-more').click();
+      await waitFor(async () => (await rows.count()) === 51, { what: 'the next page' });
+      assert.equal(listed.at(-1).get('before'), '951');
+      assert.equal(listed.at(-1).get('state'), 'dead');
+      const last = rows.last();
+      assert.equal(await last.getAttribute('data-id'), '950');
+      assert.equal(await last.getByTestId('aalert-item').locator('a').count(), 0, 'a javascript: URL is no link');
+      assert.match(await text(last.getByTestId('aalert-item')), /^dead story 950/);
+      assert.equal(await page.getByTestId('aalerts-more').count(), 0, 'a short page: nothing more');
+
+      await first.getByTestId('aalert-retry').click();
+      await waitFor(async () => (await first.getAttribute('data-state')) === 'pending', { what: 'the row pending again' });
+      assert.deepEqual(retried, [{ method: 'POST', path: '/api/v1/admin/alerts/deliveries/1000/retry', csrf: me.csrf_token }]);
+      assert.match(await text(first.getByTestId('aalert-state')), /^○ 待发送/);
+      assert.equal(await first.getByTestId('aalert-retry').count(), 0, 'no retry for a pending one');
+      assert.equal(await text(first.getByTestId('aalert-attempts')), '0');
+      assert.equal(await text(page.getByTestId('aalerts-status')), '投递 #1000 已重新排队，马上会再次发送。');
+      assert.equal(await rows.nth(1).getAttribute('data-state'), 'dead', 'the other rows as they were');
+    } finally {
+      await page.unroute(isList, onList);
+      await page.unroute(isRetry, onRetry);
+    }
+    // The server's own route: an unknown delivery is 404.
+    assert.equal((await pageFetch(page, '/api/v1/admin/alerts/deliveries/999999/retry', { method: 'POST' })).status, 404);
     assert.deepEqual(realErrors(), []);
   });
 });

@@ -3,7 +3,9 @@
 // copies from another origin, and cleans everything up. Used by e2e/*.test.mjs.
 //
 // Environment: MU_BIN (default ../build/release/mu, else ../build/integ/mu), CHROMIUM
-// (default /usr/bin/chromium), E2E_KEEP=1 keeps temp dirs and prints their paths.
+// (default /usr/bin/chromium), E2E_KEEP=1 keeps temp dirs and prints their paths, E2E_DIST
+// a built app to serve in place of dist/ (e.g. a build of a working tree made with
+// buildApp() while dist/ is in use).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -14,7 +16,7 @@ import { chromium } from 'playwright-core';
 
 export const WEB = resolve(fileURLToPath(new URL('..', import.meta.url)));
 export const ROOT = resolve(WEB, '..');
-export const DIST = join(WEB, 'dist');
+export const DIST = process.env.E2E_DIST ? resolve(process.env.E2E_DIST) : join(WEB, 'dist');
 export const FIXTURES = join(ROOT, 'src/sources');
 
 export function muBin() {

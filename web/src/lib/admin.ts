@@ -2,6 +2,7 @@
 // chunk imports this module. Every answer is untrusted data like the rest of the API: links
 // go through safe.ts, nothing is rendered as HTML.
 import { request } from './account';
+import { toDelivery, type Delivery, type DeliveryState } from './alerts';
 
 export type Schedule = { every_s: number } | { cron: string; tz?: string };
 
@@ -162,6 +163,25 @@ export const setRole = (id: AdminUser['id'], role: string) =>
 export function getAudit(before?: AuditEntry['id'], limit = 50) {
   return request<{ entries: AuditEntry[] }>('GET', `/api/v1/admin/audit?limit=${limit}${before !== undefined ? `&before=${enc(String(before))}` : ''}`);
 }
+
+/** A delivery of any user's alert (docs/alerts.md#the-outbox), with its owner. */
+export interface AdminDelivery extends Delivery {
+  user_id: number;
+}
+
+/** Every user's deliveries in `state`, newest first; `before`: older than that id (the next page). */
+export async function getAdminDeliveries(state: DeliveryState, before?: number, limit = 50): Promise<AdminDelivery[]> {
+  const q = `state=${enc(state)}&limit=${limit}${before !== undefined ? `&before=${before}` : ''}`;
+  const r = await request<{ deliveries?: unknown }>('GET', `/api/v1/admin/alerts/deliveries?${q}`);
+  const list = Array.isArray(r?.deliveries) ? r.deliveries : [];
+  return list.map((raw: unknown) => {
+    const uid = (raw as { user_id?: unknown } | null)?.user_id;
+    return { ...toDelivery(raw), user_id: typeof uid === 'number' && Number.isFinite(uid) ? uid : 0 };
+  });
+}
+
+/** Puts a delivery back to pending, due now (204). */
+export const retryDelivery = (id: number) => request<unknown>('POST', `/api/v1/admin/alerts/deliveries/${enc(String(id))}/retry`);
 
 /** A schedule in the form the editor and the API take: "90s", "10m", "2h". */
 export function everyText(seconds: number): string {

@@ -1,7 +1,8 @@
 // Alerts (docs/alerts.md, /api/v1/me/alerts/*): rules, channels, the live preview of a draft
-// rule and the delivery log. Imported by the alerts page's chunk only. Answers are untrusted
-// like the rest of the API: every field is read with its type checked, nothing is rendered as
-// HTML, and the page never sees a channel's URL or secret (the server keeps them sealed).
+// rule, the delivery log and the private feeds' token. Imported by the alerts page's chunk
+// (and the admin console's, for the delivery type). Answers are untrusted like the rest of the
+// API: every field is read with its type checked, nothing is rendered as HTML, and the page
+// never sees a channel's URL or secret (the server keeps them sealed).
 import { RequestError, request } from './account';
 
 export type Trigger = 'new' | 'top';
@@ -262,6 +263,55 @@ export async function getDeliveries(query: DeliveryQuery = {}): Promise<Delivery
   const qs = p.toString();
   const r = obj(await request<unknown>('GET', `/api/v1/me/alerts/deliveries${qs ? `?${qs}` : ''}`));
   return list(r.deliveries).map(toDelivery);
+}
+
+// ---- private feeds (/api/v1/me/feed-token, docs/api.md#private-feeds) ----
+
+export type FeedFormat = 'rss' | 'atom' | 'json';
+export const FEED_FORMATS: readonly FeedFormat[] = ['rss', 'atom', 'json'];
+
+/** Whether the user has a feed token (the token itself cannot be read back). */
+export interface FeedTokenState {
+  active: boolean;
+  created_at: string | null;
+}
+
+/** A new token and its URLs, as POST answers them (the only time they are seen). */
+export interface FeedToken {
+  token: string;
+  /** The favorites feed, RSS: ".../feeds/u/<token>/favorites.rss". */
+  favorites: string;
+  /** Where the rules' feeds are: append "<rule id>.rss" (or .atom, .json). */
+  alerts: string;
+}
+
+export async function getFeedToken(): Promise<FeedTokenState> {
+  const r = obj(await request<unknown>('GET', '/api/v1/me/feed-token'));
+  const active = r.active === true;
+  return { active, created_at: active ? strOrNull(r.created_at) : null };
+}
+
+/** Makes a new token; every URL of the old one stops working at once. */
+export async function newFeedToken(): Promise<FeedToken> {
+  const r = obj(await request<unknown>('POST', '/api/v1/me/feed-token'));
+  const token = str(r.token);
+  const favorites = str(r.favorites);
+  const alerts = str(r.alerts);
+  if (!token || !favorites || !alerts) throw new Error('bad /api/v1/me/feed-token answer');
+  return { token, favorites, alerts };
+}
+
+/** Revokes the token: every private feed URL answers 404 from then on. */
+export const revokeFeedToken = () => request<unknown>('DELETE', '/api/v1/me/feed-token');
+
+/** The favorites feed in `format` (the server gives the RSS one). */
+export function favoritesFeedUrl(token: FeedToken, format: FeedFormat): string {
+  return token.favorites.replace(/\.rss$/, `.${format}`);
+}
+
+/** A rule's feed in `format`: what the rule matched. */
+export function ruleFeedUrl(token: FeedToken, ruleId: string, format: FeedFormat): string {
+  return `${token.alerts}${enc(ruleId)}.${format}`;
 }
 
 /** The error code of a failed call ({"error":{"code"}}), if the server sent one. */
