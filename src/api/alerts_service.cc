@@ -3,12 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
+#include <set>
 
 #include "api/feed_writer.h"
 #include "api/handler_util.h"
 #include "auth/crypto.h"
 #include "auth/url_util.h"
 #include "core/encoding.h"
+#include "core/search_text.h"
 #include "notify/channel_store.h"
 #include "notify/matcher.h"
 #include "notify/rule.h"
@@ -88,12 +90,14 @@ std::string unsubscribe_url(const SecretBox& box, const std::string& public_url,
 
 AlertsService::AlertsService(const std::vector<Site>& sites, const std::vector<BoardMeta>& boards,
                              AlertStore& store, AccountStore& audit, AccountsService& accounts,
-                             BoardCache& cache, const SecretBox* box, std::string why_disabled,
-                             const Clock& clock, ChannelTester tester, AlertsOptions options)
+                             BoardCache& cache, HistoryStore* history, const SecretBox* box,
+                             std::string why_disabled, const Clock& clock, ChannelTester tester,
+                             AlertsOptions options)
     : store_(store),
       audit_(audit),
       accounts_(accounts),
       cache_(cache),
+      history_(history),
       box_(box),
       why_disabled_(std::move(why_disabled)),
       clock_(clock),
@@ -120,7 +124,7 @@ void AlertsService::register_routes(Router& router) {
   router.add(HttpMethod::kDelete, "/api/v1/me/alerts/rules/{id}",
              [this](const Request& r) { return delete_rule(r); });
   router.add(HttpMethod::kPost, "/api/v1/me/alerts/preview",
-             [this](const Request& r) { return preview(r); });
+             [this](const Request& r) { return defer_response([this, r] { return preview(r); }); });
   router.add(HttpMethod::kGet, "/api/v1/me/alerts/channels",
              [this](const Request& r) { return list_channels(r); });
   router.add(HttpMethod::kPost, "/api/v1/me/alerts/channels",
@@ -243,7 +247,45 @@ Response AlertsService::preview(const Request& req) const {
                        {"is_new", ri.is_new}});
     }
   }
-  return json_ok(200, json::object{{"items", std::move(items)}, {"total", total}});
+  // Recent: what the keywords found in the last day's history that is off its board now
+  // (what is on a board was listed above), checked against the whole rule.
+  json::array recent;
+  if (history_ != nullptr) {
+    std::set<std::pair<std::string, std::string>> seen;
+    const int64_t since = clock_.now_ms() - 24 * 3'600'000;
+    for (std::size_t k = 0; k < rule->keywords.size() && k < 5 && recent.size() < 20; ++k) {
+      auto query = search::parse_query(rule->keywords[k]);
+      if (!query.ok()) continue;
+      SearchRequest request;
+      request.query = std::move(*query);
+      request.from_ms = since;
+      request.limit = 50;
+      request.facets = false;
+      auto found = history_->search(request);
+      if (!found.ok()) return handler::internal("alerts", "preview", found.status());
+      for (const HistoryItem& h : found->hits) {
+        if (h.current_rank != 0 || recent.size() >= 20) continue;
+        Item item;
+        item.key = h.key;
+        item.title = h.title;
+        item.url = h.url;
+        item.hot = h.peak_hot;
+        if (!RuleSet::matches_item(*rule, h.board, h.site, item, h.best_rank)) continue;
+        if (!seen.insert({h.board, h.key}).second) continue;
+        auto name = board_names_.find(h.board);
+        recent.push_back(
+            json::object{{"board", h.board},
+                         {"board_name", name == board_names_.end() ? h.board : name->second},
+                         {"best_rank", h.best_rank},
+                         {"title", h.title},
+                         {"url", h.url},
+                         {"last_seen_at", handler::time_or_null(h.last_seen_ms)}});
+      }
+    }
+  }
+  return json_ok(
+      200,
+      json::object{{"items", std::move(items)}, {"total", total}, {"recent", std::move(recent)}});
 }
 
 Response AlertsService::list_channels(const Request& req) const {

@@ -8,6 +8,8 @@
 //   PUT    /api/v1/me/alerts/rules/{id}            rule JSON -> 200
 //   DELETE /api/v1/me/alerts/rules/{id}            204 (its matches and deliveries go too)
 //   POST   /api/v1/me/alerts/preview               rule JSON -> the current items it matches
+//                                                  and, with history, recent ones that left
+//                                                  their board (the last 24 h)
 //   GET    /api/v1/me/alerts/channels              {"channels": [...]} (never URLs or secrets)
 //   POST   /api/v1/me/alerts/channels              {"name","url","secret"?} -> 201
 //   DELETE /api/v1/me/alerts/channels/{id}         204
@@ -48,6 +50,7 @@
 #include "http/router.h"
 #include "notify/channel.h"
 #include "store/alerts.h"
+#include "store/history.h"
 
 namespace mu {
 
@@ -69,8 +72,9 @@ class AlertsService {
  public:
   AlertsService(const std::vector<Site>& sites, const std::vector<BoardMeta>& boards,
                 AlertStore& store, AccountStore& audit, AccountsService& accounts,
-                BoardCache& cache, const SecretBox* box, std::string why_disabled,
-                const Clock& clock, ChannelTester tester, AlertsOptions options);
+                BoardCache& cache, HistoryStore* history, const SecretBox* box,
+                std::string why_disabled, const Clock& clock, ChannelTester tester,
+                AlertsOptions options);
 
   void register_routes(Router& router);
 
@@ -98,6 +102,7 @@ class AlertsService {
   AccountStore& audit_;
   AccountsService& accounts_;
   BoardCache& cache_;
+  HistoryStore* history_;  // null: the preview shows current items only
   const SecretBox* box_;
   const std::string why_disabled_;
   const Clock& clock_;

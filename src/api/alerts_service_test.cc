@@ -54,6 +54,7 @@ class AlertsServiceTest : public AccountsFixture {
     c.epoch = 1;
     c.slot = 100;
     c.dispatch_id = "weibo.hot-search@100";
+    c.stats.started_ms = c.stats.finished_ms = clock_.now_ms() - 60'000;
     c.items = {a, b};
     ASSERT_TRUE(store_->commit_snapshot(c).ok());
     cache_ = std::make_unique<BoardCache>(sites_, boards_, *store_, clock_);
@@ -66,7 +67,8 @@ class AlertsServiceTest : public AccountsFixture {
     options.max_channels_per_user = 2;
     options.public_url = "http://mu.test";
     service_ = std::make_unique<AlertsService>(
-        sites_, boards_, *store_, *store_, *accounts_, *cache_, box_.get(), "", clock_,
+        sites_, boards_, *store_, *store_, *accounts_, *cache_, store_.get(), box_.get(), "",
+        clock_,
         [this](const ChannelSpec& spec) {
           tested_.push_back(spec);
           return spec.kind == ChannelKind::kTelegram
@@ -194,6 +196,26 @@ TEST_F(AlertsServiceTest, PreviewShowsTheCurrentItemsARuleMatches) {
                              R"({"keywords":["火灾"],"exclude":["扑灭"]})"));
   EXPECT_EQ(none.at("items").as_array().size(), 0u);
   EXPECT_EQ(call(HttpMethod::kPost, "/api/v1/me/alerts/preview", &alice, "[").status, 400);
+  // Once the item has left the board it is a recent match, from the history.
+  Item b;
+  b.key = "b";
+  b.title = "天气转晴";
+  b.url = "https://s.weibo.com/weibo?q=b";
+  CommitRequest c;
+  c.board = "weibo.hot-search";
+  c.epoch = 1;
+  c.slot = 200;
+  c.dispatch_id = "weibo.hot-search@200";
+  c.stats.started_ms = c.stats.finished_ms = clock_.now_ms() - 1'000;
+  c.items = {b};
+  ASSERT_TRUE(store_->commit_snapshot(c).ok());
+  ASSERT_TRUE(cache_->refresh_all().ok());
+  auto later = body_json(
+      call(HttpMethod::kPost, "/api/v1/me/alerts/preview", &alice, R"({"keywords":["火灾"]})"));
+  EXPECT_EQ(later.at("items").as_array().size(), 0u);
+  ASSERT_EQ(later.at("recent").as_array().size(), 1u);
+  EXPECT_EQ(later.at("recent").at(0).at("title"), "仓库火灾已扑灭");
+  EXPECT_EQ(later.at("recent").at(0).at("best_rank"), 1);
 }
 
 TEST_F(AlertsServiceTest, DeliveryLogDeadLettersAndRetry) {

@@ -445,8 +445,9 @@ int run_api(const Config& config) {
   auto channel_tests = ChannelTestSender::create(config, clock);
   if (!channel_tests.ok()) return fail(channel_tests.status(), "alerts");
   AlertsService alert_routes(catalogue.sites, catalogue.boards, **store, **store, accounts,
-                             api.cache(), secrets_key->box.get(), secrets_key->why_missing, clock,
-                             (*channel_tests)->tester(), alerts_options(config));
+                             api.cache(), &**store, secrets_key->box.get(),
+                             secrets_key->why_missing, clock, (*channel_tests)->tester(),
+                             alerts_options(config));
   Router router;
   api.register_routes(router);
   quota.register_routes(router);

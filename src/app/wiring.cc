@@ -491,8 +491,9 @@ int run_serve(const Config& config, const std::function<Result<Config>()>& reloa
       secrets_key->why_missing, clock, [&vault] { (void)vault.refresh(); },
       make_board_tester(collector, vault, catalogue.boards, clock, {}));
   AlertsService alert_routes(catalogue.sites, catalogue.boards, **store, **store, accounts,
-                             api.cache(), secrets_key->box.get(), secrets_key->why_missing, clock,
-                             (*channel_tests)->tester(), alerts_options(config));
+                             api.cache(), &**store, secrets_key->box.get(),
+                             secrets_key->why_missing, clock, (*channel_tests)->tester(),
+                             alerts_options(config));
   Router router;
   api.register_routes(router);
   quota.register_routes(router);

@@ -71,9 +71,20 @@ export interface PreviewItem {
   is_new: boolean;
 }
 
+/** An item of the last day that matched but is no longer on its board (from the history). */
+export interface RecentItem {
+  board: string;
+  board_name: string;
+  best_rank: number;
+  title: string;
+  url: string;
+  last_seen_at: string | null;
+}
+
 export interface Preview {
   items: PreviewItem[];
   total: number;
+  recent: RecentItem[];
 }
 
 export interface Delivery {
@@ -213,7 +224,18 @@ export const deleteRule = (id: string) => request<unknown>('DELETE', `/api/v1/me
 export async function previewRule(rule: RuleBody): Promise<Preview> {
   const r = obj(await request<unknown>('POST', '/api/v1/me/alerts/preview', ruleBody(rule)));
   const items = list(r.items).map(toPreviewItem);
-  return { items, total: Math.max(int(r.total), items.length) };
+  const recent = list(r.recent).map((raw): RecentItem => {
+    const o = obj(raw);
+    return {
+      board: str(o.board),
+      board_name: str(o.board_name),
+      best_rank: int(o.best_rank),
+      title: str(o.title),
+      url: str(o.url),
+      last_seen_at: strOrNull(o.last_seen_at),
+    };
+  });
+  return { items, total: Math.max(int(r.total), items.length), recent };
 }
 
 export async function getChannels(): Promise<ChannelList> {
