@@ -148,6 +148,19 @@ TEST_F(SenderTest, ChatBotErrorCodesInA200AreFailures) {
   EXPECT_EQ(json::parse(ntfy[0].body).at("topic"), "alerts");
 }
 
+TEST_F(SenderTest, BarkGetsItsJsonOnTheDeviceKeyPath) {
+  server_.route("/DEVICEKEY", [](const TestHttpRequest&) {
+    return TestHttpResponse::text(200, R"({"code":200,"message":"success"})");
+  });
+  ASSERT_TRUE(sender_->send(channel("bark+" + server_.url("/DEVICEKEY")), message()).ok());
+  auto got = server_.requests_to("/DEVICEKEY");
+  ASSERT_EQ(got.size(), 1u);
+  auto body = json::parse(got[0].body).as_object();
+  EXPECT_EQ(body.at("group"), "Mu");
+  EXPECT_EQ(body.at("url"), "https://s.weibo.com/weibo?q=x");
+  EXPECT_NE(std::string(body.at("body").as_string()).find("仓库火灾 <已扑灭>"), std::string::npos);
+}
+
 TEST_F(SenderTest, PrivateAddressesAreRefusedUnlessAllowed) {
   CurlTransport::Options guarded;  // allow_private_networks = false
   auto t = CurlTransport::create(guarded);
