@@ -41,22 +41,7 @@ class AlertsServiceTest : public AccountsFixture {
     sites_ = {site("weibo", "微博")};
     boards_ = {board("weibo", "hot-search", "热搜")};
     ASSERT_TRUE(store_->sync_catalogue(sites_, boards_).ok());
-    Item a;
-    a.key = "a";
-    a.title = "仓库火灾已扑灭";
-    a.url = "https://s.weibo.com/weibo?q=a";
-    Item b;
-    b.key = "b";
-    b.title = "天气转晴";
-    b.url = "https://s.weibo.com/weibo?q=b";
-    CommitRequest c;
-    c.board = "weibo.hot-search";
-    c.epoch = 1;
-    c.slot = 100;
-    c.dispatch_id = "weibo.hot-search@100";
-    c.stats.started_ms = c.stats.finished_ms = clock_.now_ms() - 60'000;
-    c.items = {a, b};
-    ASSERT_TRUE(store_->commit_snapshot(c).ok());
+    commit(100, {{"a", "仓库火灾已扑灭"}, {"b", "天气转晴"}}, clock_.now_ms() - 60'000);
     cache_ = std::make_unique<BoardCache>(sites_, boards_, *store_, clock_);
     ASSERT_TRUE(cache_->refresh_all().ok());
     auto box = SecretBox::from_text(SecretBox::generate_key_text());
@@ -77,6 +62,26 @@ class AlertsServiceTest : public AccountsFixture {
         },
         options);
     service_->register_routes(router_);
+  }
+
+  // A snapshot of weibo.hot-search with these (key, title) items, committed at finished_ms
+  // (their item URLs are data, never fetched).
+  void commit(int64_t slot, const std::vector<std::pair<std::string, std::string>>& items,
+              int64_t finished_ms) {
+    CommitRequest c;
+    c.board = "weibo.hot-search";
+    c.epoch = 1;
+    c.slot = slot;
+    c.dispatch_id = "weibo.hot-search@" + std::to_string(slot);
+    c.stats.started_ms = c.stats.finished_ms = finished_ms;
+    for (const auto& [key, title] : items) {
+      Item item;
+      item.key = key;
+      item.title = title;
+      item.url = "https://s.weibo.com/weibo?q=" + key;
+      c.items.push_back(std::move(item));
+    }
+    ASSERT_TRUE(store_->commit_snapshot(c).ok());
   }
 
   Response call(HttpMethod m, const std::string& target, const SignedIn* who,
@@ -197,18 +202,7 @@ TEST_F(AlertsServiceTest, PreviewShowsTheCurrentItemsARuleMatches) {
   EXPECT_EQ(none.at("items").as_array().size(), 0u);
   EXPECT_EQ(call(HttpMethod::kPost, "/api/v1/me/alerts/preview", &alice, "[").status, 400);
   // Once the item has left the board it is a recent match, from the history.
-  Item b;
-  b.key = "b";
-  b.title = "天气转晴";
-  b.url = "https://s.weibo.com/weibo?q=b";
-  CommitRequest c;
-  c.board = "weibo.hot-search";
-  c.epoch = 1;
-  c.slot = 200;
-  c.dispatch_id = "weibo.hot-search@200";
-  c.stats.started_ms = c.stats.finished_ms = clock_.now_ms() - 1'000;
-  c.items = {b};
-  ASSERT_TRUE(store_->commit_snapshot(c).ok());
+  commit(200, {{"b", "天气转晴"}}, clock_.now_ms() - 1'000);
   ASSERT_TRUE(cache_->refresh_all().ok());
   auto later = body_json(
       call(HttpMethod::kPost, "/api/v1/me/alerts/preview", &alice, R"({"keywords":["火灾"]})"));
