@@ -46,8 +46,19 @@ function serviceWorker(): Plugin {
   };
 }
 
+/** An API on another origin (VITE_API_BASE): boot.js must not preload same-origin answers. */
+function preloadMeta(): Plugin {
+  return {
+    name: 'mu-preload-meta',
+    transformIndexHtml(html) {
+      if (!(process.env.VITE_API_BASE ?? '').replace(/\/+$/, '')) return html;
+      return html.replace(/\s*<!-- the API is on this origin[^>]*-->\s*<meta name="mu-preload"[^>]*>/, '');
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [vue(), serviceWorker()],
+  plugins: [vue(), serviceWorker(), preloadMeta()],
   build: {
     target: 'es2020',
     assetsInlineLimit: 0,

@@ -63,7 +63,7 @@ AccountsService::AccountsService(AccountStore& store, LoginStates& login_states,
 
 void AccountsService::register_routes(Router& router) {
   router.add(HttpMethod::kGet, "/api/v1/auth/providers",
-             [this](const Request&) { return providers(); });
+             [this](const Request& r) { return providers(r); });
   router.add(HttpMethod::kGet, "/auth/local", [this](const Request& r) { return local_admin(r); });
   router.add(HttpMethod::kGet, "/auth/github/login", [this](const Request& r) { return login(r); });
   // The callback calls GitHub (token exchange, user): off the io threads.
@@ -245,7 +245,7 @@ std::string AccountsService::arm_local_admin_link() {
   return token;
 }
 
-Response AccountsService::providers() const {
+Response AccountsService::providers(const Request& req) const {
   bool local = false;
   {
     std::lock_guard lock(local_mu_);
@@ -256,8 +256,14 @@ Response AccountsService::providers() const {
     auto admins = store_.count_admins();
     local = admins.ok() && *admins == 0;
   }
-  return json_ok(
-      200, json::object{{"github", !options_.github.client_id.empty()}, {"local_admin", local}});
+  // Whether this request carries a live session: the page asks for /api/v1/me only then, so
+  // a signed-out visit logs no 401. A store error reads as signed out here; /api/v1/me
+  // reports it.
+  auto authed = authenticate(req);
+  const bool signed_in = authed.ok() && authed->has_value();
+  return json_ok(200, json::object{{"github", !options_.github.client_id.empty()},
+                                   {"local_admin", local},
+                                   {"signed_in", signed_in}});
 }
 
 Response AccountsService::local_admin(const Request& req) {

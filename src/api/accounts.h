@@ -129,7 +129,7 @@ class AccountsService {
   Status csrf(const Request& req, const std::string& session_csrf) const;
   Response start_session(const Request& req, const User& user, int64_t now,
                          const std::string& return_to) const;
-  Response providers() const;
+  Response providers(const Request& req) const;
   Response local_admin(const Request& req);
   // Signs the browser in as the local admin (made an admin if it is not); `made_by`: which
   // kind of link ("serve": armed at start, "cli": `mu admin link`), for the audit log.

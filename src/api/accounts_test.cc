@@ -351,6 +351,26 @@ TEST_F(AccountsTest, MeWithoutValidSessionIs401) {
   EXPECT_EQ(get("/api/v1/me/preferences").status, 401);
 }
 
+// The page asks /api/v1/me only when the providers say signed_in, so a signed-out visit
+// logs no 401 in the browser's console (issue 14).
+TEST_F(AccountsTest, ProvidersSayWhetherTheRequestIsSignedIn) {
+  auto signed_in = [&](const std::string& token) {
+    Response r = get("/api/v1/auth/providers", token);
+    EXPECT_EQ(r.status, 200);
+    return body_json(r).at("signed_in").as_bool();
+  };
+  EXPECT_FALSE(signed_in(""));
+  EXPECT_FALSE(signed_in("not-a-session-token"));
+  const std::string token = sign_in("octocat");
+  EXPECT_TRUE(signed_in(token));
+  Response out = send({.method = HttpMethod::kPost,
+                       .target = "/auth/logout",
+                       .token = token,
+                       .csrf = csrf_of(token)});
+  EXPECT_LT(out.status, 400) << out.body_view();
+  EXPECT_FALSE(signed_in(token));
+}
+
 TEST_F(AccountsTest, StateMismatchIs400AndCreatesNoSession) {
   const std::string query = authorize("octocat");
   const FormFields q = query_of(query);

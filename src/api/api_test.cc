@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -517,6 +518,51 @@ TEST_F(ApiTest, CatalogueAndBoardCarryRunHistoryAndDueBy) {
 TEST_F(ApiTest, SitesListsBoards) {
   json::value v = json::parse(get("/api/v1/sites").body_view());
   EXPECT_EQ(v.at("sites").at(0).at("boards").at(0).as_string(), "weibo.hot-search");
+}
+
+TEST_F(ApiTest, BoardsTakeTheirSitesCategoryUnlessTheyDeclareOne) {
+  Site hn{"hn", "黑客新闻", "Hacker News", "https://news.ycombinator.com", "", "#ff6600", "global"};
+  hn.category = "tech";
+  BoardMeta front;
+  front.id = "hn.front";
+  front.site = "hn";
+  BoardMeta jobs;
+  jobs.id = "hn.jobs";
+  jobs.site = "hn";
+  jobs.category = "finance";
+  ASSERT_TRUE(real_->sync_catalogue({site_, hn}, {meta_, front, jobs}).ok());
+  ApiService api({site_, hn}, {meta_, front, jobs}, *store_, coord_, options_);
+  Router router;
+  api.register_routes(router);
+  Status started = api.start();
+  ASSERT_TRUE(started.ok()) << started.to_string();
+  auto fetch = [&](const std::string& target) {
+    Request req;
+    EXPECT_TRUE(req.set_target(target).ok());
+    return json::parse(router.handle(req).body_view());
+  };
+
+  json::value sites = fetch("/api/v1/sites");
+  EXPECT_EQ(sites.at("sites").at(0).at("category").as_string(), "general");  // the default
+  EXPECT_EQ(sites.at("sites").at(1).at("category").as_string(), "tech");
+  // Only the categories in use, in the tabs' order, with both names.
+  const auto& cats = sites.at("categories").as_array();
+  ASSERT_EQ(cats.size(), 3u);
+  EXPECT_EQ(cats[0].at("id").as_string(), "general");
+  EXPECT_EQ(cats[0].at("name").as_string(), "综合");
+  EXPECT_EQ(cats[1].at("id").as_string(), "tech");
+  EXPECT_EQ(cats[2].at("id").as_string(), "finance");
+  EXPECT_EQ(cats[2].at("name_en").as_string(), "Finance");
+
+  std::map<std::string, std::string> category_of;
+  const json::value boards = fetch("/api/v1/boards");
+  for (const auto& b : boards.at("boards").as_array()) {
+    category_of[std::string(b.at("id").as_string())] = b.at("category").as_string();
+  }
+  EXPECT_EQ(category_of["weibo.hot-search"], "general");
+  EXPECT_EQ(category_of["hn.front"], "tech");  // its site's
+  EXPECT_EQ(category_of["hn.jobs"], "finance");
+  api.stop();
 }
 
 // --- GET /api/v1/events (Server-Sent Events) on a real Server ---

@@ -90,6 +90,8 @@ BoardCache::BoardCache(std::vector<Site> sites, std::vector<BoardMeta> boards, B
       append_lower(slot->search_text, slot->site->name_en);
     }
     slot->configured = options_.disabled.count(b.id) == 0;
+    // The API lists the board under its own category, else its site's.
+    if (b.category.empty() && slot->site != nullptr) b.category = slot->site->category;
     slot->meta = std::move(b);
     index_.emplace(slot->meta.id, slots_.size());
     slots_.push_back(std::move(slot));

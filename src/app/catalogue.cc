@@ -94,7 +94,7 @@ std::string catalogue_markdown(const Catalogue& catalogue) {
         std::to_string(streams) + " streams) on " + std::to_string(catalogue.sites.size()) +
         " sites. *Every* is the default schedule (override per board in the config); " +
         "*group* is the collector group that fetches it.\n\n";
-  md += "| site | region | boards |\n|---|---|---|\n";
+  md += "| site | region | category | boards |\n|---|---|---|---|\n";
   for (const auto& s : catalogue.sites) {
     std::string ids;
     for (const auto& b : catalogue.boards) {
@@ -103,7 +103,7 @@ std::string catalogue_markdown(const Catalogue& catalogue) {
       ids += "`" + b.id + "`";
     }
     md += "| [" + cell(s.name_zh) + (s.name_zh != s.name_en ? " · " + cell(s.name_en) : "") + "](" +
-          s.home + ") | " + s.region + " | " + ids + " |\n";
+          s.home + ") | " + s.region + " | " + s.category + " | " + ids + " |\n";
   }
   for (const auto& s : catalogue.sites) {
     md += "\n## " + s.name_zh + (s.name_zh != s.name_en ? " · " + s.name_en : "") + "\n\n";

@@ -39,6 +39,7 @@ name_zh = "示例博客"
 name_en = "Example Blog"
 home = "https://blog.example.com"
 region = "global"           # "cn"（国内）| "global"
+category = "tech"           # 首页分类 / home tab: general tech finance entertainment world community life
 
 [[boards]]
 id = "example-blog.posts"   # "<站点>.<榜单>" / "<site>.<board>"

@@ -14,14 +14,28 @@ namespace mu {
 
 // A website, e.g. "weibo".
 struct Site {
-  std::string id;       // "weibo"
-  std::string name_zh;  // "微博"
-  std::string name_en;  // "Weibo"
-  std::string home;     // "https://weibo.com"
-  std::string icon;     // URL or path of a small icon
-  std::string color;    // brand colour "#e6162d"
-  std::string region;   // "cn" | "global"
+  std::string id;                    // "weibo"
+  std::string name_zh;               // "微博"
+  std::string name_en;               // "Weibo"
+  std::string home;                  // "https://weibo.com"
+  std::string icon;                  // URL or path of a small icon
+  std::string color;                 // brand colour "#e6162d"
+  std::string region;                // "cn" | "global"
+  std::string category = "general";  // one of categories(): where the site's boards are listed
 };
+
+// The categories the home page's tabs list, in their order: general 综合, tech 科技,
+// finance 财经, entertainment 娱乐, world 国际, community 社区, life 生活. A site declares
+// one (`category`); a board may declare its own. Adding one is a line in types.cc.
+struct Category {
+  std::string_view id;
+  std::string_view name_zh;
+  std::string_view name_en;
+};
+const std::vector<Category>& categories();
+const Category* find_category(std::string_view id);
+// "general, tech, …": for error messages.
+std::string category_ids();
 
 // rank: each fetch replaces an ordered snapshot. stream: new items are appended.
 enum class BoardKind { kRank, kStream };
@@ -68,6 +82,8 @@ struct BoardMeta {
   std::string group;     // collector group: "cn" | "global"
   std::string homepage;  // where a person reads this board on the site
   std::string notes;     // maintainer notes (limits, quirks)
+  // One of categories(); empty: the site's. The API serves the effective one.
+  std::string category;
   bool needs_cookie = false;
   bool needs_token = false;
 };

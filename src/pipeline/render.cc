@@ -25,6 +25,7 @@ json::object site_object(const Site& site) {
   o["icon"] = site.icon;
   o["color"] = site.color;
   o["region"] = site.region;
+  o["category"] = site.category;
   return o;
 }
 
@@ -64,6 +65,7 @@ json::object board_header(const BoardMeta& meta) {
   o["name"] = meta.name_zh;
   o["name_en"] = meta.name_en;
   o["kind"] = std::string(board_kind_name(meta.kind));
+  o["category"] = meta.category;
   o["group"] = meta.group;
   o["homepage"] = meta.homepage;
   o["every_seconds"] = meta.schedule.every.count();
@@ -247,8 +249,18 @@ RenderedBody render_sites(const std::vector<Site>& sites, const std::vector<Boar
     o["boards"] = std::move(ids);
     arr.push_back(std::move(o));
   }
+  // The categories some site or board is in, in the tabs' order.
+  std::unordered_map<std::string_view, bool> used;
+  for (const auto& s : sites) used[s.category] = true;
+  for (const auto& b : boards) used[b.category] = true;
+  json::array cats;
+  for (const auto& c : categories()) {
+    if (!used.contains(c.id)) continue;
+    cats.push_back(json::object{{"id", c.id}, {"name", c.name_zh}, {"name_en", c.name_en}});
+  }
   json::object root;
   root["sites"] = std::move(arr);
+  root["categories"] = std::move(cats);
   return make_rendered(json::serialize(root));
 }
 

@@ -544,6 +544,26 @@ std::optional<int64_t> Planner::next_due(int64_t now_s) const {
   return best;
 }
 
+// A due time already past (a schedule just changed: the slot after the last run may be
+// behind us; a catch-up or queued run): what the next tick does with it. Under `skip` a slot
+// older than the window is dropped and the board waits for the next one, as does a slot that
+// comes while the board runs (overlap skip); otherwise it runs at the next tick, i.e. now.
+// What the status shows as the next run: never a past time.
+int64_t Planner::real_due(const State& s, int64_t due, int64_t now_s) const {
+  const Timing timing = timing_of(s.plan, s.offset, s.cron, s.zone);
+  if (s.running) {
+    // Queued behind the run in progress, or (overlap skip) dropped for the slot after now.
+    if (s.plan.overlap == OverlapPolicy::kQueueOne) return now_s;
+    return timing.next_after(now_s).value_or(now_s);
+  }
+  if (!s.backlog.empty() || s.queued || s.plan.misfire != MisfirePolicy::kSkip) return now_s;
+  const std::optional<int64_t> latest = timing.at_or_before(now_s);
+  if (latest && *latest >= due && now_s - *latest <= catch_up_window(s.plan).count()) {
+    return now_s;
+  }
+  return timing.next_after(now_s).value_or(now_s);
+}
+
 std::optional<PlanInfo> Planner::info(const std::string& board, int64_t now_s) const {
   const State* s = find(board);
   if (s == nullptr) return std::nullopt;
@@ -554,6 +574,7 @@ std::optional<PlanInfo> Planner::info(const std::string& board, int64_t now_s) c
   i.last_slot = s->last_slot;
   i.next_due = due_of(*s);
   if (i.next_due == kFresh) i.next_due = now_s;
+  if (i.next_due && *i.next_due < now_s) i.next_due = real_due(*s, *i.next_due, now_s);
   i.waiting = s->backlog.size() + (s->queued ? 1 : 0);
   return i;
 }

@@ -165,6 +165,7 @@ class Planner {
   static constexpr int64_t kWheel = 4096;
 
   std::optional<int64_t> due_of(const State& s) const;
+  int64_t real_due(const State& s, int64_t due, int64_t now_s) const;
   bool valid(const Entry& e) const {
     const State& s = states_[e.index];
     return s.live && s.generation == e.generation;

@@ -112,6 +112,36 @@ TEST(Planner, MisfireFiresOnceAndNextDueIsExact) {
   EXPECT_EQ(late[0].slot, 12'900);
 }
 
+// Issue 14: saved at 14:37:02, the console said "next run 14:36:01" — the slot after the last
+// run under the new period, already past. The status tells what the next tick does instead.
+TEST(Planner, ANewScheduleNeverReportsANextRunInThePast) {
+  const int64_t t0 = 36'000;  // a slot of every period below
+  Planner p;
+  ASSERT_TRUE(*p.apply(every_plan("a.once", minutes(60), MisfirePolicy::kFireOnce), 1));
+  ASSERT_TRUE(*p.apply(every_plan("a.skip", minutes(60), MisfirePolicy::kSkip), 1));
+  ASSERT_EQ(p.take_due(t0).size(), 2u);
+  EXPECT_EQ(p.info("a.once", t0 + 60)->next_due, t0 + 3600);
+
+  // 40 min later, every 5 min: the slot after the last run (t0 + 5 min) is long gone.
+  const int64_t save = t0 + 40 * 60 + 30;
+  ASSERT_TRUE(*p.apply(every_plan("a.once", minutes(5), MisfirePolicy::kFireOnce), 2));
+  ASSERT_TRUE(*p.apply(every_plan("a.skip", minutes(5), MisfirePolicy::kSkip), 2));
+  EXPECT_EQ(p.info("a.once", save)->next_due, save) << "fire-once: runs at the next tick";
+  EXPECT_EQ(p.info("a.skip", save)->next_due, save) << "skip: t0 + 40 min is inside the window";
+  // Later in the period the skipped slot is outside the window (2.5 min): the next slot.
+  const int64_t late = t0 + 43 * 60;
+  EXPECT_EQ(p.info("a.skip", late)->next_due, t0 + 45 * 60);
+  // And that is what the ticks do.
+  auto due = p.take_due(late);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].board, "a.once");
+  EXPECT_EQ(due[0].slot, t0 + 40 * 60);
+  EXPECT_TRUE(p.take_due(t0 + 45 * 60 - 1).empty());
+  EXPECT_EQ(p.take_due(t0 + 45 * 60).size(), 2u);
+  // A next run in the future is reported as it is.
+  EXPECT_EQ(p.info("a.once", t0 + 45 * 60 + 1)->next_due, t0 + 50 * 60);
+}
+
 TEST(Planner, MarkedSlotsAndDisabledBoardsAreNotPlanned) {
   Planner p;
   p.upsert({"a.b", seconds(300), seconds(0), true});

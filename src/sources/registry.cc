@@ -32,6 +32,10 @@ Status SourceRegistry::add_site(Site site) {
     return error(ErrorCode::kInvalid, "site \"" + site.id + "\": region must be \"cn\" or " +
                                           "\"global\", got \"" + site.region + "\"");
   }
+  if (find_category(site.category) == nullptr) {
+    return error(ErrorCode::kInvalid, "site \"" + site.id + "\": category must be one of " +
+                                          category_ids() + ", got \"" + site.category + "\"");
+  }
   site_index_.emplace(site.id, sites_.size());
   sites_.push_back(std::move(site));
   return ok_status();
@@ -53,6 +57,10 @@ Status SourceRegistry::add(std::unique_ptr<Source> source) {
   if (find_site(meta.site) == nullptr) {
     return error(ErrorCode::kInvalid,
                  "board \"" + meta.id + "\": unknown site \"" + meta.site + "\" (add_site first)");
+  }
+  if (!meta.category.empty() && find_category(meta.category) == nullptr) {
+    return error(ErrorCode::kInvalid, "board \"" + meta.id + "\": category must be one of " +
+                                          category_ids() + ", got \"" + meta.category + "\"");
   }
   if (meta.schedule.every <= std::chrono::seconds::zero() ||
       meta.schedule.timeout <= std::chrono::seconds::zero() || meta.schedule.retries < 0 ||

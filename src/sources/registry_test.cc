@@ -102,6 +102,33 @@ TEST(SourceRegistry, RejectsDuplicatesAndBadInput) {
   EXPECT_EQ(r.boards().size(), 1u);
 }
 
+TEST(SourceRegistry, CategoriesComeFromTheClosedList) {
+  SourceRegistry r;
+  Site odd = make_site("odd");
+  odd.category = "sports";
+  Status st = r.add_site(odd);
+  EXPECT_EQ(st.code(), ErrorCode::kInvalid);
+  EXPECT_NE(st.message().find("category must be one of general, tech"), std::string::npos)
+      << st.message();
+  EXPECT_NE(st.message().find("\"sports\""), std::string::npos);
+
+  Site tech = make_site("techsite");
+  tech.category = "tech";
+  ASSERT_TRUE(r.add_site(tech).ok());
+  auto own = std::make_unique<StubSource>("techsite.money", "techsite");
+  own->meta_.category = "finance";  // a board may sit elsewhere than its site
+  ASSERT_TRUE(r.add(std::move(own)).ok());
+  auto bad = std::make_unique<StubSource>("techsite.bad", "techsite");
+  bad->meta_.category = "Tech";
+  EXPECT_EQ(r.add(std::move(bad)).code(), ErrorCode::kInvalid);
+  EXPECT_EQ(r.boards().size(), 1u);
+
+  ASSERT_NE(find_category("world"), nullptr);
+  EXPECT_EQ(find_category("world")->name_zh, "国际");
+  EXPECT_EQ(find_category("none"), nullptr);
+  EXPECT_EQ(categories().front().id, "general");
+}
+
 TEST(BuiltinSources, RegisterCleanlyWithCompleteMetadata) {
   SourceRegistry r;
   Status st = register_builtin_sources(r);
@@ -131,6 +158,8 @@ TEST(BuiltinSources, RegisterCleanlyWithCompleteMetadata) {
     EXPECT_EQ(m.group, site->region);
     EXPECT_EQ(m.homepage.rfind("https://", 0), 0u);
     EXPECT_FALSE(m.notes.empty());
+    EXPECT_NE(find_category(site->category), nullptr) << site->category;
+    EXPECT_TRUE(m.category.empty() || find_category(m.category) != nullptr) << m.category;
     EXPECT_GE(m.schedule.every, std::chrono::minutes(5));
     EXPECT_LE(m.schedule.every, std::chrono::hours(1));
     EXPECT_LT(m.schedule.jitter, m.schedule.every);

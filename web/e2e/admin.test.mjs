@@ -215,6 +215,44 @@ describe('admin console', () => {
     await context.close();
   });
 
+  // Issue 14: saved at 14:37:02, the status said "next run 14:36:01" — the slot after the last
+  // run under the new period, already gone. The status now says what the scheduler will do.
+  test('saving a schedule reports the real next run, never a time already past', async () => {
+    const id = '36kr.newsflashes';
+    const { context, page, errors } = await signedIn('octocat', `#/admin/boards/${id}`);
+    const editor = page.getByTestId('board-editor');
+    await editor.waitFor();
+    // Every 10 s (the shortest the console takes): the slot after the board's last run is in
+    // the past once that run is 25 s old.
+    const lastRun = async () => (await pageFetch(page, '/api/v1/admin/overview')).json.boards.find((b) => b.id === id).last_run_ms;
+    await waitFor(async () => Date.now() - (await lastRun()) > 25_000, { what: 'a last run 25 s ago', timeout: 90_000, interval: 1_000 });
+    const save = async (every) => {
+      await editor.getByTestId('mode-every').check();
+      await editor.getByTestId('every').fill(every);
+      const at = Date.now();
+      const [put] = await Promise.all([
+        page.waitForResponse((r) => r.request().method() === 'PUT' && r.url().endsWith(`/api/v1/admin/boards/${id}`)),
+        editor.getByTestId('save-board').click(),
+      ]);
+      assert.equal(put.status(), 200, await put.text());
+      return { at, saved: await put.json() };
+    };
+    const { at, saved } = await save('10s');
+    assert.equal(typeof saved.next_due_ms, 'number', 'the single process applies the change at once');
+    assert.ok(saved.next_due_ms >= at - 1_000, `next run ${new Date(saved.next_due_ms).toISOString()} is not before the save (${new Date(at).toISOString()})`);
+    assert.ok(saved.next_due_ms <= at + 11_000);
+    await waitFor(async () => /已保存：版本 \d+/.test(await editor.getByTestId('editor-status').textContent()), { what: 'the saved message' });
+    // The table and the editor never show a past next run either.
+    await waitFor(async () => Number(await editor.getByTestId('editor-next').getAttribute('data-ms')) >= at - 1_000, {
+      what: 'the editor\'s next run',
+    });
+    // Back to a calm schedule for the other tests.
+    const calm = await save('10m');
+    assert.ok(calm.saved.next_due_ms >= calm.at - 1_000 && calm.saved.next_due_ms <= calm.at + 600_000 + 1_000);
+    assert.deepEqual(realErrors(errors), []);
+    await context.close();
+  });
+
   test('users: promote and demote; the last admin cannot be demoted', async () => {
     const hubot = await signedIn('hubot');
     const admin = await signedIn('octocat', '#/admin/users');

@@ -22,8 +22,11 @@ let browser;
 let desk;
 /** The catalogue as the server lists it (ids of enabled boards, in its order). */
 let catalogue;
-/** The order a new reader sees: the biggest boards, then the catalogue's. */
+/** The order a new reader sees: the biggest boards, then the others by category. */
 let defaultOrder;
+/** GET /api/v1/sites' categories (the tabs) and each board's category. */
+let categories;
+let categoryOf;
 
 before(async () => {
   ensureBuilt();
@@ -31,8 +34,14 @@ before(async () => {
   gh = await startMockGithub();
   mu = await startMu({ config: ({ base }) => gh.authConfig({ publicUrl: base, admins: [] }) });
   const list = (await (await fetch(`${mu.base}/api/v1/boards`)).json()).boards;
-  catalogue = list.filter((b) => b.enabled !== false).map((b) => b.id);
-  defaultOrder = [...BIGGEST.filter((id) => catalogue.includes(id)), ...catalogue.filter((id) => !BIGGEST.includes(id))];
+  ({ categories } = await (await fetch(`${mu.base}/api/v1/sites`)).json());
+  const enabled = list.filter((b) => b.enabled !== false);
+  catalogue = enabled.map((b) => b.id);
+  categoryOf = new Map(enabled.map((b) => [b.id, b.category]));
+  // After the biggest: by category in the tabs' order, the catalogue's order inside one.
+  const rank = (id) => categories.findIndex((c) => c.id === categoryOf.get(id));
+  const byCategory = catalogue.map((id, i) => ({ id, i })).sort((a, b) => rank(a.id) - rank(b.id) || a.i - b.i).map((x) => x.id);
+  defaultOrder = [...BIGGEST.filter((id) => catalogue.includes(id)), ...byCategory.filter((id) => !BIGGEST.includes(id))];
   [browser] = await Promise.all([launchBrowser(), waitForBoards(mu.base, ['weibo.hot-search', 'zhihu.hot'])]);
   // page.route does not see what a service worker answers: no worker here. bypassCSP: axe is
   // injected as an inline script.
@@ -75,9 +84,25 @@ async function home(p, { reset = true, settings, light = false, all = false, car
     { clear: reset, settings },
   );
   await p.goto(`${mu.base}/#/`);
-  const cards = p.locator('section.card[data-board]');
   const want = Math.min(all ? Infinity : enough, catalogue.length - (await hiddenCount(p)));
-  await waitFor(async () => (await cards.count()) >= want, { what: `${want} cards`, interval: 50 });
+  return drawn(p, want);
+}
+
+/**
+ * Waits for `want` cards. The page draws the first screenful and the rest as the reader
+ * scrolls towards them: scrolls down until they are there, then back to the top.
+ */
+async function drawn(p, want, what = `${want} cards`) {
+  const cards = p.locator('section.card[data-board]');
+  await waitFor(
+    async () => {
+      if ((await cards.count()) >= want) return true;
+      await p.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+      return false;
+    },
+    { what, interval: 50 },
+  );
+  await p.evaluate(() => window.scrollTo(0, 0));
   return cards;
 }
 
@@ -107,7 +132,7 @@ async function centre(locator) {
 }
 
 describe('order', () => {
-  test('a new reader sees the biggest boards first (微博, 知乎, 百度, 抖音, 头条, B站), then the catalogue', async () => {
+  test('a new reader sees the biggest boards first (微博, 知乎, 百度, 抖音, 头条, B站), then the others by category', async () => {
     for (const id of BIGGEST) assert.ok(catalogue.includes(id), `${id} is a board of the server`);
     const p = await deskPage();
     await home(p, { all: true });
@@ -185,6 +210,69 @@ describe('order', () => {
     await p.keyboard.press('ArrowLeft');
     await p.keyboard.press('Tab');
     await waitFor(async () => (await stored(p)).order[0] === a, { what: 'the drop when focus left' });
+  });
+});
+
+describe('drawn as they come into view', () => {
+  test('the first screenful of cards comes with the page, the others as the reader scrolls to them', async () => {
+    const p = await deskPage();
+    await p.setViewportSize({ width: 1280, height: 800 });
+    await home(p, { cards: 6 });
+    // 1280×800: three columns, two rows on screen (cards ≈ 400 px), drawn at once; rows within
+    // two screens of the viewport follow; nothing else, even when the browser is idle.
+    const cards = p.locator('section.card[data-board]');
+    const idle = () => p.evaluate(() => new Promise((r) => requestIdleCallback(() => requestIdleCallback(r))));
+    await idle();
+    const first = await cards.count();
+    await idle();
+    assert.equal(await cards.count(), first, 'no cards drawn in the background');
+    assert.ok(first >= 6 && first <= 18, `${first} cards drawn after load`);
+    assert.deepEqual(await order(p), defaultOrder.slice(0, first));
+    await p.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+    await waitFor(async () => (await cards.count()) > first, { what: 'more cards after a scroll', interval: 50 });
+    assert.deepEqual(await order(p), defaultOrder.slice(0, await cards.count()));
+  });
+});
+
+describe('categories', () => {
+  test('tabs from the sources\' categories (综合 科技 财经 娱乐 国际 社区 生活): each shows its boards in the home\'s order, hidden ones left out', async () => {
+    // From the sources' metadata: every board has one, the tabs list the used ones in order.
+    assert.deepEqual(
+      categories.map((c) => c.name),
+      ['综合', '科技', '财经', '娱乐', '国际', '社区', '生活'],
+    );
+    for (const id of catalogue) assert.ok(categories.some((c) => c.id === categoryOf.get(id)), `${id} has a category`);
+    // A board may sit elsewhere than its site: Baidu's novels are entertainment, r/programming tech.
+    assert.equal(categoryOf.get('baidu.realtime'), 'general');
+    assert.equal(categoryOf.get('baidu.novel'), 'entertainment');
+    assert.equal(categoryOf.get('reddit.programming'), 'tech');
+
+    const p = await deskPage();
+    await home(p, { settings: { hidden: ['github.trending'] } });
+    const tabs = p.locator('nav.tabs li.category-tab a');
+    assert.deepEqual(await tabs.allTextContents(), categories.map((c) => c.name));
+    await tabs.filter({ hasText: '科技' }).click();
+    await waitFor(async () => (await p.evaluate(() => location.hash)) === '#/c/tech', { what: 'the tech tab' });
+    assert.equal(await tabs.filter({ hasText: '科技' }).getAttribute('aria-current'), 'page');
+    const tech = catalogue.filter((id) => categoryOf.get(id) === 'tech' && id !== 'github.trending');
+    const want = defaultOrder.filter((id) => tech.includes(id));
+    await drawn(p, want.length, `${want.length} tech cards`);
+    assert.deepEqual(await order(p), want);
+    assert.ok(want.includes('reddit.programming') && want.includes('hackernews.front'));
+    assert.match(await p.title(), /^科技 — /);
+
+    // In English the tab says so; the address is a link of its own (reload, share).
+    await p.evaluate(() => {
+      const s = JSON.parse(localStorage.getItem('mu.settings') ?? '{}');
+      localStorage.setItem('mu.settings', JSON.stringify({ ...s, lang: 'en' }));
+    });
+    await p.goto(`${mu.base}/#/c/finance`);
+    await p.reload();
+    await p.locator('nav.tabs li.category-tab a[aria-current="page"]').filter({ hasText: 'Finance' }).waitFor();
+    const finance = defaultOrder.filter((id) => categoryOf.get(id) === 'finance');
+    await drawn(p, finance.length, 'the finance cards');
+    assert.deepEqual(await order(p), finance);
+    assert.ok(finance.includes('wallstreetcn.hot') && finance.includes('cls.telegraph'));
   });
 });
 
@@ -307,7 +395,7 @@ describe('card menu', () => {
     await waitFor(async () => (await line.count()) === 0, { what: 'the line to go' });
     assert.deepEqual((await stored(p)).hidden, []);
     assert.ok(await card(p, rest[0]).getByTestId('card-menu-button').evaluate((el) => el === document.activeElement), 'focus on the first board back');
-    await waitFor(async () => (await order(p)).length === defaultOrder.length, { what: 'every card', interval: 50 });
+    await drawn(p, defaultOrder.length, 'every card');
     assert.deepEqual(await order(p), [far, ...defaultOrder.filter((id) => id !== far)]);
   });
 });
@@ -320,6 +408,11 @@ describe('cards', () => {
     const items = (await (await fetch(`${mu.base}/api/v1/boards/${id}`)).json()).items;
     assert.ok(items.length > 12, `the fixture has a long list (${items.length})`);
     const list = card(p, id).getByTestId('card-items');
+    // The rows that fit and a few more are drawn with the card; the rest once the reader
+    // reaches for the list (here: scrolls it).
+    const first = await list.locator('> li').count();
+    assert.ok(first >= 8 && first < items.length, `${first} rows drawn first`);
+    await list.evaluate((ol) => (ol.scrollTop = 40));
     await waitFor(async () => (await list.locator('> li').count()) === items.length, { what: 'every item of the board in its card' });
     const box = await list.evaluate((ol) => ({ overflow: getComputedStyle(ol).overflowY, scroll: ol.scrollHeight, client: ol.clientHeight }));
     assert.equal(box.overflow, 'auto');

@@ -2,6 +2,8 @@
 // module loader, with the few browser globals they touch stubbed.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'vite';
 import { WEB } from './harness.mjs';
 
@@ -85,6 +87,12 @@ describe('settings', () => {
     assert.equal(STORAGE_KEY, 'mu.settings');
     assert.equal(JSON.parse(localStorage.getItem('mu.settings')).density, 'compact');
   });
+  test('boot.js preloads the boards settings.ts puts first (its copy of DEFAULT_FIRST agrees)', () => {
+    const boot = readFileSync(join(WEB, 'public/boot.js'), 'utf8');
+    const copy = JSON.parse(/var biggest = (\[[^\]]*\])/.exec(boot)[1].replace(/'/g, '"'));
+    assert.deepEqual(copy, [...lib.settings.DEFAULT_FIRST]);
+  });
+
   test('orderBoards: user order first, unknown ids ignored, new boards appended', () => {
     assert.deepEqual(lib.settings.orderBoards(['a', 'b', 'c', 'd'], ['c', 'gone', 'a', 'c']), ['c', 'a', 'b', 'd']);
   });

@@ -1,8 +1,15 @@
-// Applies the saved theme and density before the first paint (no flash of the wrong theme).
-// A classic script so it runs before the page renders; the app takes over after that.
+// Runs before the first paint (a classic script in <head>; external because the CSP forbids
+// inline scripts). Two jobs:
+// 1. Applies the saved theme and density (no flash of the wrong theme).
+// 2. On the home page, starts the requests the app makes first while its script is still
+//    downloading: the sites, the board list and the boards of the first screenful, in the
+//    reader's order (else the biggest boards). They are <link rel="preload" as="fetch">; the
+//    app's own fetches of the same URLs get these answers. Only when the build serves the API
+//    from this origin (the mu-preload meta) and not in large catalogue mode's board list.
 (function () {
+  var s = {};
   try {
-    var s = JSON.parse(localStorage.getItem('mu.settings') || '{}');
+    s = JSON.parse(localStorage.getItem('mu.settings') || '{}') || {};
     var dark = window.matchMedia && matchMedia('(prefers-color-scheme: dark)').matches;
     var theme = s.theme === 'light' || s.theme === 'dark' ? s.theme : dark ? 'dark' : 'light';
     document.documentElement.dataset.theme = theme;
@@ -10,5 +17,45 @@
     if (s.density === 'compact') document.documentElement.dataset.density = 'compact';
   } catch (e) {
     /* no storage: defaults */
+  }
+  try {
+    var route = location.hash.replace(/^#\/?/, '');
+    if (!document.querySelector('meta[name="mu-preload"]') || (route !== '' && route.charAt(0) !== '?')) return;
+    // Added to <head> together at the end (one insertion, not one per link).
+    var links = document.createDocumentFragment();
+    var add = function (href) {
+      var link = document.createElement('link');
+      link.rel = 'preload';
+      link.as = 'fetch';
+      link.crossOrigin = 'anonymous';
+      link.href = href;
+      links.appendChild(link);
+    };
+    var large = false;
+    try {
+      large = localStorage.getItem('mu.catalogue') === 'large';
+    } catch (e) {
+      /* no storage: small */
+    }
+    add('/api/v1/sites');
+    // store.ts: LARGE_CATALOGUE + 1
+    if (!large) add('/api/v1/boards?limit=301');
+    // settings.ts: DEFAULT_FIRST (a test checks they agree)
+    var biggest = ['weibo.hot-search', 'zhihu.hot', 'baidu.realtime', 'douyin.hot', 'toutiao.hot', 'bilibili.popular', 'bilibili.hot-search'];
+    var hidden = {};
+    var list = Array.isArray(s.hidden) ? s.hidden : [];
+    for (var i = 0; i < list.length; i++) hidden[list[i]] = true;
+    var order = Array.isArray(s.order) && s.order.length ? s.order : biggest;
+    // HomeView.vue: FIRST_CARDS (the cards of the first screenful)
+    var n = Math.max(1, Math.floor(window.innerWidth / 340)) * Math.ceil(window.innerHeight / 400);
+    for (var j = 0; j < order.length && n > 0; j++) {
+      var id = order[j];
+      if (typeof id !== 'string' || hidden[id] || !/^[a-z0-9-]+\.[a-z0-9-]+$/.test(id)) continue;
+      add('/api/v1/boards/' + id);
+      n--;
+    }
+    document.head.appendChild(links);
+  } catch (e) {
+    /* the app asks for everything itself */
   }
 })();

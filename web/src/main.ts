@@ -2,8 +2,9 @@ import { createApp } from 'vue';
 import App from './App.vue';
 import './style.css';
 import { warmServiceWorker } from './lib/api';
-import { updateReady } from './lib/store';
+import { loadPreloadedBoards, updateReady } from './lib/store';
 
+loadPreloadedBoards();
 createApp(App).mount('#app');
 
 // The service worker (production builds only): app shell + last API answers for offline use.

@@ -168,6 +168,7 @@ Status register_36kr_sources(SourceRegistry& registry) {
       .icon = "https://www.36kr.com/favicon.ico",
       .color = "#0078ff",
       .region = "cn",
+      .category = "tech",
   }));
 
   BoardMeta flashes;

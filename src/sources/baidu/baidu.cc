@@ -149,6 +149,7 @@ Status register_baidu_sources(SourceRegistry& registry) {
       .icon = "https://www.baidu.com/favicon.ico",
       .color = "#2932e1",
       .region = "cn",
+      .category = "general",
   }));
 
   for (const BoardSpec& spec : kBoards) {
@@ -166,6 +167,8 @@ Status register_baidu_sources(SourceRegistry& registry) {
     m.group = "cn";
     m.homepage = std::string("https://top.baidu.com/board?tab=") + spec.tab;
     m.notes = spec.notes;
+    // The novel, film and series lists are entertainment; the hot search is the site's.
+    if (std::string_view(spec.tab) != "realtime") m.category = "entertainment";
     const std::string url = std::string(kBoardApi) + spec.tab;
     const std::string referer = m.homepage;
     auto request = [url, referer](const SourceContext& /*ctx*/) {

@@ -315,6 +315,7 @@ Status register_bilibili_sources(SourceRegistry& registry) {
       .icon = "https://www.bilibili.com/favicon.ico",
       .color = "#fb7299",
       .region = "cn",
+      .category = "entertainment",
   }));
 
   BoardMeta popular = board("bilibili.popular", "综合热门", "Popular videos");

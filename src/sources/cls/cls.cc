@@ -168,6 +168,7 @@ Status register_cls_sources(SourceRegistry& registry) {
       .icon = "https://www.cls.cn/favicon.ico",
       .color = "#e5383b",
       .region = "cn",
+      .category = "finance",
   }));
 
   BoardMeta telegraph;

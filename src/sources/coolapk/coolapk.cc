@@ -153,6 +153,7 @@ Status register_coolapk_sources(SourceRegistry& registry) {
       .icon = "https://www.coolapk.com/favicon.ico",
       .color = "#11b566",
       .region = "cn",
+      .category = "tech",
   }));
 
   BoardMeta hot;

@@ -72,6 +72,7 @@ Status register_csdn_sources(SourceRegistry& registry) {
       .icon = "https://www.csdn.net/favicon.ico",
       .color = "#fc5531",
       .region = "cn",
+      .category = "tech",
   }));
 
   BoardMeta hot;

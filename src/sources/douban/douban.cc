@@ -219,6 +219,7 @@ Status register_douban_sources(SourceRegistry& registry) {
       .icon = "https://www.douban.com/favicon.ico",
       .color = "#007722",
       .region = "cn",
+      .category = "entertainment",
   }));
 
   BoardMeta movie;
@@ -245,6 +246,7 @@ Status register_douban_sources(SourceRegistry& registry) {
 
   BoardMeta group;
   group.id = "douban.group";
+  group.category = "community";
   group.site = "douban";
   group.name_zh = "小组热门话题";
   group.name_en = "Group hot topics";

@@ -239,6 +239,7 @@ Status register_douyin_sources(SourceRegistry& registry) {
       .icon = "https://www.douyin.com/favicon.ico",
       .color = "#fe2c55",
       .region = "cn",
+      .category = "general",
   }));
 
   BoardMeta hot;

@@ -152,6 +152,7 @@ Status register_github_sources(SourceRegistry& registry) {
       .icon = "https://github.githubassets.com/favicons/favicon.svg",
       .color = "#24292f",
       .region = "global",
+      .category = "tech",
   }));
 
   using std::chrono::minutes;

@@ -163,6 +163,7 @@ Status register_hackernews_sources(SourceRegistry& registry) {
       .icon = "https://news.ycombinator.com/favicon.ico",
       .color = "#ff6600",
       .region = "global",
+      .category = "tech",
   }));
 
   using std::chrono::minutes;

@@ -147,6 +147,7 @@ Status register_hupu_sources(SourceRegistry& registry) {
       .icon = "https://bbs.hupu.com/favicon.ico",
       .color = "#c60100",
       .region = "cn",
+      .category = "community",
   }));
 
   BoardMeta hot;

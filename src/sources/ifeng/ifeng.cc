@@ -101,6 +101,7 @@ Status register_ifeng_sources(SourceRegistry& registry) {
       .icon = "https://www.ifeng.com/favicon.ico",
       .color = "#c4161c",
       .region = "cn",
+      .category = "general",
   }));
 
   BoardMeta hot;

@@ -81,6 +81,7 @@ Status register_juejin_sources(SourceRegistry& registry) {
       .icon = "https://juejin.cn/favicon.ico",
       .color = "#1e80ff",
       .region = "cn",
+      .category = "tech",
   }));
 
   BoardMeta hot;

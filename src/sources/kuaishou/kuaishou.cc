@@ -201,6 +201,7 @@ Status register_kuaishou_sources(SourceRegistry& registry) {
       .icon = "https://www.kuaishou.com/favicon.ico",
       .color = "#ff4906",
       .region = "cn",
+      .category = "entertainment",
   }));
 
   BoardMeta hot;

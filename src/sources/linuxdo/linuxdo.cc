@@ -101,6 +101,7 @@ Status register_linuxdo_sources(SourceRegistry& registry) {
       .icon = "https://linux.do/favicon.ico",
       .color = "#f4b400",
       .region = "cn",
+      .category = "community",
   }));
 
   BoardMeta top;

@@ -78,6 +78,7 @@ Status register_netease_sources(SourceRegistry& registry) {
       .icon = "https://www.163.com/favicon.ico",
       .color = "#e60012",
       .region = "cn",
+      .category = "general",
   }));
 
   BoardMeta hot;

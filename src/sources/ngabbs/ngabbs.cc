@@ -133,6 +133,7 @@ Status register_ngabbs_sources(SourceRegistry& registry) {
       .icon = "https://bbs.nga.cn/favicon.ico",
       .color = "#591804",
       .region = "cn",
+      .category = "community",
   }));
 
   BoardMeta hot;

@@ -79,6 +79,7 @@ Status register_nowcoder_sources(SourceRegistry& registry) {
       .icon = "https://www.nowcoder.com/favicon.ico",
       .color = "#25bb9b",
       .region = "cn",
+      .category = "tech",
   }));
 
   BoardMeta hot;

@@ -368,6 +368,7 @@ Status register_producthunt_sources(SourceRegistry& registry) {
       .icon = "https://www.producthunt.com/favicon.ico",
       .color = "#da552f",
       .region = "global",
+      .category = "tech",
   }));
 
   BoardMeta today;

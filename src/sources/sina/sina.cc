@@ -69,6 +69,7 @@ Status register_sina_sources(SourceRegistry& registry) {
       .icon = "https://www.sina.com.cn/favicon.ico",
       .color = "#e71d36",
       .region = "cn",
+      .category = "general",
   }));
 
   BoardMeta hot;

@@ -80,6 +80,7 @@ Status register_smzdm_sources(SourceRegistry& registry) {
       .icon = "https://www.smzdm.com/favicon.ico",
       .color = "#e62828",
       .region = "cn",
+      .category = "life",
   }));
 
   BoardMeta hot;

@@ -617,7 +617,7 @@ std::optional<SpecParse> read_parse(Checker& c, const toml::table& board,
 std::optional<Site> read_site(Checker& c, const toml::table& t) {
   const std::string w = "site";
   const std::size_t before = c.error_count();
-  c.check_keys(t, w, {"id", "name_zh", "name_en", "home", "icon", "color", "region"});
+  c.check_keys(t, w, {"id", "name_zh", "name_en", "home", "icon", "color", "region", "category"});
   Site site;
   if (auto id = c.string(t, w, "id", true)) {
     if (!is_id_part(*id)) c.fail(join(w, "id"), "\"" + *id + "\" must be made of [a-z0-9-]");
@@ -646,6 +646,12 @@ std::optional<Site> read_site(Checker& c, const toml::table& t) {
     }
     site.region = *v;
   }
+  if (auto v = c.string(t, w, "category", false)) {
+    if (find_category(*v) == nullptr) {
+      c.fail(join(w, "category"), "expected one of " + category_ids() + ", got \"" + *v + "\"");
+    }
+    site.category = *v;
+  }
   if (c.error_count() != before) return std::nullopt;
   return site;
 }
@@ -655,9 +661,10 @@ std::optional<Site> read_site(Checker& c, const toml::table& t) {
 std::unique_ptr<Source> read_board(Checker& c, const toml::table& t, const std::string& w,
                                    const std::optional<Site>& site, bool site_table) {
   const std::size_t before = c.error_count();
-  c.check_keys(t, w,
-               {"id", "site", "name_zh", "name_en", "kind", "every", "jitter", "timeout", "retries",
-                "group", "homepage", "notes", "needs_cookie", "needs_token", "request", "parse"});
+  c.check_keys(
+      t, w,
+      {"id", "site", "name_zh", "name_en", "kind", "every", "jitter", "timeout", "retries", "group",
+       "homepage", "notes", "needs_cookie", "needs_token", "category", "request", "parse"});
   BoardMeta meta;
   if (auto id = c.string(t, w, "id", true)) {
     meta.id = *id;
@@ -716,6 +723,12 @@ std::unique_ptr<Source> read_board(Checker& c, const toml::table& t, const std::
       c.fail(join(w, "group"), "expected \"cn\" or \"global\", got \"" + *g + "\"");
     }
     meta.group = *g;
+  }
+  if (auto v = c.string(t, w, "category", false)) {
+    if (find_category(*v) == nullptr) {
+      c.fail(join(w, "category"), "expected one of " + category_ids() + ", got \"" + *v + "\"");
+    }
+    meta.category = *v;
   }
   if (auto h = c.string(t, w, "homepage", true)) {
     if (!is_http_url(*h)) c.fail(join(w, "homepage"), "expected an absolute http(s) URL");

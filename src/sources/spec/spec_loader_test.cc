@@ -119,6 +119,30 @@ TEST(SpecLoader, ParsesACompleteSpec) {
   EXPECT_EQ(wire.schedule.retries, 1);
 }
 
+TEST(SpecLoader, CategoriesOfTheSiteAndOfABoard) {
+  ParsedSpec plain = parse_spec(kGood, "acme.toml");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain.site->category, "general");  // undeclared: the general tab
+  EXPECT_EQ(plain.sources[0]->meta().category, "");
+
+  std::string text =
+      replace(kGood, "region = \"global\"", "region = \"global\"\ncategory = \"tech\"");
+  text = replace(text, "notes = \"JSON API\"", "notes = \"JSON API\"\ncategory = \"finance\"");
+  ParsedSpec spec = parse_spec(text, "acme.toml");
+  ASSERT_TRUE(spec.ok()) << spec.errors.front().to_string();
+  EXPECT_EQ(spec.site->category, "tech");
+  EXPECT_EQ(spec.sources[0]->meta().category, "finance");
+  EXPECT_EQ(spec.sources[1]->meta().category, "");  // the site's
+
+  EXPECT_EQ(first_error(
+                replace(kGood, "region = \"global\"", "region = \"global\"\ncategory = \"news\"")),
+            "bad.toml: site.category: expected one of general, tech, finance, entertainment, "
+            "world, community, life, got \"news\"");
+  EXPECT_EQ(
+      first_error(replace(kGood, "notes = \"JSON API\"", "notes = \"JSON API\"\ncategory = 3")),
+      "bad.toml: boards[0].category: expected a string, got an integer");
+}
+
 TEST(SpecLoader, BuildsTheRequestWithDefaultsAndSecrets) {
   auto source = parse_spec_board(kGood, "acme.toml", "acme.top");
   ASSERT_TRUE(source.ok()) << source.status().to_string();

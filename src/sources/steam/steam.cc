@@ -251,6 +251,7 @@ Status register_steam_sources(SourceRegistry& registry) {
       .icon = "https://store.steampowered.com/favicon.ico",
       .color = "#1b2838",
       .region = "global",
+      .category = "entertainment",
   }));
 
   MU_RETURN_IF_ERROR(registry.add(std::make_unique<SimpleSource>(

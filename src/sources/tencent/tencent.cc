@@ -74,6 +74,7 @@ Status register_tencent_sources(SourceRegistry& registry) {
       .icon = "https://news.qq.com/favicon.ico",
       .color = "#0052d9",
       .region = "cn",
+      .category = "general",
   }));
 
   BoardMeta hot;

@@ -84,6 +84,7 @@ Status register_thepaper_sources(SourceRegistry& registry) {
       .icon = "https://www.thepaper.cn/favicon.ico",
       .color = "#00a5eb",
       .region = "cn",
+      .category = "general",
   }));
 
   BoardMeta hot;

@@ -100,6 +100,7 @@ Status register_tieba_sources(SourceRegistry& registry) {
       .icon = "https://tieba.baidu.com/favicon.ico",
       .color = "#3385ff",
       .region = "cn",
+      .category = "community",
   }));
 
   BoardMeta topics;

@@ -110,6 +110,7 @@ Status register_toutiao_sources(SourceRegistry& registry) {
       .icon = "https://www.toutiao.com/favicon.ico",
       .color = "#f04142",
       .region = "cn",
+      .category = "general",
   }));
 
   BoardMeta hot;

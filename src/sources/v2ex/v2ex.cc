@@ -118,6 +118,7 @@ Status register_v2ex_sources(SourceRegistry& registry) {
       .icon = "https://www.v2ex.com/static/favicon.ico",
       .color = "#333344",
       .region = "cn",
+      .category = "community",
   }));
 
   using std::chrono::minutes;

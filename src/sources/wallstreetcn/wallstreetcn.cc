@@ -127,6 +127,7 @@ Status register_wallstreetcn_sources(SourceRegistry& registry) {
       .icon = "https://wallstreetcn.com/favicon.ico",
       .color = "#1478f0",
       .region = "cn",
+      .category = "finance",
   }));
 
   BoardMeta lives;

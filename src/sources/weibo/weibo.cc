@@ -103,6 +103,7 @@ Status register_weibo_sources(SourceRegistry& registry) {
       .icon = "https://weibo.com/favicon.ico",
       .color = "#e6162d",
       .region = "cn",
+      .category = "general",
   }));
 
   BoardMeta hot;

@@ -189,6 +189,7 @@ Status register_xueqiu_sources(SourceRegistry& registry) {
       .icon = "https://xueqiu.com/favicon.ico",
       .color = "#1c6fff",
       .region = "cn",
+      .category = "finance",
   }));
   // One cache for the site: every Xueqiu board would share the visitor token.
   auto cookies = std::make_shared<CookieCache>(CookieCache::Options{

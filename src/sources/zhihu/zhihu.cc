@@ -147,6 +147,7 @@ Status register_zhihu_sources(SourceRegistry& registry) {
       .icon = "https://static.zhihu.com/heifetz/favicon.ico",
       .color = "#1772f6",
       .region = "cn",
+      .category = "general",
   }));
 
   BoardMeta hot;

@@ -117,12 +117,15 @@ let started = false;
 export function initAccount(): void {
   if (started) return;
   started = true;
-  void request<Partial<Providers>>('GET', '/api/v1/auth/providers')
+  // The providers say whether this browser has a live session: /api/v1/me is asked only then,
+  // so a signed-out visit logs no 401 (an older server that does not say: ask anyway).
+  void request<Partial<Providers> & { signed_in?: boolean }>('GET', '/api/v1/auth/providers')
     .then((p) => {
       providers.value = { github: p?.github === true, local_admin: p?.local_admin === true };
+      if (p?.signed_in === false) signedOut();
+      else void refreshMe();
     })
-    .catch(() => undefined);
-  void refreshMe();
+    .catch(() => void refreshMe());
   // The online count counts sessions seen in the last 5 minutes: while the page is visible
   // and signed in, say so every 2 minutes (the server slides the session at most once a
   // minute). A failed check only signs out on 401, not when the network is away.

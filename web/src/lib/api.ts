@@ -11,6 +11,8 @@ export interface Site {
   icon?: string;
   color?: string;
   region?: string;
+  /** One of the server's categories (general, tech, …): the home page's tab of the site. */
+  category?: string;
   boards?: string[];
   /** Number of boards of the site (servers since the large-catalogue API). */
   board_count?: number;
@@ -28,6 +30,8 @@ export interface BoardMeta {
   name: string;
   name_en: string;
   kind: 'rank' | 'stream' | string;
+  /** The board's category (its own, else its site's). */
+  category?: string;
   group?: string;
   homepage?: string;
   every_seconds?: number;
@@ -162,7 +166,14 @@ export async function getJson<T>(path: string, revalidate = false): Promise<Fetc
   };
 }
 
-export function getSites(): Promise<Fetched<{ sites: Site[] }>> {
+/** A tab of the home page: one of the categories sources declare (综合, 科技, …). */
+export interface Category {
+  id: string;
+  name: string;
+  name_en: string;
+}
+
+export function getSites(): Promise<Fetched<{ sites: Site[]; categories?: Category[] }>> {
   return getJson('/api/v1/sites');
 }
 

@@ -1,4 +1,4 @@
-// A tiny hash router: #/ (all boards), #/following, #/site/<id>[/<board>], #/board/<id>,
+// A tiny hash router: #/ (all boards), #/following, #/c/<category>, #/site/<id>[/<board>], #/board/<id>,
 // #/boards (the board directory), #/status (the sources' status), #/settings, #/favorites (saved items),
 // #/alerts (the signed-in user's alerts),
 // #/admin[/<section>[/<id>]], and history: #/search?q=&site=&board=&from=&to=&sort=,
@@ -10,6 +10,7 @@ import { ref } from 'vue';
 export type Route =
   | { name: 'home'; tab: 'all' | 'following' }
   | { name: 'home'; tab: 'site'; site: string; board?: string }
+  | { name: 'home'; tab: 'category'; category: string }
   | { name: 'board'; id: string; at?: string; date?: string }
   | { name: 'search'; q: string; site?: string; board?: string; from?: string; to?: string; sort?: 'newest' | 'rank' }
   | { name: 'item'; board: string; key: string }
@@ -62,6 +63,7 @@ export function parseHash(hash: string): Route {
   if (parts[0] === 'alerts') return { name: 'alerts' };
   if (parts[0] === 'admin') return parts[2] ? { name: 'admin', section: parts[1] ?? '', id: parts[2] } : { name: 'admin', section: parts[1] ?? '' };
   if (parts[0] === 'following') return { name: 'home', tab: 'following' };
+  if (parts[0] === 'c' && parts[1]) return { name: 'home', tab: 'category', category: parts[1] };
   if (parts[0] === 'site' && parts[1]) return { name: 'home', tab: 'site', site: parts[1], board: parts[2] };
   return { name: 'home', tab: 'all' };
 }

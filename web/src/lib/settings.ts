@@ -152,7 +152,7 @@ window.addEventListener('storage', (event) => {
 
 /**
  * The boards a reader who arranged nothing sees first, the biggest first: 微博, 知乎, 百度, 抖音,
- * 头条, B站. The rest follow in catalogue order.
+ * 头条, B站. The rest follow by category (store.catalogueIds: 综合, 科技, 财经, …).
  */
 export const DEFAULT_FIRST: readonly string[] = [
   'weibo.hot-search',
@@ -166,7 +166,7 @@ export const DEFAULT_FIRST: readonly string[] = [
 
 /**
  * All known board ids in the user's order (unknown ids in `order` are ignored); boards the
- * order does not name follow, DEFAULT_FIRST ones first, then in catalogue order.
+ * order does not name follow, DEFAULT_FIRST ones first, then in `catalogue`'s order.
  */
 export function orderBoards(catalogue: readonly string[], order: readonly string[]): string[] {
   const known = new Set(catalogue);

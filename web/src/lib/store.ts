@@ -18,6 +18,7 @@ import {
   type BoardList,
   type BoardMeta,
   type BoardQuery,
+  type Category,
   type Failure,
   type Fetched,
   type Site,
@@ -46,6 +47,8 @@ export interface BoardEntry {
 }
 
 export const sites = ref<Site[]>([]);
+/** The home page's category tabs, in the server's order (only those some board is in). */
+export const categories = ref<Category[]>([]);
 export const catalogue = ref<BoardMeta[]>([]);
 export const catalogueLoaded = ref(false);
 export const catalogueError = ref<Failure | undefined>();
@@ -80,6 +83,24 @@ function writeModeHint(isLarge: boolean): void {
 
 export const siteById = computed(() => new Map(sites.value.map((s) => [s.id, s])));
 export const boardById = computed(() => new Map(catalogue.value.map((b) => [b.id, b])));
+
+/** A board's category: its own, else its site's (servers before categories: none). */
+export function categoryOf(b: BoardMeta | undefined): string | undefined {
+  if (!b) return undefined;
+  return b.category ?? siteById.value.get(b.site)?.category;
+}
+
+/**
+ * The catalogue's ids grouped by category in the tabs' order (综合, 科技, 财经, …), keeping the
+ * catalogue's order inside a category: what follows the biggest boards for a new reader.
+ */
+export const catalogueIds = computed<string[]>(() => {
+  const rank = new Map(categories.value.map((c, i) => [c.id, i]));
+  const last = rank.size;
+  const keyed = catalogue.value.map((b, i) => ({ id: b.id, i, r: rank.get(categoryOf(b) ?? '') ?? last }));
+  keyed.sort((a, b) => a.r - b.r || a.i - b.i);
+  return keyed.map((x) => x.id);
+});
 
 const entries = shallowReactive(new Map<string, BoardEntry>());
 /** Boards whose cards are on (or near) the screen now. */
@@ -202,6 +223,7 @@ export async function loadCatalogue(revalidate = false): Promise<void> {
     if (isLarge !== large.value || !catalogueLoaded.value) writeModeHint(isLarge);
     large.value = isLarge;
     sites.value = sameList(sites.value, s.data.sites);
+    categories.value = sameList(categories.value, s.data.categories ?? []);
     let followUp = false;
     if (!isLarge) {
       catalogue.value = sameList(catalogue.value, b.boards);
@@ -291,7 +313,7 @@ export async function searchBoards(query: BoardQuery): Promise<BoardList> {
  * first boards of the catalogue for a user who arranged nothing.
  */
 export const homeCandidates = computed<string[]>(() => {
-  if (!large.value) return orderBoards(catalogue.value.map((b) => b.id), settings.order);
+  if (!large.value) return orderBoards(catalogueIds.value, settings.order);
   const known = boardById.value;
   const base = settings.order.length ? settings.order : defaultIds.value;
   return uniq(base).filter((id) => known.has(id));
@@ -388,6 +410,18 @@ export async function loadBoard(id: string, opts: { highlight?: boolean } = {}):
   } catch (err) {
     if (err instanceof NetworkError) offline.value = true;
     put(id, { loading: false, error: failure(err) });
+  }
+}
+
+/**
+ * The boards public/boot.js preloaded (the home's first screenful): asked for at start-up,
+ * so their answers are in the store by the time the grid first renders its cards.
+ */
+export function loadPreloadedBoards(): void {
+  const prefix = '/api/v1/boards/';
+  for (const link of document.querySelectorAll<HTMLLinkElement>('link[rel="preload"][as="fetch"]')) {
+    const path = link.getAttribute('href') ?? '';
+    if (path.startsWith(prefix) && !path.includes('?')) ensureBoard(decodeURIComponent(path.slice(prefix.length)));
   }
 }
 

@@ -30,9 +30,18 @@ export function agoText(seconds: number): string {
   return t('days_ago', { n: Math.floor(hours / 24) });
 }
 
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * "2026-12-07 13:05:01" in the reader's time zone (titles of times on cards and rows). Built
+ * from the Date's fields, not Intl: the first Intl formatter of a page loads locale data, tens
+ * of milliseconds on a phone in the middle of the first render.
+ */
 export function absoluteTime(iso: string | null | undefined): string {
   const ms = parseTime(iso);
-  return ms === undefined ? '' : new Date(ms).toLocaleString();
+  if (ms === undefined) return '';
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
 export function isOverdue(dueBy: string | null | undefined, at: number = now.value): boolean {
