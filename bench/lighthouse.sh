@@ -17,6 +17,7 @@ work=$(mktemp -d /tmp/mu-lighthouse.XXXXXX)
 cleanup() {
   [ -n "${mu_pid:-}" ] && kill "$mu_pid" 2>/dev/null || true
   [ -n "${base_pid:-}" ] && kill "$base_pid" 2>/dev/null || true
+  [ -n "${standin_pid:-}" ] && kill "$standin_pid" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$work"
 }
@@ -37,12 +38,30 @@ MU_STORAGE_URL="sqlite://$work/base.db" MU_LOG_LEVEL=warn MU_QUOTA_ANONYMOUS_BUR
 base_pid=$!
 wait_until 30 curl -fsS "http://127.0.0.1:$base_port/healthz"
 
+# No internet here: the thumbnails' hosts (zhimg.com, hdslb.com, …) would fail DNS and every
+# failure is a console error Lighthouse counts. A stand-in answers them over HTTPS on port 443
+# with one grey image (bench/image_standin.py); Chromium resolves every other host to it and
+# accepts its self-signed certificate. IMAGE_STANDIN=0 (or no port 443) measures without it.
+chrome_flags="--headless=new --no-sandbox --disable-dev-shm-usage --disable-background-networking"
+if [ "${IMAGE_STANDIN:-1}" = 1 ] && ! ss -ltn 2>/dev/null | grep -q ':443 '; then
+  openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=image-standin \
+    -keyout "$work/standin.key" -out "$work/standin.crt" >/dev/null 2>&1
+  python3 bench/image_standin.py "$work/standin.crt" "$work/standin.key" 443 >"$work/standin.log" 2>&1 &
+  standin_pid=$!
+  if wait_until 10 bash -c "ss -ltn | grep -q ':443 '"; then
+    chrome_flags+=" --host-resolver-rules=\"MAP * 127.0.0.1, EXCLUDE 127.0.0.1\" --ignore-certificate-errors"
+    echo "thumbnails: answered by the local image stand-in (no internet here)"
+  else
+    echo "thumbnails: no stand-in (port 443 unavailable): their DNS failures count as console errors"
+  fi
+fi
+
 run_lh() {  # run_lh URL PRESET OUT
   local preset_flag=()
   [ "$2" = desktop ] && preset_flag=(--preset=desktop)
   npx -y lighthouse@12.2.3 "$1" "${preset_flag[@]}" --quiet --output=json --output-path="$3" \
     --only-categories=performance,accessibility,best-practices,seo \
-    --chrome-flags="--headless=new --no-sandbox --disable-dev-shm-usage --disable-background-networking" \
+    --chrome-flags="$chrome_flags" \
     >/dev/null 2>"$3.err" || { cat "$3.err"; return 1; }
 }
 

@@ -219,7 +219,7 @@ describe('drawn as they come into view', () => {
     await p.setViewportSize({ width: 1280, height: 800 });
     await home(p, { cards: 6 });
     // 1280×800: three columns, two rows on screen (cards ≈ 400 px), drawn at once; rows within
-    // two screens of the viewport follow; nothing else, even when the browser is idle.
+    // a screen of the viewport follow; nothing else, even when the browser is idle.
     const cards = p.locator('section.card[data-board]');
     const idle = () => p.evaluate(() => new Promise((r) => requestIdleCallback(() => requestIdleCallback(r))));
     await idle();

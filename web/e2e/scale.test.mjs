@@ -70,15 +70,47 @@ async function dirTotal(page, expect) {
   return total;
 }
 
+/** Scrolls down until the home draws no more cards (it draws them as they come into view). */
+async function drawAll(page) {
+  const cards = page.locator('section.card');
+  let last = -1;
+  let same = 0;
+  await waitFor(
+    async () => {
+      const n = await cards.count();
+      same = n === last ? same + 1 : 0;
+      last = n;
+      if (same >= 3) return true;
+      await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      return false;
+    },
+    { what: 'every card of the home drawn', interval: 100 },
+  );
+  await page.evaluate(() => window.scrollTo(0, 0));
+  return last;
+}
+
+/** Scrolls down until `card` is drawn. */
+async function scrollTo(page, card) {
+  await waitFor(
+    async () => {
+      if (await card.count()) return true;
+      await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+      return false;
+    },
+    { what: 'the card drawn', interval: 100 },
+  );
+}
+
 test('a large catalogue: a bounded home, the count and a link to the directory', async () => {
   const { context, page, errors, catalogueRequests } = await newPage();
   await page.goto(mu.base);
   const cards = page.locator('section.card');
   await page.getByTestId('catalogue-count').waitFor();
-  await waitFor(async () => (await cards.count()) >= 20, { what: 'the first cards' });
-  await page.waitForTimeout(1500); // the grid grows in idle batches: let it finish
-  const n = await cards.count();
-  assert.ok(n <= 60, `a bounded number of cards (${n})`);
+  await waitFor(async () => (await cards.count()) >= 3, { what: 'the first cards' });
+  const n = await drawAll(page);
+  assert.ok(n >= 20 && n <= 60, `a bounded number of cards (${n})`);
   const line = await page.getByTestId('catalogue-count').textContent();
   const total = Number((/([\d,]+) boards/.exec(line ?? '')?.[1] ?? '0').replace(/,/g, ''));
   assert.ok(total >= N, `the page says how many boards exist: ${line}`);
@@ -154,9 +186,9 @@ test('a board added from the directory is on the home page, also after a reload'
   await waitFor(async () => (await toggle.textContent())?.trim() === 'Remove from home', { what: 'the row to say it is on the home page' });
   await page.goto(`${mu.base}/#/`);
   const card = page.locator('section.card[data-board="gen0150.b3"]');
-  await card.waitFor({ state: 'attached' });
+  await scrollTo(page, card);
   await page.reload();
-  await card.waitFor({ state: 'attached' });
+  await scrollTo(page, card);
   await card.scrollIntoViewIfNeeded();
   await card.locator('[data-testid="card-items"] > li').first().waitFor({ timeout: 30_000 }).catch(() => {
     // the generated board may not have been fetched yet: the card is what counts

@@ -1,5 +1,5 @@
-// Writes docs/screenshots/{desktop-light,desktop-dark,mobile,home}.png from the app fed by
-// the recorded fixtures (mu serve --replay), and admin.png: the admin console (a second mu
+// Writes docs/screenshots/{desktop-light,desktop-dark,mobile,home,palette,search,item}.png
+// from the app fed by the recorded fixtures (mu serve --replay), and admin.png: the admin console (a second mu
 // with accounts on, signed in through the mock GitHub provider as a configured admin).
 // Run: npm run screenshots (after npm run build); `npm run screenshots -- --admin` writes
 // admin.png only.
@@ -57,6 +57,37 @@ async function readerShots(browser) {
   }
   copyFileSync(join(OUT, 'desktop-light.png'), join(OUT, 'home.png'));
   console.log('wrote', join(OUT, 'home.png'));
+  await historyShots(browser);
+}
+
+/** Ctrl-K over the home page, the history search page and an item page with its chart. */
+async function historyShots(browser) {
+  // The first title of the Weibo board: a word every snapshot of the fixture has.
+  const weibo = await (await fetch(`${mu.base}/api/v1/boards/weibo.hot-search`)).json();
+  const query = [...weibo.items[0].title].slice(0, 2).join('');
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light', locale: 'zh-CN', reducedMotion: 'reduce' });
+  const page = await context.newPage();
+  const shot = async (name) => {
+    const file = join(OUT, `${name}.png`);
+    await page.screenshot({ path: file });
+    console.log('wrote', file);
+  };
+  await page.goto(mu.base);
+  await page.locator('section.card [data-testid="card-items"] > li').first().waitFor();
+  await page.keyboard.press('Control+k');
+  await page.locator('[data-testid="palette"] input').waitFor();
+  await page.keyboard.type(query);
+  await page.locator('[data-testid="palette"] [role="option"][data-type="hist"]').first().waitFor();
+  await shot('palette');
+  await page.keyboard.press('Escape');
+  await page.goto(`${mu.base}/#/search?q=${encodeURIComponent(query)}`);
+  await page.locator('[data-testid="hist-results"] mark').first().waitFor();
+  await shot('search');
+  await page.locator('[data-testid="hit-item"]').first().click();
+  await page.locator('[data-testid="item-chart"] canvas').waitFor();
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot('item');
+  await context.close();
 }
 
 /** The admin console with one board's editor open (schedule preview and runs). */

@@ -47,7 +47,7 @@
     for (var i = 0; i < list.length; i++) hidden[list[i]] = true;
     var order = Array.isArray(s.order) && s.order.length ? s.order : biggest;
     // HomeView.vue: FIRST_CARDS (the cards of the first screenful)
-    var n = Math.max(1, Math.floor(window.innerWidth / 340)) * Math.ceil(window.innerHeight / 400);
+    var n = Math.max(1, Math.floor(window.innerWidth / 340)) * Math.max(1, Math.ceil((window.innerHeight - 120) / 420));
     for (var j = 0; j < order.length && n > 0; j++) {
       var id = order[j];
       if (typeof id !== 'string' || hidden[id] || !/^[a-z0-9-]+\.[a-z0-9-]+$/.test(id)) continue;
