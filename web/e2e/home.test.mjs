@@ -487,6 +487,15 @@ describe('header', () => {
     assert.equal(await theme.getAttribute('aria-label'), 'Theme: System. Switch to Light');
     assert.equal(await density.getAttribute('aria-label'), 'Compact layout');
     assert.match((await card(p, 'weibo.hot-search').getByTestId('card-menu-button').getAttribute('aria-label')) ?? '', /^More actions for \w/);
+    // The language switch shows the other language: 中 in English, EN in Chinese.
+    const lang = p.getByTestId('lang-toggle');
+    assert.equal((await lang.textContent())?.trim(), '中');
+    assert.equal(await lang.getAttribute('aria-label'), 'Switch to Chinese (中文)');
+    await lang.click();
+    await waitFor(async () => (await p.evaluate(() => document.documentElement.lang)) === 'zh-CN', { what: 'the page in Chinese' });
+    assert.equal((await lang.textContent())?.trim(), 'EN');
+    assert.equal((await stored(p)).lang, 'zh-CN');
+    assert.equal(await theme.getAttribute('aria-label'), '主题：跟随系统。点按切换为浅色');
   });
 
   test('390×844: the header (toggles and sign-in link, in Chinese and English) and the cards fit, a card menu opens inside the screen', async () => {

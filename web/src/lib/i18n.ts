@@ -262,6 +262,7 @@ const zh = {
   show_all_hidden: '全部显示',
   theme_toggle: '主题：{current}。点按切换为{next}',
   density_toggle: '紧凑布局',
+  lang_toggle: '切换为英文界面（EN）',
 };
 
 type Messages = Record<keyof typeof zh, string>;
@@ -526,6 +527,7 @@ const en: Messages = {
   show_all_hidden: 'Show all',
   theme_toggle: 'Theme: {current}. Switch to {next}',
   density_toggle: 'Compact layout',
+  lang_toggle: 'Switch to Chinese (中文)',
 };
 
 export type Locale = 'zh-CN' | 'en';
