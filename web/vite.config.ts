@@ -59,6 +59,8 @@ function preloadMeta(): Plugin {
 
 export default defineConfig({
   plugins: [vue(), serviceWorker(), preloadMeta()],
+  // Every component is <script setup>: Vue's Options API support is left out of the bundle.
+  define: { __VUE_OPTIONS_API__: 'false' },
   build: {
     target: 'es2020',
     assetsInlineLimit: 0,
