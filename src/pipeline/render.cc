@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/compress.h"
 
@@ -250,9 +251,9 @@ RenderedBody render_sites(const std::vector<Site>& sites, const std::vector<Boar
     arr.push_back(std::move(o));
   }
   // The categories some site or board is in, in the tabs' order.
-  std::unordered_map<std::string_view, bool> used;
-  for (const auto& s : sites) used[s.category] = true;
-  for (const auto& b : boards) used[b.category] = true;
+  std::unordered_set<std::string_view> used;
+  for (const auto& s : sites) used.insert(s.category);
+  for (const auto& b : boards) used.insert(b.category);
   json::array cats;
   for (const auto& c : categories()) {
     if (!used.contains(c.id)) continue;

@@ -614,6 +614,16 @@ std::optional<SpecParse> read_parse(Checker& c, const toml::table& board,
 
 // ---------------------------------------------------------------- site and boards
 
+// The optional `category` of a [site] or [[boards]] entry: one of categories().
+std::optional<std::string> read_category(Checker& c, const toml::table& t, const std::string& w) {
+  auto v = c.string(t, w, "category", false);
+  if (v && find_category(*v) == nullptr) {
+    c.fail(join(w, "category"), "expected one of " + category_ids() + ", got \"" + *v + "\"");
+    return std::nullopt;
+  }
+  return v;
+}
+
 std::optional<Site> read_site(Checker& c, const toml::table& t) {
   const std::string w = "site";
   const std::size_t before = c.error_count();
@@ -646,12 +656,7 @@ std::optional<Site> read_site(Checker& c, const toml::table& t) {
     }
     site.region = *v;
   }
-  if (auto v = c.string(t, w, "category", false)) {
-    if (find_category(*v) == nullptr) {
-      c.fail(join(w, "category"), "expected one of " + category_ids() + ", got \"" + *v + "\"");
-    }
-    site.category = *v;
-  }
+  if (auto v = read_category(c, t, w)) site.category = *v;
   if (c.error_count() != before) return std::nullopt;
   return site;
 }
@@ -724,12 +729,7 @@ std::unique_ptr<Source> read_board(Checker& c, const toml::table& t, const std::
     }
     meta.group = *g;
   }
-  if (auto v = c.string(t, w, "category", false)) {
-    if (find_category(*v) == nullptr) {
-      c.fail(join(w, "category"), "expected one of " + category_ids() + ", got \"" + *v + "\"");
-    }
-    meta.category = *v;
-  }
+  if (auto v = read_category(c, t, w)) meta.category = *v;
   if (auto h = c.string(t, w, "homepage", true)) {
     if (!is_http_url(*h)) c.fail(join(w, "homepage"), "expected an absolute http(s) URL");
     meta.homepage = *h;
