@@ -7,7 +7,7 @@
 // for (the home's boards, fetched with ?ids=, or the first HOME_FIRST of the catalogue for a
 // new user; followed boards; a site tab's boards; boards opened or added from the directory);
 // the directory and the palette ask the server (?q=, ?site=, ?kind=, paged).
-import { computed, reactive, ref, shallowReactive, watch } from 'vue';
+import { computed, reactive, ref, shallowReactive, shallowRef, watch } from 'vue';
 import {
   NetworkError,
   failure,
@@ -46,10 +46,12 @@ export interface BoardEntry {
   dirty: boolean;
 }
 
-export const sites = ref<Site[]>([]);
+// The sites, categories and board metas are replaced whole (never changed in place), so they
+// are shallow: the page reads them without a reactive proxy per object and per field.
+export const sites = shallowRef<Site[]>([]);
 /** The home page's category tabs, in the server's order (only those some board is in). */
-export const categories = ref<Category[]>([]);
-export const catalogue = ref<BoardMeta[]>([]);
+export const categories = shallowRef<Category[]>([]);
+export const catalogue = shallowRef<BoardMeta[]>([]);
 export const catalogueLoaded = ref(false);
 export const catalogueError = ref<Failure | undefined>();
 /** True while answers come from the service worker's cache (network unreachable). */
