@@ -103,7 +103,25 @@ async function drawn(p, want, what = `${want} cards`) {
     { what, interval: 50 },
   );
   await p.evaluate(() => window.scrollTo(0, 0));
+  await settled(p);
   return cards;
+}
+
+/** Waits until no card is being drawn: the grid draws a batch a row of cards per frame. */
+async function settled(p) {
+  const cards = p.locator('section.card[data-board]');
+  const frames = (n) => p.evaluate((k) => new Promise((r) => { const step = () => (k-- > 0 ? requestAnimationFrame(step) : r()); step(); }), n);
+  let last = -1;
+  await waitFor(
+    async () => {
+      const now = await cards.count();
+      if (now === last) return true;
+      last = now;
+      await frames(4);
+      return false;
+    },
+    { what: 'the cards being drawn to settle', interval: 0 },
+  );
 }
 
 async function hiddenCount(p) {
@@ -222,6 +240,7 @@ describe('drawn as they come into view', () => {
     // a screen of the viewport follow; nothing else, even when the browser is idle.
     const cards = p.locator('section.card[data-board]');
     const idle = () => p.evaluate(() => new Promise((r) => requestIdleCallback(() => requestIdleCallback(r))));
+    await settled(p);
     await idle();
     const first = await cards.count();
     await idle();
