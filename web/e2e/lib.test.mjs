@@ -1,7 +1,7 @@
 // Unit tests of the app's pure modules (src/lib), loaded from TypeScript through Vite's SSR
 // module loader, with the few browser globals they touch stubbed.
 import assert from 'node:assert/strict';
-import { after, before, describe, mock, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'vite';
@@ -198,35 +198,6 @@ describe('kind', () => {
     assert.equal(labelClass('热'), 'lb-hot');
     assert.equal(labelClass('新'), 'lb-new');
     assert.equal(labelClass('-30%'), 'lb-other');
-  });
-});
-
-describe('frames', () => {
-  test('inLaterFrame: one job per frame, in order; a timer stands in for a frame that never comes', async () => {
-    const frames = [];
-    globalThis.requestAnimationFrame = (cb) => frames.push(cb);
-    globalThis.cancelAnimationFrame = () => undefined;
-    mock.timers.enable({ apis: ['setTimeout'] });
-    try {
-      const { inLaterFrame } = await vite.ssrLoadModule('/src/lib/frames.ts');
-      const ran = [];
-      for (const name of ['a', 'b', 'c']) inLaterFrame(() => ran.push(name));
-      assert.deepEqual(ran, [], 'nothing runs before a frame');
-      frames.shift()();
-      assert.deepEqual(ran, ['a']);
-      frames.shift()();
-      assert.deepEqual(ran, ['a', 'b']);
-      // No frame (a background tab): the timer runs the next job.
-      mock.timers.tick(100);
-      assert.deepEqual(ran, ['a', 'b', 'c']);
-      frames.shift()(); // the frame asked for with the timer comes after all: nothing runs twice
-      assert.deepEqual(ran, ['a', 'b', 'c']);
-      assert.equal(frames.length, 0);
-    } finally {
-      mock.timers.reset();
-      delete globalThis.requestAnimationFrame;
-      delete globalThis.cancelAnimationFrame;
-    }
   });
 });
 
