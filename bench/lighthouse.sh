@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Lighthouse 12.2.3 (npm) with Debian's Chromium against the web app served by `mu serve`
-# from the recorded fixtures, desktop and mobile form factors (each LH_RUNS times, the median run reported). Prints the performance,
-# accessibility, best-practices and SEO scores (goals: mobile performance >= 95, desktop 100,
-# the others 100), FCP/LCP/TBT/CLS, and the
-# initial JavaScript (gzip) against the 90 KB budget. Baseline run in the same script: the
-# same Mu serving an empty HTML page, the floor of what Lighthouse measures on this machine
-# (timings are printed as ratios to it). Figures are reported, never asserted.
+# from the recorded fixtures, desktop and mobile form factors (each LH_RUNS times, the median
+# run reported). Prints the performance, accessibility, best-practices and SEO scores (goals:
+# mobile performance >= 95, desktop 100, the others 100), FCP/LCP/TBT/CLS, and the initial
+# JavaScript (gzip) against the 90 KB budget. Baseline run in the same script: the same Mu
+# serving an empty HTML page, the floor of what Lighthouse measures on this machine (timings
+# are printed as ratios to it). Figures are reported, never asserted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -66,8 +66,9 @@ run_lh() {  # run_lh URL PRESET OUT
 }
 
 # Scores move from run to run (mostly total blocking time on the simulated phone): the app is
-# measured LH_RUNS times (default 5: single runs here spread over 15 points) and the run with the median performance score reported,
-# as Lighthouse's own guidance on variability suggests; every run's score is printed too.
+# measured LH_RUNS times (default 5: single runs here spread over 15 points) and the run with
+# the median performance score reported, as Lighthouse's own guidance on variability
+# suggests; every run's score is printed too.
 runs=${LH_RUNS:-5}
 for preset in desktop mobile; do
   for i in $(seq 1 "$runs"); do
