@@ -100,6 +100,28 @@ BoardCache::BoardCache(std::vector<Site> sites, std::vector<BoardMeta> boards, B
   metas.reserve(slots_.size());
   for (const auto& slot : slots_) metas.push_back(slot->meta);
   sites_ = std::make_shared<const RenderedBody>(render_sites(sites_list_, metas));
+  // The home page's default order (web/src/lib/store.ts: catalogueIds): by the category's
+  // place among categories(), unknown ones last, in catalogue order within a category.
+  std::vector<std::pair<size_t, size_t>> keyed;  // (category rank, catalogue index)
+  keyed.reserve(slots_.size());
+  const auto& cats = categories();
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    size_t rank = cats.size();
+    for (size_t c = 0; c < cats.size(); ++c) {
+      if (cats[c].id == slots_[i]->meta.category) rank = c;
+    }
+    keyed.emplace_back(rank, i);
+  }
+  std::sort(keyed.begin(), keyed.end());
+  home_order_.reserve(keyed.size());
+  for (const auto& [rank, i] : keyed) home_order_.push_back(slots_[i]->meta.id);
+}
+
+bool BoardCache::enabled(const std::string& id) const {
+  auto it = index_.find(id);
+  if (it == index_.end()) return false;
+  std::shared_lock lock(mu_);
+  return slots_[it->second]->health.enabled;
 }
 
 Status BoardCache::render_locked(Slot& slot, BoardRefresh* refreshed) {

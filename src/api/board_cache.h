@@ -127,6 +127,11 @@ class BoardCache {
   std::shared_ptr<const RenderedBody> sites() const;
 
   bool known(const std::string& id) const { return index_.count(id) != 0; }
+  // False for an unknown board and one switched off (the configuration or a live change).
+  bool enabled(const std::string& id) const;
+  // Every board in the home page's default order after its biggest boards: by category (the
+  // board's own, else its site's; in categories() order), catalogue order within one.
+  const std::vector<std::string>& home_order() const { return home_order_; }
   // Every board id, in catalogue order.
   std::vector<std::string> board_ids() const;
   size_t size() const { return slots_.size(); }
@@ -165,6 +170,7 @@ class BoardCache {
   std::vector<Site> sites_list_;
   std::vector<std::unique_ptr<Slot>> slots_;       // in catalogue order
   std::unordered_map<std::string, size_t> index_;  // board id -> slot; immutable
+  std::vector<std::string> home_order_;            // immutable
   BoardStore& store_;
   const Clock& clock_;
   const BoardCacheOptions options_;

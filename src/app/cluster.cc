@@ -19,6 +19,7 @@
 #include "api/api.h"
 #include "api/credentials.h"
 #include "api/feed_service.h"
+#include "api/home_page.h"
 #include "api/metrics_service.h"
 #include "api/stats.h"
 #include "api/store_login_states.h"
@@ -472,6 +473,12 @@ int run_api(const Config& config) {
   server_opts.listen = config.server.listen;
   server_opts.threads = config.server.threads;
   server_opts.static_dir = config.server.static_dir;
+  // The home page carries its first answers (api/home_page.h).
+  HomePage home_page(api.cache(), clock);
+  server_opts.index_page = [&home_page](const Request& r,
+                                        const std::shared_ptr<const std::string>& file) {
+    return home_page.page(r, file);
+  };
   server_opts.middleware.cors_origins = config.server.cors_origins;
   server_opts.body_limit = config.server.max_body_bytes;
   server_opts.max_connections = config.server.max_connections;

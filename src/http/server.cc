@@ -523,6 +523,7 @@ Status Server::Impl::start() {
     StaticFilesOptions so;
     so.root = options.static_dir;
     so.gzip_min_size = options.middleware.gzip_min_size;
+    so.index_page = options.index_page;
     MU_ASSIGN_OR_RETURN(static_files, StaticFiles::create(std::move(so)));
   }
 

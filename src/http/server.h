@@ -61,6 +61,7 @@
 #include "core/status.h"
 #include "http/middleware.h"
 #include "http/router.h"
+#include "http/static_files.h"
 
 namespace mu {
 
@@ -88,6 +89,8 @@ struct ServerOptions {
   // its own); each stream gets up to 10 % less so that reconnects spread out. 0: no limit.
   Millis stream_max_age{30 * 60'000};
   std::string static_dir;  // empty: no static files
+  // The app's own page (index.html) built per request, see static_files.h; empty: the file.
+  IndexPage index_page;
   // SO_SNDBUF of a connection once it streams events (0: the kernel's autotuned default,
   // which can reach megabytes). Small, so that a client that stops reading fills the
   // stream's own bounded queue (and gets a resync) instead of hiding megabytes of stale

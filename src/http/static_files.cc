@@ -210,6 +210,9 @@ std::optional<Response> StaticFiles::serve(const Request& request) const {
     entry = impl_->lookup(rel);
     if (!entry) return std::nullopt;
   }
+  if (rel == "index.html" && impl_->options.index_page) {
+    if (auto page = impl_->options.index_page(request, entry->body)) return page;
+  }
   Response r;
   r.status = 200;
   r.headers.set("Content-Type", entry->content_type);

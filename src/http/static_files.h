@@ -16,6 +16,11 @@
 //   served. Symbolic links inside the directory are followed: whoever deploys the
 //   directory decides what it contains.
 //
+// - The app's own page: when `index_page` is set, the root index.html ("/", "/index.html" and
+//   the SPA fallback) is whatever it returns for the request and the file's bytes (the
+//   server's owner writes the home page's first answers into it: api/home_page.h); nullopt
+//   sends the file as it is.
+//
 // Files are read on first use and cached in memory. Each request still stat()s its file,
 // so a rebuilt web app is picked up without a restart. Files over max_file_size are not
 // served.
@@ -24,6 +29,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,10 +39,15 @@
 
 namespace mu {
 
+// See "The app's own page" above.
+using IndexPage = std::function<std::optional<Response>(const Request&,
+                                                        const std::shared_ptr<const std::string>&)>;
+
 struct StaticFilesOptions {
   std::string root;                       // directory to serve
   std::size_t max_file_size = 32u << 20;  // bigger files are not served
   std::size_t gzip_min_size = 1024;       // smaller files get no gzip variant
+  IndexPage index_page;                   // empty: index.html is served as it is
 };
 
 class StaticFiles {

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "core/compress.h"
 
@@ -118,6 +119,36 @@ TEST_F(StaticFilesTest, SpaFallback) {
   EXPECT_FALSE(serve("/missing.js", "text/html").has_value());
   EXPECT_FALSE(serve("/boards/weibo", "application/json").has_value());
   EXPECT_FALSE(serve("/boards/weibo").has_value());
+}
+
+TEST_F(StaticFilesTest, IndexPageHookBuildsTheAppsOwnPage) {
+  std::vector<std::string> seen;
+  StaticFilesOptions options{root_.string()};
+  options.index_page =
+      [&seen](const Request& r,
+              const std::shared_ptr<const std::string>& file) -> std::optional<Response> {
+    seen.push_back(std::string(r.path) + " " + *file);
+    if (r.header("X-Plain") == "1") return std::nullopt;
+    Response page;
+    page.body = "built:" + *file;
+    return page;
+  };
+  auto created = StaticFiles::create(options);
+  ASSERT_TRUE(created.ok());
+  files_ = std::move(created).value();
+  const std::string file = "<!doctype html><title>mu</title>";
+  EXPECT_EQ(serve("/")->body_view(), "built:" + file);
+  EXPECT_EQ(serve("/index.html")->body_view(), "built:" + file);
+  EXPECT_EQ(serve("/boards/weibo", "text/html")->body_view(), "built:" + file);  // SPA fallback
+  // Other files, another folder's index.html: as they are, without asking the hook.
+  EXPECT_EQ(serve("/docs/")->body_view(), "docs");
+  EXPECT_EQ(serve("/favicon.svg")->body_view(), "<svg/>");
+  EXPECT_EQ(seen.size(), 3u);
+  // The hook declines: the file.
+  Request plain;
+  ASSERT_TRUE(plain.set_target("/").ok());
+  plain.headers.add("X-Plain", "1");
+  EXPECT_EQ(files_->serve(plain)->body_view(), file);
 }
 
 TEST_F(StaticFilesTest, RefusesTraversalAndHiddenFiles) {

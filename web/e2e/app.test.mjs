@@ -3,7 +3,7 @@
 // localStorage, caches and service workers).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ensureBuilt, launchBrowser, startMu, waitFor, waitForBoards, watchPage } from './harness.mjs';
+import { ensureBuilt, launchBrowser, startMu, waitFor, waitForBoards, watchPage, withoutFirstAnswers } from './harness.mjs';
 
 const FIRST_BOARDS = ['36kr.newsflashes', '36kr.hot', 'baidu.realtime', 'weibo.hot-search', 'hackernews.front'];
 
@@ -134,6 +134,8 @@ describe('home', () => {
   test('untrusted titles stay text and non-http links are not rendered', async () => {
     // page.route does not see requests a service worker handles: no worker in this context.
     const { context, page } = await newPage({ serviceWorkers: 'block' });
+    // The board's answer comes from the API (changed here), not from the page's first answers.
+    await withoutFirstAnswers(page);
     await page.route('**/api/v1/boards/36kr.newsflashes', async (route) => {
       const response = await route.fetch();
       const body = await response.json();
@@ -344,15 +346,20 @@ describe('offline', () => {
     await page.goto(mu.base);
     await cardItems(page, '36kr.newsflashes').first().waitFor();
     await page.waitForFunction(() => navigator.serviceWorker?.controller != null, null, { timeout: 30_000 });
-    // The worker has the API answers of this first visit (handed over when it took control).
+    // The worker has this visit's page (with the first answers the server wrote into it) and
+    // the API answers the page asked for (handed over when it took control): the board is in
+    // one or the other.
     await waitFor(
       () =>
         page.evaluate(async () => {
-          const cache = await caches.open('mu-api-v1');
-          const keys = (await cache.keys()).map((r) => new URL(r.url).pathname);
-          return keys.includes('/api/v1/boards') && keys.includes('/api/v1/boards/36kr.newsflashes');
+          const api = (await (await caches.open('mu-api-v1')).keys()).map((r) => new URL(r.url).pathname);
+          const shellCache = (await caches.keys()).find((k) => k.startsWith('mu-shell-'));
+          const shell = shellCache ? await (await caches.open(shellCache)).match('./') : undefined;
+          const html = shell ? await shell.text() : '';
+          const written = /id="mu-first" data-boards="([^"]*)">[^<]/.exec(html)?.[1].split(',') ?? [];
+          return html !== '' && (written.includes('36kr.newsflashes') || api.includes('/api/v1/boards/36kr.newsflashes'));
         }),
-      { what: 'API answers in the service worker cache' },
+      { what: 'the page and the board in the service worker caches' },
     );
     const before = await cardItems(page, '36kr.newsflashes').first().textContent();
     assert.equal(await page.getByTestId('offline-badge').count(), 0);
@@ -387,6 +394,9 @@ describe('network errors', () => {
   test('an unreachable catalogue or board: a translated message (not "Failed to fetch") and a styled retry', async () => {
     const { context, page } = await newPage({ serviceWorkers: 'block' });
     let down = true;
+    // Without the first answers in the page (a host serving dist/ as files): the page asks
+    // the API for the sites and the catalogue.
+    await withoutFirstAnswers(page);
     await page.route('**/api/v1/sites', (route) => (down ? route.abort('internetdisconnected') : route.continue()));
     await page.goto(mu.base);
     const notice = page.locator('main .notice.error');
@@ -416,6 +426,7 @@ describe('network errors', () => {
 
   test('in English: "Can\'t reach the server"', async () => {
     const { context, page } = await newPage({ serviceWorkers: 'block', locale: 'en-US' });
+    await withoutFirstAnswers(page);
     await page.route('**/api/v1/boards/36kr.hot', (route) => route.abort('internetdisconnected'));
     await page.goto(mu.base);
     const failed = page.locator('section.card[data-board="36kr.hot"] .empty.error');
@@ -430,6 +441,7 @@ describe('network errors', () => {
 describe('freshness and accessibility', () => {
   /** Serves the catalogue and one board as stale (failed last run) and overdue. */
   async function routeStale(page) {
+    await withoutFirstAnswers(page);
     const patch = (o) => ({
       ...o,
       stale: true,

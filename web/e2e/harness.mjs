@@ -259,3 +259,20 @@ export function pageFetch(page, path, { method = 'GET', body } = {}) {
     { path, method, body },
   );
 }
+
+/**
+ * Loads the app without the first answers the server writes into the page (the #mu-first block
+ * emptied, as a host serving dist/ as plain files sends it): the page then asks the API for
+ * everything. For tests that change API answers with page.route, which the block would bypass.
+ */
+export async function withoutFirstAnswers(page) {
+  await page.route(
+    (url) => url.pathname === '/' || url.pathname === '/index.html',
+    async (route) => {
+      if (route.request().resourceType() !== 'document') return route.continue();
+      const response = await route.fetch();
+      const html = (await response.text()).replace(/(<script type="application\/json" id="mu-first"[^>]*>)[^]*?(<\/script>)/, '$1$2');
+      await route.fulfill({ response, body: html });
+    },
+  );
+}

@@ -230,7 +230,94 @@ describe('drawn as they come into view', () => {
     assert.deepEqual(await order(p), defaultOrder.slice(0, first));
     await p.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
     await waitFor(async () => (await cards.count()) > first, { what: 'more cards after a scroll', interval: 50 });
-    assert.deepEqual(await order(p), defaultOrder.slice(0, await cards.count()));
+    const now = await order(p);
+    assert.deepEqual(now, defaultOrder.slice(0, now.length));
+  });
+});
+
+describe('first answers in the page', () => {
+  /** The #mu-first block of the page the server sends for these request headers. */
+  async function firstBlock(headers) {
+    const html = await (await fetch(`${mu.base}/`, { headers: { Accept: 'text/html', ...headers } })).text();
+    const m = /<script type="application\/json" id="mu-first" data-boards="([^"]*)">([^]*?)<\/script>/.exec(html);
+    assert.ok(m, 'the page carries a filled #mu-first block');
+    return { ids: m[1].split(','), raw: m[2], data: JSON.parse(m[2]) };
+  }
+
+  test('the server writes the sites, the catalogue and the first boards of the default order (4 for a phone, 15 otherwise)', async () => {
+    const desktop = await firstBlock({ 'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/120' });
+    assert.deepEqual(desktop.ids, defaultOrder.slice(0, 15));
+    assert.deepEqual(
+      desktop.data.bodies.map((b) => b.id),
+      desktop.ids,
+    );
+    for (const body of desktop.data.bodies) assert.ok(body.items.length > 0, `${body.id} has its items`);
+    assert.deepEqual(
+      desktop.data.boards.boards.map((b) => b.id),
+      (await (await fetch(`${mu.base}/api/v1/boards`)).json()).boards.map((b) => b.id),
+    );
+    assert.deepEqual(desktop.data.sites.categories, categories);
+    assert.ok(Math.abs(Date.parse(desktop.data.generated_at) - Date.now()) < 60_000, 'generated just now');
+    // Scraped text cannot end the element: every '<' is escaped.
+    assert.ok(!desktop.raw.includes('<'));
+    const phone = await firstBlock({ 'Sec-CH-UA-Mobile': '?1', 'User-Agent': 'Mozilla/5.0 (Linux; Android 14) Mobile' });
+    assert.deepEqual(phone.ids, defaultOrder.slice(0, 4));
+    const iphone = await firstBlock({ 'User-Agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148' });
+    assert.deepEqual(iphone.ids, defaultOrder.slice(0, 4));
+  });
+
+  test('a phone draws its first cards from the page alone: no request for them, the sites or the catalogue', async () => {
+    const ctx = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+      locale: 'zh-CN',
+      serviceWorkers: 'block',
+    });
+    try {
+      const p = await ctx.newPage();
+      const asked = [];
+      // Every board, site and catalogue request fails: what the cards show came with the page.
+      await p.route(/\/api\/v1\/(boards|sites)/, (route) => {
+        asked.push(new URL(route.request().url()).pathname + new URL(route.request().url()).search);
+        return route.abort();
+      });
+      await p.goto(`${mu.base}/`);
+      const first = defaultOrder.slice(0, 4);
+      for (const id of first) {
+        await waitFor(async () => (await card(p, id).locator('li.item').count()) > 0, { what: `${id} items` });
+      }
+      assert.deepEqual((await order(p)).slice(0, 4), first);
+      assert.equal(await p.locator('.skeleton').count(), 0, 'no placeholder among the first cards');
+      assert.deepEqual(
+        asked.filter((u) => u === '/api/v1/sites' || u.startsWith('/api/v1/boards?') || first.some((id) => u === `/api/v1/boards/${id}`)),
+        [],
+      );
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  test('a reader with an order of their own: the catalogue from the page, their first boards preloaded and drawn', async () => {
+    const p = await deskPage();
+    await p.setViewportSize({ width: 1280, height: 800 });
+    const mine = ['v2ex.hot', 'hackernews.front', 'github.trending'].filter((id) => catalogue.includes(id));
+    assert.equal(mine.length, 3, 'fixture boards exist');
+    const asked = [];
+    const listen = (req) => asked.push(new URL(req.url()).pathname + new URL(req.url()).search);
+    p.on('request', listen);
+    try {
+      await home(p, { settings: { order: mine }, cards: 6 });
+      assert.deepEqual((await order(p)).slice(0, mine.length), mine);
+      for (const id of mine) {
+        await waitFor(async () => (await card(p, id).locator('li.item').count()) > 0, { what: `${id} items` });
+      }
+      // boot.js asked for the reader's boards early (a preload the app's fetch then used).
+      for (const id of mine) assert.ok(asked.includes(`/api/v1/boards/${id}`), `${id} asked for`);
+      assert.ok(!asked.includes('/api/v1/sites'), 'the sites came with the page');
+    } finally {
+      p.off('request', listen);
+    }
   });
 });
 

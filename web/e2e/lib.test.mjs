@@ -91,10 +91,51 @@ describe('settings', () => {
     const boot = readFileSync(join(WEB, 'public/boot.js'), 'utf8');
     const copy = JSON.parse(/var biggest = (\[[^\]]*\])/.exec(boot)[1].replace(/'/g, '"'));
     assert.deepEqual(copy, [...lib.settings.DEFAULT_FIRST]);
+    // index.html's #mu-first block names the same boards for the server to write in.
+    const html = readFileSync(join(WEB, 'index.html'), 'utf8');
+    const listed = /id="mu-first" data-boards="([^"]*)"/.exec(html)[1].split(',');
+    assert.deepEqual(listed, [...lib.settings.DEFAULT_FIRST]);
   });
 
   test('orderBoards: user order first, unknown ids ignored, new boards appended', () => {
     assert.deepEqual(lib.settings.orderBoards(['a', 'b', 'c', 'd'], ['c', 'gone', 'a', 'c']), ['c', 'a', 'b', 'd']);
+  });
+});
+
+describe('store: the first answers the server wrote into the page', () => {
+  const site = { id: 'weibo', name: '微博', name_en: 'Weibo', board_count: 1 };
+  const meta = { id: 'weibo.hot-search', site: 'weibo', name: '热搜榜', version: 3 };
+  const body = { ...meta, site, items: [{ key: 'a', title: '第一条', rank: 1, url: 'https://s.weibo.com/a' }] };
+  let block = null;
+  const withBlock = (text) => {
+    block = text === null ? null : { textContent: text };
+  };
+  test('read before the first render: catalogue, sites and bodies in the store; fresh only when just written', async () => {
+    globalThis.document = { getElementById: (id) => (id === 'mu-first' ? block : null) };
+    const store = await vite.ssrLoadModule('/src/lib/store.ts');
+    const now = Date.parse('2026-12-07T19:30:00Z');
+    // Nothing usable: no block, not JSON, the wrong shape, a large catalogue.
+    for (const text of [null, '', '{"sites":', '{"sites":{}}', JSON.stringify({ sites: { sites: [site] }, boards: { boards: [meta], total: 301 }, bodies: [body] })]) {
+      withBlock(text);
+      store.loadFirstAnswers(now);
+      assert.equal(store.catalogueLoaded.value, false, `ignored: ${text}`);
+      assert.deepEqual(store.firstAnswers.ids, []);
+    }
+    const answers = { generated_at: '2026-12-07T19:29:50Z', sites: { sites: [site], categories: [] }, boards: { boards: [meta] }, bodies: [body, { id: 7 }] };
+    withBlock(JSON.stringify(answers));
+    store.loadFirstAnswers(now);
+    assert.equal(store.catalogueLoaded.value, true);
+    assert.deepEqual(store.catalogue.value.map((b) => b.id), ['weibo.hot-search']);
+    assert.deepEqual(store.sites.value.map((s) => s.id), ['weibo']);
+    assert.equal(store.totalBoards.value, 1);
+    assert.equal(store.entry('weibo.hot-search').body.items[0].title, '第一条');
+    assert.deepEqual(store.firstAnswers.ids, ['weibo.hot-search'], 'a malformed body is skipped');
+    assert.equal(store.firstAnswers.fresh, true);
+    // A copy kept from an earlier visit (the service worker's offline shell): checked again.
+    withBlock(JSON.stringify({ ...answers, generated_at: '2026-12-06T08:00:00Z' }));
+    store.loadFirstAnswers(now);
+    assert.equal(store.firstAnswers.fresh, false);
+    delete globalThis.document;
   });
 });
 

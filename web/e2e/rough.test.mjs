@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createServer } from 'vite';
 import { startMockGithub } from '../../tests/mock_github/mock_github.mjs';
-import { WEB, ensureBuilt, launchBrowser, signIn, startMu, waitFor } from './harness.mjs';
+import { WEB, ensureBuilt, launchBrowser, signIn, startMu, waitFor, withoutFirstAnswers } from './harness.mjs';
 
 const CJK = /[\u3400-\u9fff]/;
 
@@ -314,6 +314,8 @@ describe('5. a board that cannot be reached', () => {
 
   test('zh: "网络不可用" (not "Failed to fetch"), an app-styled retry that fetches again once reachable', async () => {
     const p = await page('zh', { fresh: true });
+    // A board the page never had: not one of the first answers the server writes into it.
+    await withoutFirstAnswers(p);
     let reachable = false;
     let requests = 0;
     await p.route('**/api/v1/boards/zhihu.hot', (route) => {
@@ -346,6 +348,7 @@ describe('5. a board that cannot be reached', () => {
 
   test('en: "Can\'t reach the server" and a "Retry" button', async () => {
     const p = await page('en', { fresh: true });
+    await withoutFirstAnswers(p);
     await p.route('**/api/v1/boards/36kr.hot', (route) => route.abort('internetdisconnected'));
     await p.goto(`${mu.base}/#/site/36kr/36kr.hot`);
     const failed = card(p, '36kr.hot').locator('.error');

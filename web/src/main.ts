@@ -2,8 +2,9 @@ import { createApp } from 'vue';
 import App from './App.vue';
 import './style.css';
 import { warmServiceWorker } from './lib/api';
-import { loadPreloadedBoards, updateReady } from './lib/store';
+import { loadFirstAnswers, loadPreloadedBoards, updateReady } from './lib/store';
 
+loadFirstAnswers();
 loadPreloadedBoards();
 createApp(App).mount('#app');
 

@@ -167,6 +167,20 @@ function getByIds(ids: readonly string[], revalidate: boolean): Promise<Fetched<
   return jobs;
 }
 
+interface SitesAnswer {
+  sites: Site[];
+  categories?: Category[];
+}
+
+/** What the server writes into the home page: see loadFirstAnswers. */
+interface FirstAnswers {
+  sites: SitesAnswer;
+  boards: BoardList;
+  bodies: BoardBody[];
+  /** When the server wrote them (RFC 3339). */
+  generated_at?: string;
+}
+
 interface HomeAnswer {
   boards: BoardMeta[];
   offline: boolean;
@@ -215,33 +229,12 @@ export async function loadCatalogue(revalidate = false): Promise<void> {
     const boardsJob: Promise<HomeAnswer & { total?: number }> = knownLarge ? fetchHome(revalidate) : fetchProbe(revalidate);
     boardsJob.catch(() => undefined); // awaited below; no unhandled rejection if the sites fail first
     const s = await sitesJob;
-    const counted = s.data.sites.length > 0 && s.data.sites.every((x) => typeof x.board_count === 'number');
-    const count = counted ? s.data.sites.reduce((n, x) => n + (x.board_count ?? 0), 0) : undefined;
+    const count = boardCount(s.data.sites);
     let b = await boardsJob;
     // The catalogue shrank below the threshold (or the server lost its counts): all of it.
     if (knownLarge && !(count !== undefined && count > LARGE_CATALOGUE)) b = await fetchProbe(revalidate);
-    const isLarge = b.total !== undefined ? b.total > LARGE_CATALOGUE : true;
     if (b.stale) refreshCatalogueSoon(5000);
-    if (isLarge !== large.value || !catalogueLoaded.value) writeModeHint(isLarge);
-    large.value = isLarge;
-    sites.value = sameList(sites.value, s.data.sites);
-    categories.value = sameList(categories.value, s.data.categories ?? []);
-    let followUp = false;
-    if (!isLarge) {
-      catalogue.value = sameList(catalogue.value, b.boards);
-    } else if (b.total !== undefined) {
-      // The probe of a catalogue that turned out large: keep the first boards only.
-      const first = b.boards.slice(0, HOME_FIRST);
-      defaultIds.value = first.map((x) => x.id);
-      mergeMetas(first);
-      followUp = settings.order.length > 0 || settings.favorites.length > 0;
-    } else {
-      if (b.first) defaultIds.value = b.first;
-      mergeMetas(b.boards);
-    }
-    totalBoards.value = count ?? (isLarge ? (b.total ?? catalogue.value.length) : catalogue.value.length);
-    catalogueLoaded.value = true;
-    catalogueError.value = undefined;
+    const followUp = applyCatalogue(s.data, b, count);
     noteOffline(s.offline || b.offline);
     // The user's own boards (a first load in this browser of someone's synced list).
     if (followUp) await loadMissing();
@@ -249,6 +242,82 @@ export async function loadCatalogue(revalidate = false): Promise<void> {
     catalogueError.value = failure(err);
     if (err instanceof NetworkError) offline.value = true;
   }
+}
+
+/** The sites' board counts added up (undefined from a server that does not count). */
+function boardCount(list: readonly Site[]): number | undefined {
+  const counted = list.length > 0 && list.every((x) => typeof x.board_count === 'number');
+  return counted ? list.reduce((n, x) => n + (x.board_count ?? 0), 0) : undefined;
+}
+
+/**
+ * Puts the sites and a boards answer (the probe's or the home's) in the store; true when the
+ * user's own boards must still be asked for (a probe that found a large catalogue).
+ */
+function applyCatalogue(s: SitesAnswer, b: HomeAnswer & { total?: number }, count: number | undefined): boolean {
+  const isLarge = b.total !== undefined ? b.total > LARGE_CATALOGUE : true;
+  if (isLarge !== large.value || !catalogueLoaded.value) writeModeHint(isLarge);
+  large.value = isLarge;
+  sites.value = sameList(sites.value, s.sites);
+  categories.value = sameList(categories.value, s.categories ?? []);
+  let followUp = false;
+  if (!isLarge) {
+    catalogue.value = sameList(catalogue.value, b.boards);
+  } else if (b.total !== undefined) {
+    // The probe of a catalogue that turned out large: keep the first boards only.
+    const first = b.boards.slice(0, HOME_FIRST);
+    defaultIds.value = first.map((x) => x.id);
+    mergeMetas(first);
+    followUp = settings.order.length > 0 || settings.favorites.length > 0;
+  } else {
+    if (b.first) defaultIds.value = b.first;
+    mergeMetas(b.boards);
+  }
+  totalBoards.value = count ?? (isLarge ? (b.total ?? catalogue.value.length) : catalogue.value.length);
+  catalogueLoaded.value = true;
+  catalogueError.value = undefined;
+  return followUp;
+}
+
+/**
+ * The answers the server wrote into the home page (a `<script type="application/json"
+ * id="mu-first">` block: the sites, the small catalogue and the first boards of the default
+ * order, as the API answers them), put in the store before the app first renders, so the
+ * first screenful is drawn with the page's first paint and no request is in its way.
+ * `fresh`: written by the server in the last minute (not a shell the service worker kept from
+ * an earlier visit): the page then asks for none of it again (live updates follow).
+ */
+export const firstAnswers = { ids: [] as string[], fresh: false };
+
+/** Reads the #mu-first block (see firstAnswers). Ignored when it does not parse, or in a large catalogue. */
+export function loadFirstAnswers(now = Date.now()): void {
+  const el = typeof document === 'undefined' ? null : document.getElementById('mu-first');
+  if (!el) return;
+  let first: FirstAnswers;
+  try {
+    first = JSON.parse(el.textContent ?? '') as FirstAnswers;
+  } catch {
+    return;
+  }
+  if (!Array.isArray(first?.sites?.sites) || !Array.isArray(first.boards?.boards) || !Array.isArray(first.bodies)) return;
+  const total = first.boards.total ?? first.boards.boards.length;
+  if (total > LARGE_CATALOGUE) return;
+  applyCatalogue(first.sites, { boards: first.boards.boards, offline: false, stale: false, total }, boardCount(first.sites.sites));
+  for (const body of first.bodies) {
+    if (typeof body?.id !== 'string' || !Array.isArray(body.items)) continue;
+    put(body.id, { body });
+    firstAnswers.ids.push(body.id);
+  }
+  const age = now - Date.parse(first.generated_at ?? '');
+  firstAnswers.fresh = age > -60_000 && age < 60_000;
+}
+
+/**
+ * The page's first requests: the catalogue, and the boards an old #mu-first block held (a
+ * copy the service worker kept: they are checked with the server, as a refresh).
+ */
+export async function refreshFirst(): Promise<void> {
+  await Promise.all([loadCatalogue(firstAnswers.ids.length > 0), ...firstAnswers.ids.map((id) => loadBoard(id, { highlight: true }))]);
 }
 
 /** Ids asked for once and not known to the server: not asked for again. */
