@@ -20,8 +20,9 @@
 //   reader (BoardCache::home_order: by category); unknown ids and switched-off boards are
 //   skipped. A reader who arranged the home differently gets the catalogue from the block and
 //   their own first boards from the server (boot.js preloads them).
-// - How many: a phone gets `phone_boards` (one column: its first two screens), any other
-//   browser `max_boards` (three columns of five rows: what the page draws first at 1350 x 940).
+// - How many: a phone gets `phone_boards` (one column: what the page draws first, and the next
+//   card), any other browser `max_boards` (three or four columns of three or four rows: what the
+//   page draws first on a laptop's screen). The page asks for any other board it draws.
 //   A phone is "Sec-CH-UA-Mobile: ?1", or, from a browser that does not send client hints,
 //   "Mobi" in its User-Agent (the response varies on both).
 // - A large catalogue (more than `max_catalogue` boards) gets no block: the page asks the
@@ -54,7 +55,7 @@ namespace mu {
 
 struct HomePageOptions {
   std::size_t phone_boards = 4;
-  std::size_t max_boards = 15;
+  std::size_t max_boards = 12;
   std::size_t max_catalogue = 300;  // web/src/lib/store.ts: LARGE_CATALOGUE
   std::chrono::milliseconds max_age{10'000};
 };

@@ -60,7 +60,7 @@
     // window size to read (reading it lays the page out before the app has drawn anything).
     var order = own ? s.order : first ? [] : biggest;
     // HomeView.vue: FIRST_CARDS (the cards of the first render)
-    var n = order.length ? Math.max(1, Math.floor(window.innerWidth / 340)) * Math.max(1, Math.ceil((2 * window.innerHeight - 120) / 420)) : 0;
+    var n = order.length ? Math.max(1, Math.floor(window.innerWidth / 340)) * Math.max(1, Math.ceil((window.innerHeight + 400 - 120) / 420)) : 0;
     for (var j = 0; j < order.length && n > 0; j++) {
       var id = order[j];
       if (typeof id !== 'string' || hidden[id] || !/^[a-z0-9-]+\.[a-z0-9-]+$/.test(id)) continue;
