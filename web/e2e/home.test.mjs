@@ -61,6 +61,11 @@ after(async () => {
   await gh?.close();
 });
 
+/** A 390×844 touch phone, in Chinese, without a service worker (page.route sees everything). */
+function phoneContext() {
+  return browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'zh-CN', serviceWorkers: 'block' });
+}
+
 async function deskPage() {
   return desk.pages()[0] ?? desk.newPage();
 }
@@ -267,17 +272,14 @@ describe('first answers in the page', () => {
   });
 
   test('a phone draws its first cards from the page alone: no request for them, the sites or the catalogue', async () => {
-    const ctx = await browser.newContext({
-      viewport: { width: 390, height: 844 },
-      isMobile: true,
-      hasTouch: true,
-      locale: 'zh-CN',
-      serviceWorkers: 'block',
-    });
+    const ctx = await phoneContext();
     try {
       const p = await ctx.newPage();
       const asked = [];
       // Every board, site and catalogue request fails: what the cards show came with the page.
+      p.on('request', (r) => {
+        if (new URL(r.url()).pathname === '/api/v1/events') asked.push('/api/v1/events');
+      });
       await p.route(/\/api\/v1\/(boards|sites)/, (route) => {
         asked.push(new URL(route.request().url()).pathname + new URL(route.request().url()).search);
         return route.abort();
@@ -292,10 +294,55 @@ describe('first answers in the page', () => {
       assert.equal(await p.locator('.skeleton').count(), 0, 'no placeholder among the first cards');
       await p.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
       await waitFor(async () => (await card(p, first[3]).locator('li.item').count()) > 0, { what: `${first[3]} items` });
+      // None of their boards was asked for; the sites and the catalogue only once the live
+      // stream was open (a check for boards that moved since the page was written).
       assert.deepEqual(
-        asked.filter((u) => u === '/api/v1/sites' || u.startsWith('/api/v1/boards?') || first.some((id) => u === `/api/v1/boards/${id}`)),
+        asked.filter((u) => first.some((id) => u === `/api/v1/boards/${id}`)),
         [],
       );
+      const stream = asked.indexOf('/api/v1/events');
+      for (const u of ['/api/v1/sites', '/api/v1/boards?limit=301']) {
+        if (asked.includes(u)) assert.ok(stream >= 0 && asked.indexOf(u) > stream, `${u} only after the stream opened`);
+      }
+    } finally {
+      await ctx.close();
+    }
+  });
+
+  test('a board that moved after the page was written is fetched once the live stream is open', async () => {
+    const ctx = await phoneContext();
+    try {
+      const p = await ctx.newPage();
+      const id = defaultOrder[0];
+      const real = await (await fetch(`${mu.base}/api/v1/boards/${id}`)).json();
+      // The page as the server wrote it a moment before the board's last update: an older
+      // version of the board, in its body and in the catalogue.
+      await p.route(
+        (url) => url.pathname === '/',
+        async (route) => {
+          if (route.request().resourceType() !== 'document') return route.continue();
+          const response = await route.fetch();
+          const html = (await response.text()).replace(
+            /(<script type="application\/json" id="mu-first"[^>]*>)([^]*?)(<\/script>)/,
+            (_, open, json, close) => {
+              const data = JSON.parse(json);
+              const older = (b) => (b.id === id ? { ...b, version: b.version - 1 } : b);
+              data.boards.boards = data.boards.boards.map(older);
+              data.bodies = data.bodies.map((b) => (b.id === id ? { ...older(b), items: [{ ...b.items[0], key: 'old', title: '一条旧的标题' }] } : b));
+              return open + JSON.stringify(data).replace(/</g, '\\u003c') + close;
+            },
+          );
+          await route.fulfill({ response, body: html });
+        },
+      );
+      const asked = [];
+      p.on('request', (r) => asked.push(new URL(r.url()).pathname));
+      await p.goto(`${mu.base}/`);
+      const title = card(p, id).locator('li.item .title').first();
+      await waitFor(async () => (await title.textContent()) === real.items[0].title, { what: 'the board as it is now' });
+      assert.ok(asked.includes(`/api/v1/boards/${id}`), 'the board was asked for');
+      assert.ok(asked.includes('/api/v1/events'), 'after the live stream opened');
+      assert.ok(!asked.includes(`/api/v1/boards/${defaultOrder[1]}`), 'a board that did not move is not asked for');
     } finally {
       await ctx.close();
     }
@@ -317,7 +364,9 @@ describe('first answers in the page', () => {
       }
       // boot.js asked for the reader's boards early (a preload the app's fetch then used).
       for (const id of mine) assert.ok(asked.includes(`/api/v1/boards/${id}`), `${id} asked for`);
-      assert.ok(!asked.includes('/api/v1/sites'), 'the sites came with the page');
+      const stream = asked.indexOf('/api/v1/events');
+      const sites = asked.indexOf('/api/v1/sites');
+      assert.ok(sites < 0 || (stream >= 0 && sites > stream), 'the sites came with the page (asked again only once the stream was open)');
     } finally {
       p.off('request', listen);
     }
@@ -589,13 +638,7 @@ describe('header', () => {
   });
 
   test('390×844: the header (toggles and sign-in link, in Chinese and English) and the cards fit, a card menu opens inside the screen', async () => {
-    const c = await browser.newContext({
-      viewport: { width: 390, height: 844 },
-      isMobile: true,
-      hasTouch: true,
-      locale: 'zh-CN',
-      serviceWorkers: 'block',
-    });
+    const c = await phoneContext();
     try {
       const p = await c.newPage();
       const header = () =>

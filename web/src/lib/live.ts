@@ -7,7 +7,7 @@
 // backoff. While not connected, the catalogue is polled so the page still moves.
 import { ref } from 'vue';
 import { apiUrl } from './api';
-import { onBoardChecked, onBoardUpdated, pollVersions, refreshAll, type BoardTimes } from './store';
+import { firstAnswers, onBoardChecked, onBoardUpdated, pollVersions, refreshAll, type BoardTimes } from './store';
 
 export const liveConnected = ref(false);
 
@@ -68,8 +68,12 @@ export function connect(): void {
     liveConnected.value = true;
     backoff = MIN_BACKOFF_MS;
     stopPolling();
-    // After a gap (not the first connection) events may have been missed: catch up.
+    // After a gap (not the first connection) events may have been missed: catch up. The first
+    // connection of a page drawn from the answers the server wrote into it: those are up to a
+    // few seconds old (the server composes the page at most every 10 s), so the boards that
+    // moved since are fetched (one catalogue request says which).
     if (helloCount++ > 0) void refreshAll();
+    else if (firstAnswers.ids.length > 0) void pollVersions();
   });
   es.addEventListener('board-updated', (event) => {
     try {
