@@ -464,7 +464,7 @@ describe('card menu', () => {
     });
     const onRequest = (r) => {
       const path = new URL(r.url()).pathname;
-      if (path.startsWith('/api/v1/boards')) asked.push(path);
+      if (path.startsWith('/api/v1/boards/')) asked.push(path);
     };
     p.on('request', onRequest);
     await card(p, id).getByTestId('card-menu-button').click();
